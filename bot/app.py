@@ -1,0 +1,107 @@
+"""The aiohttp application: Activity endpoint, health checks, and resources."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import warnings
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from microsoft_agents.hosting.aiohttp import (
+    CloudAdapter,
+    jwt_authorization_decorator,
+    start_agent_process,
+)
+from microsoft_agents.hosting.core import AgentApplication, TurnState
+
+from bot.agent import build_agent, build_connections
+from bot.channel_posts import ChannelPoster
+from bot.settings import Settings
+from bot.store.sqlite import SqliteStore
+from bot.turns import Deps, Turns, register_routes
+from bot.usecases.triage_posting import TriagePoster
+
+logger = logging.getLogger(__name__)
+
+SETTINGS = web.AppKey("settings", Settings)
+STORE = web.AppKey("store", SqliteStore)
+AGENT = web.AppKey("agent", AgentApplication)
+ADAPTER = web.AppKey("adapter", CloudAdapter)
+DEPS = web.AppKey("deps", Deps)
+
+# Requests that could not be posted to the triage channel are tried again this often.
+RETRY_SECONDS = 30.0
+
+
+async def messages(request: web.Request) -> web.StreamResponse:
+    response = await start_agent_process(request, request.app[AGENT], request.app[ADAPTER])
+    return response if response is not None else web.Response(status=202)
+
+
+async def messages_probe(request: web.Request) -> web.Response:
+    """The Agents Playground checks the endpoint with HEAD or GET before connecting."""
+    return web.Response(status=200)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok", "mode": request.app[SETTINGS].mode})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    try:
+        await asyncio.wait_for(request.app[STORE].ping(), timeout=2)
+    except Exception:
+        logger.exception("Store check failed")
+        return web.json_response({"status": "unavailable", "store": "not reachable"}, status=503)
+    return web.json_response({"status": "ready", "store": "sqlite"})
+
+
+async def _resources(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    store = SqliteStore(settings.database_path)
+    await store.open()
+    app[STORE] = store
+    channel = ChannelPoster(app[ADAPTER], settings.client_id)
+    poster = TriagePoster(store, store, store, channel.post_triage_card)
+    deps = Deps(store=store, poster=poster, admin_ids=settings.admin_ids)
+    app[DEPS] = deps
+    register_routes(app[AGENT], Turns(deps))
+    retry = asyncio.create_task(_retry_posts(poster))
+    deps.in_background(poster.post_waiting())
+    yield
+    retry.cancel()
+    for task in [retry, *deps.tasks]:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    await store.close()
+
+
+async def _retry_posts(poster: TriagePoster) -> None:
+    while True:
+        await asyncio.sleep(RETRY_SECONDS)
+        try:
+            await poster.post_waiting()
+        except Exception:
+            logger.exception("Retrying triage posts failed; will try again")
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(client_max_size=1024 * 1024)
+    connections = build_connections(settings)
+    agent, adapter = build_agent(settings, connections)
+    app[SETTINGS] = settings
+    app[AGENT] = agent
+    app[ADAPTER] = adapter
+    # The SDK's JWT check reads its configuration from this plain string key.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", web.NotAppKeyWarning)
+        app["agent_configuration"] = connections.get_default_connection_configuration()
+    app.router.add_post("/api/messages", jwt_authorization_decorator(messages))
+    app.router.add_get("/api/messages", messages_probe)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.cleanup_ctx.append(_resources)
+    return app

@@ -1,0 +1,40 @@
+"""Posting cards into Teams conversations outside a turn (proactive messages)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from microsoft_agents.activity import Activity, ActivityTypes, Attachment, ConversationReference
+from microsoft_agents.hosting.aiohttp import CloudAdapter
+from microsoft_agents.hosting.core import TurnContext
+
+from bot.domain.model import DigitalRequest
+from bot.ports import Governance
+from cards.elements import CONTENT_TYPE, to_dict
+from cards.request_cards import build_triage_card
+
+
+class ChannelPoster:
+    def __init__(self, adapter: CloudAdapter, bot_app_id: str) -> None:
+        self._adapter = adapter
+        self._bot_app_id = bot_app_id
+
+    async def send_card(self, reference: dict[str, Any], card: dict[str, Any]) -> str:
+        continuation = ConversationReference.model_validate(reference).get_continuation_activity()
+        sent: list[str] = []
+
+        async def deliver(context: TurnContext) -> None:
+            activity = Activity(
+                type=ActivityTypes.message,
+                attachments=[Attachment(content_type=CONTENT_TYPE, content=card)],
+            )
+            response = await context.send_activity(activity)
+            sent.append(response.id if response and response.id else "")
+
+        await self._adapter.continue_conversation(self._bot_app_id, continuation, deliver)
+        return sent[0] if sent else ""
+
+    async def post_triage_card(
+        self, reference: dict[str, Any], request: DigitalRequest, gov: Governance
+    ) -> str:
+        return await self.send_card(reference, to_dict(build_triage_card(request, gov)))

@@ -1,0 +1,1 @@
+"""Pure domain: plain dataclasses and functions, no I/O, no SDK."""

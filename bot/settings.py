@@ -1,0 +1,129 @@
+"""Configuration: environment variables read once into a frozen, checked object."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+# The Microsoft 365 Agents Playground's default user (Alex Wilber). In local mode
+# they are an admin, so a person can try every journey straight away.
+PLAYGROUND_DEFAULT_USER = "00000000-0000-0000-0000-0000000000020"
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+MODES = ("local", "m365")
+
+
+class SettingsError(Exception):
+    """Every problem found in the configuration, each in plain words."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: str
+    host: str
+    port: int
+    data_dir: Path
+    client_id: str
+    tenant_id: str
+    client_secret: str
+    admin_ids: frozenset[str]
+    allowed_tenants: frozenset[str]
+    log_level: str
+
+    @property
+    def anonymous(self) -> bool:
+        """No client id means no tokens: only ever allowed locally, on loopback."""
+        return not self.client_id
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "digital-front-door.sqlite3"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _split_ids(raw: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in re.split(r"[,;\s]+", raw) if part.strip())
+
+
+def _port(raw: str, problems: list[str]) -> int:
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        problems.append(f"PORT must be a whole number from 1 to 65535. It is '{raw}'.")
+        return 0
+    return int(raw)
+
+
+def _check_ids(name: str, ids: frozenset[str], problems: list[str]) -> None:
+    bad = sorted(i for i in ids if not _GUID.match(i) and i != PLAYGROUND_DEFAULT_USER)
+    if bad:
+        problems.append(f"{name} must list Entra object ids (GUIDs). These are not: {', '.join(bad)}.")
+
+
+def _check_auth(mode: str, host: str, client_id: str, env: Mapping[str, str], p: list[str]) -> None:
+    if client_id and not _GUID.match(client_id):
+        p.append("CLIENT_ID must be the bot's Entra application (client) id, a GUID.")
+    if not client_id and mode == "m365":
+        p.append("CLIENT_ID is required in m365 mode: every message must carry a valid token.")
+    if not client_id and not is_loopback(host):
+        p.append(
+            f"HOST is '{host}', which is not a loopback address. Without CLIENT_ID the bot "
+            "accepts messages without a token, so it only listens on 127.0.0.1 or localhost. "
+            "Set CLIENT_ID, TENANT_ID and CLIENT_SECRET to listen on other addresses."
+        )
+    if client_id and not env.get("TENANT_ID", "").strip():
+        p.append("TENANT_ID is required when CLIENT_ID is set (single-tenant app registration).")
+    if client_id and not env.get("CLIENT_SECRET", "").strip():
+        p.append("CLIENT_SECRET is required when CLIENT_ID is set. Set it in the environment.")
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    problems: list[str] = []
+    mode = env.get("BOT_MODE", "local").strip().lower() or "local"
+    if mode not in MODES:
+        problems.append(f"BOT_MODE must be 'local' or 'm365'. It is '{mode}'.")
+    host = env.get("HOST", "127.0.0.1").strip() or "127.0.0.1"
+    port = _port(env.get("PORT", "3978").strip() or "3978", problems)
+    client_id = env.get("CLIENT_ID", "").strip()
+    _check_auth(mode, host, client_id, env, problems)
+    admins = _split_ids(env.get("ADMIN_IDS", ""))
+    _check_ids("ADMIN_IDS", admins, problems)
+    if mode == "local" and not admins:
+        admins = frozenset({PLAYGROUND_DEFAULT_USER})
+    tenants = _split_ids(env.get("ALLOWED_TENANTS", env.get("TENANT_ID", "")))
+    _check_ids("ALLOWED_TENANTS", tenants, problems)
+    log_level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        problems.append(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR. It is '{log_level}'.")
+    data_dir = Path(env.get("DATA_DIR", "").strip() or "data").resolve()
+    if data_dir.exists() and not data_dir.is_dir():
+        problems.append(f"DATA_DIR '{data_dir}' exists but is not a folder.")
+    if problems:
+        raise SettingsError(problems)
+    return Settings(
+        mode=mode,
+        host=host,
+        port=port,
+        data_dir=data_dir,
+        client_id=client_id,
+        tenant_id=env.get("TENANT_ID", "").strip(),
+        client_secret=env.get("CLIENT_SECRET", "").strip(),
+        admin_ids=admins,
+        allowed_tenants=tenants,
+        log_level=log_level,
+    )

@@ -1,0 +1,1 @@
+"""Local store (SQLite). The SharePoint store lives in graph_clients/."""

@@ -1,0 +1,348 @@
+"""The local store: one SQLite file, every call run on one worker thread.
+
+One connection on one thread keeps SQLite simple and safe; `BEGIN IMMEDIATE`
+makes the reference counter atomic even if two processes share the file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import dataclasses
+import datetime as dt
+import json
+import sqlite3
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from bot.domain import governance as defaults
+from bot.domain.model import DigitalRequest, Draft, Requester, Status
+from bot.domain.references import format_reference
+from bot.ports import ChangedBySomeoneElse, Governance, NewRequest, Page
+from bot.store import codec
+
+T = TypeVar("T")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS reference_counters (year INTEGER PRIMARY KEY, last INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS requests (
+    item_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    reference TEXT NOT NULL UNIQUE,
+    draft_id TEXT NOT NULL UNIQUE,
+    requester_id TEXT NOT NULL,
+    requester_name TEXT NOT NULL,
+    requester_aad TEXT NOT NULL,
+    status TEXT NOT NULL,
+    board TEXT NOT NULL,
+    score INTEGER NOT NULL,
+    details TEXT NOT NULL,
+    score_detail TEXT NOT NULL,
+    route TEXT NOT NULL,
+    submitted_at TEXT NOT NULL,
+    triage_message_id TEXT,
+    version INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX IF NOT EXISTS requests_by_requester ON requests (requester_id, item_id);
+CREATE INDEX IF NOT EXISTS requests_awaiting_triage ON requests (item_id)
+    WHERE triage_message_id IS NULL;
+CREATE TABLE IF NOT EXISTS drafts (
+    owner_id TEXT PRIMARY KEY,
+    draft_id TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    answers TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    version INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS channels (
+    purpose TEXT PRIMARY KEY,
+    reference TEXT NOT NULL,
+    registered_by TEXT NOT NULL,
+    registered_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS personal_chats (user_id TEXT PRIMARY KEY, reference TEXT NOT NULL);
+"""
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat()
+
+
+class SqliteStore:
+    """Implements RequestRegister, DraftStore, GovernanceStore and ChannelDirectory."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
+        self._db: sqlite3.Connection | None = None
+
+    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._call, fn)
+
+    def _call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        if self._db is None:
+            raise RuntimeError("The store is closed.")
+        return fn(self._db)
+
+    async def open(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._open)
+
+    def _open(self) -> None:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self._path, isolation_level=None, timeout=10)
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA busy_timeout=10000")
+        db.executescript(SCHEMA)
+        self._db = db
+        self._seed(db)
+
+    def _seed(self, db: sqlite3.Connection) -> None:
+        """First start only: the council's boards, processes, matrix and routing rules."""
+        seed = {
+            "boards": [dataclasses.asdict(b) for b in defaults.DEFAULT_BOARDS],
+            "processes": [dataclasses.asdict(p) for p in defaults.DEFAULT_PROCESSES],
+            "matrix": codec.matrix_to_dict(defaults.DEFAULT_MATRIX),
+            "routing_rules": codec.rules_to_list(tuple(defaults.DEFAULT_RULES)),
+        }
+        for key, value in seed.items():
+            db.execute(
+                "INSERT OR IGNORE INTO config (key, value) VALUES (?, ?)", (key, json.dumps(value))
+            )
+
+    async def close(self) -> None:
+        def _close(db: sqlite3.Connection) -> None:
+            db.close()
+
+        if self._db is not None:
+            await self._run(_close)
+            self._db = None
+        self._executor.shutdown(wait=True)
+
+    async def ping(self) -> bool:
+        return await self._run(lambda db: db.execute("SELECT 1").fetchone()[0] == 1)
+
+    # Governance -------------------------------------------------------------
+
+    async def governance(self) -> Governance:
+        rows = await self._run(lambda db: db.execute("SELECT key, value FROM config").fetchall())
+        config = {row["key"]: json.loads(row["value"]) for row in rows}
+        return Governance(
+            boards=codec.boards_from_list(config["boards"]),
+            processes=codec.processes_from_list(config["processes"]),
+            matrix=codec.matrix_from_dict(config["matrix"]),
+            rules=codec.rules_from_list(config["routing_rules"]),
+        )
+
+    # Requests ---------------------------------------------------------------
+
+    async def add(self, new: NewRequest) -> DigitalRequest:
+        return await self._run(lambda db: self._add(db, new))
+
+    def _add(self, db: sqlite3.Connection, new: NewRequest) -> DigitalRequest:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            existing = db.execute(
+                "SELECT * FROM requests WHERE draft_id = ?", (new.draft_id,)
+            ).fetchone()
+            if existing is not None:
+                db.execute("COMMIT")
+                return _request_from_row(existing)
+            year = new.submitted_at.year
+            db.execute(
+                "INSERT INTO reference_counters (year, last) VALUES (?, 1) "
+                "ON CONFLICT(year) DO UPDATE SET last = last + 1",
+                (year,),
+            )
+            number = db.execute(
+                "SELECT last FROM reference_counters WHERE year = ?", (year,)
+            ).fetchone()[0]
+            reference = format_reference(year, number)
+            db.execute(
+                "INSERT INTO requests (reference, draft_id, requester_id, requester_name, "
+                "requester_aad, status, board, score, details, score_detail, route, submitted_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    reference,
+                    new.draft_id,
+                    new.requester.user_id,
+                    new.requester.name,
+                    new.requester.aad_object_id,
+                    Status.SUBMITTED.value,
+                    new.route.board,
+                    new.score.total,
+                    json.dumps(codec.details_to_dict(new.details)),
+                    json.dumps(codec.score_to_dict(new.score)),
+                    json.dumps(codec.route_to_dict(new.route)),
+                    new.submitted_at.isoformat(),
+                ),
+            )
+            row = db.execute("SELECT * FROM requests WHERE reference = ?", (reference,)).fetchone()
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return _request_from_row(row)
+
+    async def get(self, reference: str) -> DigitalRequest | None:
+        row = await self._run(
+            lambda db: db.execute(
+                "SELECT * FROM requests WHERE reference = ?", (reference.upper(),)
+            ).fetchone()
+        )
+        return _request_from_row(row) if row else None
+
+    async def for_requester(
+        self, requester_id: str, page_token: str | None = None, page_size: int = 10
+    ) -> Page:
+        before = _decode_token(page_token)
+
+        def query(db: sqlite3.Connection) -> list[sqlite3.Row]:
+            return db.execute(
+                "SELECT * FROM requests WHERE requester_id = ? AND item_id < ? "
+                "ORDER BY item_id DESC LIMIT ?",
+                (requester_id, before, page_size + 1),
+            ).fetchall()
+
+        rows = await self._run(query)
+        items = [_request_from_row(r) for r in rows[:page_size]]
+        more = len(rows) > page_size
+        token = _encode_token(int(items[-1].item_id)) if more and items else None
+        return Page(items=items, next_token=token)
+
+    async def awaiting_triage_post(self, limit: int = 50) -> list[DigitalRequest]:
+        rows = await self._run(
+            lambda db: db.execute(
+                "SELECT * FROM requests WHERE triage_message_id IS NULL ORDER BY item_id LIMIT ?",
+                (limit,),
+            ).fetchall()
+        )
+        return [_request_from_row(r) for r in rows]
+
+    async def mark_triage_posted(self, reference: str, message_id: str) -> None:
+        await self._run(
+            lambda db: db.execute(
+                "UPDATE requests SET triage_message_id = ?, version = version + 1 "
+                "WHERE reference = ?",
+                (message_id, reference),
+            )
+        )
+
+    # Drafts -----------------------------------------------------------------
+
+    async def get_draft(self, owner_id: str) -> Draft | None:
+        row = await self._run(
+            lambda db: db.execute("SELECT * FROM drafts WHERE owner_id = ?", (owner_id,)).fetchone()
+        )
+        return _draft_from_row(row) if row else None
+
+    async def save_draft(self, draft: Draft) -> Draft:
+        return await self._run(lambda db: self._save_draft(db, draft))
+
+    def _save_draft(self, db: sqlite3.Connection, draft: Draft) -> Draft:
+        answers = json.dumps(draft.values)
+        updated = draft.updated_at.isoformat()
+        if not draft.etag:
+            db.execute(
+                "INSERT INTO drafts (owner_id, draft_id, step, answers, updated_at, version) "
+                "VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT(owner_id) DO UPDATE SET "
+                "draft_id = excluded.draft_id, step = excluded.step, answers = excluded.answers, "
+                "updated_at = excluded.updated_at, version = drafts.version + 1",
+                (draft.owner_id, draft.draft_id, draft.step, answers, updated),
+            )
+        else:
+            cursor = db.execute(
+                "UPDATE drafts SET step = ?, answers = ?, updated_at = ?, version = version + 1 "
+                "WHERE owner_id = ? AND version = ?",
+                (draft.step, answers, updated, draft.owner_id, int(draft.etag)),
+            )
+            if cursor.rowcount != 1:
+                raise ChangedBySomeoneElse("This draft changed since it was opened.")
+        row = db.execute("SELECT * FROM drafts WHERE owner_id = ?", (draft.owner_id,)).fetchone()
+        return _draft_from_row(row)
+
+    async def delete_draft(self, owner_id: str) -> None:
+        await self._run(lambda db: db.execute("DELETE FROM drafts WHERE owner_id = ?", (owner_id,)))
+
+    # Channels and chats -----------------------------------------------------
+
+    async def register_channel(
+        self, purpose: str, reference: dict[str, Any], registered_by: str
+    ) -> None:
+        await self._run(
+            lambda db: db.execute(
+                "INSERT INTO channels (purpose, reference, registered_by, registered_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT(purpose) DO UPDATE SET "
+                "reference = excluded.reference, registered_by = excluded.registered_by, "
+                "registered_at = excluded.registered_at",
+                (purpose, json.dumps(reference), registered_by, _now()),
+            )
+        )
+
+    async def channel(self, purpose: str) -> dict[str, Any] | None:
+        row = await self._run(
+            lambda db: db.execute(
+                "SELECT reference FROM channels WHERE purpose = ?", (purpose,)
+            ).fetchone()
+        )
+        return json.loads(row["reference"]) if row else None
+
+    async def remember_personal_chat(self, user_id: str, reference: dict[str, Any]) -> None:
+        await self._run(
+            lambda db: db.execute(
+                "INSERT INTO personal_chats (user_id, reference) VALUES (?, ?) "
+                "ON CONFLICT(user_id) DO UPDATE SET reference = excluded.reference",
+                (user_id, json.dumps(reference)),
+            )
+        )
+
+
+def new_draft_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _encode_token(item_id: int) -> str:
+    return base64.urlsafe_b64encode(str(item_id).encode()).decode()
+
+
+def _decode_token(token: str | None) -> int:
+    if not token:
+        return 2**62
+    try:
+        return int(base64.urlsafe_b64decode(token.encode()).decode())
+    except (ValueError, UnicodeDecodeError):
+        return 2**62
+
+
+def _request_from_row(row: sqlite3.Row) -> DigitalRequest:
+    return DigitalRequest(
+        reference=row["reference"],
+        details=codec.details_from_dict(json.loads(row["details"])),
+        requester=Requester(
+            user_id=row["requester_id"],
+            name=row["requester_name"],
+            aad_object_id=row["requester_aad"],
+        ),
+        score=codec.score_from_dict(json.loads(row["score_detail"])),
+        route=codec.route_from_dict(json.loads(row["route"])),
+        status=Status(row["status"]),
+        submitted_at=dt.datetime.fromisoformat(row["submitted_at"]),
+        item_id=str(row["item_id"]),
+        etag=str(row["version"]),
+    )
+
+
+def _draft_from_row(row: sqlite3.Row) -> Draft:
+    return Draft(
+        owner_id=row["owner_id"],
+        draft_id=row["draft_id"],
+        step=row["step"],
+        values=json.loads(row["answers"]),
+        updated_at=dt.datetime.fromisoformat(row["updated_at"]),
+        etag=str(row["version"]),
+    )

@@ -1,0 +1,1 @@
+"""Use cases: take collaborators as arguments, speak only in domain terms."""

@@ -1,0 +1,1 @@
+"""Pure card builders: domain objects in, Adaptive Cards (schema 1.5) out."""

@@ -1,0 +1,81 @@
+"""Building blocks shared by the cards, and the one way a card becomes an attachment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import microsoft_teams.cards as ac
+from microsoft_agents.activity import Attachment
+
+from bot.domain.text import defang_for_display
+
+CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+
+
+def card(body: list[ac.CardElement], actions: list[ac.Action] | None = None,
+         fallback: str = "") -> ac.AdaptiveCard:
+    return ac.AdaptiveCard(
+        version="1.5",
+        body=body,
+        actions=actions or None,
+        fallback_text=fallback or None,
+        msteams=ac.TeamsCardProperties(width="full"),
+    )
+
+
+def to_dict(built: ac.AdaptiveCard) -> dict[str, Any]:
+    data: dict[str, Any] = built.model_dump(by_alias=True, exclude_none=True)
+    data["$schema"] = "http://adaptivecards.io/schemas/adaptive-card.json"
+    return data
+
+
+def to_attachment(built: ac.AdaptiveCard) -> Attachment:
+    return Attachment(content_type=CONTENT_TYPE, content=to_dict(built))
+
+
+def heading(text: str, size: str = "Large") -> ac.TextBlock:
+    return ac.TextBlock(text=text, size=size, weight="Bolder", wrap=True, style="heading")
+
+
+def para(text: str, subtle: bool = False) -> ac.TextBlock:
+    return ac.TextBlock(text=text, wrap=True, is_subtle=subtle or None)
+
+
+def user_text(text: str, weight: str | None = None, max_chars: int = 0) -> ac.RichTextBlock:
+    """Someone's own words. A TextRun is never Markdown, and links are defanged."""
+    shown = text if not max_chars or len(text) <= max_chars else text[:max_chars].rstrip() + "…"
+    return ac.RichTextBlock(inlines=[ac.TextRun(text=defang_for_display(shown), weight=weight)])
+
+
+def labelled_user_text(label: str, text: str, max_chars: int = 0) -> ac.Container:
+    return ac.Container(
+        items=[
+            ac.TextBlock(text=label, weight="Bolder", wrap=True, spacing="Medium"),
+            user_text(text or "Not given", max_chars=max_chars),
+        ]
+    )
+
+
+def facts(pairs: list[tuple[str, str]]) -> ac.FactSet:
+    """Only for our own words and numbers: FactSet values may render Markdown."""
+    return ac.FactSet(facts=[ac.Fact(title=title, value=value) for title, value in pairs])
+
+
+def button(title: str, verb: str, data: dict[str, Any] | None = None,
+           primary: bool = False, validate: bool = False) -> ac.ExecuteAction:
+    return ac.ExecuteAction(
+        title=title,
+        verb=verb,
+        data={"verb": verb, **(data or {})},
+        style="positive" if primary else None,
+        associated_inputs="auto" if validate else "none",
+    )
+
+
+def notice(text: str, important: bool = False) -> ac.Container:
+    """A highlighted note. Meaning is in the words, never only in the colour."""
+    return ac.Container(
+        style="warning" if important else "emphasis",
+        items=[para(text)],
+        spacing="Medium",
+    )

@@ -1,0 +1,65 @@
+"""A complete, valid set of answers, step by step, as the form card's inputs send them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.support.teams import TeamsUser, find_action, invoke_card
+
+GOOD_ANSWERS: dict[int, dict[str, Any]] = {
+    1: {
+        "title": "Book garden waste collections online",
+        "problem": "Residents phone the contact centre to book garden waste collections. "
+        "Staff type each booking into two systems by hand, which takes time and causes "
+        "mistakes. Residents cannot see their booking or change it without calling again.",
+        "affected_staff": "12",
+        "affected_residents": "18000",
+        "affected_businesses": "",
+        "directorate": "Place",
+    },
+    2: {
+        "kind": "automation",
+        "involves_procurement": "false",
+        "supplier": "",
+        "contract_end": "",
+        "personal_data": "true",
+        "existing_systems": "Power Automate, SharePoint, Dynamics",
+        "user_research": "Contact centre call logs and a survey of 200 residents.",
+    },
+    3: {
+        "sponsor": "Jo Bloggs, Head of Waste Services",
+        "budget": "under_10k",
+        "needed_by": "2027-03-31",
+        "statutory_deadline": "",
+    },
+    4: {
+        "cash_saving_per_year": "45000",
+        "hours_saved_per_year": "2600",
+        "resident_impact": "Residents can book and change collections at any time.",
+        "drivers": "efficiency,service_delivery,user_engagement",
+    },
+}
+
+
+async def start_form(user: TeamsUser) -> dict[str, Any]:
+    replies = await user.say("new request")
+    card: dict[str, Any] = replies[-1]["attachments"][0]["content"]
+    return card
+
+
+async def fill_form(user: TeamsUser, answers: dict[int, dict[str, Any]] | None = None
+                    ) -> dict[str, Any]:
+    """From `new request` to the review step; returns the review card."""
+    answers = answers or GOOD_ANSWERS
+    card = await start_form(user)
+    for step in sorted(answers):
+        action = find_action(card, "Next")
+        card = invoke_card(await user.press(action["verb"], action["data"], answers[step]))
+    return card
+
+
+async def raise_request(user: TeamsUser) -> dict[str, Any]:
+    """The whole journey; returns the confirmation card."""
+    review = await fill_form(user)
+    send = find_action(review, "Send request")
+    return invoke_card(await user.press(send["verb"], send["data"]))
