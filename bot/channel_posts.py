@@ -6,7 +6,7 @@ from typing import Any
 
 from microsoft_agents.activity import Activity, ActivityTypes, Attachment, ConversationReference
 from microsoft_agents.hosting.aiohttp import CloudAdapter
-from microsoft_agents.hosting.core import TurnContext
+from microsoft_agents.hosting.core import ClaimsIdentity, TurnContext
 
 from bot.domain.model import DigitalRequest
 from bot.ports import Governance
@@ -31,7 +31,13 @@ class ChannelPoster:
             response = await context.send_activity(activity)
             sent.append(response.id if response and response.id else "")
 
-        await self._adapter.continue_conversation(self._bot_app_id, continuation, deliver)
+        if self._bot_app_id:
+            await self._adapter.continue_conversation(self._bot_app_id, continuation, deliver)
+        else:
+            # Local mode has no app registration: send without a token, as inbound is.
+            await self._adapter.continue_conversation_with_claims(
+                ClaimsIdentity({}, False), continuation, deliver
+            )
         return sent[0] if sent else ""
 
     async def post_triage_card(

@@ -60,6 +60,10 @@ class RequestRegister(Protocol):
 
     async def get(self, reference: str) -> DigitalRequest | None: ...
 
+    async def by_draft(self, draft_id: str) -> DigitalRequest | None:
+        """The request a draft became, so a resent Send is answered, not refused."""
+        ...
+
     async def for_requester(
         self, requester_id: str, page_token: str | None = None, page_size: int = 10
     ) -> Page: ...

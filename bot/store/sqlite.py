@@ -197,6 +197,14 @@ class SqliteStore:
         )
         return _request_from_row(row) if row else None
 
+    async def by_draft(self, draft_id: str) -> DigitalRequest | None:
+        row = await self._run(
+            lambda db: db.execute(
+                "SELECT * FROM requests WHERE draft_id = ?", (draft_id,)
+            ).fetchone()
+        )
+        return _request_from_row(row) if row else None
+
     async def for_requester(
         self, requester_id: str, page_token: str | None = None, page_size: int = 10
     ) -> Page:

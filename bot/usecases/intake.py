@@ -115,7 +115,14 @@ async def submit(
     requester: Requester,
     now: dt.datetime,
 ) -> DigitalRequest | FormView:
-    """Check everything, score, route and store. Returns the form again if anything is wrong."""
+    """Check everything, score, route and store. Returns the form again if anything is wrong.
+
+    Teams resends an invoke that was slow to answer: a second Send for a draft that
+    already became a request returns that request instead of an error.
+    """
+    already = await register.by_draft(draft_id)
+    if already is not None and already.requester.user_id == owner_id:
+        return already
     draft = await _current(drafts, owner_id, draft_id)
     details, errors = form.validate_all(draft.values, now.date())
     if details is None:

@@ -4,15 +4,161 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.journey import raise_request
+from tests.e2e.conftest import CHANNEL, in_channel
+from tests.e2e.journey import fill_form, raise_request
 from tests.support.cards import all_text
-from tests.support.teams import TeamsUser
+from tests.support.teams import (
+    Connector,
+    TeamsUser,
+    card_of,
+    find_action,
+    invoke_card,
+    invoke_message,
+)
+
+CHANNEL_ID = CHANNEL["id"]
 
 
-async def test_a_request_gets_a_reference_a_score_and_a_board(alex: TeamsUser) -> None:
-    confirmation = await raise_request(alex)
-    text = all_text(confirmation)
-    assert re.search(r"Your reference is DR-\d{4}-0001", text)
+async def test_a_request_gets_a_reference_a_score_a_board_and_next_steps(alex: TeamsUser) -> None:
+    text = all_text(await raise_request(alex))
+    assert "Your reference is DR-2026-0001" in text
     assert re.search(r"Priority score: \d+ out of 100", text)
+    assert "matrix, version 2026.1" in text
+    for criterion in ("Strategic alignment", "Benefits", "Readiness", "Cost and effort"):
+        assert re.search(rf"{criterion}: [\d.]+ of \d+ points", text), criterion
     assert "Board" in text and "Why:" in text
     assert "What happens next" in text
+
+
+async def test_references_are_sequential_per_year(alex: TeamsUser, megan: TeamsUser) -> None:
+    first = all_text(await raise_request(alex))
+    second = all_text(await raise_request(megan))
+    third = all_text(await raise_request(alex))
+    assert "DR-2026-0001" in first
+    assert "DR-2026-0002" in second
+    assert "DR-2026-0003" in third
+
+
+async def test_sending_the_same_form_twice_keeps_one_request(alex: TeamsUser) -> None:
+    review = await fill_form(alex)
+    send = find_action(review, "Send request")
+    first = invoke_card(await alex.press(send["verb"], send["data"]))
+    again = invoke_card(await alex.press(send["verb"], send["data"]))
+    assert "DR-2026-0001" in all_text(first)
+    assert "DR-2026-0001" in all_text(again)
+    listing = all_text(card_of((await alex.say("my requests"))[-1]))
+    assert set(re.findall(r"DR-\d{4}-\d{4}", listing)) == {"DR-2026-0001"}
+
+
+async def test_my_requests_lists_only_my_own(alex: TeamsUser, megan: TeamsUser) -> None:
+    await raise_request(alex)
+    await raise_request(megan)
+    mine = all_text(card_of((await alex.say("my requests"))[-1]))
+    assert "DR-2026-0001" in mine
+    assert "DR-2026-0002" not in mine
+    assert "Submitted, waiting for IT triage" in mine
+
+
+async def test_my_requests_when_there_are_none_says_how_to_start(megan: TeamsUser) -> None:
+    text = all_text(card_of((await megan.say("my requests"))[-1]))
+    assert "You have not raised any requests yet" in text
+    assert "Raise a new request" in text
+
+
+async def test_status_shows_one_request_with_its_breakdown(alex: TeamsUser) -> None:
+    await raise_request(alex)
+    text = all_text(card_of((await alex.say("status dr-2026-0001"))[-1]))
+    assert "DR-2026-0001" in text
+    assert "Submitted, waiting for IT triage" in text
+    assert "Priority score" in text and "Strategic alignment" in text
+
+
+async def test_status_of_someone_elses_request_is_not_shown(
+    alex: TeamsUser, megan: TeamsUser
+) -> None:
+    await raise_request(alex)
+    reply = (await megan.say("status DR-2026-0001"))[-1]
+    assert not reply.get("attachments")
+    assert "could not find a request DR-2026-0001 raised by you" in reply["text"]
+
+
+async def test_status_needs_a_real_reference(alex: TeamsUser) -> None:
+    assert "like status DR-2026-0001" in (await alex.say("status"))[-1]["text"]
+    assert "is not a request reference" in (await alex.say("status banana"))[-1]["text"]
+    assert "could not find" in (await alex.say("status DR-2026-0999"))[-1]["text"]
+
+
+async def test_show_button_for_someone_elses_request_is_refused(
+    alex: TeamsUser, megan: TeamsUser
+) -> None:
+    await raise_request(alex)
+    body = await megan.press("requests.show", {"verb": "requests.show",
+                                               "reference": "DR-2026-0001"})
+    assert "could not find a request DR-2026-0001 raised by you" in invoke_message(body)
+
+
+async def test_requests_wait_for_the_triage_channel_then_are_posted_in_order(
+    alex: TeamsUser, megan: TeamsUser, connector: Connector
+) -> None:
+    await raise_request(alex)
+    await raise_request(megan)
+    assert connector.in_conversation(CHANNEL_ID) == []
+    admin = in_channel(alex)
+    replies = await admin.say("<at>Digital Front Door</at> register triage")
+    assert "now the IT triage channel" in replies[0]["text"]
+    assert "2 waiting request(s)" in replies[0]["text"]
+    posted = await connector.wait_for(CHANNEL_ID, 2)
+    cards = [card_of(a) for a in posted if a.get("attachments")]
+    assert [c for c in cards if "DR-2026-0001" in all_text(c)]
+    order = [re.search(r"DR-2026-\d{4}", all_text(c)).group(0) for c in cards]  # type: ignore[union-attr]
+    assert order == ["DR-2026-0001", "DR-2026-0002"]
+
+
+async def test_a_new_request_goes_straight_to_a_registered_triage_channel(
+    alex: TeamsUser, connector: Connector
+) -> None:
+    await in_channel(alex).say("register triage")
+    await raise_request(alex)
+    posted = await connector.wait_for(CHANNEL_ID, 1)
+    triage = all_text(card_of(posted[-1]))
+    assert "New request DR-2026-0001" in triage
+    assert "Raised by Alex Wilber" in triage
+    assert "Personal data: yes. A data protection impact assessment (DPIA) is needed." in triage
+    assert re.search(r"Score\s*\d+ out of 100", triage)
+    assert "Digital, Data and Customer Board" in triage and "Why:" in triage
+
+
+async def test_triage_card_flags_procurement_and_a_missing_sponsor(
+    alex: TeamsUser, connector: Connector
+) -> None:
+    from tests.e2e.journey import GOOD_ANSWERS
+
+    answers = {step: dict(values) for step, values in GOOD_ANSWERS.items()}
+    answers[2].update(involves_procurement="true", supplier="Acme Bookings Ltd",
+                      contract_end="2027-01-31", kind="new_system")
+    answers[3]["sponsor"] = ""
+    await in_channel(alex).say("register triage")
+    review = await fill_form(alex, answers)
+    send = find_action(review, "Send request")
+    confirmation = all_text(invoke_card(await alex.press(send["verb"], send["data"])))
+    assert "Technical Review Board" in confirmation
+    triage = all_text(card_of((await connector.wait_for(CHANNEL_ID, 1))[-1]))
+    assert "Procurement: yes, buying or renewing. Contract end date: 31 January 2027." in triage
+    assert "Senior sponsor: none named yet." in triage
+    assert "Acme Bookings Ltd" in triage
+
+
+async def test_only_an_admin_can_register_the_triage_channel(
+    megan: TeamsUser, connector: Connector
+) -> None:
+    replies = await in_channel(megan).say("register triage")
+    assert "Only a Digital Front Door admin can register" in replies[0]["text"]
+    await raise_request(megan)
+    assert not [a for a in connector.in_conversation(CHANNEL_ID) if a.get("attachments")]
+
+
+async def test_register_triage_in_a_personal_chat_explains_where_to_type_it(
+    alex: TeamsUser,
+) -> None:
+    replies = await alex.say("register triage")
+    assert "in the team channel" in replies[0]["text"]

@@ -20,8 +20,20 @@ def test_every_kind_of_line_break_becomes_a_new_line() -> None:
 
 
 @pytest.mark.parametrize(
-    "hidden", ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2069", "\u200b",
-               "\u200c", "\u200d", "\ufeff"]
+    "hidden",
+    [
+        "\u202a",
+        "\u202b",
+        "\u202c",
+        "\u202d",
+        "\u202e",
+        "\u2066",
+        "\u2069",
+        "\u200b",
+        "\u200c",
+        "\u200d",
+        "\ufeff",
+    ],
 )
 def test_invisible_characters_that_hide_or_reorder_words_are_removed(hidden: str) -> None:
     assert clean_text(f"pay{hidden}ments") == "payments"
