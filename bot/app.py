@@ -8,6 +8,7 @@ import logging
 import warnings
 from collections.abc import AsyncIterator
 
+import pydantic
 from aiohttp import web
 from microsoft_agents.hosting.aiohttp import (
     CloudAdapter,
@@ -35,8 +36,22 @@ DEPS = web.AppKey("deps", Deps)
 RETRY_SECONDS = 30.0
 
 
+def _bad_request(message: str) -> web.Response:
+    return web.json_response({"error": message}, status=400)
+
+
 async def messages(request: web.Request) -> web.StreamResponse:
-    response = await start_agent_process(request, request.app[AGENT], request.app[ADAPTER])
+    try:
+        body = await request.json()
+    except ValueError:
+        return _bad_request("The body must be a JSON Activity.")
+    if not isinstance(body, dict) or not isinstance(body.get("type"), str):
+        return _bad_request("The body must be a JSON object with a string 'type'.")
+    try:
+        response = await start_agent_process(request, request.app[AGENT], request.app[ADAPTER])
+    except pydantic.ValidationError:
+        logger.warning("Refused an Activity that does not follow the Activity schema")
+        return _bad_request("The Activity does not follow the Activity schema.")
     return response if response is not None else web.Response(status=202)
 
 

@@ -87,21 +87,20 @@ class Turns:
     # Messages ---------------------------------------------------------------
 
     async def on_members_added(self, context: TurnContext, state: TurnState) -> None:
+        """One welcome per install: a card in a personal chat, a short note elsewhere."""
         activity = context.activity
         bot_id = activity.recipient.id if activity.recipient else ""
-        for member in activity.members_added or []:
-            if member.id == bot_id:
-                continue
-            if conversation_type(activity) == "personal":
-                await self._send_card(context, to_dict(build_welcome_card(member.name or "")))
-        if any(m.id == bot_id for m in activity.members_added or []):
-            if conversation_type(activity) != "personal":
-                await context.send_activity(
-                    "Hello. I am Digital Front Door. An admin can type register triage in a "
-                    "channel to send new digital requests there for IT triage."
-                )
-            else:
-                await self._send_card(context, to_dict(build_welcome_card("")))
+        added = activity.members_added or []
+        people = [m for m in added if m.id != bot_id]
+        if conversation_type(activity) == "personal":
+            if people or any(m.id == bot_id for m in added):
+                name = people[0].name if people and people[0].name else ""
+                await self._send_card(context, to_dict(build_welcome_card(name or "")))
+        elif any(m.id == bot_id for m in added):
+            await context.send_activity(
+                "Hello. I am Digital Front Door. An admin can type register triage in a "
+                "channel to send new digital requests there for IT triage. Type help to see more."
+            )
 
     async def on_message(self, context: TurnContext, state: TurnState) -> None:
         activity = context.activity

@@ -70,11 +70,13 @@ def normalise(text: str) -> str:
     """Lower case, mentions removed, spaces collapsed, trailing punctuation dropped."""
     text = _MENTION.sub(" ", text or "")
     text = " ".join(text.replace("\u2019", "'").split()).lower()
-    return text.rstrip(" .!")
+    return text.rstrip(" .!?")
 
 
 def parse_command(text: str) -> Command:
     said = normalise(text)
+    if not said:
+        return Command(CommandName.HELP)
     if said in _EXACT:
         return Command(_EXACT[said])
     if said.startswith("status ") or _REFERENCE.fullmatch(said):

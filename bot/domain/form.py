@@ -379,18 +379,22 @@ def _number(spec: FieldSpec, raw: str) -> int | None:
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
+def _real_date(text: str) -> dt.date | None:
+    if not _ISO_DATE.fullmatch(text):
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:  # a day that does not exist, like 2026-02-30
+        return None
+
+
 def _date(spec: FieldSpec, raw: str, today: dt.date) -> dt.date | None:
     text = clean_text(raw)
     if not text:
         return None
-    try:
-        if not _ISO_DATE.fullmatch(text):
-            raise ValueError(text)
-        value = dt.date.fromisoformat(text)
-    except ValueError:
-        raise FieldError(
-            f"{_capitalised(spec.noun)} must be a real date, like 31 March 2027"
-        ) from None
+    value = _real_date(text)
+    if value is None:
+        raise FieldError(f"{_capitalised(spec.noun)} must be a real date, like 31 March 2027")
     if spec.not_in_past and value < today:
         raise FieldError(f"{_capitalised(spec.noun)} must be today or in the future")
     return value

@@ -1,0 +1,50 @@
+"""First contact: a short welcome that says what the bot does and how to start."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import in_channel
+from tests.support.cards import all_text
+from tests.support.teams import BOT, TeamsUser, card_of, find_action, invoke_card
+
+
+async def test_installing_the_bot_gives_a_short_welcome(alex: TeamsUser) -> None:
+    await alex.post(alex.activity(type="conversationUpdate",
+                                  membersAdded=[{"id": BOT["id"]}, {"id": alex.user_id,
+                                                                    "name": alex.name}]))
+    sent = await alex.connector.wait_for(alex.conversation_id, 1)
+    text = all_text(card_of(sent[0]))
+    assert "Hello Alex." in text
+    assert "raise a digital request" in text
+    assert "Type help" in text
+    assert len(sent) == 1, "one welcome, not one per member"
+
+
+async def test_help_lists_every_command(alex: TeamsUser) -> None:
+    text = all_text(card_of((await alex.say("help"))[-1]))
+    for command in ("new request", "continue", "my requests", "status DR-2026-0001", "help"):
+        assert command in text
+    assert "register triage" not in text
+
+
+async def test_help_in_a_channel_also_lists_register_triage(alex: TeamsUser) -> None:
+    text = all_text(card_of((await in_channel(alex).say("<at>Digital Front Door</at> help"))[-1]))
+    assert "register triage" in text
+
+
+async def test_the_welcome_button_opens_the_form(alex: TeamsUser) -> None:
+    welcome = card_of((await alex.say("hello"))[-1])
+    action = find_action(welcome, "Raise a new request")
+    form = invoke_card(await alex.press(action["verb"], action["data"]))
+    assert "Step 1 of 4" in all_text(form)
+
+
+async def test_requests_are_raised_in_the_personal_chat_not_a_channel(alex: TeamsUser) -> None:
+    reply = (await in_channel(alex).say("new request"))[-1]
+    assert "chat with me one to one" in reply["text"]
+
+
+async def test_commands_are_forgiving_about_case_and_punctuation(alex: TeamsUser) -> None:
+    for said in ("HELP", "Help!", " help. ", "what can you do?"):
+        assert "What you can type" in all_text(card_of((await alex.say(said))[-1])), said
+    for said in ("New Request", "raise a request", "request"):
+        assert "Step 1 of 4" in all_text(card_of((await alex.say(said))[-1])), said
