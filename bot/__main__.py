@@ -24,14 +24,17 @@ def main() -> int:
     )
     where = f"http://{settings.host}:{settings.port}/api/messages"
     mode = "anonymous, loopback only" if settings.anonymous else "tokens required"
-    logging.getLogger("bot").info("Digital Front Door on %s (%s mode, %s)", where,
-                                  settings.mode, mode)
+    logging.getLogger("bot").info(
+        "Digital Front Door on %s (%s mode, %s)", where, settings.mode, mode
+    )
     try:
         web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
     except OSError as error:
-        print(f"Digital Front Door cannot listen on {settings.host}:{settings.port}: "
-              f"{error.strerror}. Is something else using that port? Set PORT to another.",
-              file=sys.stderr)
+        print(
+            f"Digital Front Door cannot listen on {settings.host}:{settings.port}: "
+            f"{error.strerror}. Is something else using that port? Set PORT to another.",
+            file=sys.stderr,
+        )
         return 2
     return 0
 

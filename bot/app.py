@@ -15,7 +15,7 @@ from microsoft_agents.hosting.aiohttp import (
     jwt_authorization_decorator,
     start_agent_process,
 )
-from microsoft_agents.hosting.core import AgentApplication, TurnState
+from microsoft_agents.hosting.core import AgentApplication
 
 from bot.agent import build_agent, build_connections
 from bot.channel_posts import ChannelPoster

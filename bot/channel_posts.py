@@ -36,7 +36,7 @@ class ChannelPoster:
         else:
             # Local mode has no app registration: send without a token, as inbound is.
             await self._adapter.continue_conversation_with_claims(
-                ClaimsIdentity({}, False), continuation, deliver
+                ClaimsIdentity({}), continuation, deliver
             )
         return sent[0] if sent else ""
 

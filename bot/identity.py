@@ -13,8 +13,9 @@ def requester_of(activity: Activity) -> Requester:
     sender = activity.from_property
     aad = (getattr(sender, "aad_object_id", None) or "") if sender else ""
     user_id = (sender.id if sender else "") or ""
-    return Requester(user_id=aad or user_id, name=(sender.name if sender else "") or "",
-                     aad_object_id=aad)
+    return Requester(
+        user_id=aad or user_id, name=(sender.name if sender else "") or "", aad_object_id=aad
+    )
 
 
 def conversation_type(activity: Activity) -> str:

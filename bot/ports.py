@@ -19,8 +19,8 @@ from bot.domain.model import (
     Process,
     RequestDetails,
     Requester,
-    RoutingRule,
     Route,
+    RoutingRule,
     Score,
 )
 

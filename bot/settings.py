@@ -71,7 +71,9 @@ def _port(raw: str, problems: list[str]) -> int:
 def _check_ids(name: str, ids: frozenset[str], problems: list[str]) -> None:
     bad = sorted(i for i in ids if not _GUID.match(i) and i != PLAYGROUND_DEFAULT_USER)
     if bad:
-        problems.append(f"{name} must list Entra object ids (GUIDs). These are not: {', '.join(bad)}.")
+        problems.append(
+            f"{name} must list Entra object ids (GUIDs). These are not: {', '.join(bad)}."
+        )
 
 
 def _check_auth(mode: str, host: str, client_id: str, env: Mapping[str, str], p: list[str]) -> None:

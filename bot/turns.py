@@ -22,7 +22,7 @@ from microsoft_agents.hosting.core.app._routes import RouteRank
 
 import cards.verbs as verbs
 from bot.domain.commands import CommandName, parse_command
-from bot.identity import chat_reference, channel_reference, conversation_type, requester_of
+from bot.identity import channel_reference, chat_reference, conversation_type, requester_of
 from bot.store.sqlite import SqliteStore
 from bot.usecases import intake, lookup
 from bot.usecases.errors import BadCardData, UserFacingError
@@ -190,8 +190,11 @@ class Turns:
         self, context: TurnContext, state: TurnState, data: Any
     ) -> AdaptiveCardInvokeResponse:
         """Every Action.Execute comes here: answer fast, with a card or a plain message."""
-        verb = context.activity.value.get("action", {}).get("verb") if isinstance(
-            context.activity.value, dict) else None
+        verb = (
+            context.activity.value.get("action", {}).get("verb")
+            if isinstance(context.activity.value, dict)
+            else None
+        )
         try:
             response = await self._dispatch(context, str(verb), data)
         except UserFacingError as problem:
@@ -201,13 +204,16 @@ class Turns:
             response = message_response(SORRY)
         return response
 
-    async def _dispatch(self, context: TurnContext, verb: str, data: Any
-                        ) -> AdaptiveCardInvokeResponse:
+    async def _dispatch(
+        self, context: TurnContext, verb: str, data: Any
+    ) -> AdaptiveCardInvokeResponse:
         who = requester_of(context.activity)
         now = self.deps.clock()
         store = self.deps.store
         if verb == verbs.NEW_REQUEST:
-            return card_response(to_dict(build_form_card(await intake.start(store, who.user_id, now))))
+            return card_response(
+                to_dict(build_form_card(await intake.start(store, who.user_id, now)))
+            )
         if verb == verbs.CONTINUE:
             resumed = await intake.resume(store, who.user_id)
             if resumed is None:
@@ -226,15 +232,22 @@ class Turns:
                 raise BadCardData("That button did not say which request. Type my requests.")
             found = await lookup.status(store, who.user_id, reference)
             return card_response(to_dict(build_status_card(found, await store.governance())))
-        if verb in (verbs.FORM_NEXT, verbs.FORM_BACK, verbs.FORM_EDIT, verbs.FORM_SAVE,
-                    verbs.FORM_DISCARD, verbs.FORM_SUBMIT):
+        if verb in (
+            verbs.FORM_NEXT,
+            verbs.FORM_BACK,
+            verbs.FORM_EDIT,
+            verbs.FORM_SAVE,
+            verbs.FORM_DISCARD,
+            verbs.FORM_SUBMIT,
+        ):
             return await self._form_action(context, verb, data)
         raise BadCardData(
             "That button is not one I recognise. It may be from an older card. Type help."
         )
 
-    async def _form_action(self, context: TurnContext, verb: str, data: Any
-                           ) -> AdaptiveCardInvokeResponse:
+    async def _form_action(
+        self, context: TurnContext, verb: str, data: Any
+    ) -> AdaptiveCardInvokeResponse:
         draft_id, step = _form_data(data)
         who = requester_of(context.activity)
         now = self.deps.clock()
@@ -244,7 +257,9 @@ class Turns:
             return card_response(to_dict(build_help_card()))
         if verb == verbs.FORM_SAVE:
             saved = await intake.save_for_later(store, who.user_id, draft_id, step, data, now)
-            view = intake.FormView(saved, saved.step, {}, "Saved. Type continue to finish it later.")
+            view = intake.FormView(
+                saved, saved.step, {}, "Saved. Type continue to finish it later."
+            )
             return card_response(to_dict(build_form_card(view)))
         if verb == verbs.FORM_SUBMIT:
             return await self._submit(context, draft_id)
@@ -260,8 +275,9 @@ class Turns:
     async def _submit(self, context: TurnContext, draft_id: str) -> AdaptiveCardInvokeResponse:
         who = requester_of(context.activity)
         store = self.deps.store
-        result = await intake.submit(store, store, store, who.user_id, draft_id, who,
-                                     self.deps.clock())
+        result = await intake.submit(
+            store, store, store, who.user_id, draft_id, who, self.deps.clock()
+        )
         if isinstance(result, intake.FormView):
             return card_response(to_dict(build_form_card(result)))
         await store.remember_personal_chat(who.user_id, chat_reference(context.activity))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import microsoft_teams.cards as ac
 from microsoft_agents.activity import Attachment
@@ -10,10 +10,18 @@ from microsoft_agents.activity import Attachment
 from bot.domain.text import defang_for_display
 
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+HeadingSize = Literal["Medium", "Large"]
+Weight = Literal["Default", "Bolder"]
 
 
-def card(body: list[ac.CardElement], actions: list[ac.Action] | None = None,
-         fallback: str = "") -> ac.AdaptiveCard:
+def run(text: str, weight: Weight | None = None) -> ac.CardElement:
+    """A TextRun: plain text, never Markdown."""
+    return ac.TextRun(text=text, weight=weight)
+
+
+def card(
+    body: list[ac.CardElement], actions: list[ac.Action] | None = None, fallback: str = ""
+) -> ac.AdaptiveCard:
     return ac.AdaptiveCard(
         version="1.5",
         body=body,
@@ -33,7 +41,7 @@ def to_attachment(built: ac.AdaptiveCard) -> Attachment:
     return Attachment(content_type=CONTENT_TYPE, content=to_dict(built))
 
 
-def heading(text: str, size: str = "Large") -> ac.TextBlock:
+def heading(text: str, size: HeadingSize = "Large") -> ac.TextBlock:
     return ac.TextBlock(text=text, size=size, weight="Bolder", wrap=True, style="heading")
 
 
@@ -41,10 +49,10 @@ def para(text: str, subtle: bool = False) -> ac.TextBlock:
     return ac.TextBlock(text=text, wrap=True, is_subtle=subtle or None)
 
 
-def user_text(text: str, weight: str | None = None, max_chars: int = 0) -> ac.RichTextBlock:
+def user_text(text: str, weight: Weight | None = None, max_chars: int = 0) -> ac.RichTextBlock:
     """Someone's own words. A TextRun is never Markdown, and links are defanged."""
     shown = text if not max_chars or len(text) <= max_chars else text[:max_chars].rstrip() + "…"
-    return ac.RichTextBlock(inlines=[ac.TextRun(text=defang_for_display(shown), weight=weight)])
+    return ac.RichTextBlock(inlines=[run(defang_for_display(shown), weight)])
 
 
 def labelled_user_text(label: str, text: str, max_chars: int = 0) -> ac.Container:
@@ -61,8 +69,13 @@ def facts(pairs: list[tuple[str, str]]) -> ac.FactSet:
     return ac.FactSet(facts=[ac.Fact(title=title, value=value) for title, value in pairs])
 
 
-def button(title: str, verb: str, data: dict[str, Any] | None = None,
-           primary: bool = False, validate: bool = False) -> ac.ExecuteAction:
+def button(
+    title: str,
+    verb: str,
+    data: dict[str, Any] | None = None,
+    primary: bool = False,
+    validate: bool = False,
+) -> ac.ExecuteAction:
     return ac.ExecuteAction(
         title=title,
         verb=verb,

@@ -39,12 +39,18 @@ def _input(spec: FieldSpec, value: str) -> ac.CardElement:
             style="Tel" if spec.kind == "number" else None,
         )
     if spec.kind == "date":
-        return ac.DateInput(id=spec.name, label=label,
-                            value=value if _ISO_DATE.fullmatch(value) else None)
+        return ac.DateInput(
+            id=spec.name, label=label, value=value if _ISO_DATE.fullmatch(value) else None
+        )
     if spec.kind == "toggle":
-        return ac.ToggleInput(id=spec.name, label=label, title="Yes",
-                              value="true" if value == "true" else "false",
-                              value_on="true", value_off="false")
+        return ac.ToggleInput(
+            id=spec.name,
+            label=label,
+            title="Yes",
+            value="true" if value == "true" else "false",
+            value_on="true",
+            value_off="false",
+        )
     choices = [ac.Choice(title=c.label, value=c.value) for c in spec.choices or ()]
     many = spec.kind == "multichoice"
     return ac.ChoiceSetInput(
@@ -63,21 +69,29 @@ def _field(spec: FieldSpec, values: dict[str, str], errors: dict[str, str]) -> a
     items: list[ac.CardElement] = []
     if spec.name in errors:
         items.append(
-            ac.TextBlock(text=f"Error: {errors[spec.name]}", color="Attention", weight="Bolder",
-                         wrap=True)
+            ac.TextBlock(
+                text=f"Error: {errors[spec.name]}", color="Attention", weight="Bolder", wrap=True
+            )
         )
     if cut:
-        items.append(para(f"We have shown the first {spec.max_length:,} characters of what "
-                          "you typed. The rest is kept in your draft until you change it."))
+        items.append(
+            para(
+                f"We have shown the first {spec.max_length:,} characters of what "
+                "you typed. The rest is kept in your draft until you change it."
+            )
+        )
     items.append(_input(spec, value))
     if spec.help:
         items.append(para(spec.help, subtle=True))
-    return ac.Container(items=items, spacing="Medium",
-                        style="attention" if spec.name in errors else None)
+    return ac.Container(
+        items=items, spacing="Medium", style="attention" if spec.name in errors else None
+    )
 
 
 def _error_summary(errors: dict[str, str]) -> ac.Container:
-    lines = [ac.TextBlock(text="There is a problem", weight="Bolder", size="Medium", wrap=True)]
+    lines: list[ac.CardElement] = [
+        ac.TextBlock(text="There is a problem", weight="Bolder", size="Medium", wrap=True)
+    ]
     lines += [para(message) for message in errors.values()]
     return ac.Container(style="attention", items=lines)
 
@@ -94,8 +108,7 @@ def _step_card(step: Step, view: FormView) -> ac.AdaptiveCard:
         body.append(_error_summary(view.errors))
     body.append(para(step.intro))
     body += [_field(spec, view.draft.values, view.errors) for spec in step.fields]
-    actions: list[ac.Action] = [button("Next", verbs.FORM_NEXT, data, primary=True,
-                                       validate=True)]
+    actions: list[ac.Action] = [button("Next", verbs.FORM_NEXT, data, primary=True, validate=True)]
     if step.number > 1:
         actions.append(button("Back", verbs.FORM_BACK, data, validate=True))
     actions.append(button("Save and finish later", verbs.FORM_SAVE, data, validate=True))
@@ -126,12 +139,22 @@ def _review_card(view: FormView) -> ac.AdaptiveCard:
             rows.append(ac.TextBlock(text=spec.label, weight="Bolder", wrap=True, spacing="Small"))
             rows.append(user_text(_answer(spec, values.get(spec.name, "")), max_chars=300))
         rows.append(
-            ac.ActionSet(actions=[button(f"Change {step.title.lower()}", verbs.FORM_EDIT,
-                                         {**data, "goto": step.number})])
+            ac.ActionSet(
+                actions=[
+                    button(
+                        f"Change {step.title.lower()}",
+                        verbs.FORM_EDIT,
+                        {**data, "goto": step.number},
+                    )
+                ]
+            )
         )
         body.append(ac.Container(items=rows, separator=True, spacing="Medium"))
-    body.append(para("When you send it, you will get a reference, a priority score and the "
-                     "board it goes to."))
+    body.append(
+        para(
+            "When you send it, you will get a reference, a priority score and the board it goes to."
+        )
+    )
     actions: list[ac.Action] = [
         button("Send request", verbs.FORM_SUBMIT, data, primary=True),
         button("Back", verbs.FORM_BACK, data),

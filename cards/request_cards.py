@@ -14,7 +14,17 @@ from bot.domain.model import (
 )
 from bot.ports import Governance, Page
 from cards import verbs
-from cards.elements import button, card, facts, heading, labelled_user_text, notice, para, user_text
+from cards.elements import (
+    button,
+    card,
+    facts,
+    heading,
+    labelled_user_text,
+    notice,
+    para,
+    run,
+    user_text,
+)
 
 
 def _points(value: float) -> str:
@@ -36,7 +46,7 @@ def score_breakdown(score: Score) -> list[ac.CardElement]:
                         weight="Bolder",
                         wrap=True,
                     ),
-                    ac.RichTextBlock(inlines=[ac.TextRun(text=line.reason)]),
+                    ac.RichTextBlock(inlines=[run(line.reason)]),
                 ],
             )
         )
@@ -54,7 +64,7 @@ def _route_rows(request: DigitalRequest, gov: Governance) -> list[ac.CardElement
                 ("Then", process.name if process else request.route.process),
             ]
         ),
-        ac.RichTextBlock(inlines=[ac.TextRun(text="Why: " + request.route.reason)]),
+        ac.RichTextBlock(inlines=[run("Why: " + request.route.reason)]),
     ]
 
 
@@ -100,8 +110,11 @@ def build_status_card(request: DigitalRequest, gov: Governance) -> ac.AdaptiveCa
         *_route_rows(request, gov),
         *score_breakdown(request.score),
     ]
-    return card(body, [button("My requests", verbs.MY_REQUESTS)],
-                fallback=f"{request.reference}: {STATUS_LABELS[request.status]}")
+    return card(
+        body,
+        [button("My requests", verbs.MY_REQUESTS)],
+        fallback=f"{request.reference}: {STATUS_LABELS[request.status]}",
+    )
 
 
 def build_my_requests_card(page: Page, gov: Governance) -> ac.AdaptiveCard:

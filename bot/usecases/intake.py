@@ -26,9 +26,7 @@ class FormView:
     notice: str = ""
 
 
-async def start(
-    drafts: DraftStore, owner_id: str, now: dt.datetime, title: str = ""
-) -> FormView:
+async def start(drafts: DraftStore, owner_id: str, now: dt.datetime, title: str = "") -> FormView:
     existing = await drafts.get_draft(owner_id)
     if existing is not None:
         notice = (
@@ -58,8 +56,9 @@ async def _current(drafts: DraftStore, owner_id: str, draft_id: str) -> Draft:
     return draft
 
 
-async def _save(drafts: DraftStore, draft: Draft, step: int, values: dict[str, str],
-                now: dt.datetime) -> tuple[Draft, str]:
+async def _save(
+    drafts: DraftStore, draft: Draft, step: int, values: dict[str, str], now: dt.datetime
+) -> tuple[Draft, str]:
     updated = dataclasses.replace(draft, step=step, values=values, updated_at=now)
     try:
         return await drafts.save_draft(updated), ""
@@ -92,8 +91,12 @@ async def move(
 
 
 async def save_for_later(
-    drafts: DraftStore, owner_id: str, draft_id: str, step: int,
-    data: Mapping[str, object], now: dt.datetime,
+    drafts: DraftStore,
+    owner_id: str,
+    draft_id: str,
+    step: int,
+    data: Mapping[str, object],
+    now: dt.datetime,
 ) -> Draft:
     draft = await _current(drafts, owner_id, draft_id)
     values = {**draft.values, **form.raw_values(data, step)} if step < REVIEW_STEP else draft.values

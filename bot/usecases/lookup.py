@@ -8,13 +8,15 @@ from bot.ports import Page, RequestRegister
 from bot.usecases.errors import NotFound, UserFacingError
 
 
-async def my_requests(register: RequestRegister, requester_id: str, page_token: str | None = None
-                      ) -> Page:
+async def my_requests(
+    register: RequestRegister, requester_id: str, page_token: str | None = None
+) -> Page:
     return await register.for_requester(requester_id, page_token, page_size=10)
 
 
-async def status(register: RequestRegister, requester_id: str, said: str,
-                 can_see_all: bool = False) -> DigitalRequest:
+async def status(
+    register: RequestRegister, requester_id: str, said: str, can_see_all: bool = False
+) -> DigitalRequest:
     if not said:
         raise UserFacingError(
             "Type status and then the reference, like status DR-2026-0001. "

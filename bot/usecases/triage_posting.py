@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.domain.model import DigitalRequest
-from bot.ports import ChannelDirectory, GovernanceStore, Governance, RequestRegister
+from bot.ports import ChannelDirectory, Governance, GovernanceStore, RequestRegister
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,9 @@ class TriagePoster:
                     try:
                         message_id = await self._post(channel, request, rules)
                     except Exception:
-                        logger.exception("Could not post %s to the triage channel", request.reference)
+                        logger.exception(
+                            "Could not post %s to the triage channel", request.reference
+                        )
                         return posted
                     await self._register.mark_triage_posted(request.reference, message_id or "-")
                     posted += 1

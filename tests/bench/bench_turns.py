@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import platform
@@ -73,9 +72,7 @@ class TimedConnector(Connector):
     matched here by replyToId (the URL's activity id, or the body's replyToId).
     """
 
-    waiters: dict[str, asyncio.Future[tuple[float, dict[str, Any]]]] = field(
-        default_factory=dict
-    )
+    waiters: dict[str, asyncio.Future[tuple[float, dict[str, Any]]]] = field(default_factory=dict)
 
     def expect(self, activity_id: str) -> asyncio.Future[tuple[float, dict[str, Any]]]:
         future: asyncio.Future[tuple[float, dict[str, Any]]] = (
@@ -123,8 +120,12 @@ class BotProcess:
     def start(self) -> None:
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            self.command, cwd=REPO_ROOT, env=self.env, stdin=subprocess.DEVNULL,
-            stdout=self._log, stderr=subprocess.STDOUT,
+            self.command,
+            cwd=REPO_ROOT,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
 
     def log_tail(self, lines: int = 25) -> str:
@@ -144,12 +145,13 @@ class BotProcess:
                     f"healthy. Its log ({self.log_path}):\n{self.log_tail()}"
                 )
             try:
-                async with http.get(f"{self.url}/healthz",
-                                    timeout=aiohttp.ClientTimeout(total=2)) as response:
+                async with http.get(
+                    f"{self.url}/healthz", timeout=aiohttp.ClientTimeout(total=2)
+                ) as response:
                     if response.status == 200:
                         return
                     last = f"HTTP {response.status}"
-            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            except (TimeoutError, aiohttp.ClientError) as error:
                 last = type(error).__name__
             await asyncio.sleep(0.1)
         raise BenchError(
@@ -182,8 +184,15 @@ def bot_env(data_dir: Path, port: int) -> dict[str, str]:
     # Anonymous local mode on loopback, whatever the caller's environment says.
     for name in ("CLIENT_ID", "TENANT_ID", "CLIENT_SECRET", "ALLOWED_TENANTS", "ADMIN_IDS"):
         env.pop(name, None)
-    env.update({"BOT_MODE": "local", "HOST": HOST, "PORT": str(port),
-                "DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"})
+    env.update(
+        {
+            "BOT_MODE": "local",
+            "HOST": HOST,
+            "PORT": str(port),
+            "DATA_DIR": str(data_dir),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     return env
 
 
@@ -211,8 +220,11 @@ def message_activity(who: Person, service_url: str, text: str) -> dict[str, Any]
         "serviceUrl": service_url,
         "channelId": "msteams",
         "from": {"id": who.user_id, "name": who.name, "aadObjectId": who.aad_object_id},
-        "conversation": {"id": who.conversation_id, "conversationType": "personal",
-                         "tenantId": TENANT},
+        "conversation": {
+            "id": who.conversation_id,
+            "conversationType": "personal",
+            "tenantId": TENANT,
+        },
         "recipient": BOT,
         "channelData": {"tenant": {"id": TENANT}},
         "locale": "en-GB",
@@ -225,8 +237,12 @@ JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 async def post_bytes(http: aiohttp.ClientSession, url: str, body: bytes) -> tuple[int, bytes]:
-    async with http.post(f"{url}/api/messages", data=body, headers=JSON_HEADERS,
-                         timeout=aiohttp.ClientTimeout(total=REPLY_TIMEOUT)) as response:
+    async with http.post(
+        f"{url}/api/messages",
+        data=body,
+        headers=JSON_HEADERS,
+        timeout=aiohttp.ClientTimeout(total=REPLY_TIMEOUT),
+    ) as response:
         return response.status, await response.read()
 
 
@@ -248,8 +264,14 @@ def check_echo(reply: dict[str, Any]) -> str | None:
     return None
 
 
-async def text_turn(http: aiohttp.ClientSession, connector: TimedConnector, bot_url: str,
-                    who: Person, text: str, check: ReplyCheck) -> float:
+async def text_turn(
+    http: aiohttp.ClientSession,
+    connector: TimedConnector,
+    bot_url: str,
+    who: Person,
+    text: str,
+    check: ReplyCheck,
+) -> float:
     """One message turn; returns seconds from POST to the reply reaching the connector."""
     activity = message_activity(who, connector.url, text)
     body = json.dumps(activity).encode()
@@ -260,9 +282,11 @@ async def text_turn(http: aiohttp.ClientSession, connector: TimedConnector, bot_
         if status not in (200, 201, 202):
             raise BenchError(f"{bot_url} answered HTTP {status} to {text!r}: {answer[:300]!r}")
         arrived, reply = await asyncio.wait_for(waiter, REPLY_TIMEOUT)
-    except asyncio.TimeoutError:
-        raise BenchError(f"No reply from {bot_url} to {text!r} within {REPLY_TIMEOUT:.0f} s "
-                         "(none reached the connector).") from None
+    except TimeoutError:
+        raise BenchError(
+            f"No reply from {bot_url} to {text!r} within {REPLY_TIMEOUT:.0f} s "
+            "(none reached the connector)."
+        ) from None
     finally:
         connector.waiters.pop(activity["id"], None)
     problem = check(reply)
@@ -271,18 +295,32 @@ async def text_turn(http: aiohttp.ClientSession, connector: TimedConnector, bot_
     return arrived - started
 
 
-async def sequential_turns(http: aiohttp.ClientSession, connector: TimedConnector,
-                           bot_url: str, tag: str, text: str, check: ReplyCheck,
-                           turns: int, warmup: int) -> list[float]:
+async def sequential_turns(
+    http: aiohttp.ClientSession,
+    connector: TimedConnector,
+    bot_url: str,
+    tag: str,
+    text: str,
+    check: ReplyCheck,
+    turns: int,
+    warmup: int,
+) -> list[float]:
     who = person(f"{tag}-seq", 0)
     for _ in range(warmup):
         await text_turn(http, connector, bot_url, who, text, check)
     return [await text_turn(http, connector, bot_url, who, text, check) for _ in range(turns)]
 
 
-async def concurrent_turns(http: aiohttp.ClientSession, connector: TimedConnector,
-                           bot_url: str, tag: str, text: str, check: ReplyCheck,
-                           turns: int, workers: int) -> tuple[float, int, list[float]]:
+async def concurrent_turns(
+    http: aiohttp.ClientSession,
+    connector: TimedConnector,
+    bot_url: str,
+    tag: str,
+    text: str,
+    check: ReplyCheck,
+    turns: int,
+    workers: int,
+) -> tuple[float, int, list[float]]:
     """`turns` turns shared by `workers` workers, each in its own conversation.
 
     Returns (turns per second, turns done, per-turn latencies)."""
@@ -295,8 +333,12 @@ async def concurrent_turns(http: aiohttp.ClientSession, connector: TimedConnecto
             latencies.append(await text_turn(http, connector, bot_url, who, text, check))
 
     # One untimed turn per worker first, so every keep-alive connection is open.
-    await asyncio.gather(*(text_turn(http, connector, bot_url, person(f"{tag}-w", i), text,
-                                     check) for i in range(workers)))
+    await asyncio.gather(
+        *(
+            text_turn(http, connector, bot_url, person(f"{tag}-w", i), text, check)
+            for i in range(workers)
+        )
+    )
     started = time.perf_counter()
     await asyncio.gather(*(worker(i, n) for i, n in enumerate(share)))
     elapsed = time.perf_counter() - started
@@ -310,21 +352,34 @@ class RemoteBot:
     url: str
 
 
-async def submit_once(http: aiohttp.ClientSession, connector: TimedConnector, bot_url: str,
-                      who: Person) -> float:
+async def submit_once(
+    http: aiohttp.ClientSession, connector: TimedConnector, bot_url: str, who: Person
+) -> float:
     """Fill the form to review (not timed), then time the Send request invoke."""
-    user = TeamsUser(http, RemoteBot(bot_url), connector, user_id=who.user_id,  # type: ignore[arg-type]
-                     name=who.name, aad_object_id=who.aad_object_id,
-                     conversation={"id": who.conversation_id, "conversationType": "personal",
-                                   "tenantId": TENANT})
+    user = TeamsUser(
+        http,
+        RemoteBot(bot_url),
+        connector,
+        user_id=who.user_id,  # type: ignore[arg-type]
+        name=who.name,
+        aad_object_id=who.aad_object_id,
+        conversation={
+            "id": who.conversation_id,
+            "conversationType": "personal",
+            "tenantId": TENANT,
+        },
+    )
     review = await fill_form(user)
     send = find_action(review, "Send request")
     if send.get("verb") != verbs.FORM_SUBMIT:
         raise BenchError(f"'Send request' has verb {send.get('verb')!r}, not {verbs.FORM_SUBMIT}")
-    value = {"action": {"type": "Action.Execute", "verb": send["verb"], "data": send["data"]},
-             "trigger": "manual"}
-    body = json.dumps(user.activity(type="invoke", name="adaptiveCard/action",
-                                    value=value)).encode()
+    value = {
+        "action": {"type": "Action.Execute", "verb": send["verb"], "data": send["data"]},
+        "trigger": "manual",
+    }
+    body = json.dumps(
+        user.activity(type="invoke", name="adaptiveCard/action", value=value)
+    ).encode()
     started = time.perf_counter()
     status, answer = await post_bytes(http, bot_url, body)
     elapsed = time.perf_counter() - started
@@ -335,17 +390,18 @@ async def submit_once(http: aiohttp.ClientSession, connector: TimedConnector, bo
     except (ValueError, AssertionError) as error:
         raise BenchError(f"Send request did not return a card: {error}") from None
     if "Your reference is DR-" not in all_text(card):
-        raise BenchError("The confirmation card does not say 'Your reference is DR-…': "
-                         f"{all_text(card)[:400]!r}")
+        raise BenchError(
+            f"The confirmation card does not say 'Your reference is DR-…': {all_text(card)[:400]!r}"
+        )
     return elapsed
 
 
-async def submits(http: aiohttp.ClientSession, connector: TimedConnector, bot_url: str,
-                  count: int) -> list[float]:
+async def submits(
+    http: aiohttp.ClientSession, connector: TimedConnector, bot_url: str, count: int
+) -> list[float]:
     for n in range(SUBMIT_WARMUP_USERS):
         await submit_once(http, connector, bot_url, person("submit-warmup", n))
-    return [await submit_once(http, connector, bot_url, person("submit", n))
-            for n in range(count)]
+    return [await submit_once(http, connector, bot_url, person("submit", n)) for n in range(count)]
 
 
 # Report -------------------------------------------------------------------------------
@@ -377,26 +433,57 @@ def render(results: Results, args: argparse.Namespace) -> str:
     for label, o, e in zip(("p50", "p95", "p99"), ot, et, strict=True):
         rows.append((f"text turn {label} (ms, sequential)", f"{o:.1f}", f"{e:.1f}", "-", "-"))
     oc, ec = percentiles(results.ours_conc), percentiles(results.echo_conc)
-    rows.append((f"text turn p95 (ms, {args.concurrency} concurrent)", f"{oc[1]:.1f}",
-                 f"{ec[1]:.1f}", "-", "-"))
-    rows.append((f"turns/s ({args.concurrency} concurrent)", f"{results.ours_tps:.1f}",
-                 f"{results.echo_tps:.1f}", "-", "-"))
+    rows.append(
+        (
+            f"text turn p95 (ms, {args.concurrency} concurrent)",
+            f"{oc[1]:.1f}",
+            f"{ec[1]:.1f}",
+            "-",
+            "-",
+        )
+    )
+    rows.append(
+        (
+            f"turns/s ({args.concurrency} concurrent)",
+            f"{results.ours_tps:.1f}",
+            f"{results.echo_tps:.1f}",
+            "-",
+            "-",
+        )
+    )
     ratio = results.ours_tps / results.echo_tps if results.echo_tps else 0.0
-    rows.append(("throughput ratio ours/echo", f"{ratio:.2f}", "1.00",
-                 f">= {THROUGHPUT_RATIO_TARGET:.2f}",
-                 "PASS" if ratio >= THROUGHPUT_RATIO_TARGET else "FAIL"))
+    rows.append(
+        (
+            "throughput ratio ours/echo",
+            f"{ratio:.2f}",
+            "1.00",
+            f">= {THROUGHPUT_RATIO_TARGET:.2f}",
+            "PASS" if ratio >= THROUGHPUT_RATIO_TARGET else "FAIL",
+        )
+    )
     sp = percentiles(results.ours_submit)
     targets = {"p95": (f"< {SUBMIT_P95_TARGET_MS:.0f}", sp[1] < SUBMIT_P95_TARGET_MS)}
     for label, value in zip(("p50", "p95", "p99"), sp, strict=True):
         target, ok = targets.get(label, ("-", None))
-        rows.append((f"form submit {label} (ms)", f"{value:.1f}", "n/a", target,
-                     "-" if ok is None else ("PASS" if ok else "FAIL")))
+        rows.append(
+            (
+                f"form submit {label} (ms)",
+                f"{value:.1f}",
+                "n/a",
+                target,
+                "-" if ok is None else ("PASS" if ok else "FAIL"),
+            )
+        )
     header = ("metric", "ours", "echo", "target", "result")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(5)]
 
     def line(row: tuple[str, ...]) -> str:
-        return "  ".join([row[0].ljust(widths[0]),
-                          *(cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True))])
+        return "  ".join(
+            [
+                row[0].ljust(widths[0]),
+                *(cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True)),
+            ]
+        )
 
     out = [line(header), line(tuple("-" * w for w in widths)), *(line(r) for r in rows)]
     return "\n".join(out)
@@ -415,20 +502,31 @@ async def run(args: argparse.Namespace) -> Results:
         echo_port = free_port()
         while echo_port == ours_port:
             echo_port = free_port()
-        ours = BotProcess("our bot (python -m bot)", [sys.executable, "-m", "bot"],
-                          bot_env(tmp_path / "data", ours_port), tmp_path / "ours.log", ours_port)
-        echo = BotProcess("echo bot", [sys.executable, "-m", "tests.bench.echo_bot",
-                                       "--port", str(echo_port)],
-                          bot_env(tmp_path / "echo-data", echo_port), tmp_path / "echo.log",
-                          echo_port)
+        ours = BotProcess(
+            "our bot (python -m bot)",
+            [sys.executable, "-m", "bot"],
+            bot_env(tmp_path / "data", ours_port),
+            tmp_path / "ours.log",
+            ours_port,
+        )
+        echo = BotProcess(
+            "echo bot",
+            [sys.executable, "-m", "tests.bench.echo_bot", "--port", str(echo_port)],
+            bot_env(tmp_path / "echo-data", echo_port),
+            tmp_path / "echo.log",
+            echo_port,
+        )
         limits = aiohttp.TCPConnector(limit=args.concurrency * 2 + 4)
         try:
             async with aiohttp.ClientSession(connector=limits) as http:
                 ours.start()
                 echo.start()
                 await asyncio.gather(ours.wait_healthy(http), echo.wait_healthy(http))
-                print(f"our bot on {ours.url} (DATA_DIR {tmp_path / 'data'}), echo bot on "
-                      f"{echo.url}, connector on {connector.url}", flush=True)
+                print(
+                    f"our bot on {ours.url} (DATA_DIR {tmp_path / 'data'}), echo bot on "
+                    f"{echo.url}, connector on {connector.url}",
+                    flush=True,
+                )
 
                 async def phase(label: str, work: Awaitable[Any]) -> Any:
                     started = time.perf_counter()
@@ -437,34 +535,71 @@ async def run(args: argparse.Namespace) -> Results:
                     print(f" {time.perf_counter() - started:.1f} s", flush=True)
                     for bot in (ours, echo):
                         if bot.process is not None and bot.process.poll() is not None:
-                            raise BenchError(f"{bot.name} died during the run. Its log:\n"
-                                             f"{bot.log_tail()}")
+                            raise BenchError(
+                                f"{bot.name} died during the run. Its log:\n{bot.log_tail()}"
+                            )
                     return value
 
                 results.ours_text = await phase(
                     f"ours: {args.turns} sequential 'help' turns",
-                    sequential_turns(http, connector, ours.url, "ours", "help", check_ours,
-                                     args.turns, args.warmup))
+                    sequential_turns(
+                        http,
+                        connector,
+                        ours.url,
+                        "ours",
+                        "help",
+                        check_ours,
+                        args.turns,
+                        args.warmup,
+                    ),
+                )
                 results.echo_text = await phase(
                     f"echo: {args.turns} sequential 'hello' turns",
-                    sequential_turns(http, connector, echo.url, "echo", "hello", check_echo,
-                                     args.turns, args.warmup))
+                    sequential_turns(
+                        http,
+                        connector,
+                        echo.url,
+                        "echo",
+                        "hello",
+                        check_echo,
+                        args.turns,
+                        args.warmup,
+                    ),
+                )
                 results.ours_tps, _, results.ours_conc = await phase(
                     f"ours: {args.turns} turns, {args.concurrency} workers",
-                    concurrent_turns(http, connector, ours.url, "ours", "help", check_ours,
-                                     args.turns, args.concurrency))
+                    concurrent_turns(
+                        http,
+                        connector,
+                        ours.url,
+                        "ours",
+                        "help",
+                        check_ours,
+                        args.turns,
+                        args.concurrency,
+                    ),
+                )
                 results.echo_tps, _, results.echo_conc = await phase(
                     f"echo: {args.turns} turns, {args.concurrency} workers",
-                    concurrent_turns(http, connector, echo.url, "echo", "hello", check_echo,
-                                     args.turns, args.concurrency))
+                    concurrent_turns(
+                        http,
+                        connector,
+                        echo.url,
+                        "echo",
+                        "hello",
+                        check_echo,
+                        args.turns,
+                        args.concurrency,
+                    ),
+                )
                 results.ours_submit = await phase(
                     f"ours: {args.submits} form submits (+{SUBMIT_WARMUP_USERS} warm-up)",
-                    submits(http, connector, ours.url, args.submits))
+                    submits(http, connector, ours.url, args.submits),
+                )
                 for bot in (ours, echo):
                     errors = bot.error_lines()
                     lines = sum(1 for _ in open(bot.log_path, errors="replace"))
-                    print(f"  {bot.name} log: {lines} lines, {len(errors)} error lines",
-                          flush=True)
+                    print(f"  {bot.name} log: {lines} lines, {len(errors)} error lines", flush=True)
                     for text in errors[:5]:
                         print(f"    {text}")
         finally:
@@ -477,16 +612,29 @@ async def run(args: argparse.Namespace) -> Results:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m tests.bench.bench_turns",
-        description="Latency and throughput of our bot against an echo bot on the same SDK.")
-    parser.add_argument("--turns", type=int, default=300,
-                        help="text turns per bot, for latency and again for throughput")
+        description="Latency and throughput of our bot against an echo bot on the same SDK.",
+    )
+    parser.add_argument(
+        "--turns",
+        type=int,
+        default=300,
+        help="text turns per bot, for latency and again for throughput",
+    )
     parser.add_argument("--submits", type=int, default=100, help="form submits (ours only)")
     parser.add_argument("--concurrency", type=int, default=8, help="workers for turns/s")
-    parser.add_argument("--warmup", type=int, default=20,
-                        help="untimed text turns per bot before the sequential ones")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=20,
+        help="untimed text turns per bot before the sequential ones",
+    )
     args = parser.parse_args(argv)
-    for name, low, high in (("turns", 2, 100_000), ("submits", 2, 10_000),
-                            ("concurrency", 1, 256), ("warmup", 0, 10_000)):
+    for name, low, high in (
+        ("turns", 2, 100_000),
+        ("submits", 2, 10_000),
+        ("concurrency", 1, 256),
+        ("warmup", 0, 10_000),
+    ):
         value = getattr(args, name)
         if not low <= value <= high:
             parser.error(f"--{name} must be from {low} to {high}, not {value}")
@@ -497,12 +645,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    command = shlex.join([sys.executable, "-m", "tests.bench.bench_turns",
-                          *(sys.argv[1:] if argv is None else argv)])
+    command = shlex.join(
+        [sys.executable, "-m", "tests.bench.bench_turns", *(sys.argv[1:] if argv is None else argv)]
+    )
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     print(f"command: {command}")
-    print(f"python:  {platform.python_version()} ({platform.python_implementation()}) "
-          f"on {platform.system()} {platform.machine()}")
+    print(
+        f"python:  {platform.python_version()} ({platform.python_implementation()}) "
+        f"on {platform.system()} {platform.machine()}"
+    )
     print(f"cpus:    {os.cpu_count()} (usable by this process: {affinity})")
     print("store:   SQLite (fresh temporary DATA_DIR); everything on 127.0.0.1", flush=True)
     started = time.perf_counter()
@@ -519,9 +670,11 @@ def main(argv: list[str] | None = None) -> int:
         raise
     print()
     print(render(results, args))
-    print(f"\nsequential latency: {args.turns} turns per bot after {args.warmup} warm-up; "
-          f"submit: HTTP round trip of the 'Send request' invoke, {args.submits} users; "
-          f"total {time.perf_counter() - started:.1f} s")
+    print(
+        f"\nsequential latency: {args.turns} turns per bot after {args.warmup} warm-up; "
+        f"submit: HTTP round trip of the 'Send request' invoke, {args.submits} users; "
+        f"total {time.perf_counter() - started:.1f} s"
+    )
     return 0
 
 

@@ -47,12 +47,22 @@ def alex(http: aiohttp.ClientSession, bot: BotServer, connector: Connector) -> T
 def megan(http: aiohttp.ClientSession, bot: BotServer, connector: Connector) -> TeamsUser:
     """An ordinary member of staff, not an admin."""
     return TeamsUser(
-        http, bot, connector, user_id="user-id-1", name="Megan Bowen",
+        http,
+        bot,
+        connector,
+        user_id="user-id-1",
+        name="Megan Bowen",
         aad_object_id="00000000-0000-0000-0000-0000000000021",
     )
 
 
 def in_channel(user: TeamsUser) -> TeamsUser:
-    return TeamsUser(user.http, user.bot, user.connector, user.user_id, user.name,
-                     user.aad_object_id, conversation={**CHANNEL, "id": CHANNEL["id"] +
-                                                       ";messageid=1700000000000"})
+    return TeamsUser(
+        user.http,
+        user.bot,
+        user.connector,
+        user.user_id,
+        user.name,
+        user.aad_object_id,
+        conversation={**CHANNEL, "id": CHANNEL["id"] + ";messageid=1700000000000"},
+    )

@@ -47,8 +47,9 @@ async def start_form(user: TeamsUser) -> dict[str, Any]:
     return card
 
 
-async def fill_form(user: TeamsUser, answers: dict[int, dict[str, Any]] | None = None
-                    ) -> dict[str, Any]:
+async def fill_form(
+    user: TeamsUser, answers: dict[int, dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """From `new request` to the review step; returns the review card."""
     answers = answers or GOOD_ANSWERS
     card = await start_form(user)

@@ -27,8 +27,9 @@ HUGE = "x" * 100 * 1024
 def stored_draft(user: TeamsUser) -> dict[str, Any]:
     path = user.bot.env["DATA_DIR"] + "/digital-front-door.sqlite3"
     with sqlite3.connect(path) as db:
-        row = db.execute("SELECT answers FROM drafts WHERE owner_id = ?",
-                         (user.aad_object_id,)).fetchone()
+        row = db.execute(
+            "SELECT answers FROM drafts WHERE owner_id = ?", (user.aad_object_id,)
+        ).fetchone()
     assert row, "no draft stored"
     answers: dict[str, Any] = json.loads(row[0])
     return answers
@@ -72,8 +73,11 @@ async def test_markdown_and_links_in_free_text_never_render_on_the_triage_card(
     await in_channel(alex).say("register triage")
     answers = {step: dict(v) for step, v in GOOD_ANSWERS.items()}
     answers[1]["title"] = "[Click here](https://evil.example/steal) **urgent**"
-    answers[1]["problem"] = ("See www.evil.example or https://evil.example/x, mail boss@evil.example."
-                             + " " * 10 + answers[1]["problem"])
+    answers[1]["problem"] = (
+        "See www.evil.example or https://evil.example/x, mail boss@evil.example."
+        + " " * 10
+        + answers[1]["problem"]
+    )
     answers[2]["supplier"] = "<b>Acme</b> [x](http://evil.example)"
     answers[2]["involves_procurement"] = "true"
     answers[3]["sponsor"] = "_Dr_ `Evil`"
@@ -81,8 +85,12 @@ async def test_markdown_and_links_in_free_text_never_render_on_the_triage_card(
     await megan.press(*_send(review))
     card = card_of((await connector.wait_for(CHANNEL["id"], 1))[-1])
     raw = json.dumps(card, ensure_ascii=False)
-    for link in ("https://evil.example", "http://evil.example", "www.evil.example",
-                 "boss@evil.example"):
+    for link in (
+        "https://evil.example",
+        "http://evil.example",
+        "www.evil.example",
+        "boss@evil.example",
+    ):
         assert link not in raw, f"{link} would be a live link on the triage card"
     _assert_user_text_only_in_text_runs(card, ["Click here", "Acme", "See www"])
 
@@ -90,7 +98,7 @@ async def test_markdown_and_links_in_free_text_never_render_on_the_triage_card(
 def _assert_user_text_only_in_text_runs(card: dict[str, Any], needles: list[str]) -> None:
     def walk(node: Any) -> None:
         if isinstance(node, dict):
-            if node.get("type") in ("TextBlock", "Fact") or "title" in node and "value" in node:
+            if node.get("type") in ("TextBlock", "Fact") or ("title" in node and "value" in node):
                 blob = json.dumps(node, ensure_ascii=False)
                 for needle in needles:
                     assert needle not in blob, f"{needle!r} is in a {node.get('type')} (Markdown)"
@@ -122,8 +130,9 @@ async def test_wrong_types_in_card_data_get_a_clear_message(alex: TeamsUser) -> 
         body = await alex.press(next_button["verb"], bad)
         message = invoke_message(body)
         assert "Type continue" in message or "not one I recognise" in message, (bad, message)
-    card = await press(alex, card, "Next", {**GOOD_ANSWERS[1], "title": {"$ne": 1},
-                                             "directorate": ["Place"]})
+    card = await press(
+        alex, card, "Next", {**GOOD_ANSWERS[1], "title": {"$ne": 1}, "directorate": ["Place"]}
+    )
     assert error_for(card, "title") == "Error: We could not read this answer. Try again."
     assert error_for(card, "directorate") != ""
 
@@ -131,8 +140,9 @@ async def test_wrong_types_in_card_data_get_a_clear_message(alex: TeamsUser) -> 
 async def test_unknown_or_malformed_actions_get_a_clear_message(alex: TeamsUser) -> None:
     assert "not one I recognise" in invoke_message(await alex.press("request.explode", {}))
     assert "not one I recognise" in invoke_message(await alex.press(42, {}))
-    status, body = await alex.post(alex.activity(type="invoke", name="adaptiveCard/action",
-                                                 value="nonsense"))
+    status, body = await alex.post(
+        alex.activity(type="invoke", name="adaptiveCard/action", value="nonsense")
+    )
     assert status == 200
     assert "not one I recognise" in body["value"]
 
@@ -149,7 +159,8 @@ async def test_card_data_naming_someone_elses_draft_changes_nothing(
         assert "already been sent or discarded" in invoke_message(body)
     send = {**find_action(card, "Next")["data"], "step": 5}
     assert "already been sent or discarded" in invoke_message(
-        await megan.press("request.submit", send))
+        await megan.press("request.submit", send)
+    )
     assert stored_draft(alex) == before
 
 
@@ -164,8 +175,11 @@ async def test_a_body_that_is_not_an_activity_is_refused_without_a_stack_trace(
     alex: TeamsUser, http: aiohttp.ClientSession
 ) -> None:
     for payload in (b"{not json", b"[]", b'{"type": 5}'):
-        async with http.post(f"{alex.bot.url}/api/messages", data=payload,
-                             headers={"Content-Type": "application/json"}) as response:
+        async with http.post(
+            f"{alex.bot.url}/api/messages",
+            data=payload,
+            headers={"Content-Type": "application/json"},
+        ) as response:
             text = await response.text()
             assert response.status in (400, 415, 422), (payload, response.status, text)
             assert "Traceback" not in text

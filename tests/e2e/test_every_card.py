@@ -1,4 +1,4 @@
-"""Every card the bot can send: schema 1.5, every input labelled, parses in the official renderer."""
+"""Every card the bot sends: schema 1.5, inputs labelled, parses in the official renderer."""
 
 from __future__ import annotations
 

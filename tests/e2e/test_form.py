@@ -25,8 +25,11 @@ def error_for(card: dict[str, Any], field: str) -> str:
             if isinstance(items, list):
                 ids = [i.get("id") for i in items if isinstance(i, dict)]
                 if field in ids:
-                    errors = [i.get("text", "") for i in items
-                              if isinstance(i, dict) and str(i.get("text", "")).startswith("Error: ")]
+                    errors = [
+                        i.get("text", "")
+                        for i in items
+                        if isinstance(i, dict) and str(i.get("text", "")).startswith("Error: ")
+                    ]
                     return errors[0] if errors else ""
             for value in node.values():
                 found = walk(value)
@@ -44,8 +47,9 @@ def error_for(card: dict[str, Any], field: str) -> str:
     return found
 
 
-async def press(user: TeamsUser, card: dict[str, Any], title: str,
-                inputs: dict[str, Any] | None = None) -> dict[str, Any]:
+async def press(
+    user: TeamsUser, card: dict[str, Any], title: str, inputs: dict[str, Any] | None = None
+) -> dict[str, Any]:
     action = find_action(card, title)
     return invoke_card(await user.press(action["verb"], action["data"], inputs))
 
@@ -88,22 +92,33 @@ async def test_mistakes_are_shown_with_what_was_typed_kept(alex: TeamsUser) -> N
 async def test_every_step_checks_its_answers(alex: TeamsUser) -> None:
     card = await start_form(alex)
     card = await press(alex, card, "Next", GOOD_ANSWERS[1])
-    card = await press(alex, card, "Next", {**GOOD_ANSWERS[2], "kind": "",
-                                             "involves_procurement": "true", "supplier": "",
-                                             "contract_end": "2026-02-30"})
+    card = await press(
+        alex,
+        card,
+        "Next",
+        {
+            **GOOD_ANSWERS[2],
+            "kind": "",
+            "involves_procurement": "true",
+            "supplier": "",
+            "contract_end": "2026-02-30",
+        },
+    )
     assert "Step 2 of 4" in all_text(card)
     assert error_for(card, "kind").startswith("Error: Choose the kind")
     assert error_for(card, "supplier") != ""
     assert error_for(card, "contract_end") != ""
     card = await press(alex, card, "Next", GOOD_ANSWERS[2])
-    card = await press(alex, card, "Next", {**GOOD_ANSWERS[3], "budget": "a million",
-                                             "needed_by": "2020-01-01"})
+    card = await press(
+        alex, card, "Next", {**GOOD_ANSWERS[3], "budget": "a million", "needed_by": "2020-01-01"}
+    )
     assert "Step 3 of 4" in all_text(card)
     assert error_for(card, "budget") != ""
     assert "future" in error_for(card, "needed_by")
     card = await press(alex, card, "Next", GOOD_ANSWERS[3])
-    card = await press(alex, card, "Next", {**GOOD_ANSWERS[4], "drivers": "",
-                                             "cash_saving_per_year": "£lots"})
+    card = await press(
+        alex, card, "Next", {**GOOD_ANSWERS[4], "drivers": "", "cash_saving_per_year": "£lots"}
+    )
     assert "Step 4 of 4" in all_text(card)
     assert error_for(card, "drivers").startswith("Error: Choose at least one")
     assert error_for(card, "cash_saving_per_year") != ""
@@ -136,8 +151,12 @@ async def test_a_draft_survives_a_restart_and_continue_resumes_it(alex: TeamsUse
     assert "Step 2 of 4" in all_text(resumed)
     assert value_of(resumed, "supplier") == "Acme"
     for step in (2, 3, 4):
-        resumed = await press(alex, resumed, "Next", {**GOOD_ANSWERS[step],
-                                                       **({"supplier": "Acme"} if step == 2 else {})})
+        resumed = await press(
+            alex,
+            resumed,
+            "Next",
+            {**GOOD_ANSWERS[step], **({"supplier": "Acme"} if step == 2 else {})},
+        )
     sent = await press(alex, resumed, "Send request")
     assert "Your reference is DR-2026-0001" in all_text(sent)
 

@@ -92,8 +92,9 @@ async def test_show_button_for_someone_elses_request_is_refused(
     alex: TeamsUser, megan: TeamsUser
 ) -> None:
     await raise_request(alex)
-    body = await megan.press("requests.show", {"verb": "requests.show",
-                                               "reference": "DR-2026-0001"})
+    body = await megan.press(
+        "requests.show", {"verb": "requests.show", "reference": "DR-2026-0001"}
+    )
     assert "could not find a request DR-2026-0001 raised by you" in invoke_message(body)
 
 
@@ -134,8 +135,12 @@ async def test_triage_card_flags_procurement_and_a_missing_sponsor(
     from tests.e2e.journey import GOOD_ANSWERS
 
     answers = {step: dict(values) for step, values in GOOD_ANSWERS.items()}
-    answers[2].update(involves_procurement="true", supplier="Acme Bookings Ltd",
-                      contract_end="2027-01-31", kind="new_system")
+    answers[2].update(
+        involves_procurement="true",
+        supplier="Acme Bookings Ltd",
+        contract_end="2027-01-31",
+        kind="new_system",
+    )
     answers[3]["sponsor"] = ""
     await in_channel(alex).say("register triage")
     review = await fill_form(alex, answers)

@@ -8,9 +8,12 @@ from tests.support.teams import BOT, TeamsUser, card_of, find_action, invoke_car
 
 
 async def test_installing_the_bot_gives_a_short_welcome(alex: TeamsUser) -> None:
-    await alex.post(alex.activity(type="conversationUpdate",
-                                  membersAdded=[{"id": BOT["id"]}, {"id": alex.user_id,
-                                                                    "name": alex.name}]))
+    await alex.post(
+        alex.activity(
+            type="conversationUpdate",
+            membersAdded=[{"id": BOT["id"]}, {"id": alex.user_id, "name": alex.name}],
+        )
+    )
     sent = await alex.connector.wait_for(alex.conversation_id, 1)
     text = all_text(card_of(sent[0]))
     assert "Hello Alex." in text

@@ -168,14 +168,17 @@ class TeamsUser:
         found = await self.connector.wait_for(self.conversation_id, before + 1)
         return found[before:]
 
-    async def press(self, verb: Any, data: Any, inputs: dict[str, Any] | None = None
-                    ) -> dict[str, Any]:
+    async def press(
+        self, verb: Any, data: Any, inputs: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         """Press an Action.Execute button: inputs are merged into data, as Teams does."""
         merged = {**(data if isinstance(data, dict) else {}), **(inputs or {})}
         if not isinstance(data, dict):
             merged = data
-        value = {"action": {"type": "Action.Execute", "verb": verb, "data": merged},
-                 "trigger": "manual"}
+        value = {
+            "action": {"type": "Action.Execute", "verb": verb, "data": merged},
+            "trigger": "manual",
+        }
         status, body = await self.post(
             self.activity(type="invoke", name="adaptiveCard/action", value=value)
         )
