@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pydantic
 from aiohttp import web
@@ -25,6 +25,8 @@ from bot.turns import Deps, Turns, register_routes
 from bot.usecases.triage_posting import TriagePoster
 
 logger = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", SqliteStore)
@@ -53,6 +55,30 @@ async def messages(request: web.Request) -> web.StreamResponse:
         logger.warning("Refused an Activity that does not follow the Activity schema")
         return _bad_request("The Activity does not follow the Activity schema.")
     return response if response is not None else web.Response(status=202)
+
+
+def _token_checked(handler: Handler) -> Handler:
+    """The SDK's token check, with any token it cannot even parse answered 401, not 500."""
+    reached: web.RequestKey[bool] = web.RequestKey("handler_reached", bool)
+
+    async def inner(request: web.Request) -> web.StreamResponse:
+        request[reached] = True
+        return await handler(request)
+
+    checked = jwt_authorization_decorator(inner)
+
+    async def outer(request: web.Request) -> web.StreamResponse:
+        try:
+            response: web.StreamResponse = await checked(request)
+            return response
+        except Exception:
+            if request.get(reached):
+                raise
+            logger.warning("Refused an Activity whose token could not be read")
+            return web.json_response({"error": "Invalid token or authentication failed."},
+                                     status=401)
+
+    return outer
 
 
 async def messages_probe(request: web.Request) -> web.Response:
@@ -114,7 +140,7 @@ def create_app(settings: Settings) -> web.Application:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", web.NotAppKeyWarning)
         app["agent_configuration"] = connections.get_default_connection_configuration()
-    app.router.add_post("/api/messages", jwt_authorization_decorator(messages))
+    app.router.add_post("/api/messages", _token_checked(messages))
     app.router.add_get("/api/messages", messages_probe)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

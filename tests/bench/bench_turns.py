@@ -38,7 +38,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 from aiohttp import web
@@ -46,7 +46,15 @@ from aiohttp import web
 import cards.verbs as verbs
 from tests.e2e.journey import fill_form
 from tests.support.cards import all_text
-from tests.support.teams import BOT, TENANT, Connector, TeamsUser, find_action, invoke_card
+from tests.support.teams import (
+    BOT,
+    TENANT,
+    BotServer,
+    Connector,
+    TeamsUser,
+    find_action,
+    invoke_card,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -142,7 +150,7 @@ class BotProcess:
             if self.process is not None and self.process.poll() is not None:
                 raise BenchError(
                     f"{self.name} exited with code {self.process.returncode} before it was "
-                    f"healthy. Its log ({self.log_path}):\n{self.log_tail()}"
+                    f"healthy. Last lines of its log:\n{self.log_tail()}"
                 )
             try:
                 async with http.get(
@@ -156,7 +164,7 @@ class BotProcess:
             await asyncio.sleep(0.1)
         raise BenchError(
             f"{self.name} did not answer GET /healthz within {HEALTH_TIMEOUT:.0f} s ({last}). "
-            f"Its log ({self.log_path}):\n{self.log_tail()}"
+            f"Last lines of its log:\n{self.log_tail()}"
         )
 
     def error_lines(self) -> list[str]:
@@ -358,9 +366,9 @@ async def submit_once(
     """Fill the form to review (not timed), then time the Send request invoke."""
     user = TeamsUser(
         http,
-        RemoteBot(bot_url),
+        cast(BotServer, RemoteBot(bot_url)),  # TeamsUser only reads .url
         connector,
-        user_id=who.user_id,  # type: ignore[arg-type]
+        user_id=who.user_id,
         name=who.name,
         aad_object_id=who.aad_object_id,
         conversation={
@@ -598,7 +606,7 @@ async def run(args: argparse.Namespace) -> Results:
                 )
                 for bot in (ours, echo):
                     errors = bot.error_lines()
-                    lines = sum(1 for _ in open(bot.log_path, errors="replace"))
+                    lines = len(bot.log_path.read_text(errors="replace").splitlines())
                     print(f"  {bot.name} log: {lines} lines, {len(errors)} error lines", flush=True)
                     for text in errors[:5]:
                         print(f"    {text}")
