@@ -173,7 +173,10 @@ class Turns:
             return
         await self.deps.store.register_channel(TRIAGE, channel_reference(activity), who.user_id)
         waiting = len(await self.deps.store.awaiting_triage_post(limit=1000))
-        note = f" {waiting} waiting request(s) will be posted here now." if waiting else ""
+        note = ""
+        if waiting:
+            plural = "request" if waiting == 1 else "requests"
+            note = f" {waiting} waiting {plural} will be posted here now."
         await context.send_activity(
             "This channel is now the IT triage channel. New digital requests will appear here."
             + note

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from tests.e2e.conftest import CHANNEL, in_channel
@@ -107,7 +108,7 @@ async def test_requests_wait_for_the_triage_channel_then_are_posted_in_order(
     admin = in_channel(alex)
     replies = await admin.say("<at>Digital Front Door</at> register triage")
     assert "now the IT triage channel" in replies[0]["text"]
-    assert "2 waiting request(s)" in replies[0]["text"]
+    assert "2 waiting requests will be posted here now" in replies[0]["text"]
     posted = await connector.wait_for(CHANNEL_ID, 2)
     cards = [card_of(a) for a in posted if a.get("attachments")]
     assert [c for c in cards if "DR-2026-0001" in all_text(c)]
@@ -167,3 +168,19 @@ async def test_register_triage_in_a_personal_chat_explains_where_to_type_it(
 ) -> None:
     replies = await alex.say("register triage")
     assert "in the team channel" in replies[0]["text"]
+
+
+async def test_a_failed_triage_post_is_kept_and_posted_later_in_order(
+    alex: TeamsUser, megan: TeamsUser, connector: Connector
+) -> None:
+    await in_channel(alex).say("register triage")
+    connector.unreachable.add(CHANNEL_ID)  # the channel is unreachable for a while
+    confirmation = all_text(await raise_request(megan))
+    assert "Your reference is DR-2026-0001" in confirmation, "the requester is not held up"
+    await asyncio.sleep(0.3)
+    assert connector.in_conversation(CHANNEL_ID) == []
+    connector.unreachable.clear()
+    await raise_request(alex)
+    posted = await connector.wait_for(CHANNEL_ID, 2)
+    order = [re.search(r"DR-2026-\d{4}", all_text(card_of(a))).group(0) for a in posted]  # type: ignore[union-attr]
+    assert order == ["DR-2026-0001", "DR-2026-0002"]

@@ -38,6 +38,7 @@ class Connector:
     sent: list[Sent] = field(default_factory=list)
     url: str = ""
     fail_next: int = 0
+    unreachable: set[str] = field(default_factory=set)
     _runner: web.AppRunner | None = None
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
@@ -58,8 +59,8 @@ class Connector:
             await self._runner.cleanup()
 
     async def _post(self, request: web.Request) -> web.Response:
-        if self.fail_next > 0:
-            self.fail_next -= 1
+        if self.fail_next > 0 or request.match_info["cid"] in self.unreachable:
+            self.fail_next = max(0, self.fail_next - 1)
             return web.json_response({"error": {"code": "ServiceError"}}, status=503)
         body = await request.json()
         self.sent.append(Sent(request.match_info["cid"], body, request.match_info.get("aid")))
