@@ -75,8 +75,9 @@ def _token_checked(handler: Handler) -> Handler:
             if request.get(reached):
                 raise
             logger.warning("Refused an Activity whose token could not be read")
-            return web.json_response({"error": "Invalid token or authentication failed."},
-                                     status=401)
+            return web.json_response(
+                {"error": "Invalid token or authentication failed."}, status=401
+            )
 
     return outer
 

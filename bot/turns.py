@@ -144,7 +144,9 @@ class Turns:
         elif name is CommandName.MY_REQUESTS:
             await self._send_card(context, await self._my_requests_card(who.user_id, None))
         elif name is CommandName.STATUS:
-            found = await lookup.status(self.deps.store, who.user_id, argument)
+            found = await lookup.status(
+                self.deps.store, who.user_id, argument, who.aad_object_id in self.deps.admin_ids
+            )
             gov = await self.deps.store.governance()
             await self._send_card(context, to_dict(build_status_card(found, gov)))
         else:

@@ -72,10 +72,9 @@ def _next_steps(request: DigitalRequest, gov: Governance) -> str:
     board = gov.boards.get(request.route.board)
     name = board.name if board else "the board"
     return (
-        "What happens next: IT triage will look at your request within 5 working days. "
-        f"They may ask you for more information. Then it goes to the {name}. "
-        f"I will message you here when anything changes. Type status {request.reference} "
-        "at any time."
+        "What happens next: IT triage will check your request and may ask you for more "
+        f"information. Then it goes to the {name}, which decides on it. I will message you "
+        f"here when anything changes. Type status {request.reference} at any time."
     )
 
 

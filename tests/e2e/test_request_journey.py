@@ -184,3 +184,9 @@ async def test_a_failed_triage_post_is_kept_and_posted_later_in_order(
     posted = await connector.wait_for(CHANNEL_ID, 2)
     order = [re.search(r"DR-2026-\d{4}", all_text(card_of(a))).group(0) for a in posted]  # type: ignore[union-attr]
     assert order == ["DR-2026-0001", "DR-2026-0002"]
+
+
+async def test_an_admin_can_look_up_anyones_request(alex: TeamsUser, megan: TeamsUser) -> None:
+    await raise_request(megan)
+    text = all_text(card_of((await alex.say("status DR-2026-0001"))[-1]))
+    assert "DR-2026-0001" in text and "Submitted, waiting for IT triage" in text

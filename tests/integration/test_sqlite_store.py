@@ -55,8 +55,11 @@ async def test_references_restart_at_one_each_year(store: SqliteStore) -> None:
     a = await store.add(new_request(when=NOW))
     b = await store.add(new_request(when=NOW))
     c = await store.add(new_request(when=NOW.replace(year=2027, month=1, day=1)))
-    assert [a.reference, b.reference, c.reference] == ["DR-2026-0001", "DR-2026-0002",
-                                                       "DR-2027-0001"]
+    assert [a.reference, b.reference, c.reference] == [
+        "DR-2026-0001",
+        "DR-2026-0002",
+        "DR-2027-0001",
+    ]
 
 
 async def test_simultaneous_submissions_never_share_a_reference(store: SqliteStore) -> None:
