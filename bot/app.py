@@ -19,9 +19,9 @@ from microsoft_agents.hosting.core import AgentApplication
 
 from bot.agent import build_agent, build_connections
 from bot.channel_posts import ChannelPoster
+from bot.handlers import Deps, register_routes
 from bot.settings import Settings
 from bot.store.sqlite import SqliteStore
-from bot.turns import Deps, Turns, register_routes
 from bot.usecases.triage_posting import TriagePoster
 
 logger = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     poster = TriagePoster(store, store, store, channel.post_triage_card)
     deps = Deps(store=store, poster=poster, admin_ids=settings.admin_ids)
     app[DEPS] = deps
-    register_routes(app[AGENT], Turns(deps))
+    register_routes(app[AGENT], deps)
     retry = asyncio.create_task(_retry_posts(poster))
     deps.in_background(poster.post_waiting())
     yield

@@ -95,3 +95,9 @@ class ChannelDirectory(Protocol):
     async def channel(self, purpose: str) -> dict[str, Any] | None: ...
 
     async def remember_personal_chat(self, user_id: str, reference: dict[str, Any]) -> None: ...
+
+
+class Store(RequestRegister, DraftStore, GovernanceStore, ChannelDirectory, Protocol):
+    """Everything the bot keeps. SQLite locally; SharePoint lists in m365 mode."""
+
+    async def ping(self) -> bool: ...

@@ -12,7 +12,6 @@ import dataclasses
 import datetime as dt
 import json
 import sqlite3
-import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -308,10 +307,6 @@ class SqliteStore:
                 (user_id, json.dumps(reference)),
             )
         )
-
-
-def new_draft_id() -> str:
-    return uuid.uuid4().hex
 
 
 def _encode_token(item_id: int) -> str:

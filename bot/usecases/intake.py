@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.domain import form, routing, scoring
 from bot.domain.model import DigitalRequest, Draft, Requester
 from bot.ports import ChangedBySomeoneElse, DraftStore, GovernanceStore, NewRequest, RequestRegister
-from bot.store.sqlite import new_draft_id
 from bot.usecases.errors import StaleForm
 
 REVIEW_STEP = len(form.STEPS) + 1
+
+
+def new_draft_id() -> str:
+    return uuid.uuid4().hex
 
 
 @dataclass(frozen=True)

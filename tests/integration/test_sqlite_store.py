@@ -15,7 +15,8 @@ from bot.domain import governance, routing, scoring
 from bot.domain.form import validate_all
 from bot.domain.model import Draft, Requester
 from bot.ports import ChangedBySomeoneElse, NewRequest
-from bot.store.sqlite import SqliteStore, new_draft_id
+from bot.store.sqlite import SqliteStore
+from bot.usecases.intake import new_draft_id
 from tests.e2e.journey import GOOD_ANSWERS
 
 NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
