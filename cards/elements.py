@@ -42,7 +42,14 @@ def to_attachment(built: ac.AdaptiveCard) -> Attachment:
 
 
 def heading(text: str, size: HeadingSize = "Large") -> ac.TextBlock:
-    return ac.TextBlock(text=text, size=size, weight="Bolder", wrap=True, style="heading")
+    """A Large heading is the card's title (marked as a heading for screen readers).
+
+    Section headings are Medium and carry no heading style, because hosts draw the
+    heading style at one fixed size and the section would look like body text.
+    """
+    if size == "Large":
+        return ac.TextBlock(text=text, size="Large", weight="Bolder", wrap=True, style="heading")
+    return ac.TextBlock(text=text, size="Medium", weight="Bolder", wrap=True, spacing="Large")
 
 
 def para(text: str, subtle: bool = False) -> ac.TextBlock:

@@ -15,8 +15,8 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 TITLE = "Raise a digital request"
 
 
-def _label(spec: FieldSpec) -> str:
-    return spec.label if spec.required else f"{spec.label} (optional)"
+def field_label(spec: FieldSpec) -> str:
+    return spec.label if spec.required or spec.in_group else f"{spec.label} (optional)"
 
 
 def _shown(spec: FieldSpec, value: str) -> tuple[str, bool]:
@@ -28,7 +28,7 @@ def _shown(spec: FieldSpec, value: str) -> tuple[str, bool]:
 
 
 def _input(spec: FieldSpec, value: str) -> ac.CardElement:
-    label = _label(spec)
+    label = field_label(spec)
     if spec.kind in ("text", "multiline", "number"):
         return ac.TextInput(
             id=spec.name,
@@ -68,11 +68,8 @@ def _field(spec: FieldSpec, values: dict[str, str], errors: dict[str, str]) -> a
     value, cut = _shown(spec, values.get(spec.name, ""))
     items: list[ac.CardElement] = []
     if spec.name in errors:
-        items.append(
-            ac.TextBlock(
-                text=f"Error: {errors[spec.name]}", color="Attention", weight="Bolder", wrap=True
-            )
-        )
+        # Dark bold text, not red: red on the highlighted background is too faint to read.
+        items.append(ac.TextBlock(text=f"Error: {errors[spec.name]}", weight="Bolder", wrap=True))
     if cut:
         items.append(
             para(
@@ -83,9 +80,7 @@ def _field(spec: FieldSpec, values: dict[str, str], errors: dict[str, str]) -> a
     items.append(_input(spec, value))
     if spec.help:
         items.append(para(spec.help, subtle=True))
-    return ac.Container(
-        items=items, spacing="Medium", style="attention" if spec.name in errors else None
-    )
+    return ac.Container(items=items, spacing="Large" if spec.name in errors else "Medium")
 
 
 def _error_summary(errors: dict[str, str]) -> ac.Container:
@@ -136,8 +131,10 @@ def _review_card(view: FormView) -> ac.AdaptiveCard:
     for step in STEPS:
         rows: list[ac.CardElement] = [heading(step.title, size="Medium")]
         for spec in step.fields:
-            rows.append(ac.TextBlock(text=spec.label, weight="Bolder", wrap=True, spacing="Small"))
-            rows.append(user_text(_answer(spec, values.get(spec.name, "")), max_chars=300))
+            rows.append(ac.TextBlock(text=spec.label, weight="Bolder", wrap=True, spacing="Medium"))
+            answer = user_text(_answer(spec, values.get(spec.name, "")), max_chars=300)
+            answer.spacing = "None"
+            rows.append(answer)
         rows.append(
             ac.ActionSet(
                 actions=[

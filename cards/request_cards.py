@@ -39,14 +39,14 @@ def score_breakdown(score: Score) -> list[ac.CardElement]:
     for line in score.lines:
         rows.append(
             ac.Container(
-                spacing="Small",
+                spacing="Medium",
                 items=[
                     ac.TextBlock(
                         text=f"{line.label}: {_points(line.points)} of {line.weight} points",
                         weight="Bolder",
                         wrap=True,
                     ),
-                    ac.RichTextBlock(inlines=[run(line.reason)]),
+                    ac.RichTextBlock(inlines=[run(line.reason)], spacing="None"),
                 ],
             )
         )

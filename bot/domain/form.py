@@ -60,6 +60,8 @@ class FieldSpec:
     example: str = "25"
     money: bool = False
     not_in_past: bool = False
+    # Part of a group where at least one answer is needed: not marked "(optional)".
+    in_group: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,10 @@ class Step:
     fields: tuple[FieldSpec, ...]
 
 
-def _count(name: str, label: str, noun: str) -> FieldSpec:
-    return FieldSpec(name, label, "number", noun=noun, minimum=0, maximum=10_000_000)
+def _count(name: str, label: str, noun: str, help: str = "") -> FieldSpec:
+    return FieldSpec(
+        name, label, "number", noun=noun, minimum=0, maximum=10_000_000, help=help, in_group=True
+    )
 
 
 def _choices(labels: Mapping[_Key, str]) -> tuple[Choice, ...]:
@@ -108,7 +112,10 @@ _ABOUT = Step(
             "affected_residents", "How many residents does it affect?", "the number of residents"
         ),
         _count(
-            "affected_businesses", "How many businesses does it affect?", "the number of businesses"
+            "affected_businesses",
+            "How many businesses does it affect?",
+            "the number of businesses",
+            help="Fill in at least one of staff, residents or businesses. A rough number is fine.",
         ),
         FieldSpec(
             "directorate",
@@ -156,7 +163,7 @@ _NEED = Step(
             "contract_end",
             "When does the current contract end?",
             "date",
-            help="Leave blank if there is no current contract.",
+            help="For example, 31 March 2027. Leave blank if there is no current contract.",
             noun="the contract end date",
         ),
         FieldSpec(
@@ -213,6 +220,7 @@ _SPONSOR = Step(
             "When do you need it by?",
             "date",
             not_in_past=True,
+            help="For example, 31 March 2027.",
             noun="the date you need it by",
         ),
         FieldSpec(
@@ -220,6 +228,7 @@ _SPONSOR = Step(
             "Statutory or legal deadline, if any",
             "date",
             not_in_past=True,
+            help="For example, 31 March 2027. Leave blank if there is none.",
             noun="the statutory or legal deadline",
         ),
     ),

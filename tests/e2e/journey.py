@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from tests.support.teams import TeamsUser, find_action, invoke_card
+
+# Always a few months ahead, so the answers stay valid whenever the tests run.
+NEEDED_BY = (dt.date.today() + dt.timedelta(days=120)).isoformat()
 
 GOOD_ANSWERS: dict[int, dict[str, Any]] = {
     1: {
@@ -29,7 +33,7 @@ GOOD_ANSWERS: dict[int, dict[str, Any]] = {
     3: {
         "sponsor": "Jo Bloggs, Head of Waste Services",
         "budget": "under_10k",
-        "needed_by": "2027-03-31",
+        "needed_by": NEEDED_BY,
         "statutory_deadline": "",
     },
     4: {
