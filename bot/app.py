@@ -21,7 +21,7 @@ from bot.agent import build_agent, build_connections
 from bot.channel_posts import ChannelPoster
 from bot.handlers import Deps, register_routes
 from bot.settings import Settings
-from bot.store.sqlite import SqliteStore
+from bot.stores import OpenStore, open_store
 from bot.usecases.triage_posting import TriagePoster
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,8 @@ logger = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 SETTINGS = web.AppKey("settings", Settings)
-STORE = web.AppKey("store", SqliteStore)
+STORE = web.AppKey("store", OpenStore)
+GRAPH = web.AppKey("graph", object)  # a prebuilt GraphConnection, for tests
 AGENT = web.AppKey("agent", AgentApplication)
 ADAPTER = web.AppKey("adapter", CloudAdapter)
 DEPS = web.AppKey("deps", Deps)
@@ -92,33 +93,40 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
+    opened = request.app[STORE]
     try:
-        await asyncio.wait_for(request.app[STORE].ping(), timeout=2)
+        await asyncio.wait_for(opened.store.ping(), timeout=2)
     except Exception:
         logger.exception("Store check failed")
         return web.json_response({"status": "unavailable", "store": "not reachable"}, status=503)
-    return web.json_response({"status": "ready", "store": "sqlite"})
+    body: dict[str, object] = {"status": "ready", "store": opened.kind}
+    if opened.pending_writes is not None:
+        # Writes taken locally and still owed to SharePoint. Not a failure: they will go.
+        body["pending_sharepoint_writes"] = await opened.pending_writes()
+    return web.json_response(body)
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    store = SqliteStore(settings.database_path)
-    await store.open()
-    app[STORE] = store
+    opened = await open_store(settings, app.get(GRAPH))
+    app[STORE] = opened
+    store = opened.store
     channel = ChannelPoster(app[ADAPTER], settings.client_id)
     poster = TriagePoster(store, store, store, channel.post_triage_card)
     deps = Deps(store=store, poster=poster, admin_ids=settings.admin_ids)
     app[DEPS] = deps
     register_routes(app[AGENT], deps)
-    retry = asyncio.create_task(_retry_posts(poster))
+    loops = [asyncio.create_task(_retry_posts(poster))]
+    if opened.background is not None:
+        loops.append(asyncio.create_task(opened.background()))
     deps.in_background(poster.post_waiting())
     yield
-    retry.cancel()
-    for task in [retry, *deps.tasks]:
+    for task in [*loops, *deps.tasks]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
-    await store.close()
+    if opened.close is not None:
+        await opened.close()
 
 
 async def _retry_posts(poster: TriagePoster) -> None:
@@ -130,8 +138,10 @@ async def _retry_posts(poster: TriagePoster) -> None:
             logger.exception("Retrying triage posts failed; will try again")
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(settings: Settings, graph: object = None) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
+    if graph is not None:
+        app[GRAPH] = graph
     connections = build_connections(settings)
     agent, adapter = build_agent(settings, connections)
     app[SETTINGS] = settings

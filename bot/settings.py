@@ -15,6 +15,7 @@ PLAYGROUND_DEFAULT_USER = "00000000-0000-0000-0000-0000000000020"
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 MODES = ("local", "m365")
+STORES = ("sqlite", "sharepoint")
 
 
 class SettingsError(Exception):
@@ -37,6 +38,7 @@ class Settings:
     admin_ids: frozenset[str]
     allowed_tenants: frozenset[str]
     log_level: str
+    store: str = "sqlite"
 
     @property
     def anonymous(self) -> bool:
@@ -112,6 +114,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     log_level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         problems.append(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR. It is '{log_level}'.")
+    store = env.get("BOT_STORE", "").strip().lower() or (
+        "sharepoint" if mode == "m365" else "sqlite"
+    )
+    if store not in STORES:
+        problems.append(f"BOT_STORE must be 'sqlite' or 'sharepoint'. It is '{store}'.")
     data_dir = Path(env.get("DATA_DIR", "").strip() or "data").resolve()
     if data_dir.exists() and not data_dir.is_dir():
         problems.append(f"DATA_DIR '{data_dir}' exists but is not a folder.")
@@ -128,4 +135,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         admin_ids=admins,
         allowed_tenants=tenants,
         log_level=log_level,
+        store=store,
     )

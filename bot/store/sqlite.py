@@ -14,6 +14,7 @@ import json
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -63,7 +64,32 @@ CREATE TABLE IF NOT EXISTS channels (
     registered_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS personal_chats (user_id TEXT PRIMARY KEY, reference TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS graph_outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    reference TEXT NOT NULL,
+    op TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    done_at TEXT
+);
+CREATE INDEX IF NOT EXISTS graph_outbox_pending ON graph_outbox (seq) WHERE done_at IS NULL;
+CREATE TABLE IF NOT EXISTS graph_items (
+    reference TEXT PRIMARY KEY,
+    item_id TEXT NOT NULL,
+    etag TEXT NOT NULL
+);
 """
+
+
+@dataclass(frozen=True)
+class OutboxOp:
+    """A write still owed to SharePoint. `create` makes the item; `triage` records the post."""
+
+    seq: int
+    reference: str
+    op: str
+    attempts: int
 
 
 def _now() -> str:
@@ -73,8 +99,10 @@ def _now() -> str:
 class SqliteStore:
     """Implements RequestRegister, DraftStore, GovernanceStore and ChannelDirectory."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, outbox: bool = False) -> None:
+        """With `outbox`, every write to a request is also queued for SharePoint."""
         self._path = path
+        self._outbox = outbox
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
         self._db: sqlite3.Connection | None = None
 
@@ -182,6 +210,7 @@ class SqliteStore:
                 ),
             )
             row = db.execute("SELECT * FROM requests WHERE reference = ?", (reference,)).fetchone()
+            self._enqueue(db, reference, "create")
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -232,13 +261,116 @@ class SqliteStore:
         return [_request_from_row(r) for r in rows]
 
     async def mark_triage_posted(self, reference: str, message_id: str) -> None:
-        await self._run(
+        def mark(db: sqlite3.Connection) -> None:
+            with db:
+                db.execute("BEGIN IMMEDIATE")
+                db.execute(
+                    "UPDATE requests SET triage_message_id = ?, version = version + 1 "
+                    "WHERE reference = ?",
+                    (message_id, reference),
+                )
+                self._enqueue(db, reference, "triage")
+
+        await self._run(mark)
+
+    # Outbox (SharePoint mode) ---------------------------------------------------
+
+    def _enqueue(self, db: sqlite3.Connection, reference: str, op: str) -> None:
+        if self._outbox:
+            db.execute(
+                "INSERT INTO graph_outbox (reference, op, created_at) VALUES (?, ?, ?)",
+                (reference, op, _now()),
+            )
+
+    async def outbox_pending(self, limit: int = 20) -> list[OutboxOp]:
+        rows = await self._run(
             lambda db: db.execute(
-                "UPDATE requests SET triage_message_id = ?, version = version + 1 "
-                "WHERE reference = ?",
-                (message_id, reference),
+                "SELECT seq, reference, op, attempts FROM graph_outbox WHERE done_at IS NULL "
+                "ORDER BY seq LIMIT ?",
+                (limit,),
+            ).fetchall()
+        )
+        return [OutboxOp(r["seq"], r["reference"], r["op"], r["attempts"]) for r in rows]
+
+    async def outbox_count(self) -> int:
+        return int(
+            await self._run(
+                lambda db: db.execute(
+                    "SELECT COUNT(*) FROM graph_outbox WHERE done_at IS NULL"
+                ).fetchone()[0]
             )
         )
+
+    async def outbox_done(self, seq: int, reference: str, item_id: str, etag: str) -> None:
+        def done(db: sqlite3.Connection) -> None:
+            with db:
+                db.execute("BEGIN IMMEDIATE")
+                db.execute("UPDATE graph_outbox SET done_at = ? WHERE seq = ?", (_now(), seq))
+                db.execute(
+                    "INSERT INTO graph_items (reference, item_id, etag) VALUES (?, ?, ?) "
+                    "ON CONFLICT(reference) DO UPDATE SET item_id = excluded.item_id, "
+                    "etag = excluded.etag",
+                    (reference, item_id, etag),
+                )
+
+        await self._run(done)
+
+    async def outbox_failed(self, seq: int, error: str) -> None:
+        await self._run(
+            lambda db: db.execute(
+                "UPDATE graph_outbox SET attempts = attempts + 1, last_error = ? WHERE seq = ?",
+                (error[:500], seq),
+            )
+        )
+
+    async def graph_item(self, reference: str) -> tuple[str, str] | None:
+        row = await self._run(
+            lambda db: db.execute(
+                "SELECT item_id, etag FROM graph_items WHERE reference = ?", (reference,)
+            ).fetchone()
+        )
+        return (row["item_id"], row["etag"]) if row else None
+
+    async def triage_message_id(self, reference: str) -> str:
+        row = await self._run(
+            lambda db: db.execute(
+                "SELECT triage_message_id FROM requests WHERE reference = ?", (reference,)
+            ).fetchone()
+        )
+        return str(row["triage_message_id"] or "") if row else ""
+
+    async def unwritten_references(self) -> set[str]:
+        rows = await self._run(
+            lambda db: db.execute(
+                "SELECT reference FROM graph_outbox WHERE done_at IS NULL AND op = 'create'"
+            ).fetchall()
+        )
+        return {r["reference"] for r in rows}
+
+    async def raise_reference_floor(self, year: int, number: int) -> None:
+        """Never hand out a number SharePoint already has (say, after the data folder was lost)."""
+        await self._run(
+            lambda db: db.execute(
+                "INSERT INTO reference_counters (year, last) VALUES (?, ?) "
+                "ON CONFLICT(year) DO UPDATE SET last = MAX(last, excluded.last)",
+                (year, number),
+            )
+        )
+
+    async def replace_governance(self, config: dict[str, Any]) -> None:
+        """Keep the latest governance read from SharePoint, for when Graph is unreachable."""
+
+        def write(db: sqlite3.Connection) -> None:
+            with db:
+                db.execute("BEGIN IMMEDIATE")
+                for key, value in config.items():
+                    db.execute(
+                        "INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) "
+                        "DO UPDATE SET value = excluded.value",
+                        (key, json.dumps(value)),
+                    )
+
+        await self._run(write)
 
     # Drafts -----------------------------------------------------------------
 

@@ -1,0 +1,39 @@
+"""Opening the store the settings ask for: SQLite locally, SharePoint lists in m365 mode."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from bot.ports import Store
+from bot.settings import Settings
+from bot.store.sqlite import SqliteStore
+
+
+@dataclass
+class OpenStore:
+    store: Store
+    kind: str
+    # Background work the store needs for its life (the SharePoint writer), if any.
+    background: Callable[[], Coroutine[Any, Any, None]] | None = None
+    pending_writes: Callable[[], Awaitable[int]] | None = None
+    close: Callable[[], Awaitable[None]] | None = None
+
+
+async def open_store(settings: Settings, graph: Any = None) -> OpenStore:
+    """`graph` is an optional prebuilt graph_clients.wiring.GraphConnection (tests use it)."""
+    if settings.store == "sqlite":
+        local = SqliteStore(settings.database_path)
+        await local.open()
+        return OpenStore(local, "sqlite", close=local.close)
+    from graph_clients.wiring import open_sharepoint_store
+
+    sharepoint = await open_sharepoint_store(settings.database_path, graph)
+    return OpenStore(
+        sharepoint,
+        "sharepoint",
+        background=sharepoint.run_writer,
+        pending_writes=sharepoint.pending_writes,
+        close=sharepoint.close,
+    )

@@ -1,0 +1,141 @@
+"""Building the real msgraph-sdk client, and the one retry policy every Graph call uses.
+
+The SDK's own RetryHandler is left out of the middleware: it retries forever-ish on
+its own terms and hides throttling from us. Instead `with_retries` honours
+Retry-After on 429 and 503, backs off exponentially with full jitter on other
+transient failures, and gives up within a bounded number of tries and total time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+from kiota_abstractions.api_error import APIError
+from kiota_authentication_azure.azure_identity_authentication_provider import (
+    AzureIdentityAuthenticationProvider,
+)
+from kiota_http.kiota_client_factory import KiotaClientFactory
+from kiota_http.middleware import RetryHandler
+from msgraph import GraphRequestAdapter, GraphServiceClient
+from msgraph_core import GraphClientFactory
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+TRANSIENT_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+class GraphUnavailable(Exception):
+    """Graph still failed after every retry the policy allows."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_tries: int = 5
+    max_total_seconds: float = 30.0
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    # Retry-After is honoured up to this; a longer ask means "give up and queue".
+    max_retry_after: float = 30.0
+
+
+def build_graph_client(
+    credential: Any, base_url: str = "https://graph.microsoft.com/v1.0", timeout: float = 30.0
+) -> GraphServiceClient:
+    host = urlsplit(base_url).hostname or "graph.microsoft.com"
+    middleware = [
+        m
+        for m in KiotaClientFactory.get_default_middleware(None)
+        if not isinstance(m, RetryHandler)
+    ]
+    http = GraphClientFactory.create_with_custom_middleware(
+        middleware, client=httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=10.0))
+    )
+    auth = AzureIdentityAuthenticationProvider(
+        credential, scopes=[GRAPH_SCOPE], allowed_hosts=[host]
+    )
+    adapter = GraphRequestAdapter(auth, client=http)
+    adapter.base_url = base_url.rstrip("/")
+    return GraphServiceClient(request_adapter=adapter)
+
+
+def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
+    """Retry-After as seconds, from either form the header may take."""
+    if not headers:
+        return None
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    if value is None:
+        return None
+    if isinstance(value, list | tuple):
+        value = value[0] if value else ""
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+def _status(error: BaseException) -> int | None:
+    if isinstance(error, APIError):
+        return error.response_status_code
+    return None
+
+
+def is_transient(error: BaseException) -> bool:
+    if isinstance(error, httpx.TransportError | asyncio.TimeoutError | ConnectionError):
+        return True
+    status = _status(error)
+    return status in TRANSIENT_STATUS
+
+
+async def with_retries(
+    call: Callable[[], Awaitable[T]],
+    policy: RetryPolicy,
+    what: str = "Graph call",
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> T:
+    """Run `call`, retrying transient failures within the policy's bounds."""
+    started = time.monotonic()
+    for attempt in range(1, policy.max_tries + 1):
+        try:
+            return await call()
+        except Exception as error:
+            if not is_transient(error):
+                raise
+            delay = _delay(error, attempt, policy)
+            elapsed = time.monotonic() - started
+            if (
+                attempt == policy.max_tries
+                or delay is None
+                or elapsed + delay > policy.max_total_seconds
+            ):
+                raise GraphUnavailable(f"{what} failed after {attempt} tries: {error!r}") from error
+            logger.warning(
+                "%s failed (%s); try %d again in %.2f s",
+                what,
+                _status(error) or type(error).__name__,
+                attempt + 1,
+                delay,
+            )
+            await sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def _delay(error: BaseException, attempt: int, policy: RetryPolicy) -> float | None:
+    headers = getattr(error, "response_headers", None)
+    asked = retry_after_seconds(headers) if _status(error) in (429, 503) else None
+    if asked is not None:
+        return asked if asked <= policy.max_retry_after else None
+    # Exponential backoff with full jitter: spreads retries from many callers.
+    ceiling = min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1))
+    return random.uniform(0, ceiling)

@@ -1,0 +1,211 @@
+"""The "DFD Requests" SharePoint list: list items to domain objects and back."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from kiota_abstractions.api_error import APIError
+from kiota_abstractions.base_request_configuration import RequestConfiguration
+from msgraph import GraphServiceClient
+from msgraph.generated.models.field_value_set import FieldValueSet
+from msgraph.generated.models.list_item import ListItem
+from msgraph.generated.sites.item.lists.item.items.items_request_builder import (
+    ItemsRequestBuilder,
+)
+
+from bot.domain.model import DigitalRequest, Requester, Status
+from bot.ports import ChangedBySomeoneElse, Page
+from bot.store import codec
+from graph_clients import odata
+from graph_clients.client import RetryPolicy, with_retries
+from graph_clients.schema import REQUESTS
+
+Query = ItemsRequestBuilder.ItemsRequestBuilderGetQueryParameters
+
+
+@dataclass(frozen=True)
+class Written:
+    item_id: str
+    etag: str
+
+
+def to_fields(request: DigitalRequest) -> dict[str, Any]:
+    details = request.details
+    number = int(request.reference.rsplit("-", 1)[1])
+    return {
+        "Title": details.title,
+        "Reference": request.reference,
+        "RefYear": request.submitted_at.year,
+        "RefNumber": number,
+        "RequesterId": request.requester.user_id,
+        "RequesterName": request.requester.name,
+        "RequesterAadId": request.requester.aad_object_id,
+        "Status": request.status.value,
+        "Board": request.route.board,
+        "Process": request.route.process,
+        "Score": request.score.total,
+        "MatrixVersion": request.score.matrix_version,
+        "Kind": details.kind.value,
+        "Directorate": details.directorate,
+        "Budget": details.budget.value,
+        "InvolvesProcurement": details.involves_procurement,
+        "PersonalData": details.personal_data,
+        "Sponsor": details.sponsor,
+        "CashSavingPerYear": details.cash_saving_per_year,
+        "HoursSavedPerYear": details.hours_saved_per_year,
+        "SubmittedAt": request.submitted_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+        "TriagePosted": False,
+        "Problem": details.problem,
+        "DetailsJson": json.dumps(codec.details_to_dict(details)),
+        "ScoreJson": json.dumps(codec.score_to_dict(request.score)),
+        "RouteJson": json.dumps(codec.route_to_dict(request.route)),
+    }
+
+
+def from_fields(fields: dict[str, Any], item_id: str, etag: str) -> DigitalRequest:
+    submitted = str(fields["SubmittedAt"]).replace("Z", "+00:00")
+    return DigitalRequest(
+        reference=str(fields["Reference"]),
+        details=codec.details_from_dict(json.loads(fields["DetailsJson"])),
+        requester=Requester(
+            user_id=str(fields.get("RequesterId") or ""),
+            name=str(fields.get("RequesterName") or ""),
+            aad_object_id=str(fields.get("RequesterAadId") or ""),
+        ),
+        score=codec.score_from_dict(json.loads(fields["ScoreJson"])),
+        route=codec.route_from_dict(json.loads(fields["RouteJson"])),
+        status=Status(fields.get("Status") or Status.SUBMITTED.value),
+        submitted_at=dt.datetime.fromisoformat(submitted),
+        item_id=item_id,
+        etag=etag,
+    )
+
+
+def _item_to_request(item: ListItem) -> DigitalRequest:
+    fields = dict(item.fields.additional_data) if item.fields else {}
+    return from_fields(fields, str(item.id), item.e_tag or fields.get("@odata.etag", ""))
+
+
+class GraphRequests:
+    """Reads and writes request items. Every call goes through the retry policy."""
+
+    def __init__(
+        self,
+        client: GraphServiceClient,
+        site_id: str,
+        base_url: str,
+        policy: RetryPolicy | None = None,
+        list_id: str = REQUESTS.name,
+    ) -> None:
+        self._client = client
+        self._site_id = site_id
+        self._base_url = base_url.rstrip("/")
+        self._policy = policy or RetryPolicy()
+        self._list_id = list_id
+
+    @property
+    def _items(self) -> ItemsRequestBuilder:
+        return self._client.sites.by_site_id(self._site_id).lists.by_list_id(self._list_id).items
+
+    async def create(self, request: DigitalRequest) -> Written:
+        body = ListItem(fields=FieldValueSet(additional_data=to_fields(request)))
+
+        async def post() -> ListItem | None:
+            return await self._items.post(body)
+
+        created = await with_retries(post, self._policy, f"Create {request.reference}")
+        if created is None or created.id is None:
+            raise RuntimeError(f"Graph created {request.reference} but returned no item")
+        return Written(str(created.id), created.e_tag or "")
+
+    async def _query(
+        self, filter_: str, top: int = 2, orderby: list[str] | None = None
+    ) -> list[ListItem]:
+        config = RequestConfiguration(
+            query_parameters=Query(expand=["fields"], filter=filter_, top=top, orderby=orderby)
+        )
+
+        async def get() -> Any:
+            return await self._items.get(request_configuration=config)
+
+        page = await with_retries(get, self._policy, "Query requests")
+        return list(page.value or []) if page else []
+
+    async def find(self, reference: str) -> DigitalRequest | None:
+        items = await self._query(odata.field_eq("Reference", reference))
+        return _item_to_request(items[0]) if items else None
+
+    async def max_number(self, year: int) -> int:
+        items = await self._query(
+            odata.field_eq("RefYear", year), top=1, orderby=["fields/RefNumber desc"]
+        )
+        if not items or not items[0].fields:
+            return 0
+        return int(items[0].fields.additional_data.get("RefNumber") or 0)
+
+    async def for_requester(
+        self, requester_id: str, page_token: str | None, page_size: int
+    ) -> Page:
+        next_link = self._next_link_from(page_token)
+        if next_link:
+
+            async def get_next() -> Any:
+                return await self._items.with_url(next_link).get()
+
+            page = await with_retries(get_next, self._policy, "Next page of requests")
+        else:
+            config = RequestConfiguration(
+                query_parameters=Query(
+                    expand=["fields"],
+                    filter=odata.field_eq("RequesterId", requester_id),
+                    top=page_size,
+                    orderby=["fields/SubmittedAt desc"],
+                )
+            )
+
+            async def get_first() -> Any:
+                return await self._items.get(request_configuration=config)
+
+            page = await with_retries(get_first, self._policy, "Requests of a requester")
+        items = [_item_to_request(i) for i in (page.value or [])] if page else []
+        link = page.odata_next_link if page else None
+        token = base64.urlsafe_b64encode(link.encode()).decode() if link else None
+        return Page(items=items, next_token=token)
+
+    def _next_link_from(self, token: str | None) -> str | None:
+        """Page tokens come back in card data, so only our own Graph links are followed."""
+        if not token:
+            return None
+        try:
+            link = base64.urlsafe_b64decode(token.encode()).decode()
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return link if link.startswith(self._base_url + "/") else None
+
+    async def update_fields(self, item_id: str, fields: dict[str, Any], etag: str) -> str:
+        """Change some fields if nobody else has since `etag`. Returns the new etag."""
+        config: RequestConfiguration[Any] = RequestConfiguration()
+        config.headers.add("If-Match", etag or "*")
+        body = FieldValueSet(additional_data=fields)
+        builder = (
+            self._client.sites.by_site_id(self._site_id)
+            .lists.by_list_id(self._list_id)
+            .items.by_list_item_id(item_id)
+            .fields
+        )
+
+        async def patch() -> FieldValueSet | None:
+            return await builder.patch(body, request_configuration=config)
+
+        try:
+            result = await with_retries(patch, self._policy, f"Update item {item_id}")
+        except APIError as error:
+            if error.response_status_code == 412:
+                raise ChangedBySomeoneElse("Someone else changed this request first.") from error
+            raise
+        data = result.additional_data if result else {}
+        return str(data.get("@odata.etag", ""))

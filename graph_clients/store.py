@@ -1,0 +1,239 @@
+"""The m365 store: SharePoint lists are the system of record; nothing is ever lost on the way.
+
+Requests are taken locally first (SQLite in DATA_DIR: the reference, the journal and an
+outbox), so a member of staff always gets their reference at once. A writer then sends
+each queued write to SharePoint in order, and exactly once in effect: a retried create
+first looks the reference up. Reads come from SharePoint, with anything not yet written
+added from the journal; if Graph cannot be reached, the journal answers.
+
+Drafts, Teams conversation references and the outbox stay in the local store: they are
+the bot's own working state, not records, and keeping them local keeps a submission to
+one Graph request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+
+from bot.domain.model import DigitalRequest, Draft
+from bot.domain.references import parse_reference
+from bot.ports import Governance, NewRequest, Page
+from bot.store.sqlite import OutboxOp, SqliteStore
+from graph_clients.client import GraphUnavailable, is_transient
+from graph_clients.config_list import read_config
+from graph_clients.requests_list import GraphRequests
+
+logger = logging.getLogger(__name__)
+
+GOVERNANCE_TTL = 300.0
+
+
+class SharePointStore:
+    def __init__(
+        self, local: SqliteStore, requests: GraphRequests, read_governance: Any = None
+    ) -> None:
+        self.local = local
+        self.requests = requests
+        self._read_governance = read_governance
+        self._governance_at = 0.0
+        self._wake = asyncio.Event()
+        self._writing = asyncio.Lock()
+
+    # Lifecycle ----------------------------------------------------------------
+
+    async def open(self) -> None:
+        await self.local.open()
+        await self._refresh_governance()
+        try:
+            year = time.gmtime().tm_year
+            await self.local.raise_reference_floor(year, await self.requests.max_number(year))
+        except Exception as error:
+            logger.warning("Could not read the highest reference from SharePoint: %r", error)
+
+    async def close(self) -> None:
+        await self.local.close()
+
+    async def ping(self) -> bool:
+        return await self.local.ping()
+
+    async def pending_writes(self) -> int:
+        return await self.local.outbox_count()
+
+    # Governance: SharePoint's copy, kept locally for when Graph is unreachable ---
+
+    async def governance(self) -> Governance:
+        if time.monotonic() - self._governance_at > GOVERNANCE_TTL:
+            await self._refresh_governance()
+        return await self.local.governance()
+
+    async def _refresh_governance(self) -> None:
+        self._governance_at = time.monotonic()
+        if self._read_governance is None:
+            return
+        try:
+            values = await self._read_governance()
+        except Exception as error:
+            logger.warning("Using the last known governance; SharePoint said %r", error)
+            return
+        if values:
+            await self.local.replace_governance(values)
+
+    # Requests -------------------------------------------------------------------
+
+    async def add(self, new: NewRequest) -> DigitalRequest:
+        stored = await self.local.add(new)
+        self.wake_writer()
+        return stored
+
+    async def by_draft(self, draft_id: str) -> DigitalRequest | None:
+        return await self.local.by_draft(draft_id)
+
+    async def get(self, reference: str) -> DigitalRequest | None:
+        if parse_reference(reference) is None:
+            return None
+        reference = reference.strip().upper()
+        if reference in await self.local.unwritten_references():
+            return await self.local.get(reference)
+        try:
+            found = await self.requests.find(reference)
+        except Exception as error:
+            if not (isinstance(error, GraphUnavailable) or is_transient(error)):
+                raise
+            logger.warning("SharePoint unreachable; answering %s from the journal", reference)
+            return await self.local.get(reference)
+        return found or await self.local.get(reference)
+
+    async def for_requester(
+        self, requester_id: str, page_token: str | None = None, page_size: int = 10
+    ) -> Page:
+        try:
+            page = await self.requests.for_requester(requester_id, page_token, page_size)
+        except Exception as error:
+            if not (isinstance(error, GraphUnavailable) or is_transient(error)):
+                raise
+            logger.warning("SharePoint unreachable; listing requests from the journal")
+            return await self.local.for_requester(requester_id, None, page_size)
+        if page_token:
+            return page
+        unwritten = await self.local.unwritten_references()
+        local = await self.local.for_requester(requester_id, None, page_size)
+        extra = [r for r in local.items if r.reference in unwritten]
+        known = {r.reference for r in page.items}
+        return Page(
+            items=[r for r in extra if r.reference not in known] + page.items,
+            next_token=page.next_token,
+        )
+
+    async def awaiting_triage_post(self, limit: int = 50) -> list[DigitalRequest]:
+        return await self.local.awaiting_triage_post(limit)
+
+    async def mark_triage_posted(self, reference: str, message_id: str) -> None:
+        await self.local.mark_triage_posted(reference, message_id)
+        self.wake_writer()
+
+    # Local working state ----------------------------------------------------------
+
+    async def get_draft(self, owner_id: str) -> Draft | None:
+        return await self.local.get_draft(owner_id)
+
+    async def save_draft(self, draft: Draft) -> Draft:
+        return await self.local.save_draft(draft)
+
+    async def delete_draft(self, owner_id: str) -> None:
+        await self.local.delete_draft(owner_id)
+
+    async def register_channel(
+        self, purpose: str, reference: dict[str, Any], registered_by: str
+    ) -> None:
+        await self.local.register_channel(purpose, reference, registered_by)
+
+    async def channel(self, purpose: str) -> dict[str, Any] | None:
+        return await self.local.channel(purpose)
+
+    async def remember_personal_chat(self, user_id: str, reference: dict[str, Any]) -> None:
+        await self.local.remember_personal_chat(user_id, reference)
+
+    # The writer -----------------------------------------------------------------
+
+    def wake_writer(self) -> None:
+        self._wake.set()
+
+    async def run_writer(self, idle_seconds: float = 30.0) -> None:
+        """Runs for the life of the app: writes whenever woken, and retries when idle."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=idle_seconds)
+            self._wake.clear()
+            try:
+                await self.write_pending()
+            except Exception:
+                logger.exception("Writing to SharePoint failed; will try again")
+
+    async def write_pending(self) -> int:
+        """Send queued writes in order. Stops at the first that still fails after retries."""
+        written = 0
+        async with self._writing:
+            while ops := await self.local.outbox_pending(limit=20):
+                for op in ops:
+                    try:
+                        await self._write(op)
+                    except Exception as error:
+                        await self.local.outbox_failed(op.seq, repr(error))
+                        pending = await self.local.outbox_count()
+                        logger.warning(
+                            "SharePoint write of %s (%s) failed: %r. %d writes wait in the outbox.",
+                            op.reference,
+                            op.op,
+                            error,
+                            pending,
+                        )
+                        return written
+                    written += 1
+        return written
+
+    async def _write(self, op: OutboxOp) -> None:
+        request = await self.local.get(op.reference)
+        if request is None:
+            raise LookupError(f"{op.reference} is in the outbox but not in the journal")
+        if op.op == "create":
+            await self._create_once(op, request)
+        elif op.op == "triage":
+            await self._record_triage_post(op, request)
+        else:
+            raise ValueError(f"Unknown outbox operation {op.op!r}")
+
+    async def _create_once(self, op: OutboxOp, request: DigitalRequest) -> None:
+        # A first try cannot have written anything; a retry may have (the reply was lost).
+        existing = await self.requests.find(request.reference) if op.attempts else None
+        if existing is not None:
+            await self.local.outbox_done(op.seq, request.reference, existing.item_id, existing.etag)
+            return
+        written = await self.requests.create(request)
+        await self.local.outbox_done(op.seq, request.reference, written.item_id, written.etag)
+
+    async def _record_triage_post(self, op: OutboxOp, request: DigitalRequest) -> None:
+        item = await self.local.graph_item(request.reference)
+        if item is None:
+            found = await self.requests.find(request.reference)
+            if found is None:
+                raise LookupError(f"{request.reference} is not in SharePoint yet")
+            item = (found.item_id, found.etag)
+        message_id = await self._triage_message_id(request.reference)
+        etag = await self.requests.update_fields(
+            item[0], {"TriagePosted": True, "TriageMessageId": message_id}, ""
+        )
+        await self.local.outbox_done(op.seq, request.reference, item[0], etag)
+
+    async def _triage_message_id(self, reference: str) -> str:
+        return await self.local.triage_message_id(reference)
+
+
+def governance_reader(client: Any, site_id: str, policy: Any) -> Any:
+    async def read() -> dict[str, Any]:
+        return await read_config(client, site_id, policy)
+
+    return read

@@ -1,0 +1,45 @@
+"""Everything the SharePoint store needs, built from the environment or handed in by tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from msgraph import GraphServiceClient
+
+from bot.store.sqlite import SqliteStore
+from graph_clients.client import RetryPolicy, build_graph_client
+from graph_clients.requests_list import GraphRequests
+from graph_clients.store import SharePointStore, governance_reader
+
+
+@dataclass
+class GraphConnection:
+    client: GraphServiceClient
+    site_id: str
+    base_url: str
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    credential: Any = None
+
+
+def connect_from_environment() -> GraphConnection:
+    from graph_clients.config import load_graph_settings
+    from graph_clients.credentials import build_credential
+
+    settings = load_graph_settings()
+    credential = build_credential(settings)
+    client = build_graph_client(credential, settings.base_url)
+    return GraphConnection(client, settings.site_id, settings.base_url, credential=credential)
+
+
+async def open_sharepoint_store(database: Path, graph: GraphConnection | None) -> SharePointStore:
+    graph = graph or connect_from_environment()
+    requests = GraphRequests(graph.client, graph.site_id, graph.base_url, graph.policy)
+    store = SharePointStore(
+        SqliteStore(database, outbox=True),
+        requests,
+        governance_reader(graph.client, graph.site_id, graph.policy),
+    )
+    await store.open()
+    return store
