@@ -49,22 +49,37 @@ class RetryPolicy:
     max_retry_after: float = 30.0
 
 
+def new_http_client(timeout: float = 30.0) -> httpx.AsyncClient:
+    return httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=10.0))
+
+
+async def close_http_client(http: httpx.AsyncClient) -> None:
+    """msgraph-core's transport wrapper has no aclose(): close the pool it wraps as well."""
+    wrapped = getattr(http._transport, "transport", None)
+    await http.aclose()
+    if isinstance(wrapped, httpx.AsyncBaseTransport):
+        await wrapped.aclose()
+
+
 def build_graph_client(
-    credential: Any, base_url: str = "https://graph.microsoft.com/v1.0", timeout: float = 30.0
+    credential: Any,
+    base_url: str = "https://graph.microsoft.com/v1.0",
+    http: httpx.AsyncClient | None = None,
 ) -> GraphServiceClient:
+    """The real SDK client. Pass `http` to be able to close it (`await http.aclose()`)."""
     host = urlsplit(base_url).hostname or "graph.microsoft.com"
     middleware = [
         m
         for m in KiotaClientFactory.get_default_middleware(None)
         if not isinstance(m, RetryHandler)
     ]
-    http = GraphClientFactory.create_with_custom_middleware(
-        middleware, client=httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=10.0))
+    transport = GraphClientFactory.create_with_custom_middleware(
+        middleware, client=http or new_http_client()
     )
     auth = AzureIdentityAuthenticationProvider(
         credential, scopes=[GRAPH_SCOPE], allowed_hosts=[host]
     )
-    adapter = GraphRequestAdapter(auth, client=http)
+    adapter = GraphRequestAdapter(auth, client=transport)
     adapter.base_url = base_url.rstrip("/")
     return GraphServiceClient(request_adapter=adapter)
 

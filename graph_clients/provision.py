@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
-from azure.core.exceptions import ClientAuthenticationError
+from azure.core.exceptions import AzureError
 from kiota_abstractions.api_error import APIError
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph import GraphServiceClient
@@ -42,7 +42,13 @@ from bot.domain import governance
 from bot.settings import SettingsError
 from bot.store import codec
 from graph_clients import schema
-from graph_clients.client import GraphUnavailable, RetryPolicy, build_graph_client, with_retries
+from graph_clients.client import (
+    GraphUnavailable,
+    RetryPolicy,
+    build_graph_client,
+    new_http_client,
+    with_retries,
+)
 from graph_clients.config import GraphSettings, load_graph_settings
 from graph_clients.credentials import build_credential
 
@@ -172,10 +178,12 @@ class _Site:
             ) from error
         except APIError as error:
             raise ProvisionError(f"{what} failed. {_describe(error)}") from error
-        except ClientAuthenticationError as error:
+        except AzureError as error:  # raised by azure-identity while getting a token
+            reason = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
             raise ProvisionError(
-                f"{what} failed: the app could not get a token for Microsoft Graph. Check "
-                "GRAPH_TENANT_ID, GRAPH_CLIENT_ID and the secret, certificate or managed identity."
+                f"{what} failed: the app could not get a token for Microsoft Graph ({reason}). "
+                "Check GRAPH_TENANT_ID, GRAPH_CLIENT_ID and the secret, certificate or managed "
+                "identity."
             ) from error
 
     async def _all(self, builder: Any, what: str, config: Any = None) -> list[Any]:
@@ -293,11 +301,6 @@ async def _seed_config(
             await site.add_item(list_id, list_name, fields)
 
 
-def _close_http(client: GraphServiceClient) -> Awaitable[None]:
-    # build_graph_client owns an httpx client the SDK never closes; close it ourselves.
-    return client.request_adapter._http_client.aclose()  # type: ignore[attr-defined]
-
-
 async def _run(settings: GraphSettings, credential: Any, dry_run: bool) -> ProvisionReport:
     owned = credential is None
     if owned:
@@ -308,11 +311,12 @@ async def _run(settings: GraphSettings, credential: Any, dry_run: bool) -> Provi
                 "Could not load the certificate in GRAPH_CERTIFICATE_PATH. Check the file and "
                 "GRAPH_CERTIFICATE_PASSWORD."
             ) from error
-    client = build_graph_client(credential, settings.base_url)
+    http = new_http_client()
+    client = build_graph_client(credential, settings.base_url, http)
     try:
         return await provision(client, settings.site_id, dry_run=dry_run)
     finally:
-        await _close_http(client)
+        await http.aclose()
         if owned:
             await credential.close()
 

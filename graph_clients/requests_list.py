@@ -16,15 +16,18 @@ from msgraph.generated.models.list_item import ListItem
 from msgraph.generated.sites.item.lists.item.items.items_request_builder import (
     ItemsRequestBuilder,
 )
+from msgraph_core.requests.batch_request_content import BatchRequestContent
+from msgraph_core.requests.batch_request_item import BatchRequestItem
 
 from bot.domain.model import DigitalRequest, Requester, Status
 from bot.ports import ChangedBySomeoneElse, Page
 from bot.store import codec
 from graph_clients import odata
-from graph_clients.client import RetryPolicy, with_retries
+from graph_clients.client import RetryPolicy, retry_after_seconds, with_retries
 from graph_clients.schema import REQUESTS
 
 Query = ItemsRequestBuilder.ItemsRequestBuilderGetQueryParameters
+MAX_BATCH = 20  # Graph's limit on requests in one $batch
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,49 @@ class GraphRequests:
         if created is None or created.id is None:
             raise RuntimeError(f"Graph created {request.reference} but returned no item")
         return Written(str(created.id), created.e_tag or "")
+
+    async def create_many(self, requests: list[DigitalRequest]) -> list[Written | float | None]:
+        """Create up to 20 items in one $batch, chained with dependsOn so they land in order.
+
+        One outcome per request: Written if created; a number of seconds if throttled
+        (its Retry-After; the ones after it were not attempted); None if it failed.
+        """
+        if not 1 <= len(requests) <= MAX_BATCH:
+            raise ValueError(f"A batch holds 1 to {MAX_BATCH} requests, not {len(requests)}")
+        content = BatchRequestContent()
+        previous: str | None = None
+        for number, request in enumerate(requests, start=1):
+            body = ListItem(fields=FieldValueSet(additional_data=to_fields(request)))
+            info = self._items.to_post_request_information(body)
+            item = BatchRequestItem(
+                request_information=info,
+                id=str(number),
+                depends_on=[previous] if previous else None,
+            )
+            content.add_request(item.id, item)
+            previous = item.id
+
+        async def post() -> Any:
+            return await self._client.batch.post(content)
+
+        response = await with_retries(post, self._policy, f"Batch of {len(requests)} creates")
+        return [self._outcome(response, str(n)) for n in range(1, len(requests) + 1)]
+
+    @staticmethod
+    def _outcome(response: Any, request_id: str) -> Written | float | None:
+        item = response.get_response_by_id(request_id)
+        status = item.status if item is not None else None
+        if status in (200, 201):
+            try:
+                created = response.response_body(request_id, ListItem)
+            except ValueError:
+                # msgraph-core reads sub-response bodies only when base64-encoded; Graph sends
+                # JSON bodies as objects. The item exists; its id is looked up when needed.
+                return Written("", "")
+            return Written(str(created.id or ""), created.e_tag or "")
+        if status in (429, 503):
+            return retry_after_seconds(item.headers) or 1.0
+        return None
 
     async def _query(
         self, filter_: str, top: int = 2, orderby: list[str] | None = None

@@ -25,22 +25,38 @@ from bot.ports import Governance, NewRequest, Page
 from bot.store.sqlite import OutboxOp, SqliteStore
 from graph_clients.client import GraphUnavailable, is_transient
 from graph_clients.config_list import read_config
-from graph_clients.requests_list import GraphRequests
+from graph_clients.requests_list import MAX_BATCH, GraphRequests, Written
 
 logger = logging.getLogger(__name__)
 
 GOVERNANCE_TTL = 300.0
 
 
+def _leading_fresh_creates(ops: list[OutboxOp]) -> list[OutboxOp]:
+    """The run of never-tried creates at the head of the queue: safe to send as one batch."""
+    fresh: list[OutboxOp] = []
+    for op in ops:
+        if op.op != "create" or op.attempts:
+            break
+        fresh.append(op)
+    return fresh
+
+
 class SharePointStore:
     def __init__(
-        self, local: SqliteStore, requests: GraphRequests, read_governance: Any = None
+        self,
+        local: SqliteStore,
+        requests: GraphRequests,
+        read_governance: Any = None,
+        on_close: Any = None,
     ) -> None:
         self.local = local
         self.requests = requests
+        self._on_close = on_close
         self._read_governance = read_governance
         self._governance_at = 0.0
         self._wake = asyncio.Event()
+        self._batch_tries = 10
         self._writing = asyncio.Lock()
 
     # Lifecycle ----------------------------------------------------------------
@@ -56,6 +72,8 @@ class SharePointStore:
 
     async def close(self) -> None:
         await self.local.close()
+        if self._on_close is not None:
+            await self._on_close()
 
     async def ping(self) -> bool:
         return await self.local.ping()
@@ -177,23 +195,79 @@ class SharePointStore:
         """Send queued writes in order. Stops at the first that still fails after retries."""
         written = 0
         async with self._writing:
-            while ops := await self.local.outbox_pending(limit=20):
-                for op in ops:
-                    try:
-                        await self._write(op)
-                    except Exception as error:
-                        await self.local.outbox_failed(op.seq, repr(error))
-                        pending = await self.local.outbox_count()
-                        logger.warning(
-                            "SharePoint write of %s (%s) failed: %r. %d writes wait in the outbox.",
-                            op.reference,
-                            op.op,
-                            error,
-                            pending,
-                        )
-                        return written
-                    written += 1
+            for _ in range(10_000):  # bounded: each round writes at least one, or stops
+                ops = await self.local.outbox_pending(limit=MAX_BATCH)
+                if not ops:
+                    break
+                fresh = _leading_fresh_creates(ops)
+                done = await (
+                    self._write_batch(fresh) if len(fresh) > 1 else self._write_one(ops[0])
+                )
+                written += done
+                if done == 0:
+                    break
         return written
+
+    async def _write_one(self, op: OutboxOp) -> int:
+        try:
+            await self._write(op)
+        except Exception as error:
+            await self._failed(op, error)
+            return 0
+        return 1
+
+    async def _write_batch(self, ops: list[OutboxOp]) -> int:
+        """Several new requests at once; only those not written are tried again."""
+        requests = [await self.local.get(op.reference) for op in ops]
+        if any(r is None for r in requests):
+            return await self._write_one(ops[0])
+        remaining = list(zip(ops, requests, strict=True))
+        written = 0
+        for _ in range(self._batch_tries):
+            try:
+                outcomes = await self.requests.create_many([r for _, r in remaining if r])
+            except Exception as error:
+                # The reply may be lost after SharePoint wrote some: each is checked on retry.
+                for op, _ in remaining:
+                    await self._failed(op, error, log=False)
+                logger.warning(
+                    "A batch of %d writes to SharePoint failed: %r", len(remaining), error
+                )
+                return written
+            wait = 0.0
+            left = []
+            for (op, request), outcome in zip(remaining, outcomes, strict=True):
+                if isinstance(outcome, Written):
+                    await self.local.outbox_done(
+                        op.seq, op.reference, outcome.item_id, outcome.etag
+                    )
+                    written += 1
+                else:
+                    left.append((op, request))
+                    if isinstance(outcome, float) and not wait:
+                        wait = outcome
+            if not left:
+                return written
+            if not wait:
+                for op, _ in left:
+                    await self._failed(op, RuntimeError("SharePoint refused the write"))
+                return written
+            logger.warning("SharePoint throttled a batch; %d writes wait %.1f s", len(left), wait)
+            await asyncio.sleep(wait)
+            remaining = left
+        return written
+
+    async def _failed(self, op: OutboxOp, error: BaseException, log: bool = True) -> None:
+        await self.local.outbox_failed(op.seq, repr(error))
+        if log:
+            pending = await self.local.outbox_count()
+            logger.warning(
+                "SharePoint write of %s (%s) failed: %r. %d writes wait in the outbox.",
+                op.reference,
+                op.op,
+                error,
+                pending,
+            )
 
     async def _write(self, op: OutboxOp) -> None:
         request = await self.local.get(op.reference)

@@ -6,10 +6,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 from msgraph import GraphServiceClient
 
 from bot.store.sqlite import SqliteStore
-from graph_clients.client import RetryPolicy, build_graph_client
+from graph_clients.client import (
+    RetryPolicy,
+    build_graph_client,
+    close_http_client,
+    new_http_client,
+)
 from graph_clients.requests_list import GraphRequests
 from graph_clients.store import SharePointStore, governance_reader
 
@@ -21,6 +27,13 @@ class GraphConnection:
     base_url: str
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     credential: Any = None
+    http: httpx.AsyncClient | None = None
+
+    async def close(self) -> None:
+        if self.http is not None:
+            await close_http_client(self.http)
+        if self.credential is not None and hasattr(self.credential, "close"):
+            await self.credential.close()
 
 
 def connect_from_environment() -> GraphConnection:
@@ -29,8 +42,11 @@ def connect_from_environment() -> GraphConnection:
 
     settings = load_graph_settings()
     credential = build_credential(settings)
-    client = build_graph_client(credential, settings.base_url)
-    return GraphConnection(client, settings.site_id, settings.base_url, credential=credential)
+    http = new_http_client()
+    client = build_graph_client(credential, settings.base_url, http)
+    return GraphConnection(
+        client, settings.site_id, settings.base_url, credential=credential, http=http
+    )
 
 
 async def open_sharepoint_store(database: Path, graph: GraphConnection | None) -> SharePointStore:
@@ -40,6 +56,7 @@ async def open_sharepoint_store(database: Path, graph: GraphConnection | None) -
         SqliteStore(database, outbox=True),
         requests,
         governance_reader(graph.client, graph.site_id, graph.policy),
+        on_close=graph.close,
     )
     await store.open()
     return store

@@ -306,6 +306,8 @@ class SqliteStore:
             with db:
                 db.execute("BEGIN IMMEDIATE")
                 db.execute("UPDATE graph_outbox SET done_at = ? WHERE seq = ?", (_now(), seq))
+                if not item_id:
+                    return
                 db.execute(
                     "INSERT INTO graph_items (reference, item_id, etag) VALUES (?, ?, ?) "
                     "ON CONFLICT(reference) DO UPDATE SET item_id = excluded.item_id, "
