@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import json
 import sys
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, TypeVar
 
+import httpx
 from azure.core.exceptions import AzureError
 from kiota_abstractions.api_error import APIError
 from kiota_abstractions.base_request_configuration import RequestConfiguration
@@ -46,7 +48,6 @@ from graph_clients.client import (
     GraphUnavailable,
     RetryPolicy,
     build_graph_client,
-    new_http_client,
     with_retries,
 )
 from graph_clients.config import GraphSettings, load_graph_settings
@@ -301,6 +302,22 @@ async def _seed_config(
             await site.add_item(list_id, list_name, fields)
 
 
+@contextlib.asynccontextmanager
+async def open_graph_client(credential: Any, base_url: str) -> AsyncIterator[GraphServiceClient]:
+    """The real client, with its connections closed afterwards.
+
+    msgraph-core wraps the httpx transport in one whose aclose() does nothing, so closing
+    the httpx client leaves the pool open; the pool is closed here through our own handle.
+    """
+    pool = httpx.AsyncHTTPTransport()
+    http = httpx.AsyncClient(transport=pool, timeout=httpx.Timeout(30.0, connect=10.0))
+    try:
+        yield build_graph_client(credential, base_url, http)
+    finally:
+        await http.aclose()
+        await pool.aclose()
+
+
 async def _run(settings: GraphSettings, credential: Any, dry_run: bool) -> ProvisionReport:
     owned = credential is None
     if owned:
@@ -311,12 +328,10 @@ async def _run(settings: GraphSettings, credential: Any, dry_run: bool) -> Provi
                 "Could not load the certificate in GRAPH_CERTIFICATE_PATH. Check the file and "
                 "GRAPH_CERTIFICATE_PASSWORD."
             ) from error
-    http = new_http_client()
-    client = build_graph_client(credential, settings.base_url, http)
     try:
-        return await provision(client, settings.site_id, dry_run=dry_run)
+        async with open_graph_client(credential, settings.base_url) as client:
+            return await provision(client, settings.site_id, dry_run=dry_run)
     finally:
-        await http.aclose()
         if owned:
             await credential.close()
 

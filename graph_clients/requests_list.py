@@ -10,6 +10,7 @@ from typing import Any
 
 from kiota_abstractions.api_error import APIError
 from kiota_abstractions.base_request_configuration import RequestConfiguration
+from kiota_abstractions.serialization import SerializationWriter
 from msgraph import GraphServiceClient
 from msgraph.generated.models.field_value_set import FieldValueSet
 from msgraph.generated.models.list_item import ListItem
@@ -28,6 +29,29 @@ from graph_clients.schema import REQUESTS
 
 Query = ItemsRequestBuilder.ItemsRequestBuilderGetQueryParameters
 MAX_BATCH = 20  # Graph's limit on requests in one $batch
+
+
+class ChainedBatchItem(BatchRequestItem):
+    """A $batch request that really depends on the one before it.
+
+    msgraph-core 1.5 writes the dependency as "depends_on", which Graph ignores (it
+    reads "dependsOn"), so the requests could run in any order. This writes it right.
+    """
+
+    def serialize(self, writer: SerializationWriter) -> None:
+        body: bytes | None = self.body
+        self._body = None
+        depends_on: list[str] | None = self.depends_on
+        self._depends_on = None
+        try:
+            super().serialize(writer)
+        finally:
+            self._body = body
+            self._depends_on = depends_on
+        if depends_on:
+            writer.write_collection_of_primitive_values("dependsOn", depends_on)
+        if body:
+            writer.write_additional_data_value({"body": json.loads(body)})
 
 
 @dataclass(frozen=True)
@@ -138,7 +162,7 @@ class GraphRequests:
         for number, request in enumerate(requests, start=1):
             body = ListItem(fields=FieldValueSet(additional_data=to_fields(request)))
             info = self._items.to_post_request_information(body)
-            item = BatchRequestItem(
+            item = ChainedBatchItem(
                 request_information=info,
                 id=str(number),
                 depends_on=[previous] if previous else None,

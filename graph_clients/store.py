@@ -182,6 +182,7 @@ class SharePointStore:
 
     async def run_writer(self, idle_seconds: float = 30.0) -> None:
         """Runs for the life of the app: writes whenever woken, and retries when idle."""
+        self._wake.set()  # whatever a previous run left in the outbox goes first
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=idle_seconds)

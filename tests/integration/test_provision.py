@@ -22,8 +22,13 @@ from azure.core.credentials import AccessToken
 from bot.domain import governance
 from bot.store import codec
 from graph_clients import schema
-from graph_clients.client import build_graph_client, new_http_client
-from graph_clients.provision import NOTHING_TO_CHANGE, config_seed, main, provision
+from graph_clients.provision import (
+    NOTHING_TO_CHANGE,
+    config_seed,
+    main,
+    open_graph_client,
+    provision,
+)
 from tests.support.fake_graph import FakeGraph
 
 GraphServiceClient = Any  # the real msgraph-sdk client; only graph_clients imports msgraph
@@ -57,9 +62,8 @@ async def fake() -> AsyncIterator[FakeGraph]:
 
 @pytest.fixture
 async def client(fake: FakeGraph) -> AsyncIterator[GraphServiceClient]:
-    http = new_http_client()
-    yield build_graph_client(FakeCredential(fake), fake.graph_url, http)
-    await http.aclose()
+    async with open_graph_client(FakeCredential(fake), fake.graph_url) as graph:
+        yield graph
 
 
 def columns(fake: FakeGraph, list_name: str) -> dict[str, dict[str, Any]]:

@@ -87,14 +87,21 @@ class Connector:
 class BotServer:
     """The real application on 127.0.0.1, restartable against the same DATA_DIR."""
 
-    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        env: dict[str, str] | None = None,
+        graph: Callable[[], Any] | None = None,
+    ) -> None:
+        """`graph` makes a fresh GraphConnection for each start (SharePoint mode)."""
         self.env = {"DATA_DIR": str(data_dir), "HOST": "127.0.0.1", "PORT": "3978", **(env or {})}
+        self.graph = graph
         self.url = ""
         self.app: web.Application | None = None
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
-        self.app = create_app(load_settings(self.env))
+        self.app = create_app(load_settings(self.env), self.graph() if self.graph else None)
         self._runner = web.AppRunner(self.app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)

@@ -1,0 +1,137 @@
+"""The bot in SharePoint mode: Graph throttles, fails or disappears, and nothing is lost."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.e2e.journey import raise_request
+from tests.support.cards import all_text
+from tests.support.fake_graph import FakeGraph
+from tests.support.graph import connect, provisioned
+from tests.support.teams import BotServer, Connector, TeamsUser
+
+REQUESTS = "DFD Requests"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeGraph]:
+    server = FakeGraph()
+    await server.start()
+    graph = await provisioned(server)
+    await graph.close()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def sharepoint_bot(tmp_path: Path, fake: FakeGraph) -> AsyncIterator[BotServer]:
+    server = BotServer(tmp_path / "data", {"BOT_STORE": "sharepoint"}, graph=lambda: connect(fake))
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def person(http: aiohttp.ClientSession, bot: BotServer, connector: Connector, n: int) -> TeamsUser:
+    return TeamsUser(
+        http,
+        bot,
+        connector,
+        user_id=f"user-{n}",
+        name=f"Person {n}",
+        aad_object_id=f"00000000-0000-0000-0000-{n:012d}",
+    )
+
+
+async def wait_for_items(fake: FakeGraph, count: int, timeout: float) -> list[dict[str, object]]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        items = fake.list_items(REQUESTS)
+        if len(items) >= count:
+            return items
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{len(fake.list_items(REQUESTS))} of {count} requests reached SharePoint")
+
+
+async def readiness(http: aiohttp.ClientSession, bot: BotServer) -> dict[str, object]:
+    async with http.get(f"{bot.url}/readyz") as response:
+        body: dict[str, object] = await response.json()
+        return body
+
+
+async def test_a_request_is_one_graph_write_and_reads_back_from_sharepoint(
+    sharepoint_bot: BotServer, connector: Connector, http: aiohttp.ClientSession, fake: FakeGraph
+) -> None:
+    user = person(http, sharepoint_bot, connector, 1)
+    start = time.monotonic()
+    confirmation = all_text(await raise_request(user))
+    assert re.search(r"Your reference is DR-\d{4}-0001", confirmation)
+    items = await wait_for_items(fake, 1, timeout=5)
+    assert items[0]["Title"] == "Book garden waste collections online"
+    assert items[0]["RequesterId"] == user.aad_object_id
+    writes = [r for r in fake.graph_requests(since=start) if r.method != "GET"]
+    assert len(writes) == 1, writes
+    status = all_text(
+        (await user.say(f"status {items[0]['Reference']}"))[-1]["attachments"][0]["content"]
+    )
+    assert "Submitted, waiting for IT triage" in status
+    assert (await readiness(http, sharepoint_bot))["pending_sharepoint_writes"] == 0
+
+
+async def test_fifty_requests_while_graph_throttles_every_third_call(
+    sharepoint_bot: BotServer, connector: Connector, http: aiohttp.ClientSession, fake: FakeGraph
+) -> None:
+    fake.faults.throttle_every = 3
+    fake.faults.retry_after = "1"
+    started = time.monotonic()
+    references = []
+    for n in range(50):
+        text = all_text(await raise_request(person(http, sharepoint_bot, connector, n)))
+        references.append(re.search(r"DR-\d{4}-\d{4}", text).group(0))  # type: ignore[union-attr]
+    assert references == sorted(set(references)) and len(references) == 50
+    items = await wait_for_items(fake, 50, timeout=90)
+    stored = [str(item["Reference"]) for item in items]
+    assert stored == references, "every request stored once, in the order it was raised"
+    throttled = [r for r in fake.graph_requests(since=started) if r.status == 429]
+    assert throttled, "the server did throttle"
+    for hit in throttled:
+        later = [
+            r.at
+            for r in fake.graph_requests(since=hit.at + 1e-6)
+            if r.method != "GET" and r.path == hit.path
+        ]
+        if later:
+            assert min(later) - hit.at >= 0.99, "a retry came before Retry-After"
+
+
+async def test_graph_down_for_twenty_requests_and_a_restart_loses_nothing(
+    sharepoint_bot: BotServer, connector: Connector, http: aiohttp.ClientSession, fake: FakeGraph
+) -> None:
+    fake.faults.unavailable = True
+    references = []
+    for n in range(20):
+        text = all_text(await raise_request(person(http, sharepoint_bot, connector, n)))
+        match = re.search(r"Your reference is (DR-\d{4}-\d{4})", text)
+        assert match, "the member of staff gets their reference at once"
+        references.append(match.group(1))
+    assert "try again" not in text.lower()
+    assert (await readiness(http, sharepoint_bot))["pending_sharepoint_writes"] == 20
+    lookup = person(http, sharepoint_bot, connector, 3)
+    status = all_text(
+        (await lookup.say(f"status {references[3]}"))[-1]["attachments"][0]["content"]
+    )
+    assert references[3] in status, "status is answered from the journal while Graph is down"
+    await sharepoint_bot.stop()
+    fake.faults.unavailable = False
+    await sharepoint_bot.start()
+    items = await wait_for_items(fake, 20, timeout=30)
+    assert [str(i["Reference"]) for i in items] == references
+    assert (await readiness(http, sharepoint_bot))["pending_sharepoint_writes"] == 0
+    more = all_text(await raise_request(person(http, sharepoint_bot, connector, 99)))
+    assert "DR-" in more and references[-1] not in more
