@@ -96,8 +96,12 @@ def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+        pass
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, parsed.timestamp() - time.time())
 
 
 def _status(error: BaseException) -> int | None:
@@ -121,6 +125,7 @@ async def with_retries(
 ) -> T:
     """Run `call`, retrying transient failures within the policy's bounds."""
     started = time.monotonic()
+    waited = 0.0
     for attempt in range(1, policy.max_tries + 1):
         try:
             return await call()
@@ -128,7 +133,7 @@ async def with_retries(
             if not is_transient(error):
                 raise
             delay = _delay(error, attempt, policy)
-            elapsed = time.monotonic() - started
+            elapsed = max(time.monotonic() - started, waited)
             if (
                 attempt == policy.max_tries
                 or delay is None
@@ -143,6 +148,7 @@ async def with_retries(
                 delay,
             )
             await sleep(delay)
+            waited += delay
     raise AssertionError("unreachable")
 
 
