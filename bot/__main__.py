@@ -14,6 +14,10 @@ from bot.settings import SettingsError, load_settings
 def main() -> int:
     try:
         settings = load_settings()
+        if settings.store == "sharepoint":
+            from graph_clients.config import load_graph_settings
+
+            load_graph_settings()  # checked now, so a bad value stops us with a clear reason
     except SettingsError as error:
         print("Digital Front Door cannot start. Fix these settings and try again:", file=sys.stderr)
         for problem in error.problems:

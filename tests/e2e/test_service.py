@@ -120,3 +120,16 @@ async def test_with_a_client_id_every_activity_needs_a_valid_token(tmp_path: Pat
     finally:
         await server.stop()
         await connector.stop()
+
+
+def test_sharepoint_mode_without_graph_settings_says_what_is_missing(tmp_path: Path) -> None:
+    result = run_bot({"BOT_STORE": "sharepoint", "DATA_DIR": str(tmp_path)})
+    assert result.returncode == 2
+    assert "GRAPH_SITE_ID" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_an_unknown_store_is_explained(tmp_path: Path) -> None:
+    result = run_bot({"BOT_STORE": "excel", "DATA_DIR": str(tmp_path)})
+    assert result.returncode == 2
+    assert "BOT_STORE must be 'sqlite' or 'sharepoint'" in result.stderr

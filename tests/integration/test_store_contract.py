@@ -217,3 +217,23 @@ def test_both_stores_offer_the_same_operations() -> None:
     public = {n for n in dir(Store) if not n.startswith("_")}
     for implementation in (SqliteStore, SharePointStore):
         assert public <= set(dir(implementation)), implementation
+
+
+async def test_a_write_whose_reply_was_lost_is_not_written_twice(tmp_path: Path) -> None:
+    """SharePoint created the item but the bot never heard back (or died): on retry the
+    writer finds it by reference instead of creating a second one."""
+    fake = FakeGraph()
+    await fake.start()
+    graph = await provisioned(fake)
+    store = await open_store(fake, tmp_path, graph)
+    try:
+        stored = await store.add(new_request())
+        [op] = await store.local.outbox_pending()
+        await store.requests.create(stored)  # the write that happened, unheard
+        await store.local.outbox_failed(op.seq, "connection dropped before the reply")
+        assert await store.write_pending() == 1
+        assert [i["Reference"] for i in fake.list_items("DFD Requests")] == [stored.reference]
+        assert await store.pending_writes() == 0
+    finally:
+        await store.close()
+        await fake.stop()
