@@ -122,8 +122,14 @@ async def with_retries(
     policy: RetryPolicy,
     what: str = "Graph call",
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    idempotent: bool = True,
 ) -> T:
-    """Run `call`, retrying transient failures within the policy's bounds."""
+    """Run `call`, retrying transient failures within the policy's bounds.
+
+    A call that is not idempotent (creating an item) is retried only on 429 and 503,
+    which say the request was not processed. After a dropped connection or a timeout it
+    may have been, so the caller must look before it tries again.
+    """
     started = time.monotonic()
     waited = 0.0
     for attempt in range(1, policy.max_tries + 1):
@@ -131,6 +137,8 @@ async def with_retries(
             return await call()
         except Exception as error:
             if not is_transient(error):
+                raise
+            if not idempotent and _status(error) not in (429, 503):
                 raise
             delay = _delay(error, attempt, policy)
             elapsed = max(time.monotonic() - started, waited)

@@ -144,7 +144,9 @@ class GraphRequests:
         async def post() -> ListItem | None:
             return await self._items.post(body)
 
-        created = await with_retries(post, self._policy, f"Create {request.reference}")
+        created = await with_retries(
+            post, self._policy, f"Create {request.reference}", idempotent=False
+        )
         if created is None or created.id is None:
             raise RuntimeError(f"Graph created {request.reference} but returned no item")
         return Written(str(created.id), created.e_tag or "")
@@ -173,7 +175,9 @@ class GraphRequests:
         async def post() -> Any:
             return await self._client.batch.post(content)
 
-        response = await with_retries(post, self._policy, f"Batch of {len(requests)} creates")
+        response = await with_retries(
+            post, self._policy, f"Batch of {len(requests)} creates", idempotent=False
+        )
         return [self._outcome(response, str(n)) for n in range(1, len(requests) + 1)]
 
     @staticmethod

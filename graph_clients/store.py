@@ -181,16 +181,28 @@ class SharePointStore:
         self._wake.set()
 
     async def run_writer(self, idle_seconds: float = 30.0) -> None:
-        """Runs for the life of the app: writes whenever woken, and retries when idle."""
+        """Runs for the life of the app: writes whenever woken, and retries when idle.
+
+        After a failed round the next comes sooner (1 s, doubling up to `idle_seconds`),
+        so a passing fault costs seconds, and a long outage costs Graph little.
+        """
         self._wake.set()  # whatever a previous run left in the outbox goes first
+        wait = idle_seconds
+        failures = 0
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=idle_seconds)
+                await asyncio.wait_for(self._wake.wait(), timeout=wait)
             self._wake.clear()
+            written = 0
             try:
-                await self.write_pending()
+                written = await self.write_pending()
+                left = await self.local.outbox_count()
             except Exception:
                 logger.exception("Writing to SharePoint failed; will try again")
+                left = 1
+            # Back off only while nothing gets through; any progress starts again at 1 s.
+            failures = 0 if not left else (1 if written else failures + 1)
+            wait = min(idle_seconds, 2.0 ** (failures - 1)) if failures else idle_seconds
 
     async def write_pending(self) -> int:
         """Send queued writes in order. Stops at the first that still fails after retries."""

@@ -135,3 +135,17 @@ async def test_graph_down_for_twenty_requests_and_a_restart_loses_nothing(
     assert (await readiness(http, sharepoint_bot))["pending_sharepoint_writes"] == 0
     more = all_text(await raise_request(person(http, sharepoint_bot, connector, 99)))
     assert "DR-" in more and references[-1] not in more
+
+
+async def test_dropped_connections_never_duplicate_a_request(
+    sharepoint_bot: BotServer, connector: Connector, http: aiohttp.ClientSession, fake: FakeGraph
+) -> None:
+    fake.faults.drop_every = 3
+    references = []
+    for n in range(10):
+        text = all_text(await raise_request(person(http, sharepoint_bot, connector, n)))
+        references.append(re.search(r"DR-\d{4}-\d{4}", text).group(0))  # type: ignore[union-attr]
+    await wait_for_items(fake, 10, timeout=60)
+    await asyncio.sleep(0.5)
+    stored = [str(i["Reference"]) for i in fake.list_items(REQUESTS)]
+    assert stored == references, "each request once, in order, despite dropped connections"
