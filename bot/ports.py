@@ -68,6 +68,13 @@ class RequestRegister(Protocol):
         self, requester_id: str, page_token: str | None = None, page_size: int = 10
     ) -> Page: ...
 
+    async def update(self, request: DigitalRequest) -> DigitalRequest:
+        """Save a changed request if nobody changed it since it was read (request.etag).
+
+        Raises ChangedBySomeoneElse otherwise; the caller re-reads and decides.
+        """
+        ...
+
     async def awaiting_triage_post(self, limit: int = 50) -> list[DigitalRequest]: ...
 
     async def mark_triage_posted(self, reference: str, message_id: str) -> None: ...

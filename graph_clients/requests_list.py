@@ -90,6 +90,21 @@ def to_fields(request: DigitalRequest) -> dict[str, Any]:
         "DetailsJson": json.dumps(codec.details_to_dict(details)),
         "ScoreJson": json.dumps(codec.score_to_dict(request.score)),
         "RouteJson": json.dumps(codec.route_to_dict(request.route)),
+        **triage_columns(request),
+    }
+
+
+def triage_columns(request: DigitalRequest) -> dict[str, Any]:
+    """The columns a triage change touches."""
+    return {
+        "Status": request.status.value,
+        "Board": request.route.board,
+        "Process": request.route.process,
+        "RouteJson": json.dumps(codec.route_to_dict(request.route)),
+        "AssigneeId": request.assignee_id,
+        "AssigneeName": request.assignee_name,
+        "DuplicateOf": request.duplicate_of,
+        "TriageJson": json.dumps(codec.triage_to_dict(request)),
     }
 
 
@@ -109,6 +124,9 @@ def from_fields(fields: dict[str, Any], item_id: str, etag: str) -> DigitalReque
         submitted_at=dt.datetime.fromisoformat(submitted),
         item_id=item_id,
         etag=etag,
+        **codec.triage_fields(
+            json.loads(fields["TriageJson"]) if fields.get("TriageJson") else None
+        ),
     )
 
 

@@ -61,6 +61,11 @@ REQUESTS = ListSpec(
         Column("DetailsJson", "Details (JSON)", "note"),
         Column("ScoreJson", "Score breakdown (JSON)", "note"),
         Column("RouteJson", "Route (JSON)", "note"),
+        # Added with IT triage: who has it, what it duplicates, and its history.
+        Column("AssigneeId", "Assigned to (id)", "text", indexed=True),
+        Column("AssigneeName", "Assigned to", "text"),
+        Column("DuplicateOf", "Duplicate of", "text"),
+        Column("TriageJson", "Triage and history (JSON)", "note"),
     ),
 )
 

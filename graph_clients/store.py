@@ -15,17 +15,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from typing import Any
 
 from bot.domain.model import DigitalRequest, Draft
 from bot.domain.references import parse_reference
-from bot.ports import Governance, NewRequest, Page
+from bot.ports import ChangedBySomeoneElse, Governance, NewRequest, Page
 from bot.store.sqlite import OutboxOp, SqliteStore
 from graph_clients.client import GraphUnavailable, is_transient
 from graph_clients.config_list import read_config
-from graph_clients.requests_list import MAX_BATCH, GraphRequests, Written
+from graph_clients.requests_list import MAX_BATCH, GraphRequests, Written, triage_columns
 
 logger = logging.getLogger(__name__)
 
@@ -111,19 +112,41 @@ class SharePointStore:
         return await self.local.by_draft(draft_id)
 
     async def get(self, reference: str) -> DigitalRequest | None:
+        """SharePoint's copy, through the journal: the journal's version is what updates use.
+
+        If the item changed in SharePoint outside the bot (a board secretary in Power Apps,
+        say), SharePoint's copy is taken into the journal first.
+        """
         if parse_reference(reference) is None:
             return None
         reference = reference.strip().upper()
-        if reference in await self.local.unwritten_references():
-            return await self.local.get(reference)
+        local = await self.local.get(reference)
+        if local is not None and await self.local.pending_for(reference):
+            return local  # our own changes are newer than SharePoint's copy
         try:
             found = await self.requests.find(reference)
         except Exception as error:
             if not (isinstance(error, GraphUnavailable) or is_transient(error)):
                 raise
             logger.warning("SharePoint unreachable; answering %s from the journal", reference)
-            return await self.local.get(reference)
-        return found or await self.local.get(reference)
+            return local
+        if found is None or local is None:
+            return found or local
+        known = await self.local.graph_item(reference)
+        if known is not None and known[1] == found.etag:
+            return local
+        return await self.local.import_version(found, found.item_id, found.etag)
+
+    async def update(self, request: DigitalRequest) -> DigitalRequest:
+        if await self.local.get(request.reference) is None:
+            # Not raised through this bot's journal: change it in SharePoint directly.
+            etag = await self.requests.update_fields(
+                request.item_id, triage_columns(request), request.etag
+            )
+            return dataclasses.replace(request, etag=etag)
+        stored = await self.local.update(request)
+        self.wake_writer()
+        return stored
 
     async def for_requester(
         self, requester_id: str, page_token: str | None = None, page_size: int = 10
@@ -290,6 +313,8 @@ class SharePointStore:
             await self._create_once(op, request)
         elif op.op == "triage":
             await self._record_triage_post(op, request)
+        elif op.op == "update":
+            await self._send_update(op, request)
         else:
             raise ValueError(f"Unknown outbox operation {op.op!r}")
 
@@ -313,6 +338,34 @@ class SharePointStore:
         etag = await self.requests.update_fields(
             item[0], {"TriagePosted": True, "TriageMessageId": message_id}, ""
         )
+        await self.local.outbox_done(op.seq, request.reference, item[0], etag)
+
+    async def _send_update(self, op: OutboxOp, request: DigitalRequest) -> None:
+        item = await self.local.graph_item(request.reference)
+        if item is None or not item[0]:
+            found = await self.requests.find(request.reference)
+            if found is None:
+                raise LookupError(f"{request.reference} is not in SharePoint yet")
+            item = (found.item_id, found.etag)
+        try:
+            etag = await self.requests.update_fields(item[0], triage_columns(request), item[1])
+        except ChangedBySomeoneElse:
+            # Changed in SharePoint since our last write. Triage changes made in Teams are
+            # applied on top, and it is logged: never silently.
+            fresh = await self.requests.find(request.reference)
+            if fresh is None:
+                raise
+            logger.warning(
+                "%s changed in SharePoint outside the bot (status there: %s). Applying the "
+                "triage change made in Teams (status %s) on top.",
+                request.reference,
+                fresh.status.value,
+                request.status.value,
+            )
+            etag = await self.requests.update_fields(
+                fresh.item_id, triage_columns(request), fresh.etag
+            )
+            item = (fresh.item_id, etag)
         await self.local.outbox_done(op.seq, request.reference, item[0], etag)
 
     async def _triage_message_id(self, reference: str) -> str:

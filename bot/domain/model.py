@@ -215,6 +215,19 @@ class Requester:
 
 
 @dataclass(frozen=True)
+class AuditEntry:
+    """One change to a request: who, when, from what, to what, and why."""
+
+    at: dt.datetime
+    actor_id: str
+    actor_name: str
+    action: str
+    from_status: Status
+    to_status: Status
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class DigitalRequest:
     reference: str
     details: RequestDetails
@@ -225,6 +238,12 @@ class DigitalRequest:
     submitted_at: dt.datetime
     item_id: str = ""
     etag: str = ""
+    # Triage: who has it, what it duplicates, the open question, and every change so far.
+    assignee_id: str = ""
+    assignee_name: str = ""
+    duplicate_of: str = ""
+    question: str = ""
+    history: tuple[AuditEntry, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,11 @@ import datetime as dt
 from typing import Any
 
 from bot.domain.model import (
+    AuditEntry,
     Board,
     Budget,
     Criterion,
+    DigitalRequest,
     Driver,
     Matrix,
     Process,
@@ -19,6 +21,7 @@ from bot.domain.model import (
     RoutingRule,
     Score,
     ScoreLine,
+    Status,
 )
 
 _DATE_FIELDS = ("contract_end", "needed_by", "statutory_deadline")
@@ -85,3 +88,47 @@ def boards_from_list(data: list[dict[str, Any]]) -> dict[str, Board]:
 
 def processes_from_list(data: list[dict[str, Any]]) -> dict[str, Process]:
     return {p["key"]: Process(**p) for p in data}
+
+
+def triage_to_dict(request: DigitalRequest) -> dict[str, Any]:
+    """The triage part of a request: assignee, duplicate, open question, history."""
+    return {
+        "assignee_id": request.assignee_id,
+        "assignee_name": request.assignee_name,
+        "duplicate_of": request.duplicate_of,
+        "question": request.question,
+        "history": [
+            {
+                **dataclasses.asdict(entry),
+                "at": entry.at.isoformat(),
+                "from_status": entry.from_status.value,
+                "to_status": entry.to_status.value,
+            }
+            for entry in request.history
+        ],
+    }
+
+
+def triage_fields(data: dict[str, Any] | None) -> dict[str, Any]:
+    """Keyword arguments for DigitalRequest from triage_to_dict's output (or nothing)."""
+    if not data:
+        return {}
+    history = tuple(
+        AuditEntry(
+            at=dt.datetime.fromisoformat(e["at"]),
+            actor_id=e["actor_id"],
+            actor_name=e["actor_name"],
+            action=e["action"],
+            from_status=Status(e["from_status"]),
+            to_status=Status(e["to_status"]),
+            detail=e.get("detail", ""),
+        )
+        for e in data.get("history", [])
+    )
+    return {
+        "assignee_id": data.get("assignee_id", ""),
+        "assignee_name": data.get("assignee_name", ""),
+        "duplicate_of": data.get("duplicate_of", ""),
+        "question": data.get("question", ""),
+        "history": history,
+    }

@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS requests (
     route TEXT NOT NULL,
     submitted_at TEXT NOT NULL,
     triage_message_id TEXT,
+    triage TEXT,
     version INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS requests_by_requester ON requests (requester_id, item_id);
@@ -126,6 +127,7 @@ class SqliteStore:
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA busy_timeout=10000")
         db.executescript(SCHEMA)
+        _add_missing_columns(db)
         self._db = db
         self._seed(db)
 
@@ -224,6 +226,75 @@ class SqliteStore:
             ).fetchone()
         )
         return _request_from_row(row) if row else None
+
+    async def update(self, request: DigitalRequest) -> DigitalRequest:
+        """Save a triage change if nobody has changed the request since it was read."""
+        return await self._run(lambda db: self._update(db, request))
+
+    def _update(self, db: sqlite3.Connection, request: DigitalRequest) -> DigitalRequest:
+        with db:
+            db.execute("BEGIN IMMEDIATE")
+            cursor = db.execute(
+                "UPDATE requests SET status = ?, board = ?, route = ?, triage = ?, "
+                "version = version + 1 WHERE reference = ? AND version = ?",
+                (
+                    request.status.value,
+                    request.route.board,
+                    json.dumps(codec.route_to_dict(request.route)),
+                    json.dumps(codec.triage_to_dict(request)),
+                    request.reference,
+                    int(request.etag or 0),
+                ),
+            )
+            if cursor.rowcount != 1:
+                raise ChangedBySomeoneElse(f"{request.reference} changed since it was read.")
+            self._enqueue(db, request.reference, "update")
+            row = db.execute(
+                "SELECT * FROM requests WHERE reference = ?", (request.reference,)
+            ).fetchone()
+        return _request_from_row(row)
+
+    async def import_version(
+        self, request: DigitalRequest, item_id: str, etag: str
+    ) -> DigitalRequest:
+        """Take SharePoint's copy as the truth (someone changed it there, say in Power Apps)."""
+
+        def write(db: sqlite3.Connection) -> DigitalRequest:
+            with db:
+                db.execute("BEGIN IMMEDIATE")
+                db.execute(
+                    "UPDATE requests SET status = ?, board = ?, route = ?, triage = ?, "
+                    "version = version + 1 WHERE reference = ?",
+                    (
+                        request.status.value,
+                        request.route.board,
+                        json.dumps(codec.route_to_dict(request.route)),
+                        json.dumps(codec.triage_to_dict(request)),
+                        request.reference,
+                    ),
+                )
+                db.execute(
+                    "INSERT INTO graph_items (reference, item_id, etag) VALUES (?, ?, ?) "
+                    "ON CONFLICT(reference) DO UPDATE SET item_id = excluded.item_id, "
+                    "etag = excluded.etag",
+                    (request.reference, item_id, etag),
+                )
+                row = db.execute(
+                    "SELECT * FROM requests WHERE reference = ?", (request.reference,)
+                ).fetchone()
+            return _request_from_row(row)
+
+        return await self._run(write)
+
+    async def pending_for(self, reference: str) -> int:
+        return int(
+            await self._run(
+                lambda db: db.execute(
+                    "SELECT COUNT(*) FROM graph_outbox WHERE reference = ? AND done_at IS NULL",
+                    (reference,),
+                ).fetchone()[0]
+            )
+        )
 
     async def by_draft(self, draft_id: str) -> DigitalRequest | None:
         row = await self._run(
@@ -456,6 +527,13 @@ def _decode_token(token: str | None) -> int:
         return 2**62
 
 
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """Files made by an earlier version get the columns added since."""
+    have = {row["name"] for row in db.execute("PRAGMA table_info(requests)")}
+    if "triage" not in have:
+        db.execute("ALTER TABLE requests ADD COLUMN triage TEXT")
+
+
 def _request_from_row(row: sqlite3.Row) -> DigitalRequest:
     return DigitalRequest(
         reference=row["reference"],
@@ -471,6 +549,7 @@ def _request_from_row(row: sqlite3.Row) -> DigitalRequest:
         submitted_at=dt.datetime.fromisoformat(row["submitted_at"]),
         item_id=str(row["item_id"]),
         etag=str(row["version"]),
+        **codec.triage_fields(json.loads(row["triage"]) if row["triage"] else None),
     )
 
 

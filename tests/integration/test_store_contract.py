@@ -17,7 +17,7 @@ import pytest
 
 from bot.domain import governance, routing, scoring
 from bot.domain.form import validate_all
-from bot.domain.model import Draft, Requester, Status
+from bot.domain.model import AuditEntry, DigitalRequest, Draft, Requester, Status
 from bot.ports import ChangedBySomeoneElse, NewRequest, Store
 from bot.store.sqlite import SqliteStore
 from bot.usecases.intake import new_draft_id
@@ -234,6 +234,75 @@ async def test_a_write_whose_reply_was_lost_is_not_written_twice(tmp_path: Path)
         assert await store.write_pending() == 1
         assert [i["Reference"] for i in fake.list_items("DFD Requests")] == [stored.reference]
         assert await store.pending_writes() == 0
+    finally:
+        await store.close()
+        await fake.stop()
+
+
+def triaged(request: DigitalRequest, status: Status, who: str = "triager") -> DigitalRequest:
+    entry = AuditEntry(NOW, who, "Tess Triager", "assign", request.status, status, who)
+    return dataclasses.replace(
+        request,
+        status=status,
+        assignee_id=who,
+        assignee_name="Tess",
+        history=(*request.history, entry),
+    )
+
+
+async def test_a_triage_change_is_saved_with_its_history(
+    store_and_settle: tuple[Store, Settle],
+) -> None:
+    store, settle = store_and_settle
+    stored = await store.add(new_request())
+    await settle()
+    current = await store.get(stored.reference)
+    assert current is not None
+    saved = await store.update(triaged(current, Status.IN_TRIAGE))
+    assert saved.etag != current.etag
+    for _ in range(2):
+        again = await store.get(stored.reference)
+        assert again is not None
+        assert again.status is Status.IN_TRIAGE and again.assignee_name == "Tess"
+        assert [e.to_status for e in again.history] == [Status.IN_TRIAGE]
+        await settle()
+
+
+async def test_a_change_from_a_stale_read_is_refused_and_changes_nothing(
+    store_and_settle: tuple[Store, Settle],
+) -> None:
+    store, settle = store_and_settle
+    stored = await store.add(new_request())
+    await settle()
+    first_read = await store.get(stored.reference)
+    second_read = await store.get(stored.reference)
+    assert first_read is not None and second_read is not None
+    await store.update(triaged(first_read, Status.IN_TRIAGE, "first"))
+    with pytest.raises(ChangedBySomeoneElse):
+        await store.update(triaged(second_read, Status.REJECTED, "second"))
+    await settle()
+    now = await store.get(stored.reference)
+    assert now is not None and now.status is Status.IN_TRIAGE and now.assignee_id == "first"
+
+
+async def test_a_change_made_in_sharepoint_is_seen_by_the_bot(tmp_path: Path) -> None:
+    """A board secretary records a decision in Power Apps: the bot's next read shows it."""
+    fake = FakeGraph()
+    await fake.start()
+    graph = await provisioned(fake)
+    store = await open_store(fake, tmp_path, graph)
+    try:
+        stored = await store.add(new_request())
+        await store.write_pending()
+        outside = await store.requests.find(stored.reference)
+        assert outside is not None
+        await store.requests.update_fields(outside.item_id, {"Status": "decided"}, outside.etag)
+        seen = await store.get(stored.reference)
+        assert seen is not None and seen.status is Status.DECIDED
+        changed = await store.update(triaged(seen, Status.DECIDED))
+        await store.write_pending()
+        assert fake.list_items("DFD Requests")[0]["AssigneeName"] == "Tess"
+        assert changed.status is Status.DECIDED
     finally:
         await store.close()
         await fake.stop()
