@@ -11,7 +11,7 @@ from microsoft_agents.hosting.core import ClaimsIdentity, TurnContext
 from bot.domain.model import DigitalRequest
 from bot.ports import Governance
 from cards.elements import CONTENT_TYPE, to_dict
-from cards.request_cards import build_triage_card
+from cards.triage_card import TriageView, build_triage_card
 
 
 class ChannelPoster:
@@ -31,16 +31,39 @@ class ChannelPoster:
             response = await context.send_activity(activity)
             sent.append(response.id if response and response.id else "")
 
+        await self._continue(continuation, deliver)
+        return sent[0] if sent else ""
+
+    async def replace_card(
+        self, reference: dict[str, Any], message_id: str, card: dict[str, Any]
+    ) -> None:
+        """Update a message in place, so everyone who sees it sees the current card."""
+        continuation = ConversationReference.model_validate(reference).get_continuation_activity()
+
+        async def deliver(context: TurnContext) -> None:
+            activity = Activity(
+                type=ActivityTypes.message,
+                id=message_id,
+                attachments=[Attachment(content_type=CONTENT_TYPE, content=card)],
+            )
+            await context.update_activity(activity)
+
+        await self._continue(continuation, deliver)
+
+    async def _continue(self, continuation: Activity, deliver: Any) -> None:
+        # Local mode has no app registration: send without a token, as inbound is.
         if self._bot_app_id:
             await self._adapter.continue_conversation(self._bot_app_id, continuation, deliver)
         else:
-            # Local mode has no app registration: send without a token, as inbound is.
             await self._adapter.continue_conversation_with_claims(
                 ClaimsIdentity({}), continuation, deliver
             )
-        return sent[0] if sent else ""
 
     async def post_triage_card(
-        self, reference: dict[str, Any], request: DigitalRequest, gov: Governance
+        self,
+        reference: dict[str, Any],
+        request: DigitalRequest,
+        gov: Governance,
+        view: TriageView | None = None,
     ) -> str:
-        return await self.send_card(reference, to_dict(build_triage_card(request, gov)))
+        return await self.send_card(reference, to_dict(build_triage_card(request, gov, view)))

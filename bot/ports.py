@@ -77,7 +77,15 @@ class RequestRegister(Protocol):
 
     async def awaiting_triage_post(self, limit: int = 50) -> list[DigitalRequest]: ...
 
+    async def recent(self, limit: int = 200) -> list[DigitalRequest]:
+        """The newest requests, for finding likely duplicates."""
+        ...
+
     async def mark_triage_posted(self, reference: str, message_id: str) -> None: ...
+
+    async def triage_message_id(self, reference: str) -> str:
+        """The id of the request's card in the triage channel, or ""."""
+        ...
 
 
 class DraftStore(Protocol):
@@ -103,8 +111,24 @@ class ChannelDirectory(Protocol):
 
     async def remember_personal_chat(self, user_id: str, reference: dict[str, Any]) -> None: ...
 
+    async def personal_chat(self, user_id: str) -> dict[str, Any] | None: ...
 
-class Store(RequestRegister, DraftStore, GovernanceStore, ChannelDirectory, Protocol):
+
+class OnceOnly(Protocol):
+    """What makes retried card actions and notifications happen once."""
+
+    async def handled_invoke(self, activity_id: str) -> dict[str, Any] | None: ...
+
+    async def remember_invoke(self, activity_id: str, response: dict[str, Any]) -> None: ...
+
+    async def claim_notification(self, key: str) -> bool: ...
+
+    async def remember_person(self, user_id: str, teams_id: str, name: str) -> None: ...
+
+    async def people(self, user_ids: frozenset[str]) -> dict[str, tuple[str, str]]: ...
+
+
+class Store(RequestRegister, DraftStore, GovernanceStore, ChannelDirectory, OnceOnly, Protocol):
     """Everything the bot keeps. SQLite locally; SharePoint lists in m365 mode."""
 
     async def ping(self) -> bool: ...

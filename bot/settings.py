@@ -39,6 +39,7 @@ class Settings:
     allowed_tenants: frozenset[str]
     log_level: str
     store: str = "sqlite"
+    triage_roster: frozenset[str] = frozenset()
 
     @property
     def anonymous(self) -> bool:
@@ -111,6 +112,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         admins = frozenset({PLAYGROUND_DEFAULT_USER})
     tenants = _split_ids(env.get("ALLOWED_TENANTS", env.get("TENANT_ID", "")))
     _check_ids("ALLOWED_TENANTS", tenants, problems)
+    roster = _split_ids(env.get("TRIAGE_ROSTER", ""))
+    _check_ids("TRIAGE_ROSTER", roster, problems)
     log_level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         problems.append(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR. It is '{log_level}'.")
@@ -136,4 +139,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         allowed_tenants=tenants,
         log_level=log_level,
         store=store,
+        triage_roster=roster or admins,
     )

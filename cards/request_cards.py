@@ -165,7 +165,8 @@ def _flags(request: DigitalRequest) -> list[str]:
     return flags or ["No flags."]
 
 
-def build_triage_card(request: DigitalRequest, gov: Governance) -> ac.AdaptiveCard:
+def triage_summary(request: DigitalRequest, gov: Governance) -> list[ac.CardElement]:
+    """What IT triage needs to know about a request, in the order they read it."""
     details = request.details
     drivers = ", ".join(DRIVER_LABELS[d] for d in details.drivers) or "None chosen"
     body: list[ac.CardElement] = [
@@ -189,5 +190,4 @@ def build_triage_card(request: DigitalRequest, gov: Governance) -> ac.AdaptiveCa
         *_route_rows(request, gov),
         *score_breakdown(request.score),
     ]
-    body = [b for b in body if not (isinstance(b, ac.TextBlock) and not b.text)]
-    return card(body, fallback=f"New request {request.reference}, score {request.score.total}.")
+    return [b for b in body if not (isinstance(b, ac.TextBlock) and not b.text)]

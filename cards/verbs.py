@@ -12,6 +12,29 @@ MY_REQUESTS = "requests.mine"
 SHOW_REQUEST = "requests.show"
 HELP = "help.show"
 
+# IT triage, on the card in the triage channel
+TRIAGE_ASSIGN_ME = "triage.assign_me"
+TRIAGE_ACCEPT = "triage.accept"
+TRIAGE_REJECT = "triage.reject"
+TRIAGE_ASK = "triage.ask"
+TRIAGE_ROUTE = "triage.route"
+TRIAGE_DUPLICATE = "triage.duplicate"
+TRIAGE_REOPEN = "triage.reopen"
+TRIAGE_REFRESH = "triage.refresh"
+# The requester answers a question from IT triage in their own chat
+REQUEST_ANSWER = "request.answer"
+
+TRIAGE = (
+    TRIAGE_ASSIGN_ME,
+    TRIAGE_ACCEPT,
+    TRIAGE_REJECT,
+    TRIAGE_ASK,
+    TRIAGE_ROUTE,
+    TRIAGE_DUPLICATE,
+    TRIAGE_REOPEN,
+    TRIAGE_REFRESH,
+)
+
 ALL = (
     NEW_REQUEST,
     FORM_NEXT,
@@ -24,4 +47,6 @@ ALL = (
     MY_REQUESTS,
     SHOW_REQUEST,
     HELP,
+    *TRIAGE,
+    REQUEST_ANSWER,
 )

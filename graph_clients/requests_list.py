@@ -156,8 +156,10 @@ class GraphRequests:
     def _items(self) -> ItemsRequestBuilder:
         return self._client.sites.by_site_id(self._site_id).lists.by_list_id(self._list_id).items
 
-    async def create(self, request: DigitalRequest) -> Written:
-        body = ListItem(fields=FieldValueSet(additional_data=to_fields(request)))
+    async def create(self, request: DigitalRequest, extra: dict[str, Any] | None = None) -> Written:
+        body = ListItem(
+            fields=FieldValueSet(additional_data={**to_fields(request), **(extra or {})})
+        )
 
         async def post() -> ListItem | None:
             return await self._items.post(body)
@@ -169,7 +171,9 @@ class GraphRequests:
             raise RuntimeError(f"Graph created {request.reference} but returned no item")
         return Written(str(created.id), created.e_tag or "")
 
-    async def create_many(self, requests: list[DigitalRequest]) -> list[Written | float | None]:
+    async def create_many(
+        self, requests: list[DigitalRequest], extras: list[dict[str, Any]] | None = None
+    ) -> list[Written | float | None]:
         """Create up to 20 items in one $batch, chained with dependsOn so they land in order.
 
         One outcome per request: Written if created; a number of seconds if throttled
@@ -179,8 +183,9 @@ class GraphRequests:
             raise ValueError(f"A batch holds 1 to {MAX_BATCH} requests, not {len(requests)}")
         content = BatchRequestContent()
         previous: str | None = None
-        for number, request in enumerate(requests, start=1):
-            body = ListItem(fields=FieldValueSet(additional_data=to_fields(request)))
+        extras = extras or [{} for _ in requests]
+        for number, (request, extra) in enumerate(zip(requests, extras, strict=True), start=1):
+            body = ListItem(fields=FieldValueSet(additional_data={**to_fields(request), **extra}))
             info = self._items.to_post_request_information(body)
             item = ChainedBatchItem(
                 request_information=info,

@@ -58,6 +58,7 @@ class SharePointStore:
         self._governance_at = 0.0
         self._wake = asyncio.Event()
         self._batch_tries = 10
+        self._refreshing: asyncio.Future[None] | None = None
         self._writing = asyncio.Lock()
 
     # Lifecycle ----------------------------------------------------------------
@@ -72,6 +73,10 @@ class SharePointStore:
             logger.warning("Could not read the highest reference from SharePoint: %r", error)
 
     async def close(self) -> None:
+        if self._refreshing is not None and not self._refreshing.done():
+            self._refreshing.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._refreshing
         await self.local.close()
         if self._on_close is not None:
             await self._on_close()
@@ -85,8 +90,12 @@ class SharePointStore:
     # Governance: SharePoint's copy, kept locally for when Graph is unreachable ---
 
     async def governance(self) -> Governance:
-        if time.monotonic() - self._governance_at > GOVERNANCE_TTL:
-            await self._refresh_governance()
+        """The last known copy at once; a stale one is refreshed in the background, so a
+        member of staff never waits on Graph (or its retries) for the rules."""
+        stale = time.monotonic() - self._governance_at > GOVERNANCE_TTL
+        if stale and (self._refreshing is None or self._refreshing.done()):
+            self._governance_at = time.monotonic()
+            self._refreshing = asyncio.ensure_future(self._refresh_governance())
         return await self.local.governance()
 
     async def _refresh_governance(self) -> None:
@@ -169,6 +178,10 @@ class SharePointStore:
             next_token=page.next_token,
         )
 
+    async def recent(self, limit: int = 200) -> list[DigitalRequest]:
+        # The journal holds every request raised through the bot: enough to find duplicates.
+        return await self.local.recent(limit)
+
     async def awaiting_triage_post(self, limit: int = 50) -> list[DigitalRequest]:
         return await self.local.awaiting_triage_post(limit)
 
@@ -197,6 +210,24 @@ class SharePointStore:
 
     async def remember_personal_chat(self, user_id: str, reference: dict[str, Any]) -> None:
         await self.local.remember_personal_chat(user_id, reference)
+
+    async def personal_chat(self, user_id: str) -> dict[str, Any] | None:
+        return await self.local.personal_chat(user_id)
+
+    async def handled_invoke(self, activity_id: str) -> dict[str, Any] | None:
+        return await self.local.handled_invoke(activity_id)
+
+    async def remember_invoke(self, activity_id: str, response: dict[str, Any]) -> None:
+        await self.local.remember_invoke(activity_id, response)
+
+    async def claim_notification(self, key: str) -> bool:
+        return await self.local.claim_notification(key)
+
+    async def remember_person(self, user_id: str, teams_id: str, name: str) -> None:
+        await self.local.remember_person(user_id, teams_id, name)
+
+    async def people(self, user_ids: frozenset[str]) -> dict[str, tuple[str, str]]:
+        return await self.local.people(user_ids)
 
     # The writer -----------------------------------------------------------------
 
@@ -260,8 +291,9 @@ class SharePointStore:
         remaining = list(zip(ops, requests, strict=True))
         written = 0
         for _ in range(self._batch_tries):
+            extras = [await self._triage_columns_known(op.reference) for op, _ in remaining]
             try:
-                outcomes = await self.requests.create_many([r for _, r in remaining if r])
+                outcomes = await self.requests.create_many([r for _, r in remaining if r], extras)
             except Exception as error:
                 # The reply may be lost after SharePoint wrote some: each is checked on retry.
                 for op, _ in remaining:
@@ -272,11 +304,13 @@ class SharePointStore:
                 return written
             wait = 0.0
             left = []
-            for (op, request), outcome in zip(remaining, outcomes, strict=True):
+            for (op, request), outcome, extra in zip(remaining, outcomes, extras, strict=True):
                 if isinstance(outcome, Written):
                     await self.local.outbox_done(
                         op.seq, op.reference, outcome.item_id, outcome.etag
                     )
+                    if extra:
+                        await self.local.outbox_skip(op.reference, "triage")
                     written += 1
                 else:
                     left.append((op, request))
@@ -324,8 +358,16 @@ class SharePointStore:
         if existing is not None:
             await self.local.outbox_done(op.seq, request.reference, existing.item_id, existing.etag)
             return
-        written = await self.requests.create(request)
+        extra = await self._triage_columns_known(request.reference)
+        written = await self.requests.create(request, extra)
         await self.local.outbox_done(op.seq, request.reference, written.item_id, written.etag)
+        if extra:
+            await self.local.outbox_skip(request.reference, "triage")
+
+    async def _triage_columns_known(self, reference: str) -> dict[str, Any]:
+        """If the triage card was posted before the item was written, the create carries it."""
+        message_id = await self.local.triage_message_id(reference)
+        return {"TriagePosted": True, "TriageMessageId": message_id} if message_id else {}
 
     async def _record_triage_post(self, op: OutboxOp, request: DigitalRequest) -> None:
         item = await self.local.graph_item(request.reference)
@@ -334,7 +376,7 @@ class SharePointStore:
             if found is None:
                 raise LookupError(f"{request.reference} is not in SharePoint yet")
             item = (found.item_id, found.etag)
-        message_id = await self._triage_message_id(request.reference)
+        message_id = await self.triage_message_id(request.reference)
         etag = await self.requests.update_fields(
             item[0], {"TriagePosted": True, "TriageMessageId": message_id}, ""
         )
@@ -368,7 +410,7 @@ class SharePointStore:
             item = (fresh.item_id, etag)
         await self.local.outbox_done(op.seq, request.reference, item[0], etag)
 
-    async def _triage_message_id(self, reference: str) -> str:
+    async def triage_message_id(self, reference: str) -> str:
         return await self.local.triage_message_id(reference)
 
 

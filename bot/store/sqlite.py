@@ -75,6 +75,14 @@ CREATE TABLE IF NOT EXISTS graph_outbox (
     done_at TEXT
 );
 CREATE INDEX IF NOT EXISTS graph_outbox_pending ON graph_outbox (seq) WHERE done_at IS NULL;
+CREATE TABLE IF NOT EXISTS handled_invokes (
+    activity_id TEXT PRIMARY KEY,
+    response TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sent_notifications (key TEXT PRIMARY KEY, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS people (user_id TEXT PRIMARY KEY, teams_id TEXT NOT NULL,
+    name TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS graph_items (
     reference TEXT PRIMARY KEY,
     item_id TEXT NOT NULL,
@@ -322,6 +330,14 @@ class SqliteStore:
         token = _encode_token(int(items[-1].item_id)) if more and items else None
         return Page(items=items, next_token=token)
 
+    async def recent(self, limit: int = 200) -> list[DigitalRequest]:
+        rows = await self._run(
+            lambda db: db.execute(
+                "SELECT * FROM requests ORDER BY item_id DESC LIMIT ?", (limit,)
+            ).fetchall()
+        )
+        return [_request_from_row(r) for r in rows]
+
     async def awaiting_triage_post(self, limit: int = 50) -> list[DigitalRequest]:
         rows = await self._run(
             lambda db: db.execute(
@@ -387,6 +403,16 @@ class SqliteStore:
                 )
 
         await self._run(done)
+
+    async def outbox_skip(self, reference: str, op: str) -> None:
+        """A queued write that another write has already carried to SharePoint."""
+        await self._run(
+            lambda db: db.execute(
+                "UPDATE graph_outbox SET done_at = ? WHERE reference = ? AND op = ? "
+                "AND done_at IS NULL",
+                (_now(), reference, op),
+            )
+        )
 
     async def outbox_failed(self, seq: int, error: str) -> None:
         await self._run(
@@ -503,6 +529,57 @@ class SqliteStore:
             ).fetchone()
         )
         return json.loads(row["reference"]) if row else None
+
+    async def personal_chat(self, user_id: str) -> dict[str, Any] | None:
+        row = await self._run(
+            lambda db: db.execute(
+                "SELECT reference FROM personal_chats WHERE user_id = ?", (user_id,)
+            ).fetchone()
+        )
+        return json.loads(row["reference"]) if row else None
+
+    # Exactly once: redelivered invokes and repeated notifications ------------------
+
+    async def handled_invoke(self, activity_id: str) -> dict[str, Any] | None:
+        row = await self._run(
+            lambda db: db.execute(
+                "SELECT response FROM handled_invokes WHERE activity_id = ?", (activity_id,)
+            ).fetchone()
+        )
+        return json.loads(row["response"]) if row else None
+
+    async def remember_invoke(self, activity_id: str, response: dict[str, Any]) -> None:
+        await self._run(
+            lambda db: db.execute(
+                "INSERT OR IGNORE INTO handled_invokes (activity_id, response, at) "
+                "VALUES (?, ?, ?)",
+                (activity_id, json.dumps(response), _now()),
+            )
+        )
+
+    async def claim_notification(self, key: str) -> bool:
+        """True the first time a key is claimed, False ever after."""
+        cursor = await self._run(
+            lambda db: db.execute(
+                "INSERT OR IGNORE INTO sent_notifications (key, at) VALUES (?, ?)", (key, _now())
+            )
+        )
+        return bool(cursor.rowcount == 1)
+
+    async def remember_person(self, user_id: str, teams_id: str, name: str) -> None:
+        await self._run(
+            lambda db: db.execute(
+                "INSERT INTO people (user_id, teams_id, name) VALUES (?, ?, ?) "
+                "ON CONFLICT(user_id) DO UPDATE SET teams_id = excluded.teams_id, "
+                "name = excluded.name",
+                (user_id, teams_id, name),
+            )
+        )
+
+    async def people(self, user_ids: frozenset[str]) -> dict[str, tuple[str, str]]:
+        """Known Teams ids and names of these people: user id -> (teams id, name)."""
+        rows = await self._run(lambda db: db.execute("SELECT * FROM people").fetchall())
+        return {r["user_id"]: (r["teams_id"], r["name"]) for r in rows if r["user_id"] in user_ids}
 
     async def remember_personal_chat(self, user_id: str, reference: dict[str, Any]) -> None:
         await self._run(

@@ -639,6 +639,35 @@ async def test_concurrent_creates_get_distinct_ids(fake: FakeGraph, raw: Raw) ->
     assert len(fake.list_items("DFD Requests")) == 20
 
 
+async def test_unknown_routes_methods_and_deletes(fake: FakeGraph, raw: Raw) -> None:
+    list_id = await raw.make_list()
+    status, body, _ = await raw("GET", "/me")
+    assert (status, body["error"]["code"]) == (400, "BadRequest")
+    status, body, _ = await raw("PUT", f"{raw.site()}/lists/{list_id}/items", json={})
+    assert status == 405
+    status, body, _ = await raw("GET", f"{raw.site()}/lists/{list_id}/items", params={"$top": "x"})
+    assert status == 400
+    status, body, _ = await raw(
+        "POST",
+        f"{raw.site()}/lists/{list_id}/items",
+        json=None,
+        headers={"Content-Type": "text/plain"},
+    )
+    assert status == 400  # an item needs a JSON body
+
+    board = next(c for c in fake.list_columns("DFD Requests") if c["name"] == "Board")
+    title = next(c for c in fake.list_columns("DFD Requests") if c["name"] == "Title")
+    status, _, _ = await raw("DELETE", f"{raw.site()}/lists/{list_id}/columns/{title['id']}")
+    assert status == 403
+    status, _, _ = await raw("DELETE", f"{raw.site()}/lists/{list_id}/columns/{board['id']}")
+    assert status == 204
+    assert "Board" not in [c["name"] for c in fake.list_columns("DFD Requests")]
+    status, _, _ = await raw("DELETE", f"{raw.site()}/lists/{list_id}")
+    assert status == 204
+    status, body, _ = await raw("GET", f"{raw.site()}/lists")
+    assert body["value"] == []
+
+
 # --------------------------------------------------------------------------------------
 # $batch
 

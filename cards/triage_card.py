@@ -1,0 +1,219 @@
+"""The IT triage card: the same request for everyone, buttons only for the triage roster.
+
+The card posted in the channel is the read-only view. It carries a refresh for the
+roster, so when a triager opens it Teams asks the bot for their view, with the
+actions allowed in the request's current state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import microsoft_teams.cards as ac
+
+from bot.domain.model import STATUS_LABELS, DigitalRequest
+from bot.domain.text import long_date
+from bot.ports import Governance
+from cards import verbs
+from cards.elements import button, card, heading, notice, para, user_text
+from cards.request_cards import triage_summary
+
+HISTORY_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class TriageView:
+    for_triager: bool = False
+    allowed: tuple[str, ...] = ()  # action names from bot.domain.triage.Action
+    similar: tuple[tuple[str, str], ...] = ()  # (reference, title) of likely duplicates
+    note: str = ""
+    refresh_for: tuple[str, ...] = ()  # Teams user ids of the roster
+    roster: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (user id, name)
+
+
+def _data(request: DigitalRequest, **extra: Any) -> dict[str, Any]:
+    return {"reference": request.reference, "version": request.etag, **extra}
+
+
+def _status_rows(request: DigitalRequest, gov: Governance) -> list[ac.CardElement]:
+    board = gov.boards.get(request.route.board)
+    rows: list[ac.CardElement] = [
+        heading("Where it is now", size="Medium"),
+        para(f"Status: {STATUS_LABELS[request.status]}."),
+        para(f"Proposed board: {board.name if board else request.route.board}."),
+    ]
+    if request.assignee_name:
+        rows.append(user_text("Assigned to " + request.assignee_name))
+    if request.question:
+        rows.append(user_text("Question for the requester: " + request.question, max_chars=400))
+    if request.duplicate_of:
+        rows.append(para(f"Duplicate of {request.duplicate_of}."))
+    return rows
+
+
+def _history_rows(request: DigitalRequest) -> list[ac.CardElement]:
+    if not request.history:
+        return []
+    rows: list[ac.CardElement] = [heading("History", size="Medium")]
+    for entry in request.history[-HISTORY_SHOWN:]:
+        line = (
+            f"{long_date(entry.at.date())} {entry.at:%H:%M}: {entry.actor_name or 'Someone'} "
+            f"{entry.action.replace('_', ' ')}: {STATUS_LABELS[entry.from_status]} to "
+            f"{STATUS_LABELS[entry.to_status]}."
+        )
+        if entry.detail:
+            line += " " + entry.detail
+        rows.append(user_text(line, max_chars=300))
+    if len(request.history) > HISTORY_SHOWN:
+        rows.append(
+            para(
+                f"{len(request.history) - HISTORY_SHOWN} earlier changes are kept with "
+                "the request.",
+                subtle=True,
+            )
+        )
+    return rows
+
+
+def _reason_card(
+    request: DigitalRequest, verb: str, input_id: str, label: str, submit: str
+) -> ac.AdaptiveCard:
+    return ac.AdaptiveCard(
+        version="1.5",
+        body=[ac.TextInput(id=input_id, label=label, is_multiline=True, max_length=1000)],
+        actions=[button(submit, verb, _data(request), primary=True, validate=True)],
+    )
+
+
+def _more_card(
+    request: DigitalRequest, gov: Governance, view: TriageView, allowed: set[str]
+) -> ac.AdaptiveCard:
+    body: list[ac.CardElement] = []
+    if "change_route" in allowed:
+        body += [
+            heading("Change route", size="Medium"),
+            ac.ChoiceSetInput(
+                id="routeBoard",
+                label="Board",
+                value=request.route.board,
+                choices=[ac.Choice(title=b.name, value=k) for k, b in gov.boards.items()],
+            ),
+            ac.ChoiceSetInput(
+                id="routeProcess",
+                label="Then",
+                value=request.route.process,
+                choices=[ac.Choice(title=p.name, value=k) for k, p in gov.processes.items()],
+            ),
+            ac.TextInput(
+                id="routeReason",
+                label="Why (the requester will see this)",
+                is_multiline=True,
+                max_length=1000,
+            ),
+            ac.ActionSet(
+                actions=[button("Change route", verbs.TRIAGE_ROUTE, _data(request), validate=True)]
+            ),
+        ]
+    if "link_duplicate" in allowed:
+        choices = [
+            ac.Choice(title=f"{ref}: {title[:80]}", value=ref) for ref, title in view.similar
+        ]
+        body.append(heading("Link as duplicate", size="Medium"))
+        if choices:
+            body.append(
+                ac.ChoiceSetInput(
+                    id="duplicateOf",
+                    label="Most similar open requests",
+                    choices=choices,
+                    style="expanded",
+                )
+            )
+        else:
+            body.append(para("No similar open requests found."))
+        body += [
+            ac.TextInput(
+                id="duplicateRef", label="Or type a reference, like DR-2026-0001", max_length=20
+            ),
+            ac.ActionSet(
+                actions=[
+                    button(
+                        "Link as duplicate", verbs.TRIAGE_DUPLICATE, _data(request), validate=True
+                    )
+                ]
+            ),
+        ]
+    return ac.AdaptiveCard(version="1.5", body=body or [para("Nothing more to do here.")])
+
+
+def _actions(request: DigitalRequest, gov: Governance, view: TriageView) -> list[ac.Action]:
+    allowed = set(view.allowed)
+    actions: list[ac.Action] = []
+    if "assign" in allowed:
+        actions.append(button("Assign to me", verbs.TRIAGE_ASSIGN_ME, _data(request)))
+    if "accept" in allowed:
+        actions.append(button("Accept to board", verbs.TRIAGE_ACCEPT, _data(request), primary=True))
+    if "reject" in allowed:
+        actions.append(
+            ac.ShowCardAction(
+                title="Reject…",
+                card=_reason_card(
+                    request,
+                    verbs.TRIAGE_REJECT,
+                    "rejectReason",
+                    "Why is it rejected? Say what the requester can do next.",
+                    "Reject",
+                ),
+            )
+        )
+    if "ask_info" in allowed:
+        actions.append(
+            ac.ShowCardAction(
+                title="Ask for information…",
+                card=_reason_card(
+                    request,
+                    verbs.TRIAGE_ASK,
+                    "question",
+                    "Your question for the requester",
+                    "Send question",
+                ),
+            )
+        )
+    if allowed & {"change_route", "link_duplicate"}:
+        actions.append(
+            ac.ShowCardAction(
+                title="Route or duplicate…", card=_more_card(request, gov, view, allowed)
+            )
+        )
+    if "reopen" in allowed:
+        actions.append(button("Reopen", verbs.TRIAGE_REOPEN, _data(request), primary=True))
+    return actions[:5]
+
+
+def build_triage_card(
+    request: DigitalRequest, gov: Governance, view: TriageView | None = None
+) -> ac.AdaptiveCard:
+    view = view or TriageView()
+    body: list[ac.CardElement] = []
+    if view.note:
+        body.append(notice(view.note, important=True))
+    body += triage_summary(request, gov)
+    body += _status_rows(request, gov)
+    body += _history_rows(request)
+    if not view.for_triager:
+        body.append(para("Only the IT triage team can act on this request.", subtle=True))
+    built = card(
+        body,
+        _actions(request, gov, view) if view.for_triager else None,
+        fallback=f"Request {request.reference}: {STATUS_LABELS[request.status]}.",
+    )
+    if view.refresh_for:
+        built.refresh = ac.RefreshDefinition(
+            action=ac.ExecuteAction(
+                title="Refresh",
+                verb=verbs.TRIAGE_REFRESH,
+                data={"verb": verbs.TRIAGE_REFRESH, "reference": request.reference},
+            ),
+            user_ids=list(view.refresh_for),
+        )
+    return built
