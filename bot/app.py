@@ -7,6 +7,7 @@ import contextlib
 import logging
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import pydantic
 from aiohttp import web
@@ -19,7 +20,9 @@ from microsoft_agents.hosting.core import AgentApplication
 
 from bot.agent import build_agent, build_connections
 from bot.channel_posts import ChannelPoster
-from bot.handlers import Deps, register_routes
+from bot.domain.model import DigitalRequest
+from bot.handlers import Deps, TriageActions, register_routes
+from bot.ports import Governance
 from bot.settings import Settings
 from bot.stores import OpenStore, open_store
 from bot.usecases.triage_posting import TriagePoster
@@ -112,10 +115,21 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[STORE] = opened
     store = opened.store
     channel = ChannelPoster(app[ADAPTER], settings.client_id)
-    poster = TriagePoster(store, store, store, channel.post_triage_card)
-    deps = Deps(store=store, poster=poster, admin_ids=settings.admin_ids)
+
+    async def post_card(where: dict[str, Any], request: DigitalRequest, gov: Governance) -> str:
+        # The card everyone sees, with a refresh that gives the roster its buttons.
+        return await channel.send_card(where, await triage.card_for(request, None))
+
+    poster = TriagePoster(store, store, store, post_card)
+    deps = Deps(
+        store=store,
+        poster=poster,
+        admin_ids=settings.admin_ids,
+        triage_roster=settings.triage_roster,
+    )
+    triage = TriageActions(deps, channel)
     app[DEPS] = deps
-    register_routes(app[AGENT], deps)
+    register_routes(app[AGENT], deps, triage)
     loops = [asyncio.create_task(_retry_posts(poster))]
     if opened.background is not None:
         loops.append(asyncio.create_task(opened.background()))

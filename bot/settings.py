@@ -14,6 +14,8 @@ from pathlib import Path
 PLAYGROUND_DEFAULT_USER = "00000000-0000-0000-0000-0000000000020"
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+# The Agents Playground's demo users have ids one digit too long to be GUIDs.
+_PLAYGROUND_ID = re.compile(r"^00000000-0000-0000-0000-\d{13}$")
 MODES = ("local", "m365")
 STORES = ("sqlite", "sharepoint")
 
@@ -72,7 +74,7 @@ def _port(raw: str, problems: list[str]) -> int:
 
 
 def _check_ids(name: str, ids: frozenset[str], problems: list[str]) -> None:
-    bad = sorted(i for i in ids if not _GUID.match(i) and i != PLAYGROUND_DEFAULT_USER)
+    bad = sorted(i for i in ids if not _GUID.match(i) and not _PLAYGROUND_ID.match(i))
     if bad:
         problems.append(
             f"{name} must list Entra object ids (GUIDs). These are not: {', '.join(bad)}."

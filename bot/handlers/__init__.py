@@ -12,15 +12,16 @@ from microsoft_agents.hosting.core.app._routes import RouteRank
 from bot.handlers.actions import CardActions
 from bot.handlers.common import SORRY, Deps
 from bot.handlers.messages import MessageTurns
+from bot.handlers.triage import TriageActions
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Deps", "register_routes"]
+__all__ = ["Deps", "TriageActions", "register_routes"]
 
 
-def register_routes(app: AgentApplication[TurnState], deps: Deps) -> None:
+def register_routes(app: AgentApplication[TurnState], deps: Deps, triage: TriageActions) -> None:
     messages = MessageTurns(deps)
-    actions = CardActions(deps)
+    actions = CardActions(deps, triage)
     app.conversation_update("membersAdded")(messages.on_members_added)
     app.message()(messages.on_message)
     app.adaptive_card.action_execute(re.compile(r".*", re.DOTALL))(actions.on_action)

@@ -18,6 +18,7 @@ from bot.handlers.common import (
     send_invoke_response,
 )
 from bot.handlers.messages import my_requests_card
+from bot.handlers.triage import TriageActions
 from bot.identity import chat_reference, requester_of
 from bot.usecases import intake, lookup
 from bot.usecases.errors import BadCardData, UserFacingError
@@ -42,8 +43,9 @@ def _form_data(data: Any) -> tuple[str, int]:
 
 
 class CardActions:
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, triage: TriageActions) -> None:
         self.deps = deps
+        self.triage = triage
 
     async def on_action(
         self, context: TurnContext, state: TurnState, data: Any
@@ -66,6 +68,10 @@ class CardActions:
     async def _dispatch(
         self, context: TurnContext, verb: str, data: Any
     ) -> AdaptiveCardInvokeResponse:
+        if verb in verbs.TRIAGE:
+            return await self.triage.handle(context, verb, data)
+        if verb == verbs.REQUEST_ANSWER:
+            return await self.triage.answer(context, data)
         who = requester_of(context.activity)
         now = self.deps.clock()
         store = self.deps.store

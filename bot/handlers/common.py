@@ -33,6 +33,7 @@ class Deps:
     store: Store
     poster: TriagePoster
     admin_ids: frozenset[str]
+    triage_roster: frozenset[str] = frozenset()
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 

@@ -351,9 +351,9 @@ class SqliteStore:
         def mark(db: sqlite3.Connection) -> None:
             with db:
                 db.execute("BEGIN IMMEDIATE")
+                # Where the card is, not a change to the request: the version stays.
                 db.execute(
-                    "UPDATE requests SET triage_message_id = ?, version = version + 1 "
-                    "WHERE reference = ?",
+                    "UPDATE requests SET triage_message_id = ? WHERE reference = ?",
                     (message_id, reference),
                 )
                 self._enqueue(db, reference, "triage")

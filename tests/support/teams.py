@@ -31,6 +31,7 @@ class Sent:
     conversation_id: str
     activity: dict[str, Any]
     reply_to: str | None
+    method: str = "POST"
 
 
 @dataclass
@@ -63,11 +64,22 @@ class Connector:
             self.fail_next = max(0, self.fail_next - 1)
             return web.json_response({"error": {"code": "ServiceError"}}, status=503)
         body = await request.json()
-        self.sent.append(Sent(request.match_info["cid"], body, request.match_info.get("aid")))
+        self.sent.append(
+            Sent(request.match_info["cid"], body, request.match_info.get("aid"), request.method)
+        )
         return web.json_response({"id": f"msg-{next(self._ids)}"})
 
     def in_conversation(self, conversation_id: str) -> list[dict[str, Any]]:
-        return [s.activity for s in self.sent if s.conversation_id == conversation_id]
+        """Messages sent to a conversation (not updates of earlier ones)."""
+        return [
+            s.activity
+            for s in self.sent
+            if s.conversation_id == conversation_id and s.method == "POST"
+        ]
+
+    def updates(self, conversation_id: str) -> list[Sent]:
+        """Messages updated in place (PUT), oldest first."""
+        return [s for s in self.sent if s.conversation_id == conversation_id and s.method == "PUT"]
 
     async def wait_for(
         self, conversation_id: str, count: int = 1, timeout: float = 5.0

@@ -1,0 +1,287 @@
+"""IT triage acts on the card in the triage channel; everyone sees the current card."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.e2e.conftest import CHANNEL, in_channel
+from tests.e2e.journey import GOOD_ANSWERS, fill_form, raise_request
+from tests.support.cards import all_text, assert_cards_ok
+from tests.support.teams import (
+    BotServer,
+    Connector,
+    TeamsUser,
+    card_of,
+    find_action,
+    invoke_card,
+    invoke_message,
+)
+
+ALEX = "00000000-0000-0000-0000-0000000000020"
+ADELE = "00000000-0000-0000-0000-0000000000022"
+
+
+@pytest.fixture
+async def bot(tmp_path: Path) -> AsyncIterator[BotServer]:
+    server = BotServer(tmp_path / "data", {"TRIAGE_ROSTER": f"{ALEX},{ADELE}"})
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def adele(http: aiohttp.ClientSession, bot: BotServer, connector: Connector) -> TeamsUser:
+    return TeamsUser(
+        http, bot, connector, user_id="user-id-2", name="Adele Vance", aad_object_id=ADELE
+    )
+
+
+async def triage_card_posted(alex: TeamsUser, megan: TeamsUser) -> dict[str, Any]:
+    """Alex registers the channel, Megan raises a request: the card lands in the channel."""
+    await in_channel(alex).say("register triage")
+    await raise_request(megan)
+    posted = await alex.connector.wait_for(CHANNEL["id"], 1)
+    return card_of(posted[-1])
+
+
+async def triager_view(user: TeamsUser, reference: str = "DR-2026-0001") -> dict[str, Any]:
+    channel = in_channel(user)
+    body = await channel.press("triage.refresh", {"verb": "triage.refresh", "reference": reference})
+    return invoke_card(body)
+
+
+async def press(
+    user: TeamsUser,
+    card: dict[str, Any],
+    title: str,
+    inputs: dict[str, Any] | None = None,
+    activity_id: str | None = None,
+) -> dict[str, Any]:
+    action = find_action(card, title)
+    channel = in_channel(user)
+    value = {
+        "action": {
+            "type": "Action.Execute",
+            "verb": action["verb"],
+            "data": {**action["data"], **(inputs or {})},
+        },
+        "trigger": "manual",
+    }
+    activity = channel.activity(type="invoke", name="adaptiveCard/action", value=value)
+    if activity_id:
+        activity["id"] = activity_id
+    status, body = await channel.post(activity)
+    assert status == 200, body
+    return dict(body)
+
+
+async def requester_messages(megan: TeamsUser, count: int) -> list[dict[str, Any]]:
+    return await megan.connector.wait_for(megan.conversation_id, count)
+
+
+async def test_the_channel_card_is_read_only_and_refreshes_for_the_roster(
+    alex: TeamsUser, megan: TeamsUser
+) -> None:
+    posted = await triage_card_posted(alex, megan)
+    assert not posted.get("actions"), "viewers who are not on the roster see no buttons"
+    assert "Only the IT triage team can act" in all_text(posted)
+    assert posted["refresh"]["action"]["verb"] == "triage.refresh"
+    view = await triager_view(alex)
+    titles = [a["title"] for a in view["actions"]]
+    assert titles == [
+        "Assign to me",
+        "Accept to board",
+        "Reject…",
+        "Ask for information…",
+        "Route or duplicate…",
+    ]
+    assert_cards_ok([posted, view])
+
+
+async def test_assign_to_me_updates_everyones_card_and_tells_the_requester_once(
+    alex: TeamsUser, megan: TeamsUser, connector: Connector
+) -> None:
+    await triage_card_posted(alex, megan)
+    mine_before = len(connector.in_conversation(megan.conversation_id))
+    view = await triager_view(alex)
+    after = invoke_card(await press(alex, view, "Assign to me"))
+    text = all_text(after)
+    assert "Assigned to Alex Wilber" in text and "Being triaged by IT" in text
+    assert "History" in text and "Alex Wilber assign" in text
+    updates = []
+    for _ in range(100):
+        updates = connector.updates(CHANNEL["id"])
+        if updates:
+            break
+        await asyncio.sleep(0.05)
+    assert updates, "the channel message was updated in place"
+    assert "Assigned to Alex Wilber" in all_text(updates[-1].activity["attachments"][0]["content"])
+    told = await requester_messages(megan, mine_before + 1)
+    assert "Being triaged by IT" in all_text(card_of(told[-1]))
+
+
+async def test_someone_not_on_the_roster_is_refused_and_nothing_changes(
+    alex: TeamsUser, megan: TeamsUser
+) -> None:
+    await triage_card_posted(alex, megan)
+    view = await triager_view(alex)
+    for title in ("Assign to me", "Accept to board"):
+        message = invoke_message(await press(megan, view, title))
+        assert "Only the IT triage team can act" in message
+    megans_own = await triager_view(megan)
+    assert not megans_own.get("actions")
+    status = all_text(card_of((await megan.say("status DR-2026-0001"))[-1]))
+    assert "Submitted, waiting for IT triage" in status
+
+
+async def test_reject_needs_a_reason_then_the_requester_learns_why_and_it_can_reopen(
+    alex: TeamsUser, megan: TeamsUser, connector: Connector
+) -> None:
+    await triage_card_posted(alex, megan)
+    before = len(connector.in_conversation(megan.conversation_id))
+    view = await triager_view(alex)
+    refused = invoke_message(await press(alex, view, "Reject", {"rejectReason": " "}))
+    assert "reason" in refused.lower()
+    view = await triager_view(alex)
+    rejected = invoke_card(
+        await press(
+            alex,
+            view,
+            "Reject",
+            {"rejectReason": "We already have a booking system. Talk to your IT business partner."},
+        )
+    )
+    assert "Not taken forward" in all_text(rejected)
+    assert [a["title"] for a in rejected["actions"]] == ["Reopen"]
+    told = all_text(card_of((await requester_messages(megan, before + 1))[-1]))
+    assert "We already have a booking system" in told
+    reopened = invoke_card(await press(alex, rejected, "Reopen"))
+    assert "Being triaged by IT" in all_text(reopened)
+
+
+async def test_ask_for_information_and_the_requesters_answer(
+    alex: TeamsUser, megan: TeamsUser, connector: Connector
+) -> None:
+    await triage_card_posted(alex, megan)
+    before = len(connector.in_conversation(megan.conversation_id))
+    view = await triager_view(alex)
+    asked = invoke_card(
+        await press(alex, view, "Send question", {"question": "How many bookings a week?"})
+    )
+    assert "Waiting for more information from you" in all_text(asked)
+    question = card_of((await requester_messages(megan, before + 1))[-1])
+    assert "How many bookings a week?" in all_text(question)
+    send = find_action(question, "Send answer")
+    thanks = invoke_card(await megan.press(send["verb"], send["data"], {"answer": "About 400"}))
+    assert "Answer sent for DR-2026-0001" in all_text(thanks)
+    view = await triager_view(alex)
+    assert "Being triaged by IT" in all_text(view)
+    assert "About 400" in all_text(view)
+    again = await megan.press(send["verb"], send["data"], {"answer": "Twice"})
+    assert "not waiting for an answer" in invoke_message(again)
+
+
+async def test_accept_and_change_route_are_recorded_in_the_history(
+    alex: TeamsUser, megan: TeamsUser
+) -> None:
+    await triage_card_posted(alex, megan)
+    view = await triager_view(alex)
+    routed = invoke_card(
+        await press(
+            alex,
+            view,
+            "Change route",
+            {
+                "routeBoard": "trb",
+                "routeProcess": "change_request",
+                "routeReason": "It must work with the waste system, so it needs a review.",
+            },
+        )
+    )
+    assert "Proposed board: Technical Review Board" in all_text(routed)
+    accepted = invoke_card(await press(alex, routed, "Accept to board"))
+    text = all_text(accepted)
+    assert "With the board" in text
+    assert "change route" in text and "accept" in text
+    status = all_text(card_of((await megan.say("status DR-2026-0001"))[-1]))
+    assert "With the board" in status and "Technical Review Board" in status
+
+
+async def test_two_triagers_at_once_exactly_one_wins(
+    alex: TeamsUser, adele: TeamsUser, megan: TeamsUser
+) -> None:
+    await triage_card_posted(alex, megan)
+    view = await triager_view(alex)
+    first, second = await asyncio.gather(
+        press(alex, view, "Assign to me"), press(adele, view, "Assign to me")
+    )
+    cards = [invoke_card(first), invoke_card(second)]
+    notes = [c for c in cards if "changed this request first" in all_text(c)]
+    assert len(notes) == 1, "exactly one action wins; the other hears who changed it"
+    final = await triager_view(alex)
+    assert all_text(final).count(" assign:") == 1
+
+
+async def test_the_same_invoke_delivered_twice_changes_state_once(
+    alex: TeamsUser, megan: TeamsUser, connector: Connector
+) -> None:
+    await triage_card_posted(alex, megan)
+    before = len(connector.in_conversation(megan.conversation_id))
+    view = await triager_view(alex)
+    activity_id = str(uuid.uuid4())
+    first = await press(alex, view, "Assign to me", activity_id=activity_id)
+    again = await press(alex, view, "Assign to me", activity_id=activity_id)
+    assert first == again
+    await asyncio.sleep(0.3)
+    assert all_text(await triager_view(alex)).count(" assign:") == 1
+    assert len(connector.in_conversation(megan.conversation_id)) == before + 1
+
+
+async def test_likely_duplicates_are_offered_and_linking_tells_the_requester(
+    alex: TeamsUser, megan: TeamsUser, connector: Connector
+) -> None:
+    await triage_card_posted(alex, megan)
+    answers = {step: dict(values) for step, values in GOOD_ANSWERS.items()}
+    answers[1]["title"] = "Online booking for garden waste collection"
+    review = await fill_form(alex, answers)
+    send = find_action(review, "Send request")
+    await alex.press(send["verb"], send["data"])
+    alex_before = len(connector.in_conversation(alex.conversation_id))
+    megan_before = len(connector.in_conversation(megan.conversation_id))
+    view = await triager_view(alex, "DR-2026-0002")
+    assert "DR-2026-0001: Book garden waste collections online" in all_text(view)
+    linked = invoke_card(
+        await press(alex, view, "Link as duplicate", {"duplicateOf": "DR-2026-0001"})
+    )
+    assert "Duplicate of DR-2026-0001" in all_text(linked)
+    to_alex = await connector.wait_for(alex.conversation_id, alex_before + 1)
+    assert "joined" in all_text(card_of(to_alex[-1])) and "DR-2026-0001" in all_text(
+        card_of(to_alex[-1])
+    )
+    to_megan = await connector.wait_for(megan.conversation_id, megan_before + 1)
+    assert "DR-2026-0002" in all_text(card_of(to_megan[-1])), "both requesters are told"
+
+
+async def test_forged_card_data_is_refused_plainly(alex: TeamsUser, megan: TeamsUser) -> None:
+    await triage_card_posted(alex, megan)
+    channel = in_channel(alex)
+    for data in (
+        {"reference": 42},
+        {"reference": "DR-2026-9999"},
+        ["x"],
+        {"reference": "DR-2026-0001", "version": 7},
+    ):
+        message = invoke_message(await channel.press("triage.accept", data))
+        assert "Nothing has changed" in message or "not one I recognise" in message, (data, message)
+    view = await triager_view(alex)
+    refused = invoke_message(
+        await press(alex, view, "Link as duplicate", {"duplicateRef": "DR-2026-0001"})
+    )
+    assert "duplicate of itself" in refused.lower()
