@@ -83,12 +83,15 @@ def button(
     primary: bool = False,
     validate: bool = False,
 ) -> ac.ExecuteAction:
+    payload = {"verb": verb, **(data or {})}
     return ac.ExecuteAction(
         title=title,
         verb=verb,
-        data={"verb": verb, **(data or {})},
+        data=payload,
         style="positive" if primary else None,
         associated_inputs="auto" if validate else "none",
+        # Clients without Universal Actions send the same data as a message instead.
+        fallback=ac.SubmitAction(title=title, data=payload),
     )
 
 

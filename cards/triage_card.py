@@ -200,20 +200,23 @@ def build_triage_card(
     body += triage_summary(request, gov)
     body += _status_rows(request, gov)
     body += _history_rows(request)
+    actions = _actions(request, gov, view) if view.for_triager else []
     if not view.for_triager:
         body.append(para("Only the IT triage team can act on this request.", subtle=True))
+        # Where Teams does not refresh by itself (more than 60 on the roster, or an older
+        # client), a triager opens their view with this; anyone else just sees it again.
+        actions = [button("Open for triage", verbs.TRIAGE_REFRESH, _data(request))]
     built = card(
-        body,
-        _actions(request, gov, view) if view.for_triager else None,
-        fallback=f"Request {request.reference}: {STATUS_LABELS[request.status]}.",
+        body, actions, fallback=f"Request {request.reference}: {STATUS_LABELS[request.status]}."
     )
-    if view.refresh_for:
-        built.refresh = ac.RefreshDefinition(
-            action=ac.ExecuteAction(
-                title="Refresh",
-                verb=verbs.TRIAGE_REFRESH,
-                data={"verb": verbs.TRIAGE_REFRESH, "reference": request.reference},
-            ),
-            user_ids=list(view.refresh_for),
-        )
+    # Teams refreshes the card by itself for the listed roster members (up to 60) and
+    # on demand for anyone else, so each sees the view meant for them.
+    built.refresh = ac.RefreshDefinition(
+        action=ac.ExecuteAction(
+            title="Refresh",
+            verb=verbs.TRIAGE_REFRESH,
+            data={"verb": verbs.TRIAGE_REFRESH, "reference": request.reference},
+        ),
+        user_ids=list(view.refresh_for[:60]) or None,
+    )
     return built

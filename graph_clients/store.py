@@ -58,6 +58,7 @@ class SharePointStore:
         self._governance_at = 0.0
         self._wake = asyncio.Event()
         self._batch_tries = 10
+        self.read_budget = 0.5
         self._refreshing: asyncio.Future[None] | None = None
         self._writing = asyncio.Lock()
 
@@ -133,11 +134,15 @@ class SharePointStore:
         if local is not None and await self.local.pending_for(reference):
             return local  # our own changes are newer than SharePoint's copy
         try:
-            found = await self.requests.find(reference)
+            # A person is waiting (a card action must be answered within seconds): if
+            # SharePoint is slow, the journal answers and changes there are seen next time.
+            budget = self.read_budget if local is not None else None
+            found = await asyncio.wait_for(self.requests.find(reference), timeout=budget)
         except Exception as error:
-            if not (isinstance(error, GraphUnavailable) or is_transient(error)):
+            if not (isinstance(error, GraphUnavailable | TimeoutError) or is_transient(error)):
                 raise
-            logger.warning("SharePoint unreachable; answering %s from the journal", reference)
+            logger.warning("SharePoint slow or unreachable; answering %s from the journal",
+                           reference)
             return local
         if found is None or local is None:
             return found or local

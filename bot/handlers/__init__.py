@@ -20,8 +20,8 @@ __all__ = ["Deps", "TriageActions", "register_routes"]
 
 
 def register_routes(app: AgentApplication[TurnState], deps: Deps, triage: TriageActions) -> None:
-    messages = MessageTurns(deps)
     actions = CardActions(deps, triage)
+    messages = MessageTurns(deps, actions.respond)
     app.conversation_update("membersAdded")(messages.on_members_added)
     app.message()(messages.on_message)
     app.adaptive_card.action_execute(re.compile(r".*", re.DOTALL))(actions.on_action)

@@ -56,8 +56,14 @@ class CardActions:
             if isinstance(context.activity.value, dict)
             else None
         )
+        return await self.respond(context, str(verb), data)
+
+    async def respond(
+        self, context: TurnContext, verb: str, data: Any
+    ) -> AdaptiveCardInvokeResponse:
+        """One answer for a button, whichever way it came (Action.Execute or Action.Submit)."""
         try:
-            response = await self._dispatch(context, str(verb), data)
+            response = await self._dispatch(context, verb, data)
         except UserFacingError as problem:
             response = message_response(problem.message)
         except Exception:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from microsoft_agents.activity import AdaptiveCardInvokeResponse
 from microsoft_agents.hosting.core import TurnContext, TurnState
 
 from bot.domain.commands import CommandName, parse_command
-from bot.handlers.common import Deps, send_card
+from bot.handlers.common import CARD_TYPE, Deps, send_card
 from bot.identity import channel_reference, conversation_type, requester_of
 from bot.usecases import intake, lookup
 from bot.usecases.errors import UserFacingError
@@ -17,10 +19,14 @@ from cards.form_card import build_form_card
 from cards.request_cards import build_my_requests_card, build_status_card
 from cards.welcome import build_help_card, build_welcome_card
 
+# Answers a button pressed in a client that sends Action.Submit: (context, verb, data).
+SubmitHandler = Callable[[TurnContext, str, Any], Awaitable[AdaptiveCardInvokeResponse]]
+
 
 class MessageTurns:
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, on_submit: SubmitHandler | None = None) -> None:
         self.deps = deps
+        self.on_submit = on_submit
 
     async def on_members_added(self, context: TurnContext, state: TurnState) -> None:
         """One welcome per install: a card in a personal chat, a short note elsewhere."""
@@ -41,15 +47,27 @@ class MessageTurns:
     async def on_message(self, context: TurnContext, state: TurnState) -> None:
         activity = context.activity
         if activity.value is not None and not activity.text:
-            await context.send_activity(
-                "That button works only in the newer Teams. Type help to see what to type instead."
-            )
+            await self._submitted(context, activity.value)
             return
         command = parse_command(activity.text or "")
         try:
             await self._run_command(context, command.name, command.argument)
         except UserFacingError as problem:
             await context.send_activity(problem.message)
+
+    async def _submitted(self, context: TurnContext, value: Any) -> None:
+        """A button from a client without Universal Actions: the same answer, as a message."""
+        verb = value.get("verb") if isinstance(value, dict) else None
+        if self.on_submit is None or not isinstance(verb, str):
+            await context.send_activity(
+                "That button is not one I recognise. Type help to see what I can do."
+            )
+            return
+        answer = await self.on_submit(context, verb, value)
+        if answer.type == CARD_TYPE and isinstance(answer.value, dict):
+            await send_card(context, answer.value)
+        else:
+            await context.send_activity(str(answer.value))
 
     async def _run_command(self, context: TurnContext, name: CommandName, argument: str) -> None:
         activity = context.activity

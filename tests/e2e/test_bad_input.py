@@ -168,7 +168,10 @@ async def test_old_style_submit_buttons_are_answered_not_ignored(alex: TeamsUser
     status, _ = await alex.post(alex.activity(type="message", value={"verb": "request.next"}))
     assert status in (200, 202)
     replies = await alex.connector.wait_for(alex.conversation_id, 1)
-    assert "Type help" in replies[-1]["text"]
+    assert "Type continue" in replies[-1]["text"], "the same plain answer as the new buttons"
+    status, _ = await alex.post(alex.activity(type="message", value={"no": "verb"}))
+    replies = await alex.connector.wait_for(alex.conversation_id, 2)
+    assert "not one I recognise" in replies[-1]["text"]
 
 
 async def test_a_body_that_is_not_an_activity_is_refused_without_a_stack_trace(

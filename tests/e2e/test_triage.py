@@ -90,7 +90,7 @@ async def test_the_channel_card_is_read_only_and_refreshes_for_the_roster(
     alex: TeamsUser, megan: TeamsUser
 ) -> None:
     posted = await triage_card_posted(alex, megan)
-    assert not posted.get("actions"), "viewers who are not on the roster see no buttons"
+    assert [a["title"] for a in posted["actions"]] == ["Open for triage"]
     assert "Only the IT triage team can act" in all_text(posted)
     assert posted["refresh"]["action"]["verb"] == "triage.refresh"
     view = await triager_view(alex)
@@ -136,7 +136,7 @@ async def test_someone_not_on_the_roster_is_refused_and_nothing_changes(
         message = invoke_message(await press(megan, view, title))
         assert "Only the IT triage team can act" in message
     megans_own = await triager_view(megan)
-    assert not megans_own.get("actions")
+    assert [a["title"] for a in megans_own["actions"]] == ["Open for triage"]
     status = all_text(card_of((await megan.say("status DR-2026-0001"))[-1]))
     assert "Submitted, waiting for IT triage" in status
 
@@ -285,3 +285,18 @@ async def test_forged_card_data_is_refused_plainly(alex: TeamsUser, megan: Teams
         await press(alex, view, "Link as duplicate", {"duplicateRef": "DR-2026-0001"})
     )
     assert "duplicate of itself" in refused.lower()
+
+
+async def test_clients_without_universal_actions_can_still_triage(
+    alex: TeamsUser, megan: TeamsUser, connector: Connector
+) -> None:
+    """Action.Execute falls back to Action.Submit: the same action, answered as a message."""
+    await triage_card_posted(alex, megan)
+    view = await triager_view(alex)
+    fallback = find_action(view, "Assign to me")["fallback"]
+    assert fallback["type"] == "Action.Submit"
+    channel = in_channel(alex)
+    before = len(connector.in_conversation(channel.conversation_id))
+    await channel.post(channel.activity(type="message", value=fallback["data"]))
+    replies = await connector.wait_for(channel.conversation_id, before + 1)
+    assert "Assigned to Alex Wilber" in all_text(card_of(replies[-1]))
