@@ -141,8 +141,9 @@ class SharePointStore:
         except Exception as error:
             if not (isinstance(error, GraphUnavailable | TimeoutError) or is_transient(error)):
                 raise
-            logger.warning("SharePoint slow or unreachable; answering %s from the journal",
-                           reference)
+            logger.warning(
+                "SharePoint slow or unreachable; answering %s from the journal", reference
+            )
             return local
         if found is None or local is None:
             return found or local
