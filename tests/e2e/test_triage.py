@@ -14,6 +14,8 @@ import pytest
 from tests.e2e.conftest import CHANNEL, in_channel
 from tests.e2e.journey import GOOD_ANSWERS, fill_form, raise_request
 from tests.support.cards import all_text, assert_cards_ok
+from tests.support.fake_graph import FakeGraph
+from tests.support.graph import connect, provisioned
 from tests.support.teams import (
     BotServer,
     Connector,
@@ -28,12 +30,21 @@ ALEX = "00000000-0000-0000-0000-0000000000020"
 ADELE = "00000000-0000-0000-0000-0000000000022"
 
 
-@pytest.fixture
-async def bot(tmp_path: Path) -> AsyncIterator[BotServer]:
-    server = BotServer(tmp_path / "data", {"TRIAGE_ROSTER": f"{ALEX},{ADELE}"})
+@pytest.fixture(params=["sqlite", "sharepoint"])
+async def bot(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[BotServer]:
+    """Every triage promise holds on both stores."""
+    env = {"TRIAGE_ROSTER": f"{ALEX},{ADELE}", "BOT_STORE": request.param}
+    fake: FakeGraph | None = None
+    if request.param == "sharepoint":
+        fake = FakeGraph()
+        await fake.start()
+        await (await provisioned(fake)).close()
+    server = BotServer(tmp_path / "data", env, graph=(lambda: connect(fake)) if fake else None)
     await server.start()
     yield server
     await server.stop()
+    if fake is not None:
+        await fake.stop()
 
 
 @pytest.fixture
