@@ -90,6 +90,19 @@ def _more_card(
     request: DigitalRequest, gov: Governance, view: TriageView, allowed: set[str]
 ) -> ac.AdaptiveCard:
     body: list[ac.CardElement] = []
+    others = [(uid, name) for uid, name in view.roster if uid != request.assignee_id]
+    if "assign" in allowed and others:
+        body += [
+            heading("Assign to someone", size="Medium"),
+            ac.ChoiceSetInput(
+                id="assignee",
+                label="Someone on the triage team",
+                choices=[ac.Choice(title=name, value=uid) for uid, name in others],
+            ),
+            ac.ActionSet(
+                actions=[button("Assign", verbs.TRIAGE_ASSIGN, _data(request), validate=True)]
+            ),
+        ]
     if "change_route" in allowed:
         body += [
             heading("Change route", size="Medium"),
@@ -179,11 +192,9 @@ def _actions(request: DigitalRequest, gov: Governance, view: TriageView) -> list
                 ),
             )
         )
-    if allowed & {"change_route", "link_duplicate"}:
+    if allowed & {"assign", "change_route", "link_duplicate"}:
         actions.append(
-            ac.ShowCardAction(
-                title="Route or duplicate…", card=_more_card(request, gov, view, allowed)
-            )
+            ac.ShowCardAction(title="More…", card=_more_card(request, gov, view, allowed))
         )
     if "reopen" in allowed:
         actions.append(button("Reopen", verbs.TRIAGE_REOPEN, _data(request), primary=True))

@@ -14,6 +14,7 @@ HELP = "help.show"
 
 # IT triage, on the card in the triage channel
 TRIAGE_ASSIGN_ME = "triage.assign_me"
+TRIAGE_ASSIGN = "triage.assign"
 TRIAGE_ACCEPT = "triage.accept"
 TRIAGE_REJECT = "triage.reject"
 TRIAGE_ASK = "triage.ask"
@@ -26,6 +27,7 @@ REQUEST_ANSWER = "request.answer"
 
 TRIAGE = (
     TRIAGE_ASSIGN_ME,
+    TRIAGE_ASSIGN,
     TRIAGE_ACCEPT,
     TRIAGE_REJECT,
     TRIAGE_ASK,

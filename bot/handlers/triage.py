@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 VERB_ACTIONS: dict[str, Action] = {
     verbs.TRIAGE_ASSIGN_ME: Action.ASSIGN,
+    verbs.TRIAGE_ASSIGN: Action.ASSIGN,
     verbs.TRIAGE_ACCEPT: Action.ACCEPT,
     verbs.TRIAGE_REJECT: Action.REJECT,
     verbs.TRIAGE_ASK: Action.ASK_INFO,
@@ -68,7 +69,11 @@ class TriageActions:
             return TriageView(refresh_for=refresh_for, note=note)
         others = await self.deps.store.recent()
         allowed = tuple(a.value for a in triage.allowed_actions(triage_actions.state_of(request)))
+        roster = tuple(
+            sorted(((uid, name) for uid, (_, name) in people.items()), key=lambda person: person[1])
+        )
         return TriageView(
+            roster=roster,
             for_triager=True,
             allowed=allowed,
             note=note,
@@ -107,12 +112,24 @@ class TriageActions:
             return card_response(await self.card_for(request, actor))
         if not self.on_roster(actor):
             return message_response(NOT_ON_ROSTER)
+        assignee = await self._assignee(verb, data, actor)
         outcome = await triage_actions.act(
-            self.deps.store, actor, VERB_ACTIONS[verb], data, self.deps.clock()
+            self.deps.store, actor, VERB_ACTIONS[verb], data, self.deps.clock(), assignee
         )
         if outcome.changed:
             self.deps.in_background(self.after_change(outcome))
         return card_response(await self.card_for(outcome.request, actor, outcome.note))
+
+    async def _assignee(self, verb: str, data: Any, actor: Actor) -> Actor:
+        """Who gets it: the actor, or someone the actor picked from the roster."""
+        if verb != verbs.TRIAGE_ASSIGN:
+            return actor
+        chosen = data.get("assignee") if isinstance(data, dict) else None
+        people = await self.deps.store.people(self.deps.triage_roster)
+        if not isinstance(chosen, str) or chosen not in people:
+            raise NotAllowed("Choose someone on the triage team. Nothing has changed.")
+        teams_id, name = people[chosen]
+        return Actor(chosen, teams_id, name)
 
     async def answer(self, context: TurnContext, data: Any) -> AdaptiveCardInvokeResponse:
         """The requester answers a question from IT triage, in their own chat."""

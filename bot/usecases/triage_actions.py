@@ -89,12 +89,17 @@ def _text(data: Mapping[str, Any], key: str) -> str:
 
 
 def change_for(
-    verb_action: Action, data: Mapping[str, Any], actor: Actor, now: dt.datetime
+    verb_action: Action,
+    data: Mapping[str, Any],
+    actor: Actor,
+    now: dt.datetime,
+    assignee: Actor | None = None,
 ) -> Change:
     """The change a button asks for, with the actor from the Activity, never from the card."""
     payload: dict[str, str] = {}
     if verb_action is Action.ASSIGN:
-        payload = {"assignee_id": actor.user_id, "assignee_name": actor.name}
+        given = assignee or actor
+        payload = {"assignee_id": given.user_id, "assignee_name": given.name}
     elif verb_action is Action.REJECT:
         payload = {"reason": _text(data, "rejectReason")}
     elif verb_action is Action.ASK_INFO:
@@ -125,7 +130,12 @@ def changed_by_note(request: DigitalRequest) -> str:
 
 
 async def act(
-    store: Store, actor: Actor, action: Action, data: Mapping[str, Any], now: dt.datetime
+    store: Store,
+    actor: Actor,
+    action: Action,
+    data: Mapping[str, Any],
+    now: dt.datetime,
+    assignee: Actor | None = None,
 ) -> Outcome:
     reference, version = reference_from(data)
     request = await store.get(reference)
@@ -133,7 +143,7 @@ async def act(
         raise NotFound(f"There is no request {reference}. Nothing has changed.")
     if version and version != request.etag:
         return Outcome(request, changed=False, note=changed_by_note(request))
-    change = change_for(action, data, actor, now)
+    change = change_for(action, data, actor, now, assignee)
     if (
         action is Action.LINK_DUPLICATE
         and change.duplicate_of

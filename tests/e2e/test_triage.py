@@ -111,7 +111,7 @@ async def test_the_channel_card_is_read_only_and_refreshes_for_the_roster(
         "Accept to board",
         "Reject…",
         "Ask for information…",
-        "Route or duplicate…",
+        "More…",
     ]
     assert_cards_ok([posted, view])
 
@@ -311,3 +311,27 @@ async def test_clients_without_universal_actions_can_still_triage(
     await channel.post(channel.activity(type="message", value=fallback["data"]))
     replies = await connector.wait_for(channel.conversation_id, before + 1)
     assert "Assigned to Alex Wilber" in all_text(card_of(replies[-1]))
+
+
+async def test_assign_to_someone_else_on_the_roster(
+    alex: TeamsUser, adele: TeamsUser, megan: TeamsUser
+) -> None:
+    await triage_card_posted(alex, megan)
+    await triager_view(adele)  # Adele has used the bot, so the roster knows her name
+    view = await triager_view(alex)
+    assignees = [c["title"] for c in find_input(view, "assignee")["choices"]]
+    assert "Adele Vance" in assignees
+    after = invoke_card(await press(alex, view, "Assign", {"assignee": ADELE}))
+    assert "Assigned to Adele Vance" in all_text(after)
+    view = await triager_view(alex)
+    refused = invoke_message(await press(alex, view, "Assign", {"assignee": "someone-else"}))
+    assert "Choose someone on the triage team" in refused
+
+
+def find_input(card: dict[str, Any], input_id: str) -> dict[str, Any]:
+    from tests.support.cards import find_inputs
+
+    for item in find_inputs(card):
+        if item["id"] == input_id:
+            return item
+    raise AssertionError(f"No input {input_id!r}")

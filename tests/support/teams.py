@@ -48,7 +48,8 @@ class Connector:
         app.router.add_post("/v3/conversations/{cid}/activities", self._post)
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._post)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._post)
-        self._runner = web.AppRunner(app)
+        # A stub: do not wait for half-sent requests from a bot that was stopped mid-send.
+        self._runner = web.AppRunner(app, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
