@@ -175,6 +175,9 @@ async def test_reject_needs_a_reason_then_the_requester_learns_why_and_it_can_re
     assert "We already have a booking system" in told
     reopened = invoke_card(await press(alex, rejected, "Reopen"))
     assert "Being triaged by IT" in all_text(reopened)
+    assert_cards_ok(
+        [rejected, reopened, card_of((await requester_messages(megan, before + 2))[-1])]
+    )
 
 
 async def test_ask_for_information_and_the_requesters_answer(
@@ -197,6 +200,7 @@ async def test_ask_for_information_and_the_requesters_answer(
     assert "About 400" in all_text(view)
     again = await megan.press(send["verb"], send["data"], {"answer": "Twice"})
     assert "not waiting for an answer" in invoke_message(again)
+    assert_cards_ok([asked, question, thanks, view])
 
 
 async def test_accept_and_change_route_are_recorded_in_the_history(
