@@ -7,11 +7,30 @@ history: who, when, from what, to what, and why.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from bot.domain.model import STATUS_LABELS, AuditEntry, Status
-from bot.domain.text import clean_text
+from bot.domain.references import format_reference, parse_reference
+from bot.domain.text import clean_text, one_line
+
+__all__ = [
+    "ALLOWED_FROM",
+    "BOARDS",
+    "NEXT_STEPS",
+    "PROCESSES",
+    "Action",
+    "AuditEntry",
+    "Change",
+    "TransitionRefused",
+    "TriageState",
+    "allowed_actions",
+    "apply",
+    "next_steps",
+    "requester_message",
+    "status_in_words",
+]
 
 BOARDS = ("ddc", "trb", "ictig")
 PROCESSES = ("change_request", "project")
@@ -43,6 +62,8 @@ class TriageState:
 
 @dataclass(frozen=True)
 class Change:
+    """One thing someone asks to do. `at` must be timezone-aware; history keeps it in UTC."""
+
     action: Action
     actor_id: str
     actor_name: str
@@ -64,6 +85,7 @@ class TransitionRefused(Exception):
 
 
 _TRIAGE = frozenset({Status.SUBMITTED, Status.IN_TRIAGE, Status.AWAITING_INFORMATION})
+_CLOSED = frozenset({Status.REJECTED, Status.DUPLICATE})
 ALLOWED_FROM: dict[Action, frozenset[Status]] = {
     Action.ASSIGN: _TRIAGE,
     Action.CHANGE_ROUTE: _TRIAGE,
@@ -72,44 +94,67 @@ ALLOWED_FROM: dict[Action, frozenset[Status]] = {
     Action.LINK_DUPLICATE: _TRIAGE,
     Action.ACCEPT: frozenset({Status.SUBMITTED, Status.IN_TRIAGE}),
     Action.REJECT: _TRIAGE,
-    Action.REOPEN: frozenset({Status.REJECTED, Status.DUPLICATE}),
+    Action.REOPEN: _CLOSED,
 }
 
-_VERB = {
-    Action.ASSIGN: "assigned",
-    Action.CHANGE_ROUTE: "re-routed",
-    Action.ASK_INFO: "sent a question about",
-    Action.ANSWER_INFO: "answered a question about",
-    Action.LINK_DUPLICATE: "linked as a duplicate",
-    Action.ACCEPT: "accepted to a board",
-    Action.REJECT: "rejected",
-    Action.REOPEN: "reopened",
+# How a refusal describes the request to the triager. Not STATUS_LABELS: those
+# speak to the requester ("from you") and lower-casing them turns "IT" into "it".
+_STATE_WORDS: dict[Status, str] = {
+    Status.SUBMITTED: "is waiting for IT triage",
+    Status.IN_TRIAGE: "is being triaged",
+    Status.AWAITING_INFORMATION: "is waiting for the requester's answer",
+    Status.WITH_BOARD: "is already with the board",
+    Status.DECIDED: "has already been decided by the board",
+    Status.IN_CHANGE: "is already in the change request process",
+    Status.IN_PROJECT: "is already in the project process",
+    Status.DELIVERED: "has already been delivered",
+    Status.BENEFITS_REVIEWED: "has been delivered and its benefits reviewed",
+    Status.REJECTED: "has already been rejected",
+    Status.DUPLICATE: "has already been linked as a duplicate",
 }
+
+_CANNOT: dict[Action, str] = {
+    Action.ASSIGN: "assign it",
+    Action.CHANGE_ROUTE: "change its route",
+    Action.ASK_INFO: "ask the requester for more information",
+    Action.ANSWER_INFO: "answer a question about it",
+    Action.LINK_DUPLICATE: "link it as a duplicate",
+    Action.ACCEPT: "accept it to a board",
+    Action.REJECT: "reject it",
+    Action.REOPEN: "reopen it",
+}
+
+_BOARD_SHORT = {"ddc": "DDC", "trb": "TRB", "ictig": "ICTIG"}
+_PROCESS_WORDS = {"change_request": "change request", "project": "project"}
 
 
 def allowed_actions(state: TriageState) -> tuple[Action, ...]:
-    """What triage can do next; the requester's answer is not a triage button."""
+    """The triage buttons to show. Answering is not one: only the requester answers."""
     return tuple(
         a for a in Action if state.status in ALLOWED_FROM[a] and a is not Action.ANSWER_INFO
     )
 
 
-def _refuse_for_state(state: TriageState, action: Action) -> TransitionRefused:
-    now = STATUS_LABELS[state.status].lower()
-    if action is Action.ACCEPT and state.status is Status.AWAITING_INFORMATION:
-        return TransitionRefused(
-            "This request is waiting for the requester's answer. Wait for it, or change the "
-            "route or reject it instead."
-        )
-    if action is Action.REOPEN:
-        return TransitionRefused(
-            f"Only a rejected or duplicate request can be reopened. It is {now}."
-        )
+def _refusal(state: TriageState, action: Action) -> TransitionRefused:
     if action is Action.ANSWER_INFO:
-        return TransitionRefused("This request is not waiting for an answer from you now.")
-    if state.status in (Status.REJECTED, Status.DUPLICATE):
-        return TransitionRefused(f"This request is {now}. Reopen it first.")
-    return TransitionRefused(f"This cannot be done now: the request is {now}.")
+        # The requester presses this one, so it speaks to them.
+        return TransitionRefused(
+            "This request is not waiting for an answer from you now. You do not need to do "
+            "anything."
+        )
+    status = state.status
+    told = f"This request {_STATE_WORDS[status]}, so you cannot {_CANNOT[action]}."
+    if status in _CLOSED:
+        return TransitionRefused(f"{told} Reopen it first.")
+    if status is Status.AWAITING_INFORMATION:
+        return TransitionRefused(
+            f"{told} Wait for the answer, or change the route or reject it instead."
+        )
+    if status in _TRIAGE:
+        return TransitionRefused(f"{told} Only a rejected or duplicate request can be reopened.")
+    return TransitionRefused(
+        f"{told} IT triage has finished with it. Ask the board's secretary if it needs to change."
+    )
 
 
 def _needs(text: str, low: int, high: int, missing: str, too_long: str) -> str:
@@ -121,115 +166,194 @@ def _needs(text: str, low: int, high: int, missing: str, too_long: str) -> str:
     return cleaned
 
 
-def _next(state: TriageState, change: Change, reference: str) -> tuple[TriageState, str]:
-    a = change.action
-    into_triage = Status.IN_TRIAGE if state.status is Status.SUBMITTED else state.status
-    if a is Action.ASSIGN:
-        if not change.assignee_id:
-            raise TransitionRefused("Choose who to assign the request to.")
-        name = change.assignee_name or "someone"
-        return replace(
-            state, status=into_triage, assignee_id=change.assignee_id, assignee_name=name
-        ), f"Assigned to {name}."
-    if a is Action.CHANGE_ROUTE:
-        if change.board not in BOARDS:
-            raise TransitionRefused("Choose one of the three boards.")
-        if change.process not in PROCESSES:
-            raise TransitionRefused("Choose change request or project.")
-        reason = _needs(
-            change.reason,
-            3,
-            1000,
-            "Say why the route changes. The requester will see it.",
-            "Keep the reason to 1,000 characters or fewer.",
+def _into_triage(state: TriageState) -> Status:
+    return Status.IN_TRIAGE if state.status is Status.SUBMITTED else state.status
+
+
+def _route_words(board: str, process: str) -> str:
+    board_words = _BOARD_SHORT.get(board, board or "no board")
+    return f"{board_words}, {_PROCESS_WORDS.get(process, process or 'no process')}"
+
+
+_Rule = Callable[[TriageState, Change, str], tuple[TriageState, str]]
+
+
+def _assign(state: TriageState, change: Change, reference: str) -> tuple[TriageState, str]:
+    if not change.assignee_id:
+        raise TransitionRefused("Choose who to assign the request to.")
+    name = one_line(change.assignee_name) or "someone"
+    moved = replace(
+        state, status=_into_triage(state), assignee_id=change.assignee_id, assignee_name=name
+    )
+    return moved, f"Assigned to {name}."
+
+
+def _change_route(state: TriageState, change: Change, reference: str) -> tuple[TriageState, str]:
+    if change.board not in BOARDS:
+        raise TransitionRefused(
+            "Choose one of the three boards: the Digital, Data and Customer Board, the "
+            "Technical Review Board or the ICT Improvement Group."
         )
-        return replace(
-            state,
-            status=into_triage,
-            board=change.board,
-            process=change.process,
-            route_reason=reason,
-        ), reason
-    if a is Action.ASK_INFO:
-        question = _needs(
-            change.question,
-            1,
-            1000,
-            "Write the question for the requester.",
-            "Keep the question to 1,000 characters or fewer.",
+    if change.process not in PROCESSES:
+        raise TransitionRefused("Choose change request or project.")
+    reason = _needs(
+        change.reason,
+        3,
+        1000,
+        "Say why the route changes. The requester will see it.",
+        "Keep the reason to 1,000 characters or fewer.",
+    )
+    moved = replace(
+        state,
+        status=_into_triage(state),
+        board=change.board,
+        process=change.process,
+        route_reason=reason,
+    )
+    return moved, f"To {_route_words(change.board, change.process)}. {reason}"
+
+
+def _ask_info(state: TriageState, change: Change, reference: str) -> tuple[TriageState, str]:
+    question = _needs(
+        change.question,
+        1,
+        1000,
+        "Write the question for the requester.",
+        "Keep the question to 1,000 characters or fewer.",
+    )
+    return replace(state, status=Status.AWAITING_INFORMATION, question=question), question
+
+
+def _answer_info(state: TriageState, change: Change, reference: str) -> tuple[TriageState, str]:
+    answer = _needs(
+        change.answer,
+        1,
+        2000,
+        "Write your answer before you send it.",
+        "Keep your answer to 2,000 characters or fewer.",
+    )
+    return replace(state, status=Status.IN_TRIAGE, question=""), f"Answer: {answer}"
+
+
+def _canonical(reference: str) -> str:
+    parsed = parse_reference(reference)
+    return format_reference(*parsed) if parsed else reference.strip().upper()
+
+
+def _link_duplicate(state: TriageState, change: Change, reference: str) -> tuple[TriageState, str]:
+    if not change.duplicate_of.strip():
+        raise TransitionRefused("Choose the request this one duplicates, or type its reference.")
+    parsed = parse_reference(change.duplicate_of)
+    if parsed is None:
+        raise TransitionRefused(
+            "That is not a request reference. Type one like DR-2026-0042, or choose a request."
         )
-        return replace(state, status=Status.AWAITING_INFORMATION, question=question), question
-    if a is Action.ANSWER_INFO:
-        answer = _needs(
-            change.answer,
-            1,
-            2000,
-            "Write your answer before you send it.",
-            "Keep your answer to 2,000 characters or fewer.",
-        )
-        return replace(state, status=Status.IN_TRIAGE, question=""), f"Answer: {answer}"
-    if a is Action.LINK_DUPLICATE:
-        other = change.duplicate_of.strip().upper()
-        if not other:
-            raise TransitionRefused(
-                "Choose the request this one duplicates, or type its reference."
-            )
-        if other == reference.upper():
-            raise TransitionRefused("A request cannot be a duplicate of itself.")
-        return replace(state, status=Status.DUPLICATE, duplicate_of=other), f"Duplicate of {other}."
-    if a is Action.ACCEPT:
-        return replace(state, status=Status.WITH_BOARD, question=""), ""
-    if a is Action.REJECT:
-        reason = _needs(
-            change.reason,
-            3,
-            1000,
-            "Give a reason for rejecting the request, so the requester knows what to do next.",
-            "Keep the reason to 1,000 characters or fewer.",
-        )
-        return replace(state, status=Status.REJECTED, question=""), reason
+    other = format_reference(*parsed)
+    if other == _canonical(reference):
+        raise TransitionRefused("A request cannot be a duplicate of itself.")
+    # A duplicate no longer waits for its requester: the open question goes with it.
+    linked = replace(state, status=Status.DUPLICATE, duplicate_of=other, question="")
+    return linked, f"Duplicate of {other}."
+
+
+def _accept(state: TriageState, change: Change, reference: str) -> tuple[TriageState, str]:
+    accepted = replace(state, status=Status.WITH_BOARD, question="")
+    return accepted, f"To {_route_words(state.board, state.process)}."
+
+
+def _reject(state: TriageState, change: Change, reference: str) -> tuple[TriageState, str]:
+    reason = _needs(
+        change.reason,
+        3,
+        1000,
+        "Give a reason for rejecting the request, so the requester knows what to do next.",
+        "Keep the reason to 1,000 characters or fewer.",
+    )
+    return replace(state, status=Status.REJECTED, question=""), reason
+
+
+def _reopen(state: TriageState, change: Change, reference: str) -> tuple[TriageState, str]:
     return replace(state, status=Status.IN_TRIAGE, duplicate_of=""), ""
 
 
+_RULES: dict[Action, _Rule] = {
+    Action.ASSIGN: _assign,
+    Action.CHANGE_ROUTE: _change_route,
+    Action.ASK_INFO: _ask_info,
+    Action.ANSWER_INFO: _answer_info,
+    Action.LINK_DUPLICATE: _link_duplicate,
+    Action.ACCEPT: _accept,
+    Action.REJECT: _reject,
+    Action.REOPEN: _reopen,
+}
+
+
 def apply(state: TriageState, change: Change, reference: str) -> TriageState:
+    """The state after the change, with one history entry more; or TransitionRefused saying why."""
+    if change.at.tzinfo is None:
+        raise ValueError("Change.at must be timezone-aware, so the history is in UTC")
     if state.status not in ALLOWED_FROM[change.action]:
-        raise _refuse_for_state(state, change.action)
-    new, detail = _next(state, change, reference)
+        raise _refusal(state, change.action)
+    new, detail = _RULES[change.action](state, change, reference)
     entry = AuditEntry(
-        change.at,
-        change.actor_id,
-        change.actor_name,
-        change.action.value,
-        state.status,
-        new.status,
-        detail,
+        at=change.at.astimezone(dt.UTC),
+        actor_id=change.actor_id,
+        actor_name=change.actor_name,
+        action=change.action.value,
+        from_status=state.status,
+        to_status=new.status,
+        detail=detail,
     )
     return replace(new, history=(*state.history, entry))
 
 
+def status_in_words(status: Status) -> str:
+    """The status label to use mid-sentence: only the first letter lower-cased, so IT stays IT."""
+    label = STATUS_LABELS[status]
+    return label[:1].lower() + label[1:]
+
+
+# What happens next, told to the requester. "{board}" is the board's name.
+NEXT_STEPS: dict[Status, str] = {
+    Status.SUBMITTED: "IT triage will look at it soon. I will tell you when its status changes.",
+    Status.IN_TRIAGE: "IT triage is looking at it. I will tell you when its status changes.",
+    Status.AWAITING_INFORMATION: "Answer the question below so IT triage can carry on.",
+    Status.WITH_BOARD: "It is now on the {board}'s list. The board decides what happens next, "
+    "and I will tell you.",
+    Status.DECIDED: "The board has made its decision. I will tell you what happens next.",
+    Status.IN_CHANGE: "It will be planned and made as a change. I will tell you when it is "
+    "delivered.",
+    Status.IN_PROJECT: "The Project Management Office will plan it as a project. I will tell you "
+    "when it is delivered.",
+    Status.DELIVERED: "Once it has been in use for a while, I will ask you whether it brought "
+    "the benefits you expected.",
+    Status.BENEFITS_REVIEWED: "You do not need to do anything more. Thank you for telling us "
+    "about the benefits.",
+    Status.REJECTED: "If you think it should go ahead, talk to your IT business partner, "
+    "or raise a new request with more detail.",
+    Status.DUPLICATE: "Follow the other request instead: type status and then its reference.",
+}
+
+
 def next_steps(status: Status, board_name: str) -> str:
-    steps = {
-        Status.IN_TRIAGE: "IT triage is looking at it. I will tell you when it moves on.",
-        Status.AWAITING_INFORMATION: "Answer the question below so IT triage can carry on.",
-        Status.WITH_BOARD: f"It is now on the {board_name}'s list. The board decides what "
-        "happens next and I will tell you.",
-        Status.REJECTED: "If you think it should go ahead, talk to your IT business partner, "
-        "or raise a new request with more detail.",
-        Status.DUPLICATE: "Follow the other request instead. Type status and its reference.",
-    }
-    return steps.get(status, "I will tell you when anything changes.")
+    return NEXT_STEPS[status].format(board=board_name)
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 def requester_message(reference: str, old: TriageState, new: TriageState, board_name: str) -> str:
-    lines = [f"{reference} is now: {STATUS_LABELS[new.status].lower()}."]
+    """One paragraph telling the requester what changed, why, and what happens next."""
+    lines = [f"Your request {reference} has a new status: {status_in_words(new.status)}."]
     last = new.history[-1] if new.history else None
     if new.status is Status.REJECTED and last and last.detail:
-        lines.append(f"The reason: {last.detail}")
+        lines.append(f"The reason: {_sentence(last.detail)}")
     if new.status is Status.AWAITING_INFORMATION and new.question:
-        lines.append(f"IT triage asks: {new.question}")
+        lines.append(f"IT triage asks: {_sentence(new.question)}")
     if new.status is Status.DUPLICATE and new.duplicate_of:
-        lines.append(f"It is the same as {new.duplicate_of}, so the two are joined.")
+        lines.append(f"It asks for the same thing as {new.duplicate_of}, so the two are joined.")
     if (old.board, old.process) != (new.board, new.process) and new.route_reason:
-        lines.append(f"It now goes to the {board_name}. Why: {new.route_reason}")
+        lines.append(f"It now goes to the {board_name}. The reason: {_sentence(new.route_reason)}")
     lines.append(next_steps(new.status, board_name))
     return " ".join(lines)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.domain import triage
-from bot.domain.model import STATUS_LABELS, DigitalRequest, Route
+from bot.domain.model import DigitalRequest, Route
 from bot.domain.references import parse_reference
 from bot.domain.similarity import most_similar
 from bot.domain.text import clean_text, long_date
@@ -124,7 +124,7 @@ def changed_by_note(request: DigitalRequest) -> str:
     last = request.history[-1]
     return (
         f"{last.actor_name or 'Someone'} changed this request first, at {last.at:%H:%M} on "
-        f"{long_date(last.at.date())}: it is now {STATUS_LABELS[last.to_status].lower()}. "
+        f"{long_date(last.at.date())}: it is now {triage.status_in_words(last.to_status)}. "
         "Check it, then try again if you still need to."
     )
 

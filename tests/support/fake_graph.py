@@ -10,6 +10,8 @@ for SharePoint lists, generically (any list, any columns):
 - items: list (`$expand=fields`, `$filter`, `$orderby`, `$top`, `$select`, paging through
   `@odata.nextLink`), get, create, update fields (`If-Match`), delete (`If-Match`);
 - `POST /v1.0/$batch` (at most 20 sub-requests, `dependsOn`);
+- Entra groups added with `add_group`: `GET /v1.0/groups/{id}/transitiveMembers` (`$select`,
+  `$top` up to 999, server-driven paging through `@odata.nextLink`, nested groups expanded);
 - faults: throttling (429 + `Retry-After`), outages (503), dropped connections, latency.
 
 SharePoint realism kept on purpose, because real code trips on it:
@@ -56,6 +58,8 @@ MAX_BATCH = 20
 MAX_FILTER_LENGTH = 4000
 MAX_FILTER_DEPTH = 40
 MAX_TOP = 5000
+GROUP_DEFAULT_TOP = 100  # directory objects: Graph's default page, and its largest $top
+GROUP_MAX_TOP = 999
 JSON_CONTENT_TYPE = (
     "application/json;odata.metadata=minimal;odata.streaming=true;"
     "IEEE754Compatible=false;charset=utf-8"
@@ -506,6 +510,12 @@ class _Item:
 
 
 @dataclass
+class _Group:
+    users: list[str]
+    groups: list[str]  # ids of nested groups, each one a _Group of its own
+
+
+@dataclass
 class _List:
     id: str
     display_name: str
@@ -657,6 +667,7 @@ class FakeGraph:
         self._hostname = site_id.split(",")[0]
         self._site_created = _now()
         self._lists: dict[str, _List] = {}
+        self._groups: dict[str, _Group] = {}
         self._tokens: set[str] = set()
         self._counter = 0
         self._runner: web.AppRunner | None = None
@@ -710,6 +721,16 @@ class FakeGraph:
     def list_columns(self, display_name: str) -> list[dict]:
         """The columnDefinition of every column of a list, built-in ones first."""
         return [json.loads(json.dumps(c.data)) for c in self._find_list(display_name).columns]
+
+    def add_group(
+        self, group_id: str, member_ids: list[str], nested: dict[str, list[str]] | None = None
+    ) -> None:
+        """An Entra group whose members are the users `member_ids` and the groups in `nested`
+        (nested group id -> its user ids). Nested groups can be read on their own too, and a
+        nested id naming a group added before replaces that group's members."""
+        for nested_id, users in (nested or {}).items():
+            self._groups[nested_id.lower()] = _Group(list(users), [])
+        self._groups[group_id.lower()] = _Group(list(member_ids), list(nested or {}))
 
     def graph_requests(self, since: float = 0) -> list[Recorded]:
         """Recorded Graph requests and sub-requests that arrived at or after `since`."""
@@ -937,6 +958,8 @@ class FakeGraph:
         payload: Any,
     ) -> _Resp:
         segs = [s for s in path.split("/")[2:] if s != ""]  # drop "", "v1.0"
+        if segs and segs[0] == "groups":
+            return self._route_groups(method, segs[1:], query)
         if not segs or segs[0] != "sites":
             seg = segs[0] if segs else ""
             raise _bad(f"Resource not found for the segment '{seg}'.", "BadRequest")
@@ -980,6 +1003,79 @@ class FakeGraph:
                 return handler(*args, query=query, headers=headers, payload=payload)
         seg = rest[-1] if rest else segs[-1]
         raise _bad(f"Resource not found for the segment '{seg}'.", "BadRequest")
+
+    # ---- groups
+
+    def _route_groups(self, method: str, rest: list[str], query: dict[str, str]) -> _Resp:
+        if len(rest) != 2 or rest[1].lower() != "transitivemembers":
+            seg = rest[-1] if rest else "groups"
+            raise _bad(f"Resource not found for the segment '{seg}'.", "BadRequest")
+        if method != "GET":
+            raise GraphError(405, "BadRequest", f"The HTTP method '{method}' is not supported.")
+        return self._get_transitive_members(rest[0], query)
+
+    def _transitive_members(self, group_id: str) -> list[dict[str, str]]:
+        """Users and groups under `group_id`, each once, nested groups walked breadth-first."""
+        seen = {group_id.lower()}
+        members: list[dict[str, str]] = []
+        users: set[str] = set()
+        queue = [group_id.lower()]
+        while queue:
+            group = self._groups.get(queue.pop(0))
+            if group is None:
+                continue
+            for user in group.users:
+                if user.lower() not in users:
+                    users.add(user.lower())
+                    members.append({"@odata.type": "#microsoft.graph.user", "id": user})
+            for nested in group.groups:
+                if nested.lower() not in seen:
+                    seen.add(nested.lower())
+                    queue.append(nested.lower())
+                    members.append({"@odata.type": "#microsoft.graph.group", "id": nested})
+        return members
+
+    def _get_transitive_members(self, group_id: str, query: dict[str, str]) -> _Resp:
+        if group_id.lower() not in self._groups:
+            raise GraphError(
+                404,
+                "Request_ResourceNotFound",
+                f"Resource '{group_id}' does not exist or one of its queried reference-property "
+                "objects are not present.",
+            )
+        top = GROUP_DEFAULT_TOP
+        if query.get("top"):
+            raw = query["top"]
+            if not raw.isdigit() or not 1 <= int(raw) <= GROUP_MAX_TOP:
+                raise _bad(
+                    f"Invalid page size specified: '{raw}'. Must be between 1 and "
+                    f"{GROUP_MAX_TOP} inclusive.",
+                    "Request_BadRequest",
+                )
+            top = int(raw)
+        page = min(top, self.page_size)  # Graph may send fewer than $top: follow nextLink
+        start = 0
+        if query.get("skiptoken"):
+            try:
+                start = int(base64.b64decode(query["skiptoken"], validate=True).decode())
+            except (binascii.Error, ValueError, UnicodeDecodeError):
+                raise _bad("Invalid $skiptoken", "Request_BadRequest") from None
+        members = self._transitive_members(group_id)
+        select = [s.strip() for s in query.get("select", "").split(",") if s.strip()]
+        body: dict[str, Any] = {
+            "@odata.context": f"{self.graph_url}/$metadata#directoryObjects"
+            + (f"({','.join(select)})" if select else ""),
+            "value": members[start : start + page],
+        }
+        if start + page < len(members):
+            params = {f"${k}": v for k, v in query.items() if k == "select"}
+            params["$top"] = str(top)
+            params["$skiptoken"] = base64.b64encode(str(start + page).encode()).decode()
+            body["@odata.nextLink"] = (
+                f"{self.graph_url}/groups/{group_id}/transitiveMembers?"
+                + urlencode(params, quote_via=quote, safe="$/,")
+            )
+        return _Resp(200, body)
 
     # ---- sites
 
