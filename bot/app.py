@@ -24,7 +24,7 @@ from bot.domain.model import DigitalRequest
 from bot.handlers import Deps, TriageActions, register_routes
 from bot.ports import Governance
 from bot.settings import Settings
-from bot.stores import OpenStore, open_store
+from bot.stores import OpenStore, open_roster, open_store
 from bot.usecases.triage_posting import TriagePoster
 
 logger = logging.getLogger(__name__)
@@ -121,12 +121,16 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         return await channel.send_card(where, await triage.card_for(request, None))
 
     poster = TriagePoster(store, store, store, post_card)
+    roster = open_roster(settings, opened)
     deps = Deps(
         store=store,
         poster=poster,
         admin_ids=settings.admin_ids,
         triage_roster=settings.triage_roster,
+        roster=roster,
     )
+    if roster is not None:
+        deps.in_background(roster.members())  # read the group now, not on the first click
     triage = TriageActions(deps, channel)
     app[DEPS] = deps
     register_routes(app[AGENT], deps, triage)

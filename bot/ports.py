@@ -132,3 +132,11 @@ class Store(RequestRegister, DraftStore, GovernanceStore, ChannelDirectory, Once
     """Everything the bot keeps. SQLite locally; SharePoint lists in m365 mode."""
 
     async def ping(self) -> bool: ...
+
+
+class Roster(Protocol):
+    """Who is on the IT triage team: Entra object ids (a group in m365 mode)."""
+
+    async def members(self) -> frozenset[str]: ...
+
+    async def contains(self, user_id: str) -> bool: ...

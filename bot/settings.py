@@ -42,6 +42,7 @@ class Settings:
     log_level: str
     store: str = "sqlite"
     triage_roster: frozenset[str] = frozenset()
+    triage_group_id: str = ""
 
     @property
     def anonymous(self) -> bool:
@@ -116,6 +117,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     _check_ids("ALLOWED_TENANTS", tenants, problems)
     roster = _split_ids(env.get("TRIAGE_ROSTER", ""))
     _check_ids("TRIAGE_ROSTER", roster, problems)
+    group = env.get("TRIAGE_GROUP_ID", "").strip()
+    if group and not _GUID.match(group):
+        problems.append("TRIAGE_GROUP_ID must be the Entra group's object id, a GUID.")
+    if group and env.get("BOT_STORE", "").strip().lower() == "sqlite":
+        problems.append("TRIAGE_GROUP_ID needs Microsoft Graph: use it with BOT_STORE=sharepoint.")
     log_level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         problems.append(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR. It is '{log_level}'.")
@@ -142,4 +148,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=log_level,
         store=store,
         triage_roster=roster or admins,
+        triage_group_id=group,
     )

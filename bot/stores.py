@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from bot.ports import Store
+from bot.ports import Roster, Store
 from bot.settings import Settings
 from bot.store.sqlite import SqliteStore
 
@@ -19,6 +19,7 @@ class OpenStore:
     background: Callable[[], Coroutine[Any, Any, None]] | None = None
     pending_writes: Callable[[], Awaitable[int]] | None = None
     close: Callable[[], Awaitable[None]] | None = None
+    graph: Any = None  # the GraphConnection in SharePoint mode
 
 
 async def open_store(settings: Settings, graph: Any = None) -> OpenStore:
@@ -36,4 +37,15 @@ async def open_store(settings: Settings, graph: Any = None) -> OpenStore:
         background=sharepoint.run_writer,
         pending_writes=sharepoint.pending_writes,
         close=sharepoint.close,
+        graph=sharepoint.graph,
     )
+
+
+def open_roster(settings: Settings, opened: OpenStore) -> Roster | None:
+    """The IT triage team from an Entra group, when one is configured (m365 mode)."""
+    if not settings.triage_group_id or opened.graph is None:
+        return None
+    from graph_clients.roster import GroupRoster
+
+    graph = opened.graph
+    return GroupRoster(graph.client, settings.triage_group_id, graph.policy)

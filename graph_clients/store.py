@@ -53,6 +53,7 @@ class SharePointStore:
     ) -> None:
         self.local = local
         self.requests = requests
+        self.graph: Any = None  # the GraphConnection, for other Graph needs (the roster)
         self._on_close = on_close
         self._read_governance = read_governance
         self._governance_at = 0.0

@@ -58,5 +58,6 @@ async def open_sharepoint_store(database: Path, graph: GraphConnection | None) -
         governance_reader(graph.client, graph.site_id, graph.policy),
         on_close=graph.close,
     )
+    store.graph = graph
     await store.open()
     return store

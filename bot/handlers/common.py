@@ -17,7 +17,7 @@ from microsoft_agents.activity import (
 )
 from microsoft_agents.hosting.core import TurnContext
 
-from bot.ports import Store
+from bot.ports import Roster, Store
 from bot.usecases.triage_posting import TriagePoster
 
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -34,6 +34,7 @@ class Deps:
     poster: TriagePoster
     admin_ids: frozenset[str]
     triage_roster: frozenset[str] = frozenset()
+    roster: Roster | None = None  # when set (an Entra group), it decides who is on the team
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 

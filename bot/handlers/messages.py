@@ -125,7 +125,7 @@ class MessageTurns:
             return
         await self.deps.store.register_channel(TRIAGE, channel_reference(activity), who.user_id)
         sender = activity.from_property
-        if sender and sender.id and who.user_id in self.deps.triage_roster:
+        if sender and sender.id:
             await self.deps.store.remember_person(who.user_id, sender.id, who.name)
         waiting = len(await self.deps.store.awaiting_triage_post(limit=1000))
         note = ""

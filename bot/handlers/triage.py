@@ -57,15 +57,20 @@ class TriageActions:
         self.deps = deps
         self.channel = channel
 
-    def on_roster(self, actor: Actor) -> bool:
-        return actor.user_id in self.deps.triage_roster
+    async def roster_ids(self) -> frozenset[str]:
+        if self.deps.roster is not None:
+            return await self.deps.roster.members()
+        return self.deps.triage_roster
+
+    async def on_roster(self, actor: Actor) -> bool:
+        return actor.user_id in await self.roster_ids()
 
     async def view_for(
         self, request: DigitalRequest, actor: Actor | None, note: str = ""
     ) -> TriageView:
-        people = await self.deps.store.people(self.deps.triage_roster)
+        people = await self.deps.store.people(await self.roster_ids())
         refresh_for = tuple(sorted(teams_id for teams_id, _ in people.values()))
-        if actor is None or not self.on_roster(actor):
+        if actor is None or not await self.on_roster(actor):
             return TriageView(refresh_for=refresh_for, note=note)
         others = await self.deps.store.recent()
         allowed = tuple(a.value for a in triage.allowed_actions(triage_actions.state_of(request)))
@@ -110,7 +115,7 @@ class TriageActions:
             if request is None:
                 return message_response(f"There is no request {reference}.")
             return card_response(await self.card_for(request, actor))
-        if not self.on_roster(actor):
+        if not await self.on_roster(actor):
             return message_response(NOT_ON_ROSTER)
         assignee = await self._assignee(verb, data, actor)
         outcome = await triage_actions.act(
@@ -125,7 +130,7 @@ class TriageActions:
         if verb != verbs.TRIAGE_ASSIGN:
             return actor
         chosen = data.get("assignee") if isinstance(data, dict) else None
-        people = await self.deps.store.people(self.deps.triage_roster)
+        people = await self.deps.store.people(await self.roster_ids())
         if not isinstance(chosen, str) or chosen not in people:
             raise NotAllowed("Choose someone on the triage team. Nothing has changed.")
         teams_id, name = people[chosen]

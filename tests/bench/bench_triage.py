@@ -103,6 +103,7 @@ P99_TARGET_MS = 1000.0
 INVOKE_TIMEOUT = 30.0  # seconds for any one invoke
 SETUP_TIMEOUT = 60.0  # seconds for the raised requests to be written, before latency
 MESSAGE_TIMEOUT = 10.0  # seconds for the question card to reach the requester's chat
+SETTLE_TIMEOUT = 60.0  # seconds for the outbox to empty between the steps of a settled probe
 POLL_SECONDS = 0.05
 REPO = Path(__file__).resolve().parents[2]
 
@@ -116,7 +117,20 @@ ACCEPT = "Accept to board"
 REJECT = "Reject"
 REOPEN = "Reopen"
 DUPLICATE = "Link as duplicate"
-ACTIONS = (REFRESH, ASSIGN, ROUTE, ASK, ANSWER, REFRESH_AGAIN, ACCEPT, REJECT, REOPEN, DUPLICATE)
+SETTLED = " [settled]"  # done once the outbox is empty: no write of this request pending
+ACTIONS = (
+    REFRESH,
+    ASSIGN,
+    ROUTE,
+    ASK,
+    ANSWER,
+    REFRESH_AGAIN,
+    ACCEPT,
+    REJECT,
+    REOPEN,
+    DUPLICATE,
+    *(a + SETTLED for a in (REFRESH, ASSIGN, ASK, ANSWER, REFRESH_AGAIN, ACCEPT)),
+)
 SEQUENCES = ("full", "full", "reject", "duplicate")  # dealt round-robin
 
 # The status each sequence leaves a request in (bot.domain.model.Status values).
@@ -124,6 +138,7 @@ EXPECTED_STATUS = {
     "full": "with_board",
     "reject": "in_triage",
     "duplicate": "duplicate",
+    "settled": "with_board",
     "original": "submitted",
 }
 
@@ -481,6 +496,62 @@ async def duplicate_sequence(
     )
 
 
+async def outbox_empty(rig_: Rig, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while await pending_writes(rig_) > 0:
+        if time.monotonic() > deadline:
+            raise BenchError(f"The outbox did not empty within {timeout:.0f} s")
+        await asyncio.sleep(POLL_SECONDS)
+
+
+async def settled_sequence(
+    r: RunResult, rig_: Rig, alex: TeamsUser, requester: TeamsUser, ref: str
+) -> None:
+    """The full sequence as it happens in real life, hours apart: before each change the
+    outbox is empty, so no write of this request is pending when the next action reads it."""
+    await outbox_empty(rig_, SETTLE_TIMEOUT)
+    view = await press(
+        r, alex, REFRESH + SETTLED, ref, channel_card(rig_, ref), "Open for triage", "Assign to me"
+    )
+    card = await press(
+        r, alex, ASSIGN + SETTLED, ref, view, "Assign to me", f"Assigned to {TRIAGER_NAME}"
+    )
+    await outbox_empty(rig_, SETTLE_TIMEOUT)
+    await press(
+        r,
+        alex,
+        ASK + SETTLED,
+        ref,
+        card,
+        "Send question",
+        "Waiting for more information",
+        {"question": "How many bookings a week?"},
+    )
+    question = await question_card(rig_, requester, ref)
+    await outbox_empty(rig_, SETTLE_TIMEOUT)
+    await press(
+        r,
+        requester,
+        ANSWER + SETTLED,
+        ref,
+        question,
+        "Send answer",
+        f"Answer sent for {ref}",
+        {"answer": "About 400 a week"},
+    )
+    await outbox_empty(rig_, SETTLE_TIMEOUT)
+    view = await press(
+        r,
+        alex,
+        REFRESH_AGAIN + SETTLED,
+        ref,
+        channel_card(rig_, ref),
+        "Open for triage",
+        "About 400",
+    )
+    await press(r, alex, ACCEPT + SETTLED, ref, view, "Accept to board", "With the board")
+
+
 # One run -------------------------------------------------------------------------------
 
 
@@ -540,7 +611,7 @@ async def check_sharepoint(
                     f"expected {EXPECTED_STATUS[sequence]}",
                 )
             )
-        if sequence == "full" and journal.assignee_name != TRIAGER_NAME:
+        if sequence in ("full", "settled") and journal.assignee_name != TRIAGER_NAME:
             problems.append((ref, f"assignee {journal.assignee_name!r} in the journal"))
         if sequence == "duplicate" and journal.duplicate_of != original:
             problems.append((ref, f"duplicate of {journal.duplicate_of!r} in the journal"))
@@ -548,18 +619,24 @@ async def check_sharepoint(
 
 
 async def run_once(
-    label: str, requests: int, latency: float, drain_timeout: float, logs: LogTally
+    label: str,
+    requests: int,
+    settled: int,
+    latency: float,
+    drain_timeout: float,
+    logs: LogTally,
 ) -> RunResult:
     result = RunResult(label, latency, requests)
     async with triage_rig() as rig_:
         result.site_id = rig_.fake.site_id
         started = time.perf_counter()
         await register_triage_channel(rig_)
-        ordered, requesters = await raise_requests(rig_, requests + 1)
+        ordered, requesters = await raise_requests(rig_, requests + settled + 1)
         result.setup_seconds = time.perf_counter() - started
-        original, acted = ordered[0], ordered[1:]
+        original, acted, probes = ordered[0], ordered[1 : requests + 1], ordered[requests + 1 :]
         plan = {ref: SEQUENCES[i % len(SEQUENCES)] for i, ref in enumerate(acted)}
         result.sequences = Counter(plan.values())
+        result.sequences["settled"] = len(probes)
         alex = triager_in_channel(rig_)
 
         tracer = Tracer(rig_.store())
@@ -591,15 +668,26 @@ async def run_once(
                         now = time.monotonic()
                         result.consistent_after = now - last
                         result.first_to_consistent = now - first
+                        result.patches = len(
+                            [x for x in rig_.fake.graph_requests(first) if x.method == "PATCH"]
+                        )
                         break
                 await asyncio.sleep(POLL_SECONDS * 4)
-            result.mismatches, result.checked = await check_sharepoint(rig_, plan, original)
+
+            # Then the settled probes, still with the latency, each step after the outbox
+            # has emptied; then every item is checked again, the probes' too.
+            for ref in probes:
+                await settled_sequence(result, rig_, alex, requesters[ref], ref)
+            if probes:
+                with contextlib.suppress(BenchError):
+                    await outbox_empty(rig_, SETTLE_TIMEOUT)
+            everything = {**plan, **{ref: "settled" for ref in probes}}
+            result.mismatches, result.checked = await check_sharepoint(rig_, everything, original)
         finally:
             rig_.fake.faults.latency = 0.0
             tracer.uninstall()
         result.gets = tracer.gets
         result.graph = rig_.fake.graph_requests(first)
-        result.patches = len([x for x in result.graph if x.method == "PATCH"])
         result.logs = logs.reset()
     return result
 
@@ -663,23 +751,34 @@ def short_chain(chain: tuple[str, ...]) -> str:
 
 def describe(x: RunResult, logs: LogTally, show_where: bool) -> None:
     seqs = ", ".join(f"{n} {name}" for name, n in sorted(x.sequences.items()))
+    total = sum(x.sequences.values())
+    main = [s for s in x.samples if not s.action.endswith(SETTLED)]
     print(
-        f"\n{x.label}: {x.requests} requests acted on ({seqs}) plus 1 untouched original; "
+        f"\n{x.label}: {total} requests acted on ({seqs}) plus 1 untouched original; "
         f"Graph latency {x.latency * 1000:.0f} ms per request during the actions"
     )
     print(
-        f"  setup (register channel, raise {x.requests + 1}, all written, no latency): "
+        f"  setup (register channel, raise {total + 1}, all written, no latency): "
         f"{x.setup_seconds:.1f} s"
     )
     print(
-        f"  {len(x.samples)} invokes, one at a time, in {x.actions_seconds:.1f} s; "
-        f"{x.pending_at_last_action} writes still in the outbox after the last one"
+        f"  full/reject/duplicate sequences: {len(main)} invokes, one at a time, in "
+        f"{x.actions_seconds:.1f} s; {x.pending_at_last_action} writes still in the outbox "
+        "after the last one"
     )
+    if len(main) < len(x.samples):
+        print(
+            f"  then {len(x.samples) - len(main)} invokes of the settled probes "
+            "(the outbox emptied before each step, as when triage happens hours apart)"
+        )
     print()
     print("  " + action_table(x).replace("\n", "\n  "))
     print()
     if x.outbox_empty_after is not None:
-        print(f"  outbox empty {x.outbox_empty_after:.1f} s after the last action")
+        print(
+            f"  outbox empty {x.outbox_empty_after:.1f} s after the last action of the "
+            "full/reject/duplicate sequences"
+        )
     else:
         print("  outbox NOT empty before the drain timeout")
     if x.consistent_after is not None and x.first_to_consistent is not None:
@@ -697,7 +796,8 @@ def describe(x: RunResult, logs: LogTally, show_where: bool) -> None:
         )
     )
     print(
-        f"  Graph PATCHes (the writer's updates) from the first action to the end: {x.patches}"
+        f"  Graph PATCHes (the writer's updates) from the first action until all were in "
+        f"SharePoint: {x.patches}"
         + (
             f", {x.patches / x.first_to_consistent:.2f}/s"
             if x.first_to_consistent and x.patches
@@ -803,7 +903,9 @@ async def run(args: argparse.Namespace, logs: LogTally) -> list[RunResult]:
     async def phase(label: str, requests: int, latency: float) -> None:
         started = time.perf_counter()
         print(f"  {label} ...", end="", flush=True)
-        results.append(await run_once(label, requests, latency, args.drain_timeout, logs))
+        results.append(
+            await run_once(label, requests, args.settled, latency, args.drain_timeout, logs)
+        )
         print(f" {time.perf_counter() - started:.1f} s", flush=True)
 
     if args.baseline_requests:
@@ -830,6 +932,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="seconds after the last action to wait for every change to reach SharePoint",
     )
     parser.add_argument(
+        "--settled",
+        type=int,
+        default=3,
+        help="requests taken through the full sequence with the outbox emptied before each step",
+    )
+    parser.add_argument(
         "--baseline-requests",
         type=int,
         default=20,
@@ -839,6 +947,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     for name, low, high in (
         ("requests", 1, 400),
         ("baseline_requests", 0, 400),
+        ("settled", 0, 20),
         ("latency", 0.0, 10.0),
         ("drain_timeout", 1.0, 3600.0),
     ):

@@ -339,3 +339,43 @@ def find_input(card: dict[str, Any], input_id: str) -> dict[str, Any]:
         if item["id"] == input_id:
             return item
     raise AssertionError(f"No input {input_id!r}")
+
+
+async def test_in_m365_mode_the_roster_is_an_entra_group(
+    tmp_path: Path, http: aiohttp.ClientSession, connector: Connector
+) -> None:
+    """Adele is in the triage group and may act; Alex is an admin but not in the group."""
+    group = "5b6f7c2e-1111-4222-8333-944455556666"
+    fake = FakeGraph()
+    await fake.start()
+    fake.add_group(group, [ADELE])
+    await (await provisioned(fake)).close()
+    env = {"BOT_STORE": "sharepoint", "TRIAGE_GROUP_ID": group}
+    server = BotServer(tmp_path / "data", env, graph=lambda: connect(fake))
+    await server.start()
+    try:
+        alex = TeamsUser(http, server, connector)
+        adele = TeamsUser(
+            http, server, connector, user_id="user-id-2", name="Adele Vance", aad_object_id=ADELE
+        )
+        megan = TeamsUser(
+            http,
+            server,
+            connector,
+            user_id="user-id-1",
+            name="Megan Bowen",
+            aad_object_id="00000000-0000-0000-0000-0000000000021",
+        )
+        await triage_card_posted(alex, megan)
+        alex_view = await triager_view(alex)
+        assert [a["title"] for a in alex_view["actions"]] == ["Open for triage"]
+        adele_view = await triager_view(adele)
+        assigned = invoke_card(await press(adele, adele_view, "Assign to me"))
+        assert "Assigned to Adele Vance" in all_text(assigned)
+        refused = invoke_message(await press(alex, adele_view, "Accept to board"))
+        assert "Only the IT triage team can act" in refused
+        reads = [r for r in fake.graph_requests() if "transitiveMembers" in r.path]
+        assert len(reads) == 1, "the group is read once and cached"
+    finally:
+        await server.stop()
+        await fake.stop()

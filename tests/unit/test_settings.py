@@ -87,3 +87,14 @@ def test_data_dir_that_is_a_file_is_explained(tmp_path: Path) -> None:
 
 def test_every_problem_is_reported_at_once() -> None:
     assert len(problems({"PORT": "x", "BOT_MODE": "y", "LOG_LEVEL": "z"})) == 3
+
+
+def test_a_triage_group_must_be_a_guid_and_needs_graph() -> None:
+    found = problems({"TRIAGE_GROUP_ID": "it-triage", "BOT_STORE": "sqlite"})
+    assert any("TRIAGE_GROUP_ID must be" in p for p in found)
+    assert any("use it with BOT_STORE=sharepoint" in p for p in found)
+    assert load_settings({"TRIAGE_GROUP_ID": GUID}).triage_group_id == GUID
+
+
+def test_a_bad_triage_roster_is_explained() -> None:
+    assert any("TRIAGE_ROSTER" in p for p in problems({"TRIAGE_ROSTER": "tess@example.org"}))
