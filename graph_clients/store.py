@@ -59,7 +59,7 @@ class SharePointStore:
         self._governance_at = 0.0
         self._wake = asyncio.Event()
         self._batch_tries = 10
-        self.read_budget = 0.5
+        self.read_budget = 0.25
         self._refreshing: asyncio.Future[None] | None = None
         self._writing = asyncio.Lock()
 

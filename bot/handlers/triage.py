@@ -152,7 +152,12 @@ class TriageActions:
                 f"Type status {reference} to see where it is."
             )
         outcome = await triage_actions.act(
-            self.deps.store, actor, Action.ANSWER_INFO, {**data, "version": ""}, self.deps.clock()
+            self.deps.store,
+            actor,
+            Action.ANSWER_INFO,
+            {**data, "version": ""},
+            self.deps.clock(),
+            already_read=request,
         )
         if outcome.changed:
             self.deps.in_background(self.after_change(outcome, tell_requester=False))

@@ -136,9 +136,11 @@ async def act(
     data: Mapping[str, Any],
     now: dt.datetime,
     assignee: Actor | None = None,
+    already_read: DigitalRequest | None = None,
 ) -> Outcome:
     reference, version = reference_from(data)
-    request = await store.get(reference)
+    same = already_read is not None and already_read.reference == reference
+    request = already_read if same else await store.get(reference)
     if request is None:
         raise NotFound(f"There is no request {reference}. Nothing has changed.")
     if version and version != request.etag:
