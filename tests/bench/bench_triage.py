@@ -12,10 +12,10 @@ talking to the fake through the real msgraph-sdk client with the production Retr
 Each run gets a fresh fake, bot and DATA_DIR:
 
 1. With no added latency: an admin registers the IT triage channel; --requests + --settled
-   + 1 members of staff raise a request each (the first one is left alone: it is the original the
-   duplicates are linked to, a request long since written to SharePoint). The benchmark
-   waits until every request is in "DFD Requests" with TriagePosted and the bot's outbox
-   is empty (GET /readyz: pending_sharepoint_writes 0).
+   + 1 members of staff raise a request each (the first one is left alone: it is the
+   original the duplicates are linked to, a request long since written to SharePoint). The
+   benchmark waits until every request is in "DFD Requests" with TriagePosted and the
+   bot's outbox is empty (GET /readyz: pending_sharepoint_writes 0).
 2. Then every Graph HTTP request is made to wait --latency seconds (fake.faults.latency),
    and the triager (Alex, on the roster) works through the requests one at a time. The
    requests are dealt round-robin into sequences:
