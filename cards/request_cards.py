@@ -170,7 +170,12 @@ def triage_summary(request: DigitalRequest, gov: Governance) -> list[ac.CardElem
     details = request.details
     drivers = ", ".join(DRIVER_LABELS[d] for d in details.drivers) or "None chosen"
     body: list[ac.CardElement] = [
-        heading(f"New request {request.reference}", size="Medium"),
+        heading(
+            f"New request {request.reference}"
+            if request.status.value == "submitted"
+            else f"Request {request.reference}",
+            size="Medium",
+        ),
         user_text(details.title, weight="Bolder"),
         user_text("Raised by " + (request.requester.name or "someone whose name we do not have")),
         facts(

@@ -14,12 +14,27 @@ import microsoft_teams.cards as ac
 
 from bot.domain.model import STATUS_LABELS, DigitalRequest
 from bot.domain.text import long_date
+from bot.domain.triage import status_in_words
 from bot.ports import Governance
 from cards import verbs
 from cards.elements import button, card, heading, notice, para, user_text
 from cards.request_cards import triage_summary
 
 HISTORY_SHOWN = 5
+# What each action did, in words for the history on the card.
+DONE = {
+    "assign": "assigned it",
+    "change_route": "changed where it goes",
+    "ask_info": "asked the requester a question",
+    "answer_info": "answered the question",
+    "link_duplicate": "linked it as a duplicate",
+    "accept": "accepted it to the board",
+    "reject": "rejected it",
+    "reopen": "reopened it",
+}
+FINISHED = frozenset(
+    {"with_board", "decided", "in_change", "in_project", "delivered", "benefits_reviewed"}
+)
 
 
 @dataclass(frozen=True)
@@ -30,6 +45,7 @@ class TriageView:
     note: str = ""
     refresh_for: tuple[str, ...] = ()  # Teams user ids of the roster
     roster: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (user id, name)
+    viewer_id: str = ""  # who is looking (their user id), to leave out "Assign to me"
 
 
 def _data(request: DigitalRequest, **extra: Any) -> dict[str, Any]:
@@ -57,11 +73,12 @@ def _history_rows(request: DigitalRequest) -> list[ac.CardElement]:
         return []
     rows: list[ac.CardElement] = [heading("History", size="Medium")]
     for entry in request.history[-HISTORY_SHOWN:]:
+        did = DONE.get(entry.action, entry.action.replace("_", " "))
         line = (
-            f"{long_date(entry.at.date())} {entry.at:%H:%M}: {entry.actor_name or 'Someone'} "
-            f"{entry.action.replace('_', ' ')}: {STATUS_LABELS[entry.from_status]} to "
-            f"{STATUS_LABELS[entry.to_status]}."
+            f"{long_date(entry.at.date())} {entry.at:%H:%M}: {entry.actor_name or 'Someone'} {did}."
         )
+        if entry.from_status is not entry.to_status:
+            line += f" Now: {status_in_words(entry.to_status)}."
         if entry.detail:
             line += " " + entry.detail
         rows.append(user_text(line, max_chars=300))
@@ -162,7 +179,7 @@ def _more_card(
 def _actions(request: DigitalRequest, gov: Governance, view: TriageView) -> list[ac.Action]:
     allowed = set(view.allowed)
     actions: list[ac.Action] = []
-    if "assign" in allowed:
+    if "assign" in allowed and request.assignee_id != view.viewer_id:
         actions.append(button("Assign to me", verbs.TRIAGE_ASSIGN_ME, _data(request)))
     if "accept" in allowed:
         actions.append(button("Accept to board", verbs.TRIAGE_ACCEPT, _data(request), primary=True))
@@ -211,6 +228,8 @@ def build_triage_card(
     body += triage_summary(request, gov)
     body += _status_rows(request, gov)
     body += _history_rows(request)
+    if request.status.value in FINISHED:
+        body.append(para("IT triage has finished with this request. The board decides next."))
     actions = _actions(request, gov, view) if view.for_triager else []
     if not view.for_triager:
         body.append(para("Only the IT triage team can act on this request.", subtle=True))

@@ -124,8 +124,12 @@ _CANNOT: dict[Action, str] = {
     Action.REOPEN: "reopen it",
 }
 
-_BOARD_SHORT = {"ddc": "DDC", "trb": "TRB", "ictig": "ICTIG"}
-_PROCESS_WORDS = {"change_request": "change request", "project": "project"}
+_BOARD_SHORT = {
+    "ddc": "the Digital, Data and Customer Board",
+    "trb": "the Technical Review Board",
+    "ictig": "the ICT Improvement Group",
+}
+_PROCESS_WORDS = {"change_request": "then a change request", "project": "then a project"}
 
 
 def allowed_actions(state: TriageState) -> tuple[Action, ...]:

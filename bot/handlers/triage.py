@@ -78,6 +78,7 @@ class TriageActions:
             sorted(((uid, name) for uid, (_, name) in people.items()), key=lambda person: person[1])
         )
         return TriageView(
+            viewer_id=actor.user_id,
             roster=roster,
             for_triager=True,
             allowed=allowed,

@@ -194,7 +194,7 @@ async def test_a_request_raised_in_the_personal_chat_is_triaged_in_the_channel(
         # The request is posted in the channel as everyone's read-only view. The card asks
         # Teams to refresh it for the roster; the Playground says it cannot.
         await open_conversation(page, CHANNEL)
-        cards = page.locator(".ac-adaptiveCard").filter(has_text=f"New request {reference}")
+        cards = page.locator(".ac-adaptiveCard").filter(has_text=f"request {reference}")
         card = cards.first
         await expect(card).to_contain_text(EVERYONES_VIEW, timeout=WAIT_MS)
         await expect(buttons(card)).to_have_text(["Open for triage"])
@@ -210,7 +210,7 @@ async def test_a_request_raised_in_the_personal_chat_is_triaged_in_the_channel(
         assert "Assigned to Alex Wilber" in update[0] and EVERYONES_VIEW in update[0]
         await expect(card).to_contain_text("Assigned to Alex Wilber")
         await expect(card).to_contain_text("Status: Being triaged by IT.")
-        await expect(card).to_contain_text("Alex Wilber assign: Submitted, waiting for IT triage")
+        await expect(card).to_contain_text("Alex Wilber assigned it. Now: being triaged by IT")
         await expect(buttons(card)).to_contain_text(["Accept to board"])
         await expect(cards).to_have_count(1)  # updated in place, not posted again
         await screenshot(card, tmp_path / "triage-card.png", TRIAGE_CARD_COPY)
@@ -220,7 +220,9 @@ async def test_a_request_raised_in_the_personal_chat_is_triaged_in_the_channel(
             await card.get_by_role("button", name="Accept to board", exact=True).click()
         assert "Status: With the board." in update[0] and EVERYONES_VIEW in update[0]
         await expect(card).to_contain_text("Status: With the board.")
-        await expect(card).to_contain_text("Alex Wilber accept: Being triaged by IT")
+        await expect(card).to_contain_text(
+            "Alex Wilber accepted it to the board. Now: with the board"
+        )
         await expect(cards).to_have_count(1)
 
         # The requester hears about both changes in their personal chat.

@@ -125,7 +125,7 @@ async def test_assign_to_me_updates_everyones_card_and_tells_the_requester_once(
     after = invoke_card(await press(alex, view, "Assign to me"))
     text = all_text(after)
     assert "Assigned to Alex Wilber" in text and "Being triaged by IT" in text
-    assert "History" in text and "Alex Wilber assign" in text
+    assert "History" in text and "Alex Wilber assigned it. Now: being triaged by IT" in text
     updates = []
     for _ in range(100):
         updates = connector.updates(CHANNEL["id"])
@@ -224,7 +224,7 @@ async def test_accept_and_change_route_are_recorded_in_the_history(
     accepted = invoke_card(await press(alex, routed, "Accept to board"))
     text = all_text(accepted)
     assert "With the board" in text
-    assert "change route" in text and "accept" in text
+    assert "changed where it goes" in text and "accepted it to the board" in text
     status = all_text(card_of((await megan.say("status DR-2026-0001"))[-1]))
     assert "With the board" in status and "Technical Review Board" in status
 
@@ -241,7 +241,7 @@ async def test_two_triagers_at_once_exactly_one_wins(
     notes = [c for c in cards if "changed this request first" in all_text(c)]
     assert len(notes) == 1, "exactly one action wins; the other hears who changed it"
     final = await triager_view(alex)
-    assert all_text(final).count(" assign:") == 1
+    assert all_text(final).count(" assigned it.") == 1
 
 
 async def test_the_same_invoke_delivered_twice_changes_state_once(
@@ -255,7 +255,7 @@ async def test_the_same_invoke_delivered_twice_changes_state_once(
     again = await press(alex, view, "Assign to me", activity_id=activity_id)
     assert first == again
     await asyncio.sleep(0.3)
-    assert all_text(await triager_view(alex)).count(" assign:") == 1
+    assert all_text(await triager_view(alex)).count(" assigned it.") == 1
     assert len(connector.in_conversation(megan.conversation_id)) == before + 1
 
 

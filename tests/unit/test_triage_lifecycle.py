@@ -40,11 +40,11 @@ VALID: dict[Action, dict[str, str]] = {
 }
 DETAIL: dict[Action, str] = {
     Action.ASSIGN: "Assigned to Adele Vance.",
-    Action.CHANGE_ROUTE: "To TRB, project. It is new technology.",
+    Action.CHANGE_ROUTE: "To the Technical Review Board, then a project. It is new technology.",
     Action.ASK_INFO: "How many staff use the current system?",
     Action.ANSWER_INFO: "Answer: About 40.",
     Action.LINK_DUPLICATE: "Duplicate of DR-2026-0001.",
-    Action.ACCEPT: "To DDC, change request.",
+    Action.ACCEPT: "To the Digital, Data and Customer Board, then a change request.",
     Action.REJECT: "The council already has a system that does this.",
     Action.REOPEN: "",
 }
