@@ -143,9 +143,22 @@ async def test_someone_not_on_the_roster_is_refused_and_nothing_changes(
 ) -> None:
     await triage_card_posted(alex, megan)
     view = await triager_view(alex)
-    for title in ("Assign to me", "Accept to board"):
-        message = invoke_message(await press(megan, view, title))
-        assert "Only the IT triage team can act" in message
+    every_button = {
+        "Assign to me": {},
+        "Accept to board": {},
+        "Reject": {"rejectReason": "Not needed."},
+        "Send question": {"question": "Why?"},
+        "Assign": {"assignee": ALEX},
+        "Change route": {"routeBoard": "trb", "routeProcess": "project", "routeReason": "Tech."},
+        "Link as duplicate": {"duplicateRef": "DR-2026-0001"},
+    }
+    for title, inputs in every_button.items():
+        message = invoke_message(await press(megan, view, title, inputs))
+        assert "Only the IT triage team can act" in message, title
+    reopen = {"verb": "triage.reopen", "reference": "DR-2026-0001"}
+    assert "Only the IT triage team" in invoke_message(
+        await in_channel(megan).press("triage.reopen", reopen)
+    )
     megans_own = await triager_view(megan)
     assert [a["title"] for a in megans_own["actions"]] == ["Open for triage"]
     status = all_text(card_of((await megan.say("status DR-2026-0001"))[-1]))
