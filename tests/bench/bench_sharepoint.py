@@ -46,10 +46,7 @@ import asyncio
 import contextlib
 import logging
 import math
-import os
-import platform
 import re
-import shlex
 import sys
 import tempfile
 import time
@@ -66,6 +63,7 @@ import cards.verbs as verbs
 import graph_clients.store as sharepoint_store
 from bot.app import STORE
 from graph_clients.client import RetryPolicy
+from tests.bench.common import check_ranges, print_header
 from tests.e2e.journey import fill_form
 from tests.support.cards import all_text
 from tests.support.fake_graph import FakeGraph, Recorded
@@ -809,43 +807,31 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="seconds from the first Send to wait for every request to be stored",
     )
     args = parser.parse_args(argv)
-    for name, low, high in (
-        ("submissions", 1, 10_000),
-        ("throttled_submissions", 1, 10_000),
-        ("triage_submissions", 1, 10_000),
-        ("concurrency", 1, 256),
-        ("happy", 1, 100),
-        ("latency", 0.0, 10.0),
-        ("store_timeout", 1.0, 3600.0),
-    ):
-        value = getattr(args, name)
-        if not low <= value <= high:
-            parser.error(f"--{name.replace('_', '-')} must be from {low} to {high}, not {value}")
+    check_ranges(
+        parser,
+        args,
+        (
+            ("submissions", 1, 10_000),
+            ("throttled_submissions", 1, 10_000),
+            ("triage_submissions", 1, 10_000),
+            ("concurrency", 1, 256),
+            ("happy", 1, 100),
+            ("latency", 0.0, 10.0),
+            ("store_timeout", 1.0, 3600.0),
+        ),
+    )
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    command = shlex.join(
-        [
-            sys.executable,
-            "-m",
-            "tests.bench.bench_sharepoint",
-            *(sys.argv[1:] if argv is None else argv),
-        ]
+    print_header(
+        "tests.bench.bench_sharepoint",
+        argv,
+        "SharePoint mode (BOT_STORE=sharepoint) against tests.support.fake_graph, "
+        "bot, connector and fake in this process, all on 127.0.0.1",
     )
-    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     policy = RetryPolicy()
-    print(f"command: {command}")
-    print(
-        f"python:  {platform.python_version()} ({platform.python_implementation()}) "
-        f"on {platform.system()} {platform.machine()}"
-    )
-    print(f"cpus:    {os.cpu_count()} (usable by this process: {affinity})")
-    print(
-        "store:   SharePoint mode (BOT_STORE=sharepoint) against tests.support.fake_graph, "
-        "bot, connector and fake in this process, all on 127.0.0.1"
-    )
     print(
         f"retries: production RetryPolicy (max_tries={policy.max_tries}, "
         f"max_total_seconds={policy.max_total_seconds:g}, honours Retry-After)",

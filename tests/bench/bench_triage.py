@@ -52,9 +52,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import os
-import platform
-import shlex
 import statistics
 import sys
 import tempfile
@@ -89,6 +86,7 @@ from tests.bench.bench_sharepoint import (
     shape,
     verdict,
 )
+from tests.bench.common import check_ranges, print_header
 from tests.support.cards import all_text
 from tests.support.fake_graph import FakeGraph, Recorded
 from tests.support.graph import connect, provisioned
@@ -955,41 +953,29 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="requests acted on in the run with no added latency (0: skip it)",
     )
     args = parser.parse_args(argv)
-    for name, low, high in (
-        ("requests", 1, 400),
-        ("baseline_requests", 0, 400),
-        ("settled", 0, 20),
-        ("latency", 0.0, 10.0),
-        ("drain_timeout", 1.0, 3600.0),
-    ):
-        value = getattr(args, name)
-        if not low <= value <= high:
-            parser.error(f"--{name.replace('_', '-')} must be from {low} to {high}, not {value}")
+    check_ranges(
+        parser,
+        args,
+        (
+            ("requests", 1, 400),
+            ("baseline_requests", 0, 400),
+            ("settled", 0, 20),
+            ("latency", 0.0, 10.0),
+            ("drain_timeout", 1.0, 3600.0),
+        ),
+    )
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    command = shlex.join(
-        [
-            sys.executable,
-            "-m",
-            "tests.bench.bench_triage",
-            *(sys.argv[1:] if argv is None else argv),
-        ]
+    print_header(
+        "tests.bench.bench_triage",
+        argv,
+        "SharePoint mode (BOT_STORE=sharepoint, TRIAGE_ROSTER set) against "
+        "tests.support.fake_graph; bot, connector and fake in this process, all on 127.0.0.1",
     )
-    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     policy = RetryPolicy()
-    print(f"command: {command}")
-    print(
-        f"python:  {platform.python_version()} ({platform.python_implementation()}) "
-        f"on {platform.system()} {platform.machine()}"
-    )
-    print(f"cpus:    {os.cpu_count()} (usable by this process: {affinity})")
-    print(
-        "store:   SharePoint mode (BOT_STORE=sharepoint, TRIAGE_ROSTER set) against "
-        "tests.support.fake_graph; bot, connector and fake in this process, all on 127.0.0.1"
-    )
     print(
         f"retries: production RetryPolicy (max_tries={policy.max_tries}, "
         f"max_total_seconds={policy.max_total_seconds:g}, honours Retry-After)",

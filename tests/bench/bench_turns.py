@@ -26,8 +26,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
-import shlex
 import socket
 import statistics
 import subprocess
@@ -44,6 +42,7 @@ import aiohttp
 from aiohttp import web
 
 import cards.verbs as verbs
+from tests.bench.common import check_ranges, print_header
 from tests.e2e.journey import fill_form
 from tests.support.cards import all_text
 from tests.support.teams import (
@@ -637,15 +636,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="untimed text turns per bot before the sequential ones",
     )
     args = parser.parse_args(argv)
-    for name, low, high in (
-        ("turns", 2, 100_000),
-        ("submits", 2, 10_000),
-        ("concurrency", 1, 256),
-        ("warmup", 0, 10_000),
-    ):
-        value = getattr(args, name)
-        if not low <= value <= high:
-            parser.error(f"--{name} must be from {low} to {high}, not {value}")
+    check_ranges(
+        parser,
+        args,
+        (
+            ("turns", 2, 100_000),
+            ("submits", 2, 10_000),
+            ("concurrency", 1, 256),
+            ("warmup", 0, 10_000),
+        ),
+    )
     if args.turns < args.concurrency:
         parser.error("--turns must be at least --concurrency")
     return args
@@ -653,17 +653,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    command = shlex.join(
-        [sys.executable, "-m", "tests.bench.bench_turns", *(sys.argv[1:] if argv is None else argv)]
+    print_header(
+        "tests.bench.bench_turns",
+        argv,
+        "SQLite (fresh temporary DATA_DIR); everything on 127.0.0.1",
     )
-    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-    print(f"command: {command}")
-    print(
-        f"python:  {platform.python_version()} ({platform.python_implementation()}) "
-        f"on {platform.system()} {platform.machine()}"
-    )
-    print(f"cpus:    {os.cpu_count()} (usable by this process: {affinity})")
-    print("store:   SQLite (fresh temporary DATA_DIR); everything on 127.0.0.1", flush=True)
     started = time.perf_counter()
     try:
         results = asyncio.run(run(args))
