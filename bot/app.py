@@ -18,14 +18,15 @@ from microsoft_agents.hosting.aiohttp import (
 )
 from microsoft_agents.hosting.core import AgentApplication
 
+from bot import journeys
 from bot.agent import build_agent, build_connections
+from bot.backends import OpenStore, open_roster, open_store
 from bot.channel_posts import ChannelPoster
-from bot.domain.model import DigitalRequest
-from bot.handlers import Deps, TriageActions, register_routes
-from bot.ports import Governance
+from bot.clock import Clock, SystemClock
+from bot.journey import JourneyContext
+from bot.notifier import TeamsNotifier
+from bot.registry import register_journeys
 from bot.settings import Settings
-from bot.stores import OpenStore, open_roster, open_store
-from bot.usecases.triage_posting import TriagePoster
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +37,8 @@ STORE = web.AppKey("store", OpenStore)
 GRAPH = web.AppKey("graph", object)  # a prebuilt GraphConnection, for tests
 AGENT = web.AppKey("agent", AgentApplication)
 ADAPTER = web.AppKey("adapter", CloudAdapter)
-DEPS = web.AppKey("deps", Deps)
-
-# Requests that could not be posted to the triage channel are tried again this often.
-RETRY_SECONDS = 30.0
+CONTEXT = web.AppKey("journey_context", JourneyContext)
+CLOCK = web.AppKey("clock", Clock)
 
 
 def _bad_request(message: str) -> web.Response:
@@ -110,36 +109,34 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-    opened = await open_store(settings, app.get(GRAPH))
+    settings, clock = app[SETTINGS], app[CLOCK]
+    opened = await open_store(settings, clock, app.get(GRAPH))
     app[STORE] = opened
     store = opened.store
-    channel = ChannelPoster(app[ADAPTER], settings.client_id)
-
-    async def post_card(where: dict[str, Any], request: DigitalRequest, gov: Governance) -> str:
-        # The card everyone sees, with a refresh that gives the roster its buttons.
-        return await channel.send_card(where, await triage.card_for(request, None))
-
-    poster = TriagePoster(store, store, store, post_card)
-    roster = open_roster(settings, opened)
-    deps = Deps(
+    poster = ChannelPoster(app[ADAPTER], settings.client_id)
+    ctx = JourneyContext(
         store=store,
-        poster=poster,
+        clock=clock,
+        notifier=TeamsNotifier(poster, store, store),
         admin_ids=settings.admin_ids,
         triage_roster=settings.triage_roster,
-        roster=roster,
+        roster=open_roster(settings, opened),
     )
-    if roster is not None:
-        deps.in_background(roster.members())  # read the group now, not on the first click
-    triage = TriageActions(deps, channel)
-    app[DEPS] = deps
-    register_routes(app[AGENT], deps, triage)
-    loops = [asyncio.create_task(_retry_posts(poster))]
+    if ctx.roster is not None:
+        ctx.in_background(ctx.roster.members())  # read the group now, not on the first click
+    built = [register(ctx) for register in journeys.load()]
+    register_journeys(app[AGENT], ctx, built)
+    app[CONTEXT] = ctx
+    loops: list[asyncio.Future[Any]] = [
+        asyncio.ensure_future(loop()) for journey in built for loop in journey.loops
+    ]
     if opened.background is not None:
-        loops.append(asyncio.create_task(opened.background()))
-    deps.in_background(poster.post_waiting())
+        loops.append(asyncio.ensure_future(opened.background()))
+    for journey in built:
+        if journey.on_start is not None:
+            ctx.in_background(journey.on_start())
     yield
-    for task in [*loops, *deps.tasks]:
+    for task in [*loops, *ctx.tasks]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
@@ -147,17 +144,12 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         await opened.close()
 
 
-async def _retry_posts(poster: TriagePoster) -> None:
-    while True:
-        await asyncio.sleep(RETRY_SECONDS)
-        try:
-            await poster.post_waiting()
-        except Exception:
-            logger.exception("Retrying triage posts failed; will try again")
-
-
-def create_app(settings: Settings, graph: object = None) -> web.Application:
+def create_app(
+    settings: Settings, graph: object = None, clock: Clock | None = None
+) -> web.Application:
+    """The service. `clock` is the time everything uses (tests pass their own)."""
     app = web.Application(client_max_size=1024 * 1024)
+    app[CLOCK] = clock or SystemClock()
     if graph is not None:
         app[GRAPH] = graph
     connections = build_connections(settings)

@@ -8,10 +8,7 @@ from microsoft_agents.activity import Activity, ActivityTypes, Attachment, Conve
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import ClaimsIdentity, TurnContext
 
-from bot.domain.model import DigitalRequest
-from bot.ports import Governance
-from cards.elements import CONTENT_TYPE, to_dict
-from cards.triage_card import TriageView, build_triage_card
+from cards.elements import CONTENT_TYPE
 
 
 class ChannelPoster:
@@ -58,12 +55,3 @@ class ChannelPoster:
             await self._adapter.continue_conversation_with_claims(
                 ClaimsIdentity({}), continuation, deliver
             )
-
-    async def post_triage_card(
-        self,
-        reference: dict[str, Any],
-        request: DigitalRequest,
-        gov: Governance,
-        view: TriageView | None = None,
-    ) -> str:
-        return await self.send_card(reference, to_dict(build_triage_card(request, gov, view)))

@@ -89,13 +89,19 @@ class RequestRegister(Protocol):
 
 
 class DraftStore(Protocol):
-    async def get_draft(self, owner_id: str) -> Draft | None: ...
+    """Half-filled forms, one per person per form: a request draft and a feedback
+    draft can wait side by side."""
+
+    async def get_draft(self, owner_id: str, form: str) -> Draft | None: ...
 
     async def save_draft(self, draft: Draft) -> Draft:
-        """Insert or update. Raises ChangedBySomeoneElse if draft.etag is stale."""
+        """Insert or update (keyed by draft.owner_id and draft.form).
+
+        Raises ChangedBySomeoneElse if draft.etag is stale.
+        """
         ...
 
-    async def delete_draft(self, owner_id: str) -> None: ...
+    async def delete_draft(self, owner_id: str, form: str) -> None: ...
 
 
 class GovernanceStore(Protocol):
@@ -117,9 +123,11 @@ class ChannelDirectory(Protocol):
 class OnceOnly(Protocol):
     """What makes retried card actions and notifications happen once."""
 
-    async def handled_invoke(self, activity_id: str) -> dict[str, Any] | None: ...
+    async def handled_invoke(self, key: str) -> dict[str, Any] | None:
+        """The stored answer to an invoke. The key names the Activity id and the actor."""
+        ...
 
-    async def remember_invoke(self, activity_id: str, response: dict[str, Any]) -> None: ...
+    async def remember_invoke(self, key: str, response: dict[str, Any]) -> None: ...
 
     async def claim_notification(self, key: str) -> bool: ...
 
@@ -128,10 +136,118 @@ class OnceOnly(Protocol):
     async def people(self, user_ids: frozenset[str]) -> dict[str, tuple[str, str]]: ...
 
 
-class Store(RequestRegister, DraftStore, GovernanceStore, ChannelDirectory, OnceOnly, Protocol):
+@dataclass(frozen=True)
+class Record:
+    """One thing a journey keeps for itself (a feedback rating, say), as plain JSON data."""
+
+    kind: str
+    key: str
+    owner_id: str
+    at: dt.datetime
+    data: dict[str, Any]
+    seq: int = 0
+
+
+class RecordStore(Protocol):
+    """Where a journey keeps its own records, so a new journey needs no new table."""
+
+    async def add_record(self, record: Record) -> bool:
+        """Keep it once: True if new, False if a record of that kind and key is already kept."""
+        ...
+
+    async def records(self, kind: str, after_seq: int = 0, limit: int = 500) -> list[Record]:
+        """Records of a kind in the order they were kept, from just after `after_seq`."""
+        ...
+
+
+class Store(
+    RequestRegister,
+    DraftStore,
+    GovernanceStore,
+    ChannelDirectory,
+    OnceOnly,
+    RecordStore,
+    Protocol,
+):
     """Everything the bot keeps. SQLite locally; SharePoint lists in m365 mode."""
 
     async def ping(self) -> bool: ...
+
+
+class WorkingState(DraftStore, ChannelDirectory, OnceOnly, RecordStore, Protocol):
+    """The bot's own state, not council records: kept locally in SharePoint mode too."""
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class OutboxOp:
+    """A write still owed to SharePoint: `create` makes the item, `update` carries a triage
+    change, `triage` records where the triage card was posted."""
+
+    seq: int
+    reference: str
+    op: str
+    attempts: int
+
+
+class Journal(RequestRegister, GovernanceStore, Protocol):
+    """SharePoint mode's local copy of the requests raised through the bot, and the writes
+    it still owes SharePoint, in order. Every write to a request queues one (in the same
+    transaction), so nothing taken from a member of staff is lost if Graph is down.
+    """
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def ping(self) -> bool: ...
+
+    async def outbox_pending(self, limit: int = 20) -> list[OutboxOp]:
+        """The oldest writes not yet done, in the order they were queued."""
+        ...
+
+    async def outbox_count(self) -> int: ...
+
+    async def outbox_done(self, seq: int, reference: str, item_id: str, etag: str) -> None:
+        """SharePoint has it: the op is done, and the item (if `item_id`) is remembered."""
+        ...
+
+    async def outbox_skip(self, reference: str, op: str) -> None:
+        """Writes of `op` for `reference` that another write has already carried."""
+        ...
+
+    async def outbox_failed(self, seq: int, error: str) -> None:
+        """One more attempt failed; the op stays queued."""
+        ...
+
+    async def pending_for(self, reference: str) -> int:
+        """How many writes of this request are still owed."""
+        ...
+
+    async def unwritten_references(self) -> set[str]:
+        """Requests SharePoint does not have yet (their create is still owed)."""
+        ...
+
+    async def graph_item(self, reference: str) -> tuple[str, str] | None:
+        """The SharePoint item id and the ETag of the last version the bot wrote or read."""
+        ...
+
+    async def import_version(
+        self, request: DigitalRequest, item_id: str, etag: str
+    ) -> DigitalRequest:
+        """Take SharePoint's copy as the truth (changed there, say in Power Apps)."""
+        ...
+
+    async def raise_reference_floor(self, year: int, number: int) -> None:
+        """Never hand out `number` or below in `year`: SharePoint already has them."""
+        ...
+
+    async def replace_governance(self, config: dict[str, Any]) -> None:
+        """Keep the latest governance read from SharePoint (key -> JSON value)."""
+        ...
 
 
 class Roster(Protocol):

@@ -1,11 +1,10 @@
-"""Building blocks shared by the cards, and the one way a card becomes an attachment."""
+"""Building blocks shared by the cards, and the one way a card becomes JSON (`to_dict`)."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
 import microsoft_teams.cards as ac
-from microsoft_agents.activity import Attachment
 
 from bot.domain.text import defang_for_display
 
@@ -35,10 +34,6 @@ def to_dict(built: ac.AdaptiveCard) -> dict[str, Any]:
     data: dict[str, Any] = built.model_dump(by_alias=True, exclude_none=True)
     data["$schema"] = "http://adaptivecards.io/schemas/adaptive-card.json"
     return data
-
-
-def to_attachment(built: ac.AdaptiveCard) -> Attachment:
-    return Attachment(content_type=CONTENT_TYPE, content=to_dict(built))
 
 
 def heading(text: str, size: HeadingSize = "Large") -> ac.TextBlock:

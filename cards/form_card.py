@@ -1,4 +1,4 @@
-"""The guided requirements form: one short step at a time, then check your answers."""
+"""Any form, one short step at a time, then (when the form has one) check your answers."""
 
 from __future__ import annotations
 
@@ -6,13 +6,10 @@ import re
 
 import microsoft_teams.cards as ac
 
-from bot.domain.form import STEPS, UNREADABLE, FieldSpec, Step
-from bot.usecases.intake import REVIEW_STEP, FormView
-from cards import verbs
+from bot.domain.forms import UNREADABLE, FieldSpec, FormDefinition, FormView, Step
 from cards.elements import button, card, heading, notice, para, user_text
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-TITLE = "Raise a digital request"
 
 
 def field_label(spec: FieldSpec) -> str:
@@ -91,24 +88,30 @@ def _error_summary(errors: dict[str, str]) -> ac.Container:
     return ac.Container(style="attention", items=lines)
 
 
-def _step_card(step: Step, view: FormView) -> ac.AdaptiveCard:
+def _step_card(form: FormDefinition[object], step: Step, view: FormView) -> ac.AdaptiveCard:
     data = {"draftId": view.draft.draft_id, "step": step.number}
-    body: list[ac.CardElement] = [
-        heading(TITLE),
-        para(f"Step {step.number} of {len(STEPS)}: {step.title}"),
-    ]
+    count = len(form.steps)
+    body: list[ac.CardElement] = [heading(form.title)]
+    if count > 1:
+        body.append(para(f"Step {step.number} of {count}: {step.title}"))
     if view.notice:
         body.append(notice(view.notice))
     if view.errors:
         body.append(_error_summary(view.errors))
     body.append(para(step.intro))
     body += [_field(spec, view.draft.values, view.errors) for spec in step.fields]
-    actions: list[ac.Action] = [button("Next", verbs.FORM_NEXT, data, primary=True, validate=True)]
+    last = step.number == count
+    actions: list[ac.Action]
+    if last and not form.review:
+        actions = [button(form.submit_label, form.verb("submit"), data, True, validate=True)]
+    else:
+        actions = [button("Next", form.verb("next"), data, primary=True, validate=True)]
     if step.number > 1:
-        actions.append(button("Back", verbs.FORM_BACK, data, validate=True))
-    actions.append(button("Save and finish later", verbs.FORM_SAVE, data, validate=True))
-    actions.append(button("Discard draft", verbs.FORM_DISCARD, data))
-    return card(body, actions, fallback=f"{TITLE}. Step {step.number} of {len(STEPS)}.")
+        actions.append(button("Back", form.verb("back"), data, validate=True))
+    actions.append(button("Save and finish later", form.verb("save"), data, validate=True))
+    actions.append(button("Discard draft", form.verb("discard"), data))
+    where = f" Step {step.number} of {count}." if count > 1 else ""
+    return card(body, actions, fallback=f"{form.title}.{where}")
 
 
 def _answer(spec: FieldSpec, raw: str) -> str:
@@ -122,46 +125,38 @@ def _answer(spec: FieldSpec, raw: str) -> str:
     return raw
 
 
-def _review_card(view: FormView) -> ac.AdaptiveCard:
+def _review_card(form: FormDefinition[object], view: FormView) -> ac.AdaptiveCard:
     values = view.draft.values
-    data = {"draftId": view.draft.draft_id, "step": REVIEW_STEP}
-    body: list[ac.CardElement] = [heading(TITLE), para("Check your answers before sending.")]
+    data = {"draftId": view.draft.draft_id, "step": form.review_step}
+    body: list[ac.CardElement] = [heading(form.title), para("Check your answers before sending.")]
     if view.notice:
         body.append(notice(view.notice))
-    for step in STEPS:
+    for step in form.steps:
         rows: list[ac.CardElement] = [heading(step.title, size="Medium")]
         for spec in step.fields:
             rows.append(ac.TextBlock(text=spec.label, weight="Bolder", wrap=True, spacing="Medium"))
             answer = user_text(_answer(spec, values.get(spec.name, "")), max_chars=300)
             answer.spacing = "None"
             rows.append(answer)
-        rows.append(
-            ac.ActionSet(
-                actions=[
-                    button(
-                        f"Change {step.title.lower()}",
-                        verbs.FORM_EDIT,
-                        {**data, "goto": step.number},
-                    )
-                ]
-            )
+        change = button(
+            f"Change {step.title.lower()}", form.verb("edit"), {**data, "goto": step.number}
         )
+        rows.append(ac.ActionSet(actions=[change]))
         body.append(ac.Container(items=rows, separator=True, spacing="Medium"))
-    body.append(
-        para(
-            "When you send it, you will get a reference, a priority score and the board it goes to."
-        )
-    )
+    if form.review_note:
+        body.append(para(form.review_note))
     actions: list[ac.Action] = [
-        button("Send request", verbs.FORM_SUBMIT, data, primary=True),
-        button("Back", verbs.FORM_BACK, data),
-        button("Save and finish later", verbs.FORM_SAVE, data),
-        button("Discard draft", verbs.FORM_DISCARD, data),
+        button(form.submit_label, form.verb("submit"), data, primary=True),
+        button("Back", form.verb("back"), data),
+        button("Save and finish later", form.verb("save"), data),
+        button("Discard draft", form.verb("discard"), data),
     ]
-    return card(body, actions, fallback=f"{TITLE}. Check your answers.")
+    return card(body, actions, fallback=f"{form.title}. Check your answers.")
 
 
 def build_form_card(view: FormView) -> ac.AdaptiveCard:
-    if view.step >= REVIEW_STEP:
-        return _review_card(view)
-    return _step_card(STEPS[max(1, view.step) - 1], view)
+    form = view.form
+    if view.step >= form.review_step and form.review:
+        return _review_card(form, view)
+    last = len(form.steps)
+    return _step_card(form, form.step(max(1, min(view.step, last))), view)

@@ -1,33 +1,33 @@
-"""The first thing people see, and the help card."""
+"""The first thing people see, and the help card: built from what the journeys declare."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Protocol
+
 import microsoft_teams.cards as ac
 
-from cards import verbs
 from cards.elements import button, card, heading, para
 
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("new request", "Raise a digital request or a procurement early engagement."),
-    ("continue", "Carry on with a request you started."),
-    ("my requests", "See your requests and where they are."),
-    ("status DR-2026-0001", "See one request, by its reference."),
-    ("help", "See this list again."),
-)
 
-CHANNEL_COMMANDS: tuple[tuple[str, str], ...] = (
-    ("register triage", "Admins only. Send new requests to this channel for IT triage."),
-)
+class MenuEntry(Protocol):
+    """A button a journey offers: its title, its verb, whether it is the main one."""
 
+    @property
+    def title(self) -> str: ...
 
-def _main_actions() -> list[ac.Action]:
-    return [
-        button("Raise a new request", verbs.NEW_REQUEST, primary=True),
-        button("My requests", verbs.MY_REQUESTS),
-    ]
+    @property
+    def verb(self) -> str: ...
+
+    @property
+    def primary(self) -> bool: ...
 
 
-def build_welcome_card(name: str) -> ac.AdaptiveCard:
+def _main_actions(menu: Sequence[MenuEntry]) -> list[ac.Action]:
+    return [button(entry.title, entry.verb, primary=entry.primary) for entry in menu]
+
+
+def build_welcome_card(name: str, menu: Sequence[MenuEntry]) -> ac.AdaptiveCard:
     greeting = f"Hello {name.split()[0]}." if name.strip() else "Hello."
     return card(
         [
@@ -41,15 +41,15 @@ def build_welcome_card(name: str) -> ac.AdaptiveCard:
             para("It takes about 10 minutes. You can save and finish later."),
             para("Type help at any time to see what I can do.", subtle=True),
         ],
-        _main_actions(),
+        _main_actions(menu),
         fallback="Digital Front Door. Type new request to raise a digital request, or help.",
     )
 
 
-def build_help_card(in_channel: bool = False) -> ac.AdaptiveCard:
-    commands = COMMANDS + (CHANNEL_COMMANDS if in_channel else ())
+def build_help_card(lines: Sequence[tuple[str, str]], menu: Sequence[MenuEntry]) -> ac.AdaptiveCard:
+    """`lines` are (what to type, what it does), in the order the journeys declared them."""
     rows: list[ac.CardElement] = [heading("What you can type", size="Medium")]
-    for command, meaning in commands:
+    for command, meaning in lines:
         rows.append(
             ac.ColumnSet(
                 columns=[
@@ -61,4 +61,5 @@ def build_help_card(in_channel: bool = False) -> ac.AdaptiveCard:
     rows.append(
         para("You can also type what you need, like: I need a way to book rooms online.", True)
     )
-    return card(rows, _main_actions(), fallback="Type new request, continue, my requests or help.")
+    typed = ", ".join(command for command, _ in lines)
+    return card(rows, _main_actions(menu), fallback=f"You can type {typed}.")

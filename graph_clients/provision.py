@@ -40,9 +40,8 @@ from msgraph.generated.sites.item.lists.item.items.items_request_builder import 
     ItemsRequestBuilder,
 )
 
-from bot.domain import governance
+from bot.domain import codec, governance
 from bot.settings import SettingsError
-from bot.store import codec
 from graph_clients import schema
 from graph_clients.client import (
     GraphUnavailable,

@@ -20,9 +20,9 @@ from msgraph.generated.sites.item.lists.item.items.items_request_builder import 
 from msgraph_core.requests.batch_request_content import BatchRequestContent
 from msgraph_core.requests.batch_request_item import BatchRequestItem
 
+from bot.domain import codec
 from bot.domain.model import DigitalRequest, Requester, Status
 from bot.ports import ChangedBySomeoneElse, Page
-from bot.store import codec
 from graph_clients import odata
 from graph_clients.client import RetryPolicy, retry_after_seconds, with_retries
 from graph_clients.schema import REQUESTS

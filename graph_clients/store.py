@@ -1,14 +1,14 @@
 """The m365 store: SharePoint lists are the system of record; nothing is ever lost on the way.
 
-Requests are taken locally first (SQLite in DATA_DIR: the reference, the journal and an
-outbox), so a member of staff always gets their reference at once. A writer then sends
-each queued write to SharePoint in order, and exactly once in effect: a retried create
-first looks the reference up. Reads come from SharePoint, with anything not yet written
-added from the journal; if Graph cannot be reached, the journal answers.
+Requests are taken into a local journal first (the reference, the request and an outbox
+of writes owed to SharePoint), so a member of staff always gets their reference at once.
+A writer then sends each queued write to SharePoint in order, and exactly once in effect:
+a retried create first looks the reference up. Reads come from SharePoint, with anything
+not yet written added from the journal; if Graph cannot be reached, the journal answers.
 
-Drafts, Teams conversation references and the outbox stay in the local store: they are
-the bot's own working state, not records, and keeping them local keeps a submission to
-one Graph request.
+Drafts, Teams conversation references, once-only keys and journeys' records are the
+bot's own working state, not council records: they are handed to the working state
+object, and keeping them off Graph keeps a submission to one Graph request.
 """
 
 from __future__ import annotations
@@ -20,16 +20,26 @@ import logging
 import time
 from typing import Any
 
+from bot.clock import Clock
 from bot.domain.model import DigitalRequest, Draft
 from bot.domain.references import parse_reference
-from bot.ports import ChangedBySomeoneElse, Governance, NewRequest, Page
-from bot.store.sqlite import OutboxOp, SqliteStore
+from bot.ports import (
+    ChangedBySomeoneElse,
+    Governance,
+    Journal,
+    NewRequest,
+    OutboxOp,
+    Page,
+    Record,
+    WorkingState,
+)
 from graph_clients.client import GraphUnavailable, is_transient
 from graph_clients.config_list import read_config
 from graph_clients.requests_list import MAX_BATCH, GraphRequests, Written, triage_columns
 
 logger = logging.getLogger(__name__)
 
+# Seconds on the monotonic timer: an interval for a cache, not a date, so not the Clock's.
 GOVERNANCE_TTL = 300.0
 
 
@@ -44,15 +54,21 @@ def _leading_fresh_creates(ops: list[OutboxOp]) -> list[OutboxOp]:
 
 
 class SharePointStore:
+    """The Store port over SharePoint lists, a local journal and local working state."""
+
     def __init__(
         self,
-        local: SqliteStore,
+        journal: Journal,
+        working: WorkingState,
         requests: GraphRequests,
+        clock: Clock,
         read_governance: Any = None,
         on_close: Any = None,
     ) -> None:
-        self.local = local
+        self.journal = journal
+        self.working = working
         self.requests = requests
+        self._clock = clock
         self.graph: Any = None  # the GraphConnection, for other Graph needs (the roster)
         self._on_close = on_close
         self._read_governance = read_governance
@@ -66,11 +82,12 @@ class SharePointStore:
     # Lifecycle ----------------------------------------------------------------
 
     async def open(self) -> None:
-        await self.local.open()
+        await self.journal.open()
+        await self.working.open()
         await self._refresh_governance()
         try:
-            year = time.gmtime().tm_year
-            await self.local.raise_reference_floor(year, await self.requests.max_number(year))
+            year = self._clock.now().year
+            await self.journal.raise_reference_floor(year, await self.requests.max_number(year))
         except Exception as error:
             logger.warning("Could not read the highest reference from SharePoint: %r", error)
 
@@ -79,15 +96,16 @@ class SharePointStore:
             self._refreshing.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._refreshing
-        await self.local.close()
+        await self.journal.close()
+        await self.working.close()
         if self._on_close is not None:
             await self._on_close()
 
     async def ping(self) -> bool:
-        return await self.local.ping()
+        return await self.journal.ping()
 
     async def pending_writes(self) -> int:
-        return await self.local.outbox_count()
+        return await self.journal.outbox_count()
 
     # Governance: SharePoint's copy, kept locally for when Graph is unreachable ---
 
@@ -98,7 +116,7 @@ class SharePointStore:
         if stale and (self._refreshing is None or self._refreshing.done()):
             self._governance_at = time.monotonic()
             self._refreshing = asyncio.ensure_future(self._refresh_governance())
-        return await self.local.governance()
+        return await self.journal.governance()
 
     async def _refresh_governance(self) -> None:
         self._governance_at = time.monotonic()
@@ -110,17 +128,17 @@ class SharePointStore:
             logger.warning("Using the last known governance; SharePoint said %r", error)
             return
         if values:
-            await self.local.replace_governance(values)
+            await self.journal.replace_governance(values)
 
     # Requests -------------------------------------------------------------------
 
     async def add(self, new: NewRequest) -> DigitalRequest:
-        stored = await self.local.add(new)
+        stored = await self.journal.add(new)
         self.wake_writer()
         return stored
 
     async def by_draft(self, draft_id: str) -> DigitalRequest | None:
-        return await self.local.by_draft(draft_id)
+        return await self.journal.by_draft(draft_id)
 
     async def get(self, reference: str) -> DigitalRequest | None:
         """SharePoint's copy, through the journal: the journal's version is what updates use.
@@ -131,8 +149,8 @@ class SharePointStore:
         if parse_reference(reference) is None:
             return None
         reference = reference.strip().upper()
-        local = await self.local.get(reference)
-        if local is not None and await self.local.pending_for(reference):
+        local = await self.journal.get(reference)
+        if local is not None and await self.journal.pending_for(reference):
             return local  # our own changes are newer than SharePoint's copy
         try:
             # A person is waiting (a card action must be answered within seconds): if
@@ -148,19 +166,19 @@ class SharePointStore:
             return local
         if found is None or local is None:
             return found or local
-        known = await self.local.graph_item(reference)
+        known = await self.journal.graph_item(reference)
         if known is not None and known[1] == found.etag:
             return local
-        return await self.local.import_version(found, found.item_id, found.etag)
+        return await self.journal.import_version(found, found.item_id, found.etag)
 
     async def update(self, request: DigitalRequest) -> DigitalRequest:
-        if await self.local.get(request.reference) is None:
+        if await self.journal.get(request.reference) is None:
             # Not raised through this bot's journal: change it in SharePoint directly.
             etag = await self.requests.update_fields(
                 request.item_id, triage_columns(request), request.etag
             )
             return dataclasses.replace(request, etag=etag)
-        stored = await self.local.update(request)
+        stored = await self.journal.update(request)
         self.wake_writer()
         return stored
 
@@ -173,11 +191,11 @@ class SharePointStore:
             if not (isinstance(error, GraphUnavailable) or is_transient(error)):
                 raise
             logger.warning("SharePoint unreachable; listing requests from the journal")
-            return await self.local.for_requester(requester_id, None, page_size)
+            return await self.journal.for_requester(requester_id, None, page_size)
         if page_token:
             return page
-        unwritten = await self.local.unwritten_references()
-        local = await self.local.for_requester(requester_id, None, page_size)
+        unwritten = await self.journal.unwritten_references()
+        local = await self.journal.for_requester(requester_id, None, page_size)
         extra = [r for r in local.items if r.reference in unwritten]
         known = {r.reference for r in page.items}
         return Page(
@@ -187,54 +205,60 @@ class SharePointStore:
 
     async def recent(self, limit: int = 200) -> list[DigitalRequest]:
         # The journal holds every request raised through the bot: enough to find duplicates.
-        return await self.local.recent(limit)
+        return await self.journal.recent(limit)
 
     async def awaiting_triage_post(self, limit: int = 50) -> list[DigitalRequest]:
-        return await self.local.awaiting_triage_post(limit)
+        return await self.journal.awaiting_triage_post(limit)
 
     async def mark_triage_posted(self, reference: str, message_id: str) -> None:
-        await self.local.mark_triage_posted(reference, message_id)
+        await self.journal.mark_triage_posted(reference, message_id)
         self.wake_writer()
 
     # Local working state ----------------------------------------------------------
 
-    async def get_draft(self, owner_id: str) -> Draft | None:
-        return await self.local.get_draft(owner_id)
+    async def get_draft(self, owner_id: str, form: str) -> Draft | None:
+        return await self.working.get_draft(owner_id, form)
 
     async def save_draft(self, draft: Draft) -> Draft:
-        return await self.local.save_draft(draft)
+        return await self.working.save_draft(draft)
 
-    async def delete_draft(self, owner_id: str) -> None:
-        await self.local.delete_draft(owner_id)
+    async def delete_draft(self, owner_id: str, form: str) -> None:
+        await self.working.delete_draft(owner_id, form)
 
     async def register_channel(
         self, purpose: str, reference: dict[str, Any], registered_by: str
     ) -> None:
-        await self.local.register_channel(purpose, reference, registered_by)
+        await self.working.register_channel(purpose, reference, registered_by)
 
     async def channel(self, purpose: str) -> dict[str, Any] | None:
-        return await self.local.channel(purpose)
+        return await self.working.channel(purpose)
 
     async def remember_personal_chat(self, user_id: str, reference: dict[str, Any]) -> None:
-        await self.local.remember_personal_chat(user_id, reference)
+        await self.working.remember_personal_chat(user_id, reference)
 
     async def personal_chat(self, user_id: str) -> dict[str, Any] | None:
-        return await self.local.personal_chat(user_id)
+        return await self.working.personal_chat(user_id)
 
-    async def handled_invoke(self, activity_id: str) -> dict[str, Any] | None:
-        return await self.local.handled_invoke(activity_id)
+    async def handled_invoke(self, key: str) -> dict[str, Any] | None:
+        return await self.working.handled_invoke(key)
 
-    async def remember_invoke(self, activity_id: str, response: dict[str, Any]) -> None:
-        await self.local.remember_invoke(activity_id, response)
+    async def remember_invoke(self, key: str, response: dict[str, Any]) -> None:
+        await self.working.remember_invoke(key, response)
 
     async def claim_notification(self, key: str) -> bool:
-        return await self.local.claim_notification(key)
+        return await self.working.claim_notification(key)
 
     async def remember_person(self, user_id: str, teams_id: str, name: str) -> None:
-        await self.local.remember_person(user_id, teams_id, name)
+        await self.working.remember_person(user_id, teams_id, name)
 
     async def people(self, user_ids: frozenset[str]) -> dict[str, tuple[str, str]]:
-        return await self.local.people(user_ids)
+        return await self.working.people(user_ids)
+
+    async def add_record(self, record: Record) -> bool:
+        return await self.working.add_record(record)
+
+    async def records(self, kind: str, after_seq: int = 0, limit: int = 500) -> list[Record]:
+        return await self.working.records(kind, after_seq, limit)
 
     # The writer -----------------------------------------------------------------
 
@@ -257,7 +281,7 @@ class SharePointStore:
             written = 0
             try:
                 written = await self.write_pending()
-                left = await self.local.outbox_count()
+                left = await self.journal.outbox_count()
             except Exception:
                 logger.exception("Writing to SharePoint failed; will try again")
                 left = 1
@@ -270,7 +294,7 @@ class SharePointStore:
         written = 0
         async with self._writing:
             for _ in range(10_000):  # bounded: each round writes at least one, or stops
-                ops = await self.local.outbox_pending(limit=MAX_BATCH)
+                ops = await self.journal.outbox_pending(limit=MAX_BATCH)
                 if not ops:
                     break
                 fresh = _leading_fresh_creates(ops)
@@ -292,7 +316,7 @@ class SharePointStore:
 
     async def _write_batch(self, ops: list[OutboxOp]) -> int:
         """Several new requests at once; only those not written are tried again."""
-        requests = [await self.local.get(op.reference) for op in ops]
+        requests = [await self.journal.get(op.reference) for op in ops]
         if any(r is None for r in requests):
             return await self._write_one(ops[0])
         remaining = list(zip(ops, requests, strict=True))
@@ -313,11 +337,11 @@ class SharePointStore:
             left = []
             for (op, request), outcome, extra in zip(remaining, outcomes, extras, strict=True):
                 if isinstance(outcome, Written):
-                    await self.local.outbox_done(
+                    await self.journal.outbox_done(
                         op.seq, op.reference, outcome.item_id, outcome.etag
                     )
                     if extra:
-                        await self.local.outbox_skip(op.reference, "triage")
+                        await self.journal.outbox_skip(op.reference, "triage")
                     written += 1
                 else:
                     left.append((op, request))
@@ -335,9 +359,9 @@ class SharePointStore:
         return written
 
     async def _failed(self, op: OutboxOp, error: BaseException, log: bool = True) -> None:
-        await self.local.outbox_failed(op.seq, repr(error))
+        await self.journal.outbox_failed(op.seq, repr(error))
         if log:
-            pending = await self.local.outbox_count()
+            pending = await self.journal.outbox_count()
             logger.warning(
                 "SharePoint write of %s (%s) failed: %r. %d writes wait in the outbox.",
                 op.reference,
@@ -347,7 +371,7 @@ class SharePointStore:
             )
 
     async def _write(self, op: OutboxOp) -> None:
-        request = await self.local.get(op.reference)
+        request = await self.journal.get(op.reference)
         if request is None:
             raise LookupError(f"{op.reference} is in the outbox but not in the journal")
         if op.op == "create":
@@ -363,21 +387,23 @@ class SharePointStore:
         # A first try cannot have written anything; a retry may have (the reply was lost).
         existing = await self.requests.find(request.reference) if op.attempts else None
         if existing is not None:
-            await self.local.outbox_done(op.seq, request.reference, existing.item_id, existing.etag)
+            await self.journal.outbox_done(
+                op.seq, request.reference, existing.item_id, existing.etag
+            )
             return
         extra = await self._triage_columns_known(request.reference)
         written = await self.requests.create(request, extra)
-        await self.local.outbox_done(op.seq, request.reference, written.item_id, written.etag)
+        await self.journal.outbox_done(op.seq, request.reference, written.item_id, written.etag)
         if extra:
-            await self.local.outbox_skip(request.reference, "triage")
+            await self.journal.outbox_skip(request.reference, "triage")
 
     async def _triage_columns_known(self, reference: str) -> dict[str, Any]:
         """If the triage card was posted before the item was written, the create carries it."""
-        message_id = await self.local.triage_message_id(reference)
+        message_id = await self.journal.triage_message_id(reference)
         return {"TriagePosted": True, "TriageMessageId": message_id} if message_id else {}
 
     async def _record_triage_post(self, op: OutboxOp, request: DigitalRequest) -> None:
-        item = await self.local.graph_item(request.reference)
+        item = await self.journal.graph_item(request.reference)
         if item is None:
             found = await self.requests.find(request.reference)
             if found is None:
@@ -387,10 +413,10 @@ class SharePointStore:
         etag = await self.requests.update_fields(
             item[0], {"TriagePosted": True, "TriageMessageId": message_id}, ""
         )
-        await self.local.outbox_done(op.seq, request.reference, item[0], etag)
+        await self.journal.outbox_done(op.seq, request.reference, item[0], etag)
 
     async def _send_update(self, op: OutboxOp, request: DigitalRequest) -> None:
-        item = await self.local.graph_item(request.reference)
+        item = await self.journal.graph_item(request.reference)
         if item is None or not item[0]:
             found = await self.requests.find(request.reference)
             if found is None:
@@ -415,10 +441,10 @@ class SharePointStore:
                 fresh.item_id, triage_columns(request), fresh.etag
             )
             item = (fresh.item_id, etag)
-        await self.local.outbox_done(op.seq, request.reference, item[0], etag)
+        await self.journal.outbox_done(op.seq, request.reference, item[0], etag)
 
     async def triage_message_id(self, reference: str) -> str:
-        return await self.local.triage_message_id(reference)
+        return await self.journal.triage_message_id(reference)
 
 
 def governance_reader(client: Any, site_id: str, policy: Any) -> Any:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 from msgraph import GraphServiceClient
 
-from bot.store.sqlite import SqliteStore
+from bot.clock import Clock
+from bot.ports import Journal, WorkingState
 from graph_clients.client import (
     RetryPolicy,
     build_graph_client,
@@ -49,12 +49,17 @@ def connect_from_environment() -> GraphConnection:
     )
 
 
-async def open_sharepoint_store(database: Path, graph: GraphConnection | None) -> SharePointStore:
+async def open_sharepoint_store(
+    journal: Journal, working: WorkingState, clock: Clock, graph: GraphConnection | None
+) -> SharePointStore:
+    """The SharePoint store, opened: it opens (and will close) the journal and working state."""
     graph = graph or connect_from_environment()
     requests = GraphRequests(graph.client, graph.site_id, graph.base_url, graph.policy)
     store = SharePointStore(
-        SqliteStore(database, outbox=True),
+        journal,
+        working,
         requests,
+        clock,
         governance_reader(graph.client, graph.site_id, graph.policy),
         on_close=graph.close,
     )

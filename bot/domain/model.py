@@ -248,9 +248,14 @@ class DigitalRequest:
 
 @dataclass(frozen=True)
 class Draft:
-    """A half-filled form. Values are kept exactly as typed, even invalid ones."""
+    """A half-filled form. Values are kept exactly as typed, even invalid ones.
+
+    `form` names the form (its key, like "request" or "feedback"): one draft per
+    person per form.
+    """
 
     owner_id: str
+    form: str
     draft_id: str
     step: int
     values: dict[str, str]

@@ -15,6 +15,8 @@ LAST_YEAR = 9999
 # digits never start with 0, so each request has exactly one spelling. The cap
 # of 9 digits keeps int() away from huge strings someone might paste.
 _REFERENCE = re.compile(r"DR-([0-9]{4})-([0-9]{4}|[1-9][0-9]{4,8})", re.IGNORECASE)
+# The widest number that pattern reads back, so every reference made can be parsed.
+LAST_NUMBER = 999_999_999
 
 
 def format_reference(year: int, number: int) -> str:
@@ -23,6 +25,8 @@ def format_reference(year: int, number: int) -> str:
         raise ValueError(f"Reference year must be {FIRST_YEAR} to {LAST_YEAR}, not {year}")
     if number < 1:
         raise ValueError(f"Reference number must be 1 or more, not {number}")
+    if number > LAST_NUMBER:
+        raise ValueError(f"Reference number must be {LAST_NUMBER:,} or less, not {number}")
     return f"DR-{year}-{number:04d}"
 
 

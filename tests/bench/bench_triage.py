@@ -594,7 +594,7 @@ async def check_sharepoint(
     items = references_of(rig_.fake)
     problems: list[tuple[str, str]] = []
     for ref, sequence in sorted({**references, original: "original"}.items()):
-        journal = await store.local.get(ref)
+        journal = await store.journal.get(ref)
         item = items.get(ref)
         if journal is None or item is None:
             problems.append((ref, "not in the journal" if journal is None else "not in SP"))

@@ -28,7 +28,8 @@ def stored_draft(user: TeamsUser) -> dict[str, Any]:
     path = user.bot.env["DATA_DIR"] + "/digital-front-door.sqlite3"
     with sqlite3.connect(path) as db:
         row = db.execute(
-            "SELECT answers FROM drafts WHERE owner_id = ?", (user.aad_object_id,)
+            "SELECT answers FROM form_drafts WHERE owner_id = ? AND form = 'request'",
+            (user.aad_object_id,),
         ).fetchone()
     assert row, "no draft stored"
     answers: dict[str, Any] = json.loads(row[0])

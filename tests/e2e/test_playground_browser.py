@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Locator, Page, async_playwright, expect
 
-from bot.domain.form import FIELDS, STEPS, FieldSpec, Step
+from bot.journeys.intake.form import FIELDS, STEPS, FieldSpec, Step
 from cards.form_card import field_label
 from tests.e2e.journey import GOOD_ANSWERS
 from tests.e2e.playground import (

@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Locator, Page, Route, expect
 
-from bot.domain.form import STEPS
+from bot.journeys.intake.form import STEPS
 from tests.e2e import test_playground_browser as single_chat
 from tests.e2e.test_playground_browser import (
     WAIT_MS,

@@ -272,6 +272,26 @@ async def test_the_same_invoke_delivered_twice_changes_state_once(
     assert len(connector.in_conversation(megan.conversation_id)) == before + 1
 
 
+async def test_an_invoke_replayed_by_someone_else_gets_no_stored_answer(
+    alex: TeamsUser, megan: TeamsUser, adele: TeamsUser
+) -> None:
+    """The once-only answer is keyed by Activity id and actor: another person reusing the
+    id (a forged or mixed-up redelivery) is answered as themselves, never with Alex's card."""
+    await triage_card_posted(alex, megan)
+    view = await triager_view(alex)
+    activity_id = str(uuid.uuid4())
+    first = invoke_card(await press(alex, view, "Assign to me", activity_id=activity_id))
+    assert "Assigned to Alex Wilber" in all_text(first)
+    # Megan is not on the roster: she is refused, and does not get Alex's triager card.
+    refused = invoke_message(await press(megan, view, "Assign to me", activity_id=activity_id))
+    assert "Only the IT triage team can act" in refused
+    # Adele is on the roster: her press is her own (the card changed, so she is told).
+    adele_sees = await press(adele, view, "Assign to me", activity_id=activity_id)
+    text = all_text(invoke_card(adele_sees))
+    assert "Alex Wilber changed this request first" in text
+    assert all_text(await triager_view(alex)).count(" assigned it.") == 1
+
+
 async def test_likely_duplicates_are_offered_and_linking_tells_the_requester(
     alex: TeamsUser, megan: TeamsUser, connector: Connector
 ) -> None:

@@ -19,8 +19,7 @@ import aiohttp
 import pytest
 from azure.core.credentials import AccessToken
 
-from bot.domain import governance
-from bot.store import codec
+from bot.domain import codec, governance
 from graph_clients import schema
 from graph_clients.provision import (
     NOTHING_TO_CHANGE,

@@ -1,73 +1,36 @@
-"""The local store on a real SQLite file: references, drafts, paging, the triage queue."""
+"""The local store on a real SQLite file: concurrency, paging, reopening, older files."""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
+import sqlite3
 import threading
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot.domain import governance, routing, scoring
-from bot.domain.form import validate_all
-from bot.domain.model import Draft, Requester
-from bot.ports import ChangedBySomeoneElse, NewRequest
+from bot.domain import governance
+from bot.domain.model import Draft
+from bot.ports import Record
 from bot.store.sqlite import SqliteStore
-from bot.usecases.intake import new_draft_id
-from tests.e2e.journey import GOOD_ANSWERS
-
-NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
-ANSWERS = {k: v for step in GOOD_ANSWERS.values() for k, v in step.items()}
-
-
-def new_request(user: str = "u1", when: dt.datetime = NOW) -> NewRequest:
-    details, errors = validate_all(ANSWERS, when.date())
-    assert details is not None, errors
-    return NewRequest(
-        draft_id=new_draft_id(),
-        details=details,
-        requester=Requester(user, "Someone", user),
-        score=scoring.score(details, governance.DEFAULT_MATRIX, when.date()),
-        route=routing.route(details, governance.DEFAULT_RULES),
-        submitted_at=when,
-    )
+from tests.integration.test_store_contract import NOW, new_request, reference
+from tests.support.clock import SettableClock
 
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    opened = SqliteStore(tmp_path / "store.sqlite3")
+    opened = SqliteStore(tmp_path / "store.sqlite3", SettableClock(NOW))
     await opened.open()
     yield opened
     await opened.close()
 
 
-async def test_a_stored_request_reads_back_exactly(store: SqliteStore) -> None:
-    new = new_request()
-    stored = await store.add(new)
-    again = await store.get(stored.reference)
-    assert again == stored
-    assert again.details == new.details and again.score == new.score and again.route == new.route
-
-
-async def test_references_restart_at_one_each_year(store: SqliteStore) -> None:
-    a = await store.add(new_request(when=NOW))
-    b = await store.add(new_request(when=NOW))
-    c = await store.add(new_request(when=NOW.replace(year=2027, month=1, day=1)))
-    assert [a.reference, b.reference, c.reference] == [
-        "DR-2026-0001",
-        "DR-2026-0002",
-        "DR-2027-0001",
-    ]
-
-
 async def test_simultaneous_submissions_never_share_a_reference(store: SqliteStore) -> None:
     results = await asyncio.gather(*(store.add(new_request(f"u{i}")) for i in range(50)))
-    references = [r.reference for r in results]
-    assert len(set(references)) == 50
-    assert sorted(references) == [f"DR-2026-{n:04d}" for n in range(1, 51)]
+    assert sorted(r.reference for r in results) == [reference(NOW, n) for n in range(1, 51)]
 
 
 def test_two_processes_sharing_the_file_never_share_a_reference(tmp_path: Path) -> None:
@@ -79,7 +42,7 @@ def test_two_processes_sharing_the_file_never_share_a_reference(tmp_path: Path) 
 
     def worker(name: str) -> None:
         async def run() -> None:
-            store = SqliteStore(path)
+            store = SqliteStore(path, SettableClock(NOW))
             await store.open()
             start.wait()
             for i in range(25):
@@ -95,84 +58,151 @@ def test_two_processes_sharing_the_file_never_share_a_reference(tmp_path: Path) 
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert len(references) == 50
-    assert len(set(references)) == 50
-
-
-async def test_adding_the_same_draft_twice_keeps_one_request(store: SqliteStore) -> None:
-    new = new_request()
-    first = await store.add(new)
-    second = await store.add(new)
-    assert first.reference == second.reference
-    assert (await store.by_draft(new.draft_id)) == first
+    assert sorted(references) == [reference(NOW, n) for n in range(1, 51)]
 
 
 async def test_my_requests_come_newest_first_a_page_at_a_time(store: SqliteStore) -> None:
     for _ in range(23):
         await store.add(new_request("me"))
     await store.add(new_request("someone else"))
-    seen: list[str] = []
+    pages: list[list[str]] = []
     token: str | None = None
-    pages = 0
     while True:
         page = await store.for_requester("me", token, page_size=10)
-        seen += [r.reference for r in page.items]
-        pages += 1
+        pages.append([r.reference for r in page.items])
         token = page.next_token
         if token is None:
             break
-    assert pages == 3
-    assert seen == [f"DR-2026-{n:04d}" for n in range(23, 0, -1)]
+    assert [len(p) for p in pages] == [10, 10, 3]
+    assert [ref for page in pages for ref in page] == [reference(NOW, n) for n in range(23, 0, -1)]
 
 
-async def test_a_garbage_page_token_starts_from_the_newest(store: SqliteStore) -> None:
-    await store.add(new_request("me"))
-    page = await store.for_requester("me", "%%%not-a-token", page_size=10)
-    assert [r.reference for r in page.items] == ["DR-2026-0001"]
-
-
-async def test_the_triage_queue_is_oldest_first_and_empties_when_posted(
-    store: SqliteStore,
-) -> None:
-    for i in range(3):
-        await store.add(new_request(f"u{i}"))
-    waiting = await store.awaiting_triage_post()
-    assert [r.reference for r in waiting] == ["DR-2026-0001", "DR-2026-0002", "DR-2026-0003"]
-    await store.mark_triage_posted("DR-2026-0002", "msg-1")
-    assert [r.reference for r in await store.awaiting_triage_post()] == [
-        "DR-2026-0001",
-        "DR-2026-0003",
-    ]
-
-
-async def test_a_stale_draft_write_is_refused(store: SqliteStore) -> None:
-    saved = await store.save_draft(Draft("me", new_draft_id(), 1, {"title": "A"}, NOW))
-    first = await store.save_draft(dataclasses.replace(saved, values={"title": "B"}))
-    with pytest.raises(ChangedBySomeoneElse):
-        await store.save_draft(dataclasses.replace(saved, values={"title": "C"}))
-    current = await store.get_draft("me")
-    assert current is not None and current.values == {"title": "B"} == first.values
-
-
-async def test_drafts_and_seeded_rules_survive_reopening(tmp_path: Path) -> None:
+async def test_everything_kept_survives_reopening(tmp_path: Path) -> None:
     path = tmp_path / "reopen.sqlite3"
-    store = SqliteStore(path)
+    store = SqliteStore(path, SettableClock(NOW))
     await store.open()
-    await store.save_draft(Draft("me", new_draft_id(), 2, {"title": "Kept"}, NOW))
+    sent = await store.add(new_request())
+    await store.save_draft(Draft("me", "feedback", uuid.uuid4().hex, 2, {"rating": "5"}, NOW))
+    await store.add_record(Record("feedback", "r1", "me", NOW, {"stars": 5}))
+    await store.remember_invoke("activity-1|me", {"statusCode": 200})
     await store.close()
-    again = SqliteStore(path)
+
+    again = SqliteStore(path, SettableClock(NOW))
     await again.open()
-    draft = await again.get_draft("me")
-    rules = await again.governance()
-    await again.close()
-    assert draft is not None and draft.values == {"title": "Kept"} and draft.step == 2
+    try:
+        assert await again.get(sent.reference) == sent
+        draft = await again.get_draft("me", "feedback")
+        assert draft is not None and (draft.step, draft.values) == (2, {"rating": "5"})
+        assert [r.data for r in await again.records("feedback")] == [{"stars": 5}]
+        assert await again.handled_invoke("activity-1|me") == {"statusCode": 200}
+        assert (await again.add(new_request())).reference == reference(NOW, 2)
+        rules = await again.governance()
+    finally:
+        await again.close()
     assert rules.matrix == governance.DEFAULT_MATRIX
     assert rules.rules == governance.DEFAULT_RULES
     assert set(rules.boards) == {"ddc", "trb", "ictig"}
 
 
-async def test_channels_register_and_replace(store: SqliteStore) -> None:
-    assert await store.channel("triage") is None
-    await store.register_channel("triage", {"conversation": {"id": "A"}}, "admin")
-    await store.register_channel("triage", {"conversation": {"id": "B"}}, "admin")
-    assert await store.channel("triage") == {"conversation": {"id": "B"}}
+# A file as the previous version left it: drafts keyed by person alone, invokes by
+# Activity id alone, requests without the triage column.
+PREVIOUS_VERSION = """
+CREATE TABLE drafts (
+    owner_id TEXT PRIMARY KEY,
+    draft_id TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    answers TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    version INTEGER NOT NULL
+);
+CREATE TABLE handled_invokes (
+    activity_id TEXT PRIMARY KEY,
+    response TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE TABLE requests (
+    item_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    reference TEXT NOT NULL UNIQUE,
+    draft_id TEXT NOT NULL UNIQUE,
+    requester_id TEXT NOT NULL,
+    requester_name TEXT NOT NULL,
+    requester_aad TEXT NOT NULL,
+    status TEXT NOT NULL,
+    board TEXT NOT NULL,
+    score INTEGER NOT NULL,
+    details TEXT NOT NULL,
+    score_detail TEXT NOT NULL,
+    route TEXT NOT NULL,
+    submitted_at TEXT NOT NULL,
+    triage_message_id TEXT,
+    version INTEGER NOT NULL DEFAULT 1
+);
+"""
+
+
+def previous_version_file(path: Path) -> None:
+    db = sqlite3.connect(path)
+    db.executescript(PREVIOUS_VERSION)
+    saved = NOW - dt.timedelta(days=1)
+    db.executemany(
+        "INSERT INTO drafts VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            ("ann", "d-ann", 3, '{"title": "Online bookings"}', saved.isoformat(), 4),
+            ("bob", "d-bob", 1, '{"title": ""}', saved.isoformat(), 1),
+        ],
+    )
+    db.execute(
+        "INSERT INTO handled_invokes VALUES (?, ?, ?)",
+        ("activity-9", '{"statusCode": 200}', saved.isoformat()),
+    )
+    db.commit()
+    db.close()
+
+
+async def test_a_file_from_the_previous_version_keeps_its_drafts_as_request_drafts(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.sqlite3"
+    previous_version_file(path)
+    store = SqliteStore(path, SettableClock(NOW))
+    await store.open()
+    try:
+        ann = await store.get_draft("ann", "request")
+        assert ann is not None
+        assert (ann.draft_id, ann.step, ann.values, ann.etag) == (
+            "d-ann",
+            3,
+            {"title": "Online bookings"},
+            "4",
+        )
+        assert ann.updated_at == NOW - dt.timedelta(days=1)
+        assert await store.get_draft("ann", "feedback") is None
+        bob = await store.get_draft("bob", "request")
+        assert bob is not None and bob.draft_id == "d-bob"
+        # Versions carry on, so a card opened before the upgrade still saves.
+        saved = await store.save_draft(Draft("ann", "request", "d-ann", 4, {}, NOW, etag="4"))
+        assert saved.etag == "5"
+        assert await store.handled_invoke("activity-9") == {"statusCode": 200}
+        sent = await store.add(new_request())
+        assert (await store.get(sent.reference)) == sent
+    finally:
+        await store.close()
+
+
+async def test_an_upgraded_file_loses_nothing_when_opened_again(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    previous_version_file(path)
+    store = SqliteStore(path, SettableClock(NOW))
+    await store.open()
+    await store.save_draft(Draft("ann", "feedback", "d-fb", 1, {"rating": "3"}, NOW))
+    await store.close()
+
+    again = SqliteStore(path, SettableClock(NOW))
+    await again.open()
+    try:
+        request = await again.get_draft("ann", "request")
+        feedback = await again.get_draft("ann", "feedback")
+    finally:
+        await again.close()
+    assert request is not None and request.values == {"title": "Online bookings"}
+    assert feedback is not None and feedback.values == {"rating": "3"}

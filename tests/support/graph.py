@@ -9,10 +9,12 @@ from typing import Any
 import aiohttp
 from azure.core.credentials import AccessToken
 
+from bot.backends import open_sharepoint
+from bot.clock import Clock
 from graph_clients.client import RetryPolicy, build_graph_client, new_http_client
 from graph_clients.provision import provision
 from graph_clients.store import SharePointStore
-from graph_clients.wiring import GraphConnection, open_sharepoint_store
+from graph_clients.wiring import GraphConnection
 from tests.support.fake_graph import FakeGraph
 
 # Fast enough for tests, still bounded; Retry-After from the server is always honoured.
@@ -63,8 +65,9 @@ async def provisioned(fake: FakeGraph) -> GraphConnection:
 
 
 async def open_store(
-    fake: FakeGraph, data_dir: Path, graph: GraphConnection | None = None
+    fake: FakeGraph, data_dir: Path, clock: Clock, graph: GraphConnection | None = None
 ) -> SharePointStore:
-    return await open_sharepoint_store(
-        data_dir / "digital-front-door.sqlite3", graph or connect(fake)
+    """The SharePoint store as the bot opens it, journal and working state in `data_dir`."""
+    return await open_sharepoint(
+        data_dir / "digital-front-door.sqlite3", clock, graph or connect(fake)
     )

@@ -8,6 +8,7 @@ aiohttp application on loopback. `TeamsUser` posts Activities to /api/messages.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import itertools
 import time
 import uuid
@@ -21,8 +22,13 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.settings import load_settings
+from tests.support.clock import SettableClock
 
 TENANT = "00000000-0000-0000-0000-0000000000aa"
+# The time the bot's clock shows in these tests, unless a test sets it: references,
+# dates and "today" follow it, never the machine's date.
+START = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
+YEAR = START.year
 BOT = {"id": "28:digital-front-door", "name": "Digital Front Door"}
 
 
@@ -105,8 +111,10 @@ class BotServer:
         data_dir: Path,
         env: dict[str, str] | None = None,
         graph: Callable[[], Any] | None = None,
+        clock: SettableClock | None = None,
     ) -> None:
         """`graph` makes a fresh GraphConnection for each start (SharePoint mode)."""
+        self.clock = clock or SettableClock(START)
         self.env = {"DATA_DIR": str(data_dir), "HOST": "127.0.0.1", "PORT": "3978", **(env or {})}
         self.graph = graph
         self.url = ""
@@ -114,7 +122,8 @@ class BotServer:
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
-        self.app = create_app(load_settings(self.env), self.graph() if self.graph else None)
+        graph = self.graph() if self.graph else None
+        self.app = create_app(load_settings(self.env), graph, self.clock)
         self._runner = web.AppRunner(self.app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -158,7 +167,7 @@ class TeamsUser:
     def activity(self, **fields: Any) -> dict[str, Any]:
         base: dict[str, Any] = {
             "id": str(uuid.uuid4()),
-            "timestamp": "2026-11-25T10:00:00.000Z",
+            "timestamp": self.bot.clock.now().isoformat().replace("+00:00", "Z"),
             "serviceUrl": self.connector.url,
             "channelId": "msteams",
             "from": {"id": self.user_id, "name": self.name, "aadObjectId": self.aad_object_id},

@@ -3,7 +3,8 @@ import datetime as dt
 
 import pytest
 
-from bot.domain.form import (
+from bot.domain.model import Budget, Driver, RequestDetails, RequestKind
+from bot.journeys.intake.form import (
     FIELD_NAMES,
     FIELDS,
     STEPS,
@@ -17,7 +18,6 @@ from bot.domain.form import (
     validate_all,
     validate_step,
 )
-from bot.domain.model import Budget, Driver, RequestDetails, RequestKind
 
 TODAY = dt.date(2026, 6, 1)
 

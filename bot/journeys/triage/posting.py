@@ -8,14 +8,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.domain.model import DigitalRequest
-from bot.ports import ChannelDirectory, Governance, GovernanceStore, RequestRegister
+from bot.notifier import Notifier
+from bot.ports import ChannelDirectory, RequestRegister
 
 logger = logging.getLogger(__name__)
 
-TRIAGE = "triage"
+TRIAGE = "triage"  # the purpose the triage channel is registered under
 
-# Posts a card built for the request to the channel; returns the message id.
-PostCard = Callable[[dict[str, Any], DigitalRequest, Governance], Awaitable[str]]
+CardFor = Callable[[DigitalRequest], Awaitable[dict[str, Any]]]
 
 
 class TriagePoster:
@@ -25,32 +25,34 @@ class TriagePoster:
         self,
         register: RequestRegister,
         channels: ChannelDirectory,
-        governance: GovernanceStore,
-        post: PostCard,
+        notifier: Notifier,
+        card_for: CardFor,
     ) -> None:
         self._register = register
         self._channels = channels
-        self._governance = governance
-        self._post = post
+        self._notifier = notifier
+        self._card_for = card_for
         self._lock = asyncio.Lock()
 
     async def post_waiting(self) -> int:
         """Returns how many were posted. Stops at the first failure; the rest wait."""
         async with self._lock:
-            channel = await self._channels.channel(TRIAGE)
-            if channel is None:
+            if await self._channels.channel(TRIAGE) is None:
                 return 0
-            rules = await self._governance.governance()
             posted = 0
             while waiting := await self._register.awaiting_triage_post(limit=20):
                 for request in waiting:
                     try:
-                        message_id = await self._post(channel, request, rules)
+                        message_id = await self._notifier.post(
+                            TRIAGE, await self._card_for(request)
+                        )
                     except Exception:
                         logger.exception(
                             "Could not post %s to the triage channel", request.reference
                         )
                         return posted
+                    if message_id is None:
+                        return posted  # the channel went away while posting
                     await self._register.mark_triage_posted(request.reference, message_id or "-")
                     posted += 1
             return posted

@@ -1,4 +1,6 @@
-"""The IT triage card: the same request for everyone, buttons only for the triage roster.
+"""Triage cards: the card in the IT triage channel, and the requester's updates.
+
+The triage card is the same request for everyone, with buttons only for the roster.
 
 The card posted in the channel is the read-only view. It carries a refresh for the
 roster, so when a triager opens it Teams asks the bot for their view, with the
@@ -12,11 +14,12 @@ from typing import Any
 
 import microsoft_teams.cards as ac
 
-from bot.domain.model import STATUS_LABELS, DigitalRequest
+from bot.domain.model import STATUS_LABELS, DigitalRequest, Status
 from bot.domain.text import long_date
 from bot.domain.triage import status_in_words
+from bot.journeys.triage import verbs
 from bot.ports import Governance
-from cards import verbs
+from cards import verbs as shared_verbs
 from cards.elements import button, card, heading, notice, para, user_text
 from cards.request_cards import triage_summary
 
@@ -49,7 +52,7 @@ class TriageView:
 
 
 def _data(request: DigitalRequest, **extra: Any) -> dict[str, Any]:
-    return {"reference": request.reference, "version": request.etag, **extra}
+    return {verbs.REFERENCE: request.reference, verbs.VERSION: request.etag, **extra}
 
 
 def _status_rows(request: DigitalRequest, gov: Governance) -> list[ac.CardElement]:
@@ -112,37 +115,35 @@ def _more_card(
         body += [
             heading("Assign to someone", size="Medium"),
             ac.ChoiceSetInput(
-                id="assignee",
+                id=verbs.ASSIGNEE,
                 label="Someone on the triage team",
                 choices=[ac.Choice(title=name, value=uid) for uid, name in others],
             ),
-            ac.ActionSet(
-                actions=[button("Assign", verbs.TRIAGE_ASSIGN, _data(request), validate=True)]
-            ),
+            ac.ActionSet(actions=[button("Assign", verbs.ASSIGN, _data(request), validate=True)]),
         ]
     if "change_route" in allowed:
         body += [
             heading("Change route", size="Medium"),
             ac.ChoiceSetInput(
-                id="routeBoard",
+                id=verbs.ROUTE_BOARD,
                 label="Board",
                 value=request.route.board,
                 choices=[ac.Choice(title=b.name, value=k) for k, b in gov.boards.items()],
             ),
             ac.ChoiceSetInput(
-                id="routeProcess",
+                id=verbs.ROUTE_PROCESS,
                 label="Then",
                 value=request.route.process,
                 choices=[ac.Choice(title=p.name, value=k) for k, p in gov.processes.items()],
             ),
             ac.TextInput(
-                id="routeReason",
+                id=verbs.ROUTE_REASON,
                 label="Why (the requester will see this)",
                 is_multiline=True,
                 max_length=1000,
             ),
             ac.ActionSet(
-                actions=[button("Change route", verbs.TRIAGE_ROUTE, _data(request), validate=True)]
+                actions=[button("Change route", verbs.ROUTE, _data(request), validate=True)]
             ),
         ]
     if "link_duplicate" in allowed:
@@ -153,7 +154,7 @@ def _more_card(
         if choices:
             body.append(
                 ac.ChoiceSetInput(
-                    id="duplicateOf",
+                    id=verbs.DUPLICATE_PICKED,
                     label="Most similar open requests",
                     choices=choices,
                     style="expanded",
@@ -163,13 +164,13 @@ def _more_card(
             body.append(para("No similar open requests found."))
         body += [
             ac.TextInput(
-                id="duplicateRef", label="Or type a reference, like DR-2026-0001", max_length=20
+                id=verbs.DUPLICATE_TYPED,
+                label="Or type a reference, like DR-2026-0001",
+                max_length=20,
             ),
             ac.ActionSet(
                 actions=[
-                    button(
-                        "Link as duplicate", verbs.TRIAGE_DUPLICATE, _data(request), validate=True
-                    )
+                    button("Link as duplicate", verbs.DUPLICATE, _data(request), validate=True)
                 ]
             ),
         ]
@@ -180,17 +181,17 @@ def _actions(request: DigitalRequest, gov: Governance, view: TriageView) -> list
     allowed = set(view.allowed)
     actions: list[ac.Action] = []
     if "assign" in allowed and request.assignee_id != view.viewer_id:
-        actions.append(button("Assign to me", verbs.TRIAGE_ASSIGN_ME, _data(request)))
+        actions.append(button("Assign to me", verbs.ASSIGN_ME, _data(request)))
     if "accept" in allowed:
-        actions.append(button("Accept to board", verbs.TRIAGE_ACCEPT, _data(request), primary=True))
+        actions.append(button("Accept to board", verbs.ACCEPT, _data(request), primary=True))
     if "reject" in allowed:
         actions.append(
             ac.ShowCardAction(
                 title="Reject…",
                 card=_reason_card(
                     request,
-                    verbs.TRIAGE_REJECT,
-                    "rejectReason",
+                    verbs.REJECT,
+                    verbs.REJECT_REASON,
                     "Why is it rejected? Say what the requester can do next.",
                     "Reject",
                 ),
@@ -202,8 +203,8 @@ def _actions(request: DigitalRequest, gov: Governance, view: TriageView) -> list
                 title="Ask for information…",
                 card=_reason_card(
                     request,
-                    verbs.TRIAGE_ASK,
-                    "question",
+                    verbs.ASK,
+                    verbs.QUESTION,
                     "Your question for the requester",
                     "Send question",
                 ),
@@ -214,7 +215,7 @@ def _actions(request: DigitalRequest, gov: Governance, view: TriageView) -> list
             ac.ShowCardAction(title="More…", card=_more_card(request, gov, view, allowed))
         )
     if "reopen" in allowed:
-        actions.append(button("Reopen", verbs.TRIAGE_REOPEN, _data(request), primary=True))
+        actions.append(button("Reopen", verbs.REOPEN, _data(request), primary=True))
     return actions[:5]
 
 
@@ -235,7 +236,7 @@ def build_triage_card(
         body.append(para("Only the IT triage team can act on this request.", subtle=True))
         # Where Teams does not refresh by itself (more than 60 on the roster, or an older
         # client), a triager opens their view with this; anyone else just sees it again.
-        actions = [button("Open for triage", verbs.TRIAGE_REFRESH, _data(request))]
+        actions = [button("Open for triage", verbs.REFRESH, _data(request))]
     built = card(
         body, actions, fallback=f"Request {request.reference}: {STATUS_LABELS[request.status]}."
     )
@@ -244,9 +245,56 @@ def build_triage_card(
     built.refresh = ac.RefreshDefinition(
         action=ac.ExecuteAction(
             title="Refresh",
-            verb=verbs.TRIAGE_REFRESH,
-            data={"verb": verbs.TRIAGE_REFRESH, "reference": request.reference},
+            verb=verbs.REFRESH,
+            data={"verb": verbs.REFRESH, "reference": request.reference},
         ),
         user_ids=list(view.refresh_for[:60]) or None,
     )
     return built
+
+
+def build_question_card(request: DigitalRequest, message: str) -> ac.AdaptiveCard:
+    """The news about a request; with an answer box when IT triage has asked a question."""
+    body: list[ac.CardElement] = [
+        heading(f"Update on {request.reference}"),
+        user_text(request.details.title, weight="Bolder"),
+        para(f"Status: {STATUS_LABELS[request.status]}."),
+        user_text(message),
+    ]
+    actions: list[ac.Action] = [
+        button(
+            f"Show {request.reference}", shared_verbs.SHOW_REQUEST, {"reference": request.reference}
+        )
+    ]
+    if request.status is Status.AWAITING_INFORMATION:
+        body.append(
+            ac.TextInput(
+                id=verbs.ANSWER_TEXT, label="Your answer", is_multiline=True, max_length=2000
+            )
+        )
+        actions.insert(
+            0,
+            button(
+                "Send answer",
+                verbs.ANSWER,
+                {"reference": request.reference},
+                primary=True,
+                validate=True,
+            ),
+        )
+    return card(body, actions, fallback=f"Update on {request.reference}.")
+
+
+def build_answer_thanks_card(request: DigitalRequest) -> ac.AdaptiveCard:
+    return card(
+        [
+            heading(f"Answer sent for {request.reference}"),
+            para(
+                "Thank you. Your answer is added to the request and IT triage can see it. "
+                "I will message you here when anything changes."
+            ),
+            para(f"Status: {STATUS_LABELS[request.status]}."),
+        ],
+        [button("My requests", shared_verbs.MY_REQUESTS)],
+        fallback=f"Answer sent for {request.reference}.",
+    )

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from bot.clock import Clock
 from bot.ports import Roster, Store
 from bot.settings import Settings
+from bot.store.journal import SqliteJournal
 from bot.store.sqlite import SqliteStore
+from bot.store.working import SqliteWorkingState
+
+if TYPE_CHECKING:
+    from graph_clients.store import SharePointStore
 
 
 @dataclass
@@ -22,15 +29,13 @@ class OpenStore:
     graph: Any = None  # the GraphConnection in SharePoint mode
 
 
-async def open_store(settings: Settings, graph: Any = None) -> OpenStore:
+async def open_store(settings: Settings, clock: Clock, graph: Any = None) -> OpenStore:
     """`graph` is an optional prebuilt graph_clients.wiring.GraphConnection (tests use it)."""
     if settings.store == "sqlite":
-        local = SqliteStore(settings.database_path)
+        local = SqliteStore(settings.database_path, clock)
         await local.open()
         return OpenStore(local, "sqlite", close=local.close)
-    from graph_clients.wiring import open_sharepoint_store
-
-    sharepoint = await open_sharepoint_store(settings.database_path, graph)
+    sharepoint = await open_sharepoint(settings.database_path, clock, graph)
     return OpenStore(
         sharepoint,
         "sharepoint",
@@ -39,6 +44,15 @@ async def open_store(settings: Settings, graph: Any = None) -> OpenStore:
         close=sharepoint.close,
         graph=sharepoint.graph,
     )
+
+
+async def open_sharepoint(database: Path, clock: Clock, graph: Any = None) -> SharePointStore:
+    """SharePoint lists, with the journal and the working state in one local SQLite file."""
+    from graph_clients.wiring import open_sharepoint_store
+
+    journal = SqliteJournal(database, clock)
+    working = SqliteWorkingState(database, clock)
+    return await open_sharepoint_store(journal, working, clock, graph)
 
 
 def open_roster(settings: Settings, opened: OpenStore) -> Roster | None:

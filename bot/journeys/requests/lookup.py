@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.domain.model import DigitalRequest
 from bot.domain.references import parse_reference
+from bot.errors import NotFound, UserFacingError
 from bot.ports import Page, RequestRegister
-from bot.usecases.errors import NotFound, UserFacingError
 
 
 async def my_requests(

@@ -1,32 +1,29 @@
-"""IT triage acts on a request: checked against the roster, the life cycle and the version."""
+"""IT triage acts on a request: checked against the life cycle and the version it was read at."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from bot.domain import triage
-from bot.domain.model import DigitalRequest, Route
-from bot.domain.references import parse_reference
+from bot.domain.model import DigitalRequest, Route, Status
 from bot.domain.similarity import most_similar
-from bot.domain.text import clean_text, long_date
+from bot.domain.text import long_date
 from bot.domain.triage import Action, Change, TransitionRefused, TriageState
-from bot.ports import ChangedBySomeoneElse, Governance, Store
-from bot.usecases.errors import BadCardData, NotAllowed, NotFound
+from bot.errors import NotAllowed, NotFound
+from bot.journey import Actor
+from bot.journeys.triage.commands import TriageCommand
+from bot.journeys.triage.posting import TRIAGE
+from bot.notifier import Notifier
+from bot.ports import ChangedBySomeoneElse, Governance, RequestRegister, Store
+
+logger = logging.getLogger(__name__)
 
 OPEN = frozenset({"submitted", "in_triage", "awaiting_information", "with_board"})
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who pressed the button, from the validated Activity."""
-
-    user_id: str
-    teams_id: str
-    name: str
 
 
 @dataclass(frozen=True)
@@ -69,53 +66,25 @@ def with_state(request: DigitalRequest, state: TriageState) -> DigitalRequest:
     )
 
 
-def reference_from(data: Any) -> tuple[str, str]:
-    """The request a card names, and the version the card was drawn from."""
-    if not isinstance(data, Mapping):
-        raise BadCardData("That button sent something I did not expect. Nothing has changed.")
-    reference, version = data.get("reference"), data.get("version", "")
-    if not isinstance(reference, str) or parse_reference(reference) is None:
-        raise BadCardData("That card does not name a request I know. Nothing has changed.")
-    if not isinstance(version, str):
-        raise BadCardData("That card is not one I recognise. Nothing has changed.")
-    return reference.strip().upper(), version
-
-
-def _text(data: Mapping[str, Any], key: str) -> str:
-    value = data.get(key, "")
-    if not isinstance(value, str):
-        raise BadCardData("One of the answers on the card was not text. Nothing has changed.")
-    return clean_text(value)
-
-
 def change_for(
-    verb_action: Action,
-    data: Mapping[str, Any],
-    actor: Actor,
-    now: dt.datetime,
-    assignee: Actor | None = None,
+    command: TriageCommand, actor: Actor, now: dt.datetime, assignee: Actor | None = None
 ) -> Change:
     """The change a button asks for, with the actor from the Activity, never from the card."""
-    payload: dict[str, str] = {}
-    if verb_action is Action.ASSIGN:
-        given = assignee or actor
-        payload = {"assignee_id": given.user_id, "assignee_name": given.name}
-    elif verb_action is Action.REJECT:
-        payload = {"reason": _text(data, "rejectReason")}
-    elif verb_action is Action.ASK_INFO:
-        payload = {"question": _text(data, "question")}
-    elif verb_action is Action.ANSWER_INFO:
-        payload = {"answer": _text(data, "answer")}
-    elif verb_action is Action.CHANGE_ROUTE:
-        payload = {
-            "board": _text(data, "routeBoard"),
-            "process": _text(data, "routeProcess"),
-            "reason": _text(data, "routeReason"),
-        }
-    elif verb_action is Action.LINK_DUPLICATE:
-        typed = _text(data, "duplicateRef").upper() or _text(data, "duplicateOf").upper()
-        payload = {"duplicate_of": typed}
-    return Change(verb_action, actor.user_id, actor.name, now, **payload)
+    assigned = (assignee or actor) if command.action is Action.ASSIGN else None
+    return Change(
+        command.action,
+        actor.user_id,
+        actor.name,
+        now,
+        assignee_id=assigned.user_id if assigned else "",
+        assignee_name=assigned.name if assigned else "",
+        board=command.board,
+        process=command.process,
+        reason=command.reason,
+        question=command.question,
+        answer=command.answer,
+        duplicate_of=command.duplicate_of,
+    )
 
 
 def changed_by_note(request: DigitalRequest) -> str:
@@ -130,24 +99,23 @@ def changed_by_note(request: DigitalRequest) -> str:
 
 
 async def act(
-    store: Store,
+    store: RequestRegister,
     actor: Actor,
-    action: Action,
-    data: Mapping[str, Any],
+    command: TriageCommand,
     now: dt.datetime,
     assignee: Actor | None = None,
     already_read: DigitalRequest | None = None,
 ) -> Outcome:
-    reference, version = reference_from(data)
+    reference, version = command.card.reference, command.card.version
     same = already_read is not None and already_read.reference == reference
     request = already_read if same else await store.get(reference)
     if request is None:
         raise NotFound(f"There is no request {reference}. Nothing has changed.")
     if version and version != request.etag:
         return Outcome(request, changed=False, note=changed_by_note(request))
-    change = change_for(action, data, actor, now, assignee)
+    change = change_for(command, actor, now, assignee)
     if (
-        action is Action.LINK_DUPLICATE
+        command.action is Action.LINK_DUPLICATE
         and change.duplicate_of
         and await store.get(change.duplicate_of) is None
     ):
@@ -185,3 +153,58 @@ def similar_open(request: DigitalRequest, others: list[DigitalRequest]) -> list[
 def board_name(gov: Governance, request: DigitalRequest) -> str:
     board = gov.boards.get(request.route.board)
     return board.name if board else request.route.board
+
+
+# ---- After a change: everyone's card in the channel, then the requester's chat ----
+
+ChannelCard = Callable[[DigitalRequest], Awaitable[dict[str, Any]]]
+UpdateCard = Callable[[DigitalRequest, str], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """What happens after a triage change, once the person who pressed has their answer."""
+
+    store: Store
+    notifier: Notifier
+    channel_card: ChannelCard  # the read-only card everyone in the channel sees
+    update_card: UpdateCard  # the news card in the requester's chat
+
+    async def after_change(self, outcome: Outcome, tell_requester: bool = True) -> None:
+        request = outcome.request
+        try:
+            message_id = await self.store.triage_message_id(request.reference)
+            await self.notifier.replace(TRIAGE, message_id, await self.channel_card(request))
+        except Exception:
+            logger.exception("Could not update the triage card for %s", request.reference)
+        before = outcome.before
+        if not tell_requester or before is None:
+            return
+        if before.status is request.status and not request.question:
+            return  # nothing the requester needs to hear about
+        try:
+            await self.tell_requester(before, request)
+            if request.status is Status.DUPLICATE and request.duplicate_of:
+                await self.tell_original_requester(request)
+        except Exception:
+            logger.exception("Could not tell the requester about %s", request.reference)
+
+    async def tell_requester(self, before: DigitalRequest, after: DigitalRequest) -> None:
+        gov = await self.store.governance()
+        text = triage.requester_message(
+            after.reference, state_of(before), state_of(after), board_name(gov, after)
+        )
+        key = f"{after.reference}:{len(after.history)}"
+        await self.notifier.tell(after.requester.user_id, self.update_card(after, text), key)
+
+    async def tell_original_requester(self, duplicate: DigitalRequest) -> None:
+        original = await self.store.get(duplicate.duplicate_of)
+        if original is None or original.requester.user_id == duplicate.requester.user_id:
+            return
+        text = (
+            f"IT triage found that {duplicate.reference} asks for the same thing as your "
+            f"request {original.reference}, so the two are joined. Nothing changes for your "
+            "request, and its priority may now show the wider need."
+        )
+        key = f"{original.reference}:joined:{duplicate.reference}"
+        await self.notifier.tell(original.requester.user_id, self.update_card(original, text), key)

@@ -1,0 +1,266 @@
+"""The seam every capability plugs into: what a journey declares, and what it is given.
+
+A journey (`bot/journeys/<name>/`) declares its chat commands, its card actions (one
+verb each, with a parser that turns card data into a typed command), the buttons it
+offers on the welcome and help cards, and what it does when something happens
+elsewhere (an event). It knows nothing of the other journeys, and they nothing of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, TypeVar
+
+from microsoft_agents.activity import (
+    Activity,
+    ActivityTypes,
+    AdaptiveCardInvokeResponse,
+    Attachment,
+    InvokeResponse,
+)
+from microsoft_agents.hosting.core import TurnContext
+
+from bot.clock import Clock
+from bot.domain.commands import normalise, without_mentions
+from bot.notifier import Notifier
+from bot.ports import Roster, Store
+
+logger = logging.getLogger(__name__)
+
+CARD_TYPE = "application/vnd.microsoft.card.adaptive"
+MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
+SORRY = (
+    "Sorry, something went wrong on our side. Nothing you typed has been lost. "
+    "Please try again in a minute. If it keeps happening, contact the IT service desk."
+)
+
+Reply = AdaptiveCardInvokeResponse
+Where = Literal["personal", "channel", "anywhere"]
+Command = TypeVar("Command")
+
+
+def card_reply(card: dict[str, Any]) -> Reply:
+    return AdaptiveCardInvokeResponse(status_code=200, type=CARD_TYPE, value=card)
+
+
+def message_reply(text: str) -> Reply:
+    return AdaptiveCardInvokeResponse(status_code=200, type=MESSAGE_TYPE, value=text)
+
+
+async def send_invoke_response(context: TurnContext, reply: Reply) -> None:
+    """For an invoke no route of ours answers: the answer as the invoke's response."""
+    body = reply.model_dump(mode="json", by_alias=True, exclude_none=True)
+    await context.send_activity(
+        Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body))
+    )
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, always from the validated Activity, never from card data."""
+
+    user_id: str  # the Entra object id where Teams gives one, else the channel's user id
+    teams_id: str
+    name: str
+    aad_object_id: str
+
+
+def actor_of(activity: Activity) -> Actor:
+    sender = activity.from_property
+    aad = (getattr(sender, "aad_object_id", None) or "") if sender else ""
+    teams_id = (sender.id if sender else "") or ""
+    name = (sender.name if sender else "") or ""
+    return Actor(user_id=aad or teams_id, teams_id=teams_id, name=name, aad_object_id=aad)
+
+
+def conversation_type(activity: Activity) -> str:
+    conversation = activity.conversation
+    return (getattr(conversation, "conversation_type", None) or "personal") if conversation else ""
+
+
+@dataclass
+class Turn:
+    """One person's message or button press, with who they are."""
+
+    context: TurnContext
+    actor: Actor
+
+    @property
+    def activity(self) -> Activity:
+        return self.context.activity
+
+    @property
+    def where(self) -> str:
+        return conversation_type(self.context.activity)
+
+    @property
+    def in_channel(self) -> bool:
+        return self.where != "personal"
+
+    async def send_text(self, text: str) -> None:
+        await self.context.send_activity(text)
+
+    async def send_card(self, card: dict[str, Any]) -> None:
+        await self.context.send_activity(
+            Activity(
+                type=ActivityTypes.message,
+                attachments=[Attachment(content_type=CARD_TYPE, content=card)],
+            )
+        )
+
+    async def send_reply(self, reply: Reply) -> None:
+        """An invoke's answer, sent as a message (for clients that use Action.Submit)."""
+        if reply.type == CARD_TYPE and isinstance(reply.value, dict):
+            await self.send_card(reply.value)
+        else:
+            await self.send_text(str(reply.value))
+
+
+@dataclass(frozen=True)
+class ChatCommand:
+    """Something a person can type. Matched on the text with mentions and case removed.
+
+    `phrases` match the whole message; `prefixes` give the rest of the message, as
+    typed, to `run` as its argument. `read` replaces both where a command needs its own
+    reading (it gets the normalised text and returns the argument, or None).
+    """
+
+    name: str
+    run: Callable[[Turn, str], Awaitable[None]]
+    phrases: tuple[str, ...] = ()
+    prefixes: tuple[str, ...] = ()
+    read: Callable[[str], str | None] | None = None
+    help: str = ""
+    example: str = ""  # what the help card shows, when not just the name
+    where: Where = "personal"
+
+    def match(self, text: str) -> str | None:
+        """The argument if this command is what was typed, else None."""
+        said = normalise(text)
+        if self.read is not None:
+            return self.read(said)
+        if said in self.phrases:
+            return ""
+        for prefix in self.prefixes:
+            if said.startswith(prefix) and len(said) > len(prefix):
+                return without_mentions(text)[len(prefix) :].strip(" .!")
+        return None
+
+
+@dataclass(frozen=True)
+class CardAction(Generic[Command]):
+    """One button verb: card data is parsed into a typed command, then handled.
+
+    A parser raises `BadCardData` with a plain message for anything no card of ours
+    sends. With `once_only`, an invoke Teams delivers twice is answered from the first
+    answer, and only to the person who pressed the button.
+    """
+
+    verb: str
+    parse: Callable[[Mapping[str, Any]], Command]
+    handle: Callable[[Turn, Command], Awaitable[Reply]]
+    once_only: bool = False
+
+
+@dataclass(frozen=True)
+class MenuButton:
+    """A button a journey offers on the welcome and help cards."""
+
+    title: str
+    verb: str
+    primary: bool = False
+
+
+EventHandler = Callable[[Any], Awaitable[None]]
+
+# Events journeys share, with what each carries.
+REQUEST_SUBMITTED = "request.submitted"  # a DigitalRequest, just stored
+
+
+class Events:
+    """Journeys tell each other what happened without knowing each other."""
+
+    def __init__(self, run_in_background: Callable[[Awaitable[Any]], None]) -> None:
+        self._handlers: dict[str, list[EventHandler]] = {}
+        self._background = run_in_background
+
+    def subscribe(self, kind: str, handler: EventHandler) -> None:
+        self._handlers.setdefault(kind, []).append(handler)
+
+    def publish(self, kind: str, payload: Any) -> None:
+        """Run every handler after the current turn's answer; a failure is only logged."""
+        for handler in self._handlers.get(kind, ()):
+            self._background(_logged(kind, handler(payload)))
+
+
+async def _logged(kind: str, work: Awaitable[None]) -> None:
+    try:
+        await work
+    except Exception:
+        logger.exception("Handling the %s event failed", kind)
+
+
+@dataclass
+class Journey:
+    name: str
+    commands: tuple[ChatCommand, ...] = ()
+    actions: tuple[CardAction[Any], ...] = ()
+    menu: tuple[MenuButton, ...] = ()
+    # Work to start when the app starts (posting what waited, say), and to run forever.
+    on_start: Callable[[], Awaitable[Any]] | None = None
+    loops: tuple[Callable[[], Awaitable[None]], ...] = ()
+    on_members_added: Callable[[Turn], Awaitable[None]] | None = None
+
+
+@dataclass
+class Catalogue:
+    """Everything the registered journeys declared, for help and the welcome card."""
+
+    commands: list[ChatCommand] = field(default_factory=list)
+    menu: list[MenuButton] = field(default_factory=list)
+
+    def help_lines(self, in_channel: bool) -> list[tuple[str, str]]:
+        lines = []
+        for command in self.commands:
+            if not command.help:
+                continue
+            if command.where == "channel" and not in_channel:
+                continue
+            lines.append((command.example or command.name, command.help))
+        return lines
+
+    def channel_commands(self) -> list[str]:
+        return [c.name for c in self.commands if c.where != "personal" and c.help]
+
+
+@dataclass
+class JourneyContext:
+    """What every journey is given. Nothing here belongs to any one journey."""
+
+    store: Store
+    clock: Clock
+    notifier: Notifier
+    admin_ids: frozenset[str]
+    triage_roster: frozenset[str] = frozenset()
+    roster: Roster | None = None  # an Entra group, in m365 mode: it decides the triage team
+    catalogue: Catalogue = field(default_factory=Catalogue)
+    tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    events: Events = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.events = Events(self.in_background)
+
+    def now(self) -> dt.datetime:
+        return self.clock.now()
+
+    def is_admin(self, actor: Actor) -> bool:
+        return bool(actor.aad_object_id) and actor.aad_object_id in self.admin_ids
+
+    def in_background(self, work: Awaitable[Any]) -> None:
+        task: asyncio.Task[Any] = asyncio.ensure_future(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)

@@ -1,0 +1,52 @@
+"""Home: the welcome when the bot is added, hello, and help built from every journey."""
+
+from __future__ import annotations
+
+from bot.journey import ChatCommand, Journey, JourneyContext, Turn
+from cards.elements import to_dict
+from cards.welcome import build_help_card, build_welcome_card
+
+HELP_PHRASES = ("", "help", "?", "menu", "commands", "what can you do")
+HELLO_PHRASES = ("hi", "hello", "hey", "start")
+
+
+def register(ctx: JourneyContext) -> Journey:
+    catalogue = ctx.catalogue
+
+    async def show_help(turn: Turn, _: str) -> None:
+        lines = catalogue.help_lines(turn.in_channel)
+        await turn.send_card(to_dict(build_help_card(lines, catalogue.menu)))
+
+    async def hello(turn: Turn, _: str) -> None:
+        await turn.send_card(to_dict(build_welcome_card(turn.actor.name, catalogue.menu)))
+
+    async def welcome(turn: Turn) -> None:
+        """One welcome per install: a card in a personal chat, a short note elsewhere."""
+        activity = turn.activity
+        bot_id = activity.recipient.id if activity.recipient else ""
+        added = activity.members_added or []
+        people = [member for member in added if member.id != bot_id]
+        bot_added = any(member.id == bot_id for member in added)
+        if not turn.in_channel and (people or bot_added):
+            name = people[0].name if people and people[0].name else ""
+            await turn.send_card(to_dict(build_welcome_card(name, catalogue.menu)))
+        elif turn.in_channel and bot_added:
+            await turn.send_text(
+                "Hello. I am Digital Front Door. Type help to see what I can do in this "
+                "channel. To raise a request, chat with me one to one."
+            )
+
+    return Journey(
+        name="home",
+        commands=(
+            ChatCommand("hello", hello, phrases=HELLO_PHRASES, where="anywhere"),
+            ChatCommand(
+                "help",
+                show_help,
+                phrases=HELP_PHRASES,
+                help="See this list again.",
+                where="anywhere",
+            ),
+        ),
+        on_members_added=welcome,
+    )

@@ -1,0 +1,109 @@
+"""A member of staff's own requests: the list, and one request by its reference."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.domain.commands import REFERENCE
+from bot.errors import BadCardData
+from bot.journey import (
+    CardAction,
+    ChatCommand,
+    Journey,
+    JourneyContext,
+    MenuButton,
+    Reply,
+    Turn,
+    card_reply,
+)
+from bot.journeys.requests import lookup
+from cards import verbs
+from cards.elements import to_dict
+from cards.request_cards import build_my_requests_card, build_status_card
+
+MINE_PHRASES = ("my requests", "my request", "list my requests", "show my requests")
+PAGE = "page"  # card data: the token of the next page of "my requests"
+REFERENCE_KEY = "reference"  # card data: the request a "Show" button names
+
+
+@dataclass(frozen=True)
+class ShowPage:
+    token: str | None
+
+
+@dataclass(frozen=True)
+class ShowRequest:
+    reference: str
+
+
+def read_status(said: str) -> str | None:
+    """`status DR-2026-0001`, or a reference on its own: the reference (or what was typed)."""
+    if said == "status":
+        return ""
+    if not said.startswith("status ") and not REFERENCE.fullmatch(said):
+        return None
+    found = REFERENCE.search(said)
+    return found.group(0).upper() if found else said.removeprefix("status ").strip()
+
+
+def parse_page(data: Mapping[str, Any]) -> ShowPage:
+    token = data.get(PAGE)
+    return ShowPage(token if isinstance(token, str) else None)
+
+
+def parse_show(data: Mapping[str, Any]) -> ShowRequest:
+    reference = data.get(REFERENCE_KEY)
+    if not isinstance(reference, str):
+        raise BadCardData("That button did not say which request. Type my requests.")
+    return ShowRequest(reference)
+
+
+def register(ctx: JourneyContext) -> Journey:
+    store = ctx.store
+
+    async def my_requests_card(user_id: str, token: str | None) -> dict[str, Any]:
+        page = await lookup.my_requests(store, user_id, token)
+        return to_dict(build_my_requests_card(page, await store.governance()))
+
+    async def status_card(turn: Turn, said: str) -> dict[str, Any]:
+        found = await lookup.status(store, turn.actor.user_id, said, ctx.is_admin(turn.actor))
+        return to_dict(build_status_card(found, await store.governance()))
+
+    async def mine(turn: Turn, _: str) -> None:
+        await turn.send_card(await my_requests_card(turn.actor.user_id, None))
+
+    async def status(turn: Turn, said: str) -> None:
+        await turn.send_card(await status_card(turn, said))
+
+    async def page(turn: Turn, wanted: ShowPage) -> Reply:
+        return card_reply(await my_requests_card(turn.actor.user_id, wanted.token))
+
+    async def show(turn: Turn, wanted: ShowRequest) -> Reply:
+        return card_reply(await status_card(turn, wanted.reference))
+
+    example = f"status DR-{ctx.now().year}-0001"
+    return Journey(
+        name="requests",
+        commands=(
+            ChatCommand(
+                "my requests",
+                mine,
+                phrases=MINE_PHRASES,
+                help="See your requests and where they are.",
+            ),
+            ChatCommand(
+                "status",
+                status,
+                read=read_status,
+                example=example,
+                help="See one request, by its reference.",
+            ),
+        ),
+        actions=(
+            CardAction(verbs.MY_REQUESTS, parse_page, page),
+            CardAction(verbs.SHOW_REQUEST, parse_show, show),
+        ),
+        menu=(MenuButton("My requests", verbs.MY_REQUESTS),),
+    )

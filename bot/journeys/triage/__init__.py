@@ -1,0 +1,224 @@
+"""IT triage: new requests posted to the triage channel, acted on from the card.
+
+An invoke must be answered within seconds, so the answer is built from what is known
+and the slower work (updating the channel card, telling the requester) runs after.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from bot.domain import triage
+from bot.domain.model import DigitalRequest, Status
+from bot.errors import NotAllowed
+from bot.identity import channel_reference
+from bot.journey import (
+    REQUEST_SUBMITTED,
+    Actor,
+    CardAction,
+    ChatCommand,
+    Journey,
+    JourneyContext,
+    Reply,
+    Turn,
+    card_reply,
+    message_reply,
+)
+from bot.journeys.triage import commands, verbs
+from bot.journeys.triage.cards import (
+    TriageView,
+    build_answer_thanks_card,
+    build_question_card,
+    build_triage_card,
+)
+from bot.journeys.triage.commands import CardRef, TriageCommand
+from bot.journeys.triage.posting import TRIAGE, TriagePoster
+from bot.journeys.triage.usecases import FollowUp, act, similar_open, state_of
+from cards.elements import to_dict
+
+logger = logging.getLogger(__name__)
+
+# Requests that could not be posted to the triage channel are tried again this often.
+RETRY_SECONDS = 30.0
+NOT_ON_ROSTER = (
+    "Only the IT triage team can act on digital requests. Nothing has changed. "
+    "If you should be on the team, ask a Digital Front Door admin."
+)
+
+
+class Triage:
+    """The triage journey's handlers, sharing the roster and the cards."""
+
+    def __init__(self, ctx: JourneyContext) -> None:
+        self.ctx = ctx
+        self.store = ctx.store
+        self.follow_up = FollowUp(
+            ctx.store,
+            ctx.notifier,
+            lambda request: self.card_for(request, None),
+            lambda request, text: to_dict(build_question_card(request, text)),
+        )
+        self.poster = TriagePoster(ctx.store, ctx.store, ctx.notifier, self.posted_card)
+
+    async def roster_ids(self) -> frozenset[str]:
+        if self.ctx.roster is not None:
+            return await self.ctx.roster.members()
+        return self.ctx.triage_roster
+
+    async def on_roster(self, actor: Actor) -> bool:
+        return actor.user_id in await self.roster_ids()
+
+    async def view_for(self, request: DigitalRequest, actor: Actor | None, note: str) -> TriageView:
+        people = await self.store.people(await self.roster_ids())
+        refresh_for = tuple(sorted(teams_id for teams_id, _ in people.values()))
+        if actor is None or not await self.on_roster(actor):
+            return TriageView(refresh_for=refresh_for, note=note)
+        others = await self.store.recent()
+        allowed = tuple(a.value for a in triage.allowed_actions(state_of(request)))
+        roster = tuple(
+            sorted(((uid, name) for uid, (_, name) in people.items()), key=lambda person: person[1])
+        )
+        return TriageView(
+            viewer_id=actor.user_id,
+            roster=roster,
+            for_triager=True,
+            allowed=allowed,
+            note=note,
+            refresh_for=refresh_for,
+            similar=tuple(similar_open(request, others)),
+        )
+
+    async def card_for(
+        self, request: DigitalRequest, actor: Actor | None, note: str = ""
+    ) -> dict[str, Any]:
+        gov = await self.store.governance()
+        view = await self.view_for(request, actor, note)
+        return to_dict(build_triage_card(request, gov, view))
+
+    async def posted_card(self, request: DigitalRequest) -> dict[str, Any]:
+        # The card everyone sees, with a refresh that gives the roster its buttons.
+        return await self.card_for(request, None)
+
+    # ---- Card actions ----------------------------------------------------------
+
+    async def refresh(self, turn: Turn, card: CardRef) -> Reply:
+        actor = turn.actor
+        await self.store.remember_person(actor.user_id, actor.teams_id, actor.name)
+        request = await self.store.get(card.reference)
+        if request is None:
+            return message_reply(f"There is no request {card.reference}.")
+        return card_reply(await self.card_for(request, actor))
+
+    async def act(self, turn: Turn, command: TriageCommand) -> Reply:
+        actor = turn.actor
+        await self.store.remember_person(actor.user_id, actor.teams_id, actor.name)
+        if not await self.on_roster(actor):
+            return message_reply(NOT_ON_ROSTER)
+        assignee = await self._assignee(command, actor)
+        outcome = await act(self.store, actor, command, self.ctx.now(), assignee)
+        if outcome.changed:
+            self.ctx.in_background(self.follow_up.after_change(outcome))
+        return card_reply(await self.card_for(outcome.request, actor, outcome.note))
+
+    async def _assignee(self, command: TriageCommand, actor: Actor) -> Actor:
+        """Who gets it: the actor, or someone the actor picked from the roster."""
+        if not command.assignee_id:
+            return actor
+        people = await self.store.people(await self.roster_ids())
+        if command.assignee_id not in people:
+            raise NotAllowed("Choose someone on the triage team. Nothing has changed.")
+        teams_id, name = people[command.assignee_id]
+        return Actor(command.assignee_id, teams_id, name, command.assignee_id)
+
+    async def answer(self, turn: Turn, command: TriageCommand) -> Reply:
+        """The requester answers a question from IT triage, in their own chat."""
+        reference = command.card.reference
+        request = await self.store.get(reference)
+        if request is None or request.requester.user_id != turn.actor.user_id:
+            raise NotAllowed(f"We could not find a request {reference} raised by you.")
+        if request.status is not Status.AWAITING_INFORMATION:
+            return message_reply(
+                f"{reference} is not waiting for an answer from you now. "
+                f"Type status {reference} to see where it is."
+            )
+        outcome = await act(self.store, turn.actor, command, self.ctx.now(), already_read=request)
+        if outcome.changed:
+            self.ctx.in_background(self.follow_up.after_change(outcome, tell_requester=False))
+        return card_reply(to_dict(build_answer_thanks_card(outcome.request)))
+
+    # ---- Registering the channel -----------------------------------------------
+
+    async def register_channel(self, turn: Turn, _: str) -> None:
+        actor = turn.actor
+        if turn.where != "channel":
+            await turn.send_text(
+                "Type register triage in the team channel where IT triage should see new requests."
+            )
+            return
+        if not self.ctx.is_admin(actor):
+            await turn.send_text(
+                "Only a Digital Front Door admin can register the triage channel. "
+                "Nothing has changed. Ask an admin if this channel should be used."
+            )
+            return
+        await self.store.register_channel(TRIAGE, channel_reference(turn.activity), actor.user_id)
+        if actor.teams_id:
+            await self.store.remember_person(actor.user_id, actor.teams_id, actor.name)
+        waiting = len(await self.store.awaiting_triage_post(limit=1000))
+        note = ""
+        if waiting:
+            plural = "request" if waiting == 1 else "requests"
+            note = f" {waiting} waiting {plural} will be posted here now."
+        await turn.send_text(
+            "This channel is now the IT triage channel. New digital requests will appear here."
+            + note
+        )
+        self.ctx.in_background(self.poster.post_waiting())
+
+    async def on_submitted(self, request: DigitalRequest) -> None:
+        await self.poster.post_waiting()
+
+    async def retry_posts(self) -> None:
+        while True:
+            await asyncio.sleep(RETRY_SECONDS)
+            try:
+                await self.poster.post_waiting()
+            except Exception:
+                logger.exception("Retrying triage posts failed; will try again")
+
+
+def register(ctx: JourneyContext) -> Journey:
+    journey = Triage(ctx)
+    ctx.events.subscribe(REQUEST_SUBMITTED, journey.on_submitted)
+
+    def triage_action(verb: str, parse: Any) -> CardAction[TriageCommand]:
+        return CardAction(verb, parse, journey.act, once_only=True)
+
+    return Journey(
+        name="triage",
+        commands=(
+            ChatCommand(
+                "register triage",
+                journey.register_channel,
+                phrases=("register triage",),
+                help="Admins only. Send new requests to this channel for IT triage.",
+                where="channel",
+            ),
+        ),
+        actions=(
+            CardAction(verbs.REFRESH, commands.card_ref, journey.refresh, once_only=True),
+            triage_action(verbs.ASSIGN_ME, commands.parse_assign_me),
+            triage_action(verbs.ASSIGN, commands.parse_assign),
+            triage_action(verbs.ACCEPT, commands.parse_accept),
+            triage_action(verbs.REJECT, commands.parse_reject),
+            triage_action(verbs.ASK, commands.parse_ask),
+            triage_action(verbs.ROUTE, commands.parse_route),
+            triage_action(verbs.DUPLICATE, commands.parse_duplicate),
+            triage_action(verbs.REOPEN, commands.parse_reopen),
+            CardAction(verbs.ANSWER, commands.parse_answer, journey.answer, once_only=True),
+        ),
+        on_start=journey.poster.post_waiting,
+        loops=(journey.retry_posts,),
+    )

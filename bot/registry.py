@@ -1,0 +1,161 @@
+"""Plugging the journeys into the Agents SDK: one route per chat command and per verb.
+
+A card action gets two routes, Action.Execute (an invoke) and Action.Submit (a message
+from clients without Universal Actions), both answered through the invoke wrapper.
+What no journey claims gets a polite answer, never silence and never a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from microsoft_agents.activity import ActivityTypes
+from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnState
+from microsoft_agents.hosting.core.app._routes import RouteRank
+
+from bot.errors import UserFacingError
+from bot.invoke import NOT_OURS, run_action
+from bot.journey import (
+    SORRY,
+    CardAction,
+    ChatCommand,
+    Journey,
+    JourneyContext,
+    Turn,
+    actor_of,
+    conversation_type,
+    message_reply,
+    send_invoke_response,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def register_journeys(
+    app: AgentApplication[TurnState], ctx: JourneyContext, journeys: Iterable[Journey]
+) -> None:
+    journeys = list(journeys)
+    for journey in journeys:
+        ctx.catalogue.commands.extend(journey.commands)
+        ctx.catalogue.menu.extend(journey.menu)
+        for command in journey.commands:
+            app.add_route(_typed(command), _command_route(ctx, command))
+        for action in journey.actions:
+            _add_action(app, ctx, action)
+    app.conversation_update("membersAdded")(_welcome(journeys))
+    app.adaptive_card.action_execute(re.compile(r".*", re.DOTALL), rank=RouteRank.LAST)(
+        _unknown_verb
+    )
+    app.add_route(
+        lambda context: context.activity.type == ActivityTypes.invoke,
+        _unknown_invoke,
+        is_invoke=True,
+        rank=RouteRank.LAST,
+    )
+    app.message()(_not_understood(ctx))
+    app.error(_on_error)
+
+
+def _typed(command: ChatCommand) -> Any:
+    def selector(context: TurnContext) -> bool:
+        activity = context.activity
+        return (
+            activity.type == ActivityTypes.message
+            and bool(activity.text)
+            and command.match(activity.text or "") is not None
+        )
+
+    return selector
+
+
+def _command_route(ctx: JourneyContext, command: ChatCommand) -> Any:
+    async def route(context: TurnContext, state: TurnState) -> None:
+        turn = Turn(context, actor_of(context.activity))
+        if command.where == "personal" and turn.in_channel:
+            await turn.send_text(_one_to_one(ctx, command))
+            return
+        argument = command.match(context.activity.text or "") or ""
+        try:
+            await command.run(turn, argument)
+        except Exception as error:
+            await _answer_problem(turn, error, command.name)
+
+    return route
+
+
+def _one_to_one(ctx: JourneyContext, command: ChatCommand) -> str:
+    here = _listed(ctx.catalogue.channel_commands())
+    return (
+        f"To do that, chat with me one to one: open my chat and type {command.name}. "
+        f"In a channel I understand {here}."
+    )
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+async def _answer_problem(turn: Turn, error: Exception, what: str) -> None:
+    if isinstance(error, UserFacingError):
+        await turn.send_text(error.message)
+        return
+    logger.exception("The %s command failed", what, exc_info=error)
+    await turn.send_text(SORRY)
+
+
+def _add_action(
+    app: AgentApplication[TurnState], ctx: JourneyContext, action: CardAction[Any]
+) -> None:
+    async def on_execute(context: TurnContext, state: TurnState, data: Any) -> Any:
+        return await run_action(action, ctx.store, context, data)
+
+    async def on_submit(context: TurnContext, state: TurnState, data: Any) -> None:
+        reply = await run_action(action, ctx.store, context, data)
+        await Turn(context, actor_of(context.activity)).send_reply(reply)
+
+    app.adaptive_card.action_execute(action.verb)(on_execute)
+    app.adaptive_card.action_submit(action.verb)(on_submit)
+
+
+def _welcome(journeys: list[Journey]) -> Any:
+    async def on_members_added(context: TurnContext, state: TurnState) -> None:
+        turn = Turn(context, actor_of(context.activity))
+        for journey in journeys:
+            if journey.on_members_added is not None:
+                await journey.on_members_added(turn)
+
+    return on_members_added
+
+
+async def _unknown_verb(context: TurnContext, state: TurnState, data: Any) -> Any:
+    return message_reply(NOT_OURS)
+
+
+async def _unknown_invoke(context: TurnContext, state: TurnState) -> None:
+    await send_invoke_response(context, message_reply(NOT_OURS))
+
+
+def _not_understood(ctx: JourneyContext) -> Any:
+    async def route(context: TurnContext, state: TurnState) -> None:
+        activity = context.activity
+        if activity.value is not None and not activity.text:
+            # A button from a client without Universal Actions, for no verb of ours.
+            await context.send_activity(NOT_OURS)
+            return
+        in_channel = conversation_type(activity) != "personal"
+        examples = [name for name, _ in ctx.catalogue.help_lines(in_channel) if name != "help"]
+        await context.send_activity(
+            f"Sorry, I did not understand that. You can type {', '.join(examples)}, or help."
+        )
+
+    return route
+
+
+async def _on_error(context: TurnContext, error: Exception) -> None:
+    """The last resort: log it all, tell the person nothing technical."""
+    logger.exception("Unhandled error in a turn", exc_info=error)
+    if context.activity.type == ActivityTypes.message:
+        await context.send_activity(SORRY)

@@ -1,0 +1,78 @@
+"""One SQLite file, every call run on one worker thread.
+
+One connection on one thread keeps SQLite simple and safe; `BEGIN IMMEDIATE`
+makes counters atomic even if two processes (or two connections) share the file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+# Readies a file after the schema has run, on every open: brings one made by an earlier
+# version up to date, or seeds a new one.
+Migration = Callable[[sqlite3.Connection], None]
+
+
+class Database:
+    def __init__(self, path: Path, schema: str, migrations: Iterable[Migration] = ()) -> None:
+        self._path = path
+        self._schema = schema
+        self._migrations = tuple(migrations)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
+        self._db: sqlite3.Connection | None = None
+
+    async def open(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._open)
+
+    def _open(self) -> None:
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self._path, isolation_level=None, timeout=10)
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA busy_timeout=10000")
+        db.executescript(self._schema)
+        for migrate in self._migrations:
+            migrate(db)
+        self._db = db
+
+    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn` with the connection on the worker thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._call, fn)
+
+    def _call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        if self._db is None:
+            raise RuntimeError("The store is closed.")
+        return fn(self._db)
+
+    async def ping(self) -> bool:
+        return await self.run(lambda db: db.execute("SELECT 1").fetchone()[0] == 1)
+
+    async def close(self) -> None:
+        def _close(db: sqlite3.Connection) -> None:
+            db.close()
+
+        if self._db is not None:
+            await self.run(_close)
+            self._db = None
+        self._executor.shutdown(wait=True)
+
+
+def immediate(db: sqlite3.Connection, write: Callable[[], T]) -> T:
+    """Run `write` in one `BEGIN IMMEDIATE` transaction: all of it or none of it."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        result = write()
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+    return result

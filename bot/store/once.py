@@ -1,0 +1,65 @@
+"""What makes a retried card action or a repeated notification happen once."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from bot.clock import Clock
+from bot.store.database import Database, immediate
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS handled_invokes (
+    key TEXT PRIMARY KEY,
+    response TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sent_notifications (key TEXT PRIMARY KEY, at TEXT NOT NULL);
+"""
+
+
+def rename_invoke_key(db: sqlite3.Connection) -> None:
+    """Files from when an invoke was known by its Activity id alone: the column is the key."""
+
+    def rename() -> None:
+        have = {row["name"] for row in db.execute("PRAGMA table_info(handled_invokes)")}
+        if "activity_id" in have:  # not yet renamed by another connection
+            db.execute("ALTER TABLE handled_invokes RENAME COLUMN activity_id TO key")
+
+    immediate(db, rename)
+
+
+class OnceTables:
+    """OnceOnly's invokes and notifications on SQLite. Subclasses give `_db`, `_clock`."""
+
+    _db: Database
+    _clock: Clock
+
+    async def handled_invoke(self, key: str) -> dict[str, Any] | None:
+        row = await self._db.run(
+            lambda db: db.execute(
+                "SELECT response FROM handled_invokes WHERE key = ?", (key,)
+            ).fetchone()
+        )
+        return json.loads(row["response"]) if row else None
+
+    async def remember_invoke(self, key: str, response: dict[str, Any]) -> None:
+        """The first answer stays: a replayed invoke gets what the first one got."""
+        at = self._clock.now().isoformat()
+        await self._db.run(
+            lambda db: db.execute(
+                "INSERT OR IGNORE INTO handled_invokes (key, response, at) VALUES (?, ?, ?)",
+                (key, json.dumps(response), at),
+            )
+        )
+
+    async def claim_notification(self, key: str) -> bool:
+        """True the first time a key is claimed, False ever after."""
+        at = self._clock.now().isoformat()
+        cursor = await self._db.run(
+            lambda db: db.execute(
+                "INSERT OR IGNORE INTO sent_notifications (key, at) VALUES (?, ?)", (key, at)
+            )
+        )
+        return bool(cursor.rowcount == 1)

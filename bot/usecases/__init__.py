@@ -1,1 +1,0 @@
-"""Use cases: take collaborators as arguments, speak only in domain terms."""
