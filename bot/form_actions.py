@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot import form_flow
+from bot.domain import forms
 from bot.domain.forms import FormDefinition, FormView
 from bot.errors import BadCardData
 from bot.journey import CardAction, JourneyContext, Reply, Turn, card_reply, message_reply
@@ -24,11 +25,12 @@ GOTO = "goto"
 
 @dataclass(frozen=True)
 class FormPress:
-    """A press of one of a form's buttons: which draft, which step, what was typed."""
+    """A press of one of a form's buttons: which draft, which step, and what was typed
+    on that step, as the strings a draft keeps (nothing from the review page)."""
 
     draft_id: str
     step: int
-    answers: Mapping[str, Any]
+    answers: dict[str, str]
     goto: int | None = None
 
 
@@ -53,7 +55,8 @@ def press_parser(form: FormDefinition[Any]) -> Callable[[Mapping[str, Any]], For
             raise BadCardData("That form step is not one I recognise. Type continue to go on.")
         if goto is not None and (isinstance(goto, bool) or not isinstance(goto, int)):
             raise BadCardData("That button did not say which part to change. Type continue.")
-        return FormPress(draft_id, step, data, goto)
+        answers = forms.raw_values(form, data, step) if step < form.review_step else {}
+        return FormPress(draft_id, step, answers, goto)
 
     return parse
 
@@ -62,69 +65,85 @@ def no_data(data: Mapping[str, Any]) -> NoData:
     return NoData()
 
 
+class FormButtons:
+    """The handlers of one form's buttons."""
+
+    def __init__(self, form: FormDefinition[Any], ctx: JourneyContext) -> None:
+        self.form = form
+        self.ctx = ctx
+
+    async def start(self, turn: Turn, _: NoData) -> Reply:
+        view = await form_flow.start(self.form, self.ctx.store, turn.actor.user_id, self.ctx.now())
+        return form_card(view)
+
+    async def resume(self, turn: Turn, _: NoData) -> Reply:
+        view = await form_flow.resume(self.form, self.ctx.store, turn.actor.user_id)
+        if view is None:
+            form = self.form
+            return message_reply(
+                f"You have no {form.noun} in progress. Type {form.start_command} to start one."
+            )
+        return form_card(view)
+
+    async def next(self, turn: Turn, press: FormPress) -> Reply:
+        return await self._move(turn, press, press.step + 1)
+
+    async def back(self, turn: Turn, press: FormPress) -> Reply:
+        return await self._move(turn, press, press.step - 1)
+
+    async def edit(self, turn: Turn, press: FormPress) -> Reply:
+        if press.goto is None:
+            raise BadCardData("That button did not say which part to change. Type continue.")
+        return await self._move(turn, press, press.goto)
+
+    async def _move(self, turn: Turn, press: FormPress, target: int) -> Reply:
+        view = await form_flow.move(
+            self.form,
+            self.ctx.store,
+            turn.actor.user_id,
+            press.draft_id,
+            press.step,
+            press.answers,
+            target,
+            self.ctx.now(),
+        )
+        return form_card(view)
+
+    async def save(self, turn: Turn, press: FormPress) -> Reply:
+        view = await form_flow.save_for_later(
+            self.form,
+            self.ctx.store,
+            turn.actor.user_id,
+            press.draft_id,
+            press.step,
+            press.answers,
+            self.ctx.now(),
+        )
+        return form_card(view)
+
+    async def discard(self, turn: Turn, press: FormPress) -> Reply:
+        await form_flow.discard(self.form, self.ctx.store, turn.actor.user_id, press.draft_id)
+        catalogue = self.ctx.catalogue
+        lines = catalogue.help_lines(turn.in_channel)
+        return card_reply(to_dict(build_help_card(lines, catalogue.menu)))
+
+
 def form_actions(
     form: FormDefinition[Any],
     ctx: JourneyContext,
     submit: Callable[[Turn, FormPress], Awaitable[Reply]],
 ) -> tuple[CardAction[Any], ...]:
     """Every button of the form, each its own verb; `submit` is the journey's own."""
-    drafts = ctx.store
-
-    async def start(turn: Turn, _: NoData) -> Reply:
-        return form_card(await form_flow.start(form, drafts, turn.actor.user_id, ctx.now()))
-
-    async def resume(turn: Turn, _: NoData) -> Reply:
-        view = await form_flow.resume(form, drafts, turn.actor.user_id)
-        if view is None:
-            return message_reply(
-                f"You have no {form.noun} in progress. Type {form.start_command} to start one."
-            )
-        return form_card(view)
-
-    def moving(direction: str) -> Callable[[Turn, FormPress], Awaitable[Reply]]:
-        async def move(turn: Turn, press: FormPress) -> Reply:
-            if direction == "edit" and press.goto is None:
-                raise BadCardData("That button did not say which part to change. Type continue.")
-            step = press.step
-            target = (
-                press.goto if direction == "edit" else step + (1 if direction == "next" else -1)
-            )
-            view = await form_flow.move(
-                form,
-                drafts,
-                turn.actor.user_id,
-                press.draft_id,
-                step,
-                press.answers,
-                int(target or step),
-                ctx.now(),
-            )
-            return form_card(view)
-
-        return move
-
-    async def save(turn: Turn, press: FormPress) -> Reply:
-        view = await form_flow.save_for_later(
-            form, drafts, turn.actor.user_id, press.draft_id, press.step, press.answers, ctx.now()
-        )
-        return form_card(view)
-
-    async def discard(turn: Turn, press: FormPress) -> Reply:
-        await form_flow.discard(form, drafts, turn.actor.user_id, press.draft_id)
-        catalogue = ctx.catalogue
-        return card_reply(
-            to_dict(build_help_card(catalogue.help_lines(turn.in_channel), catalogue.menu))
-        )
-
+    buttons = FormButtons(form, ctx)
     parse = press_parser(form)
     return (
-        CardAction(form.verb("new"), no_data, start),
-        CardAction(form.verb("continue"), no_data, resume),
-        CardAction(form.verb("next"), parse, moving("next")),
-        CardAction(form.verb("back"), parse, moving("back")),
-        CardAction(form.verb("edit"), parse, moving("edit")),
-        CardAction(form.verb("save"), parse, save),
-        CardAction(form.verb("discard"), parse, discard),
+        CardAction(form.verb("new"), no_data, buttons.start),
+        CardAction(form.verb("continue"), no_data, buttons.resume),
+        CardAction(form.verb("next"), parse, buttons.next),
+        CardAction(form.verb("back"), parse, buttons.back),
+        CardAction(form.verb("edit"), parse, buttons.edit),
+        CardAction(form.verb("save"), parse, buttons.save),
+        CardAction(form.verb("discard"), parse, buttons.discard),
         # Teams resends a slow invoke: a second Send gets the first answer, nothing twice.
         CardAction(form.verb("submit"), parse, submit, once_only=True),
     )

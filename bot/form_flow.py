@@ -89,13 +89,9 @@ async def _save(
         return latest, notice
 
 
-def _kept(
-    form: FormDefinition[Any], draft: Draft, step: int, data: Mapping[str, object]
-) -> dict[str, str]:
-    """The draft's answers with what this step's card sent (the review page sends none)."""
-    if step >= form.review_step:
-        return draft.values
-    return {**draft.values, **forms.raw_values(form, data, step)}
+def _kept(draft: Draft, answers: Mapping[str, str]) -> dict[str, str]:
+    """The draft's answers with what the step's card sent (the review page sends none)."""
+    return {**draft.values, **answers}
 
 
 async def move(
@@ -104,13 +100,13 @@ async def move(
     owner_id: str,
     draft_id: str,
     step: int,
-    data: Mapping[str, object],
+    answers: Mapping[str, str],
     to_step: int,
     now: dt.datetime,
 ) -> FormView:
     """Keep what was typed on `step`, then go to `to_step`. Going forward checks the step."""
     draft = await current(form, drafts, owner_id, draft_id)
-    values = _kept(form, draft, step, data)
+    values = _kept(draft, answers)
     errors = forms.validate_step(form, step, values, now.date()) if to_step > step else {}
     target = step if errors else max(1, min(to_step, form.review_step))
     saved, notice = await _save(form, drafts, draft, target, values, now)
@@ -125,11 +121,11 @@ async def save_for_later(
     owner_id: str,
     draft_id: str,
     step: int,
-    data: Mapping[str, object],
+    answers: Mapping[str, str],
     now: dt.datetime,
 ) -> FormView:
     draft = await current(form, drafts, owner_id, draft_id)
-    saved, _ = await _save(form, drafts, draft, step, _kept(form, draft, step, data), now)
+    saved, _ = await _save(form, drafts, draft, step, _kept(draft, answers), now)
     command = form.resume_command or form.start_command
     return FormView(form, saved, saved.step, {}, f"Saved. Type {command} to finish it later.")
 
@@ -147,7 +143,7 @@ async def check(
     owner_id: str,
     draft_id: str,
     step: int,
-    data: Mapping[str, object],
+    answers: Mapping[str, str],
     now: dt.datetime,
 ) -> Checked[Built] | FormView:
     """Every answer checked before sending. Returns the form again if anything is wrong.
@@ -156,7 +152,7 @@ async def check(
     are kept first; nothing typed is lost either way.
     """
     draft = await current(form, drafts, owner_id, draft_id)
-    values = _kept(form, draft, step, data)
+    values = _kept(draft, answers)
     errors = forms.all_errors(form, values, now.date())
     if errors:
         back = forms.first_step_with_error(form, errors)

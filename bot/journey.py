@@ -9,6 +9,7 @@ elsewhere (an event). It knows nothing of the other journeys, and they nothing o
 from __future__ import annotations
 
 import asyncio
+import functools
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -140,7 +141,7 @@ class ChatCommand:
 
     def match(self, text: str) -> str | None:
         """The argument if this command is what was typed, else None."""
-        said = normalise(text)
+        said = _normalised(text)
         if self.read is not None:
             return self.read(said)
         if said in self.phrases:
@@ -149,6 +150,12 @@ class ChatCommand:
             if said.startswith(prefix) and len(said) > len(prefix):
                 return without_mentions(text)[len(prefix) :].strip(" .!")
         return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _normalised(text: str) -> str:
+    """Every command's route reads the same message: normalise it once."""
+    return normalise(text)
 
 
 @dataclass(frozen=True)

@@ -62,11 +62,11 @@ def register_journeys(
 def _typed(command: ChatCommand) -> Any:
     def selector(context: TurnContext) -> bool:
         activity = context.activity
-        return (
-            activity.type == ActivityTypes.message
-            and bool(activity.text)
-            and command.match(activity.text or "") is not None
-        )
+        if activity.type != ActivityTypes.message:
+            return False
+        if activity.value is not None and not activity.text:
+            return False  # a button from a client without Universal Actions, not typing
+        return command.match(activity.text or "") is not None
 
     return selector
 

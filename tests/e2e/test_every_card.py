@@ -8,7 +8,7 @@ from tests.e2e.conftest import CHANNEL, in_channel
 from tests.e2e.journey import GOOD_ANSWERS, start_form
 from tests.e2e.test_form import press
 from tests.support.cards import assert_cards_ok
-from tests.support.teams import Connector, TeamsUser, card_of, find_action, invoke_card
+from tests.support.teams import YEAR, Connector, TeamsUser, card_of, find_action, invoke_card
 
 
 async def test_every_card_in_every_journey_is_valid(
@@ -31,7 +31,7 @@ async def test_every_card_in_every_journey_is_valid(
     send = find_action(card, "Send request")
     cards.append(invoke_card(await alex.press(send["verb"], send["data"])))
     cards.append(card_of((await alex.say("my requests"))[-1]))
-    cards.append(card_of((await alex.say("status DR-2026-0001"))[-1]))
+    cards.append(card_of((await alex.say(f"status DR-{YEAR}-0001"))[-1]))
     cards.append(card_of((await connector.wait_for(CHANNEL["id"], 1))[-1]))
     draft = await start_form(megan)
     cards.append(await press(megan, draft, "Discard draft"))

@@ -9,6 +9,7 @@ from tests.e2e.conftest import CHANNEL, in_channel
 from tests.e2e.journey import fill_form, raise_request
 from tests.support.cards import all_text
 from tests.support.teams import (
+    YEAR,
     Connector,
     TeamsUser,
     card_of,
@@ -22,7 +23,7 @@ CHANNEL_ID = CHANNEL["id"]
 
 async def test_a_request_gets_a_reference_a_score_a_board_and_next_steps(alex: TeamsUser) -> None:
     text = all_text(await raise_request(alex))
-    assert "Your reference is DR-2026-0001" in text
+    assert f"Your reference is DR-{YEAR}-0001" in text
     assert re.search(r"Priority score: \d+ out of 100", text)
     assert "matrix, version 2026.1" in text
     for criterion in ("Strategic alignment", "Benefits", "Readiness", "Cost and effort"):
@@ -35,9 +36,9 @@ async def test_references_are_sequential_per_year(alex: TeamsUser, megan: TeamsU
     first = all_text(await raise_request(alex))
     second = all_text(await raise_request(megan))
     third = all_text(await raise_request(alex))
-    assert "DR-2026-0001" in first
-    assert "DR-2026-0002" in second
-    assert "DR-2026-0003" in third
+    assert f"DR-{YEAR}-0001" in first
+    assert f"DR-{YEAR}-0002" in second
+    assert f"DR-{YEAR}-0003" in third
 
 
 async def test_sending_the_same_form_twice_keeps_one_request(alex: TeamsUser) -> None:
@@ -45,18 +46,18 @@ async def test_sending_the_same_form_twice_keeps_one_request(alex: TeamsUser) ->
     send = find_action(review, "Send request")
     first = invoke_card(await alex.press(send["verb"], send["data"]))
     again = invoke_card(await alex.press(send["verb"], send["data"]))
-    assert "DR-2026-0001" in all_text(first)
-    assert "DR-2026-0001" in all_text(again)
+    assert f"DR-{YEAR}-0001" in all_text(first)
+    assert f"DR-{YEAR}-0001" in all_text(again)
     listing = all_text(card_of((await alex.say("my requests"))[-1]))
-    assert set(re.findall(r"DR-\d{4}-\d{4}", listing)) == {"DR-2026-0001"}
+    assert set(re.findall(r"DR-\d{4}-\d{4}", listing)) == {f"DR-{YEAR}-0001"}
 
 
 async def test_my_requests_lists_only_my_own(alex: TeamsUser, megan: TeamsUser) -> None:
     await raise_request(alex)
     await raise_request(megan)
     mine = all_text(card_of((await alex.say("my requests"))[-1]))
-    assert "DR-2026-0001" in mine
-    assert "DR-2026-0002" not in mine
+    assert f"DR-{YEAR}-0001" in mine
+    assert f"DR-{YEAR}-0002" not in mine
     assert "Submitted, waiting for IT triage" in mine
 
 
@@ -69,7 +70,7 @@ async def test_my_requests_when_there_are_none_says_how_to_start(megan: TeamsUse
 async def test_status_shows_one_request_with_its_breakdown(alex: TeamsUser) -> None:
     await raise_request(alex)
     text = all_text(card_of((await alex.say("status dr-2026-0001"))[-1]))
-    assert "DR-2026-0001" in text
+    assert f"DR-{YEAR}-0001" in text
     assert "Submitted, waiting for IT triage" in text
     assert "Priority score" in text and "Strategic alignment" in text
 
@@ -78,15 +79,15 @@ async def test_status_of_someone_elses_request_is_not_shown(
     alex: TeamsUser, megan: TeamsUser
 ) -> None:
     await raise_request(alex)
-    reply = (await megan.say("status DR-2026-0001"))[-1]
+    reply = (await megan.say(f"status DR-{YEAR}-0001"))[-1]
     assert not reply.get("attachments")
-    assert "could not find a request DR-2026-0001 raised by you" in reply["text"]
+    assert f"could not find a request DR-{YEAR}-0001 raised by you" in reply["text"]
 
 
 async def test_status_needs_a_real_reference(alex: TeamsUser) -> None:
-    assert "like status DR-2026-0001" in (await alex.say("status"))[-1]["text"]
+    assert f"like status DR-{YEAR}-0001" in (await alex.say("status"))[-1]["text"]
     assert "is not a request reference" in (await alex.say("status banana"))[-1]["text"]
-    assert "could not find" in (await alex.say("status DR-2026-0999"))[-1]["text"]
+    assert "could not find" in (await alex.say(f"status DR-{YEAR}-0999"))[-1]["text"]
 
 
 async def test_show_button_for_someone_elses_request_is_refused(
@@ -94,9 +95,9 @@ async def test_show_button_for_someone_elses_request_is_refused(
 ) -> None:
     await raise_request(alex)
     body = await megan.press(
-        "requests.show", {"verb": "requests.show", "reference": "DR-2026-0001"}
+        "requests.show", {"verb": "requests.show", "reference": f"DR-{YEAR}-0001"}
     )
-    assert "could not find a request DR-2026-0001 raised by you" in invoke_message(body)
+    assert f"could not find a request DR-{YEAR}-0001 raised by you" in invoke_message(body)
 
 
 async def test_requests_wait_for_the_triage_channel_then_are_posted_in_order(
@@ -111,9 +112,9 @@ async def test_requests_wait_for_the_triage_channel_then_are_posted_in_order(
     assert "2 waiting requests will be posted here now" in replies[0]["text"]
     posted = await connector.wait_for(CHANNEL_ID, 2)
     cards = [card_of(a) for a in posted if a.get("attachments")]
-    assert [c for c in cards if "DR-2026-0001" in all_text(c)]
-    order = [re.search(r"DR-2026-\d{4}", all_text(c)).group(0) for c in cards]  # type: ignore[union-attr]
-    assert order == ["DR-2026-0001", "DR-2026-0002"]
+    assert [c for c in cards if f"DR-{YEAR}-0001" in all_text(c)]
+    order = [re.search(rf"DR-{YEAR}-\d{{4}}", all_text(c)).group(0) for c in cards]  # type: ignore[union-attr]
+    assert order == [f"DR-{YEAR}-0001", f"DR-{YEAR}-0002"]
 
 
 async def test_a_new_request_goes_straight_to_a_registered_triage_channel(
@@ -123,7 +124,7 @@ async def test_a_new_request_goes_straight_to_a_registered_triage_channel(
     await raise_request(alex)
     posted = await connector.wait_for(CHANNEL_ID, 1)
     triage = all_text(card_of(posted[-1]))
-    assert "New request DR-2026-0001" in triage
+    assert f"New request DR-{YEAR}-0001" in triage
     assert "Raised by Alex Wilber" in triage
     assert "Personal data: yes. A data protection impact assessment (DPIA) is needed." in triage
     assert re.search(r"Score\s*\d+ out of 100", triage)
@@ -176,17 +177,17 @@ async def test_a_failed_triage_post_is_kept_and_posted_later_in_order(
     await in_channel(alex).say("register triage")
     connector.unreachable.add(CHANNEL_ID)  # the channel is unreachable for a while
     confirmation = all_text(await raise_request(megan))
-    assert "Your reference is DR-2026-0001" in confirmation, "the requester is not held up"
+    assert f"Your reference is DR-{YEAR}-0001" in confirmation, "the requester is not held up"
     await asyncio.sleep(0.3)
     assert connector.in_conversation(CHANNEL_ID) == []
     connector.unreachable.clear()
     await raise_request(alex)
     posted = await connector.wait_for(CHANNEL_ID, 2)
-    order = [re.search(r"DR-2026-\d{4}", all_text(card_of(a))).group(0) for a in posted]  # type: ignore[union-attr]
-    assert order == ["DR-2026-0001", "DR-2026-0002"]
+    order = [re.search(rf"DR-{YEAR}-\d{{4}}", all_text(card_of(a))).group(0) for a in posted]  # type: ignore[union-attr]
+    assert order == [f"DR-{YEAR}-0001", f"DR-{YEAR}-0002"]
 
 
 async def test_an_admin_can_look_up_anyones_request(alex: TeamsUser, megan: TeamsUser) -> None:
     await raise_request(megan)
-    text = all_text(card_of((await alex.say("status DR-2026-0001"))[-1]))
-    assert "DR-2026-0001" in text and "Submitted, waiting for IT triage" in text
+    text = all_text(card_of((await alex.say(f"status DR-{YEAR}-0001"))[-1]))
+    assert f"DR-{YEAR}-0001" in text and "Submitted, waiting for IT triage" in text

@@ -17,6 +17,7 @@ from tests.support.cards import all_text, assert_cards_ok
 from tests.support.fake_graph import FakeGraph
 from tests.support.graph import connect, provisioned
 from tests.support.teams import (
+    YEAR,
     BotServer,
     Connector,
     TeamsUser,
@@ -62,7 +63,7 @@ async def triage_card_posted(alex: TeamsUser, megan: TeamsUser) -> dict[str, Any
     return card_of(posted[-1])
 
 
-async def triager_view(user: TeamsUser, reference: str = "DR-2026-0001") -> dict[str, Any]:
+async def triager_view(user: TeamsUser, reference: str = f"DR-{YEAR}-0001") -> dict[str, Any]:
     channel = in_channel(user)
     body = await channel.press("triage.refresh", {"verb": "triage.refresh", "reference": reference})
     return invoke_card(body)
@@ -150,18 +151,18 @@ async def test_someone_not_on_the_roster_is_refused_and_nothing_changes(
         "Send question": {"question": "Why?"},
         "Assign": {"assignee": ALEX},
         "Change route": {"routeBoard": "trb", "routeProcess": "project", "routeReason": "Tech."},
-        "Link as duplicate": {"duplicateRef": "DR-2026-0001"},
+        "Link as duplicate": {"duplicateRef": f"DR-{YEAR}-0001"},
     }
     for title, inputs in every_button.items():
         message = invoke_message(await press(megan, view, title, inputs))
         assert "Only the IT triage team can act" in message, title
-    reopen = {"verb": "triage.reopen", "reference": "DR-2026-0001"}
+    reopen = {"verb": "triage.reopen", "reference": f"DR-{YEAR}-0001"}
     assert "Only the IT triage team" in invoke_message(
         await in_channel(megan).press("triage.reopen", reopen)
     )
     megans_own = await triager_view(megan)
     assert [a["title"] for a in megans_own["actions"]] == ["Open for triage"]
-    status = all_text(card_of((await megan.say("status DR-2026-0001"))[-1]))
+    status = all_text(card_of((await megan.say(f"status DR-{YEAR}-0001"))[-1]))
     assert "Submitted, waiting for IT triage" in status
 
 
@@ -207,7 +208,7 @@ async def test_ask_for_information_and_the_requesters_answer(
     assert "How many bookings a week?" in all_text(question)
     send = find_action(question, "Send answer")
     thanks = invoke_card(await megan.press(send["verb"], send["data"], {"answer": "About 400"}))
-    assert "Answer sent for DR-2026-0001" in all_text(thanks)
+    assert f"Answer sent for DR-{YEAR}-0001" in all_text(thanks)
     view = await triager_view(alex)
     assert "Being triaged by IT" in all_text(view)
     assert "About 400" in all_text(view)
@@ -238,7 +239,7 @@ async def test_accept_and_change_route_are_recorded_in_the_history(
     text = all_text(accepted)
     assert "With the board" in text
     assert "changed where it goes" in text and "accepted it to the board" in text
-    status = all_text(card_of((await megan.say("status DR-2026-0001"))[-1]))
+    status = all_text(card_of((await megan.say(f"status DR-{YEAR}-0001"))[-1]))
     assert "With the board" in status and "Technical Review Board" in status
 
 
@@ -303,18 +304,18 @@ async def test_likely_duplicates_are_offered_and_linking_tells_the_requester(
     await alex.press(send["verb"], send["data"])
     alex_before = len(connector.in_conversation(alex.conversation_id))
     megan_before = len(connector.in_conversation(megan.conversation_id))
-    view = await triager_view(alex, "DR-2026-0002")
-    assert "DR-2026-0001: Book garden waste collections online" in all_text(view)
+    view = await triager_view(alex, f"DR-{YEAR}-0002")
+    assert f"DR-{YEAR}-0001: Book garden waste collections online" in all_text(view)
     linked = invoke_card(
-        await press(alex, view, "Link as duplicate", {"duplicateOf": "DR-2026-0001"})
+        await press(alex, view, "Link as duplicate", {"duplicateOf": f"DR-{YEAR}-0001"})
     )
-    assert "Duplicate of DR-2026-0001" in all_text(linked)
+    assert f"Duplicate of DR-{YEAR}-0001" in all_text(linked)
     to_alex = await connector.wait_for(alex.conversation_id, alex_before + 1)
-    assert "joined" in all_text(card_of(to_alex[-1])) and "DR-2026-0001" in all_text(
+    assert "joined" in all_text(card_of(to_alex[-1])) and f"DR-{YEAR}-0001" in all_text(
         card_of(to_alex[-1])
     )
     to_megan = await connector.wait_for(megan.conversation_id, megan_before + 1)
-    assert "DR-2026-0002" in all_text(card_of(to_megan[-1])), "both requesters are told"
+    assert f"DR-{YEAR}-0002" in all_text(card_of(to_megan[-1])), "both requesters are told"
 
 
 async def test_forged_card_data_is_refused_plainly(alex: TeamsUser, megan: TeamsUser) -> None:
@@ -322,15 +323,15 @@ async def test_forged_card_data_is_refused_plainly(alex: TeamsUser, megan: Teams
     channel = in_channel(alex)
     for data in (
         {"reference": 42},
-        {"reference": "DR-2026-9999"},
+        {"reference": f"DR-{YEAR}-9999"},
         ["x"],
-        {"reference": "DR-2026-0001", "version": 7},
+        {"reference": f"DR-{YEAR}-0001", "version": 7},
     ):
         message = invoke_message(await channel.press("triage.accept", data))
         assert "Nothing has changed" in message or "not one I recognise" in message, (data, message)
     view = await triager_view(alex)
     refused = invoke_message(
-        await press(alex, view, "Link as duplicate", {"duplicateRef": "DR-2026-0001"})
+        await press(alex, view, "Link as duplicate", {"duplicateRef": f"DR-{YEAR}-0001"})
     )
     assert "duplicate of itself" in refused.lower()
 

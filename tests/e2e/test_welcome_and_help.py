@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.e2e.conftest import in_channel
 from tests.support.cards import all_text
-from tests.support.teams import BOT, TeamsUser, card_of, find_action, invoke_card
+from tests.support.teams import BOT, YEAR, TeamsUser, card_of, find_action, invoke_card
 
 
 async def test_installing_the_bot_gives_a_short_welcome(alex: TeamsUser) -> None:
@@ -24,7 +24,7 @@ async def test_installing_the_bot_gives_a_short_welcome(alex: TeamsUser) -> None
 
 async def test_help_lists_every_command(alex: TeamsUser) -> None:
     text = all_text(card_of((await alex.say("help"))[-1]))
-    for command in ("new request", "continue", "my requests", "status DR-2026-0001", "help"):
+    for command in ("new request", "continue", "my requests", f"status DR-{YEAR}-0001", "help"):
         assert command in text
     assert "register triage" not in text
 

@@ -165,9 +165,12 @@ class TeamsUser:
         return str(self.conversation["id"])
 
     def activity(self, **fields: Any) -> dict[str, Any]:
+        # Teams stamps each Activity; a bot in another process (benchmarks) has no test clock.
+        clock = getattr(self.bot, "clock", None)
+        when = clock.now() if clock is not None else START
         base: dict[str, Any] = {
             "id": str(uuid.uuid4()),
-            "timestamp": self.bot.clock.now().isoformat().replace("+00:00", "Z"),
+            "timestamp": when.isoformat().replace("+00:00", "Z"),
             "serviceUrl": self.connector.url,
             "channelId": "msteams",
             "from": {"id": self.user_id, "name": self.name, "aadObjectId": self.aad_object_id},

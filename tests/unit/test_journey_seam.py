@@ -1,0 +1,135 @@
+"""The seam journeys plug into: commands matched forgivingly, help built from what journeys
+declare, events that reach every listener, and any form run by the same engine."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from bot.domain import forms
+from bot.domain.forms import FormView
+from bot.domain.model import Draft
+from bot.journey import Catalogue, ChatCommand, Events, MenuButton, Turn
+from bot.journeys import JOURNEYS, load
+from bot.journeys.feedback.form import FEEDBACK_FORM, Feedback
+from bot.journeys.intake.form import REQUEST_FORM
+from cards import verbs
+from cards.form_card import build_form_card
+
+TODAY = dt.date(2031, 6, 17)
+
+
+async def nothing(turn: Turn, argument: str) -> None:
+    return None
+
+
+def test_a_command_matches_its_phrases_whatever_the_case_and_mentions() -> None:
+    command = ChatCommand("my requests", nothing, phrases=("my requests", "show my requests"))
+    assert command.match("My Requests!") == ""
+    assert command.match("<at>Digital Front Door</at> show my requests.") == ""
+    assert command.match("my requests please") is None
+    assert command.match("") is None
+
+
+def test_a_prefix_gives_the_rest_as_typed() -> None:
+    command = ChatCommand("new request", nothing, prefixes=("i need ",))
+    assert command.match("I need a Way to book Rooms.") == "a Way to book Rooms"
+    assert command.match("i need ") is None, "a prefix alone is not a command"
+
+
+def test_a_command_can_read_the_text_itself() -> None:
+    command = ChatCommand("status", nothing, read=lambda said: said[7:] or None)
+    assert command.match("STATUS dr-2031-0001") == "dr-2031-0001"
+    assert command.match("status") is None
+
+
+def test_help_lists_what_journeys_declare_and_channel_commands_only_in_channels() -> None:
+    catalogue = Catalogue(
+        commands=[
+            ChatCommand("new request", nothing, help="Raise a request."),
+            ChatCommand("hidden", nothing),
+            ChatCommand("register triage", nothing, help="Admins only.", where="channel"),
+            ChatCommand("help", nothing, help="See this list.", where="anywhere"),
+        ],
+        menu=[MenuButton("Raise a new request", verbs.NEW_REQUEST, primary=True)],
+    )
+    assert catalogue.help_lines(in_channel=False) == [
+        ("new request", "Raise a request."),
+        ("help", "See this list."),
+    ]
+    assert [name for name, _ in catalogue.help_lines(in_channel=True)] == [
+        "new request",
+        "register triage",
+        "help",
+    ]
+    assert catalogue.channel_commands() == ["register triage", "help"]
+
+
+async def test_an_event_reaches_every_listener_and_one_failing_stops_no_other() -> None:
+    heard: list[Any] = []
+    pending: list[asyncio.Future[Any]] = []
+    events = Events(lambda work: pending.append(asyncio.ensure_future(work)))
+
+    async def broken(payload: Any) -> None:
+        raise RuntimeError("listener failed")
+
+    async def listener(payload: Any) -> None:
+        heard.append(payload)
+
+    events.subscribe("request.submitted", broken)
+    events.subscribe("request.submitted", listener)
+    events.publish("request.submitted", "DR-2031-0001")
+    events.publish("nobody.listens", "ignored")
+    await asyncio.gather(*pending)
+    assert heard == ["DR-2031-0001"]
+
+
+def test_the_registered_journeys_are_folders_that_load() -> None:
+    assert JOURNEYS == ("intake", "requests", "triage", "feedback", "home")
+    assert all(callable(register) for register in load())
+
+
+def test_form_verbs_come_from_the_form_key() -> None:
+    assert REQUEST_FORM.verb("new") == verbs.NEW_REQUEST
+    assert REQUEST_FORM.verb("submit") == verbs.FORM_SUBMIT
+    assert FEEDBACK_FORM.verb("next") == "feedback.next"
+
+
+def test_a_form_without_a_review_is_sent_from_its_last_step() -> None:
+    draft = Draft("me", FEEDBACK_FORM.key, "a" * 32, 1, {}, dt.datetime(2031, 6, 17, tzinfo=dt.UTC))
+    card = build_form_card(FormView(FEEDBACK_FORM, draft, 1, {}))
+    titles = [action["title"] for action in card.model_dump(by_alias=True)["actions"]]
+    assert titles[0] == "Send feedback"
+    assert "Next" not in titles
+    assert "Step 1 of 1" not in str(card.model_dump(by_alias=True))
+
+
+@pytest.mark.parametrize(
+    ("answers", "errors"),
+    [
+        ({"rating": "0"}, {"rating": "Choose one of the options listed"}),
+        ({"rating": "6"}, {"rating": "Choose one of the options listed"}),
+        ({"rating": "five"}, {"rating": "Choose one of the options listed"}),
+        ({"rating": ""}, {"rating": "Choose a rating from 1 to 5"}),
+        (
+            {"rating": "3", "comment": "x" * 2001},
+            {"comment": "Your comment must be 2,000 characters or fewer. You entered 2,001."},
+        ),
+    ],
+)
+def test_bad_feedback_is_explained(answers: dict[str, str], errors: dict[str, str]) -> None:
+    result, found = forms.validate_all(FEEDBACK_FORM, answers, TODAY)
+    assert result is None
+    assert found == errors
+
+
+def test_good_feedback_becomes_typed() -> None:
+    result, errors = forms.validate_all(
+        FEEDBACK_FORM, {"rating": "5", "comment": "  Clear and quick.  "}, TODAY
+    )
+    assert errors == {}
+    assert result == Feedback(5, "Clear and quick.")
+    assert forms.validate_all(FEEDBACK_FORM, {"rating": "1"}, TODAY)[0] == Feedback(1, "")
