@@ -9,8 +9,8 @@ elsewhere (an event). It knows nothing of the other journeys, and they nothing o
 from __future__ import annotations
 
 import asyncio
-import functools
 import datetime as dt
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -138,6 +138,8 @@ class ChatCommand:
     help: str = ""
     example: str = ""  # what the help card shows, when not just the name
     where: Where = "personal"
+    # Shown in Teams' command menu (the app manifest); help is used when this is "".
+    menu_hint: str = ""
 
     def match(self, text: str) -> str | None:
         """The argument if this command is what was typed, else None."""

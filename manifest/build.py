@@ -21,8 +21,11 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
+if str(HERE.parent) not in sys.path:
+    sys.path.insert(0, str(HERE.parent))  # run as a script: the bot's journeys are next door
 TEMPLATE = HERE / "manifest.template.json"
 COLOR_ICON = HERE / "color.png"
 OUTLINE_ICON = HERE / "outline.png"
@@ -127,8 +130,37 @@ def fill(template: str, values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(replace, template)
 
 
+# Teams shows at most 10 commands a scope; a title has at most 32 characters, a
+# description at most 128.
+MOST_COMMANDS, TITLE_MAX, DESCRIPTION_MAX = 10, 32, 128
+
+
+def command_lists() -> list[dict[str, Any]]:
+    """Teams' command menus, from the commands the journeys declare (help is first)."""
+    from bot.journeys import declared_commands
+
+    declared = [command for command in declared_commands() if command.help]
+    declared.sort(key=lambda command: command.name != "help")
+    lists = []
+    for scope, allowed in (
+        ("personal", ("personal", "anywhere")),
+        ("team", ("channel", "anywhere")),
+    ):
+        commands = [
+            {
+                "title": command.name[:TITLE_MAX],
+                "description": (command.menu_hint or command.help)[:DESCRIPTION_MAX],
+            }
+            for command in declared
+            if command.where in allowed
+        ]
+        lists.append({"scopes": [scope], "commands": commands[:MOST_COMMANDS]})
+    return lists
+
+
 def build_package(out: Path, ids: dict[str, str]) -> None:
     manifest = json.loads(fill(TEMPLATE.read_text(encoding="utf-8"), ids))
+    manifest["bots"][0]["commandLists"] = command_lists()
     missing = [icon.name for icon in (COLOR_ICON, OUTLINE_ICON) if not icon.is_file()]
     if missing:
         raise BuildError(f"Missing {', '.join(missing)}: run python manifest/build.py --icons")

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from typing import Any
 
-from bot.journey import Journey, JourneyContext
+from bot.clock import SystemClock
+from bot.journey import ChatCommand, Journey, JourneyContext
 
 JOURNEYS: tuple[str, ...] = (
     "intake",  # raise a digital request
@@ -27,3 +29,21 @@ def load(names: tuple[str, ...] = JOURNEYS) -> list[Callable[[JourneyContext], J
         module = importlib.import_module(f"{__name__}.{name}")
         registers.append(module.register)
     return registers
+
+
+class _NotRunning:
+    """Stands in for the store and the notifier when journeys are only described."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise RuntimeError(f"A journey used {name} while only being described")
+
+
+def declared_commands() -> list[ChatCommand]:
+    """Every chat command the journeys declare, in help order, without running the bot.
+
+    The Teams app manifest's command lists are built from this, so a new journey's
+    commands reach Teams' command menu with no other change.
+    """
+    inert: Any = _NotRunning()
+    ctx = JourneyContext(store=inert, clock=SystemClock(), notifier=inert, admin_ids=frozenset())
+    return [command for register in load() for command in register(ctx).commands]

@@ -158,9 +158,22 @@ def test_bot_offers_the_chat_commands(manifest: dict[str, Any]) -> None:
     assert sorted(bot["scopes"]) == ["groupChat", "personal", "team"]
     assert bot["supportsFiles"] is False
     assert commands == {
-        "personal": ["help", "new request", "continue", "my requests", "status"],
-        "team": ["register triage", "help"],
+        "personal": [
+            "help",
+            "new request",
+            "continue",
+            "my requests",
+            "status",
+            "feedback",
+            "feedback summary",
+        ],
+        "team": ["help", "register triage", "feedback summary"],
     }
+    described = {
+        c["title"]: c["description"] for lists in bot["commandLists"] for c in lists["commands"]
+    }
+    assert described["status"].startswith("Type status and a reference, such as status DR-")
+    assert all(len(text) <= 128 for text in described.values())
     assert manifest["name"]["short"] == "Digital Front Door"
     assert manifest["developer"]["name"] == "Southampton City Council"
     assert manifest["validDomains"] == []

@@ -45,6 +45,7 @@ def register(ctx: JourneyContext) -> Journey:
                 show_help,
                 phrases=HELP_PHRASES,
                 help="See this list again.",
+                menu_hint="What I can do for you",
                 where="anywhere",
             ),
         ),

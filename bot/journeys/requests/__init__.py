@@ -99,6 +99,7 @@ def register(ctx: JourneyContext) -> Journey:
                 read=read_status,
                 example=example,
                 help="See one request, by its reference.",
+                menu_hint=f"Type status and a reference, such as {example}.",
             ),
         ),
         actions=(
