@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+import bot.journeys
 from bot.domain import forms
 from bot.domain.forms import FormView
 from bot.domain.model import Draft
@@ -87,8 +89,11 @@ async def test_an_event_reaches_every_listener_and_one_failing_stops_no_other() 
     assert heard == ["DR-2031-0001"]
 
 
-def test_the_registered_journeys_are_folders_that_load() -> None:
-    assert JOURNEYS == ("intake", "requests", "triage", "feedback", "home")
+def test_every_journey_folder_is_registered_and_loads() -> None:
+    folder = Path(bot.journeys.__file__).parent
+    folders = {path.parent.name for path in folder.glob("*/__init__.py")}
+    assert set(JOURNEYS) == folders
+    assert JOURNEYS[-1] == "home", "help and hello come last, after what they list"
     assert all(callable(register) for register in load())
 
 
