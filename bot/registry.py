@@ -38,6 +38,7 @@ def register_journeys(
     app: AgentApplication[TurnState], ctx: JourneyContext, journeys: Iterable[Journey]
 ) -> None:
     journeys = list(journeys)
+    _check_unique(journeys)
     for journey in journeys:
         ctx.catalogue.commands.extend(journey.commands)
         ctx.catalogue.menu.extend(journey.menu)
@@ -57,6 +58,17 @@ def register_journeys(
     )
     app.message()(_not_understood(ctx))
     app.error(_on_error)
+
+
+def _check_unique(journeys: list[Journey]) -> None:
+    """Two journeys claiming one verb or one phrase would shadow each other: refuse to start."""
+    verbs = [action.verb for journey in journeys for action in journey.actions]
+    phrases = [p for journey in journeys for c in journey.commands for p in c.phrases]
+    clashes = sorted(
+        {v for v in verbs if verbs.count(v) > 1} | {p for p in phrases if phrases.count(p) > 1}
+    )
+    if clashes:
+        raise ValueError(f"More than one journey declares: {', '.join(map(repr, clashes))}")
 
 
 def _typed(command: ChatCommand) -> Any:

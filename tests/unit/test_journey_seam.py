@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -138,3 +139,29 @@ def test_good_feedback_becomes_typed() -> None:
     assert errors == {}
     assert result == Feedback(5, "Clear and quick.")
     assert forms.validate_all(FEEDBACK_FORM, {"rating": "1"}, TODAY)[0] == Feedback(1, "")
+
+
+def test_two_journeys_claiming_one_verb_or_phrase_stop_the_bot_starting(tmp_path: Path) -> None:
+    from bot.agent import build_agent, build_connections
+    from bot.journey import CardAction, Journey, JourneyContext
+    from bot.registry import register_journeys
+    from bot.settings import load_settings
+
+    async def handle(turn: Turn, command: Any) -> Any:
+        return None
+
+    first = Journey("a", actions=(CardAction("x.go", dict, handle),))
+    second = Journey(
+        "b",
+        commands=(
+            ChatCommand("go", nothing, phrases=("go",)),
+            ChatCommand("go", nothing, phrases=("go",)),
+        ),
+        actions=(CardAction("x.go", dict, handle),),
+    )
+    settings = load_settings({"DATA_DIR": str(tmp_path)})
+    app, _ = build_agent(settings, build_connections(settings))
+    inert: Any = object()
+    ctx = JourneyContext(store=inert, clock=inert, notifier=inert, admin_ids=frozenset())
+    with pytest.raises(ValueError, match=re.escape("'go', 'x.go'")):
+        register_journeys(app, ctx, [first, second])
