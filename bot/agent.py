@@ -9,9 +9,9 @@ from microsoft_agents.hosting.core import (
     AgentAuthConfiguration,
     AuthTypes,
     MemoryStorage,
-    TurnContext,
     TurnState,
 )
+from microsoft_agents.hosting.core.authorization import Connections
 from microsoft_agents.hosting.core.security import OutboundHostValidator
 
 from bot.settings import Settings
@@ -30,26 +30,19 @@ def build_connections(settings: Settings) -> MsalConnectionManager:
 
 
 def build_agent(
-    settings: Settings, connections: MsalConnectionManager
+    settings: Settings, connections: Connections
 ) -> tuple[AgentApplication[TurnState], CloudAdapter]:
-    # Outbound replies go only to Microsoft's own hosts once real tokens are in use;
-    # locally they go to the Agents Playground or a test connector on loopback.
-    validator = OutboundHostValidator(enabled=not settings.anonymous)
+    # With real tokens, replies go only to Teams' channel service hosts (never the SDK's
+    # wider default list, which has hosts anyone can create); the door and the notifier
+    # check the same list. Locally they go to the Agents Playground on loopback.
+    validator = OutboundHostValidator(
+        hosts=sorted(settings.service_hosts),
+        enabled=not settings.anonymous,
+        include_default_microsoft_hosts=False,
+    )
     adapter = CloudAdapter(connection_manager=connections, host_validator=validator)
     # Turn state is not used for anything that must survive: drafts live in the store.
     app: AgentApplication[TurnState] = AgentApplication[TurnState](
         storage=MemoryStorage(), adapter=None, connection_manager=connections
     )
-    if settings.allowed_tenants and not settings.anonymous:
-        app.before_turn(_tenant_gate(settings.allowed_tenants))
     return app, adapter
-
-
-def _tenant_gate(allowed: frozenset[str]):  # type: ignore[no-untyped-def]
-    async def gate(context: TurnContext, state: TurnState) -> bool:
-        tenant = ""
-        if context.activity.conversation is not None:
-            tenant = getattr(context.activity.conversation, "tenant_id", "") or ""
-        return tenant in allowed
-
-    return gate

@@ -5,28 +5,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pydantic
 from aiohttp import web
-from microsoft_agents.hosting.aiohttp import (
-    CloudAdapter,
-    jwt_authorization_decorator,
-    start_agent_process,
-)
+from microsoft_agents.hosting.aiohttp import CloudAdapter, start_agent_process
 from microsoft_agents.hosting.core import AgentApplication
+from microsoft_agents.hosting.core.authorization import Connections
 
 from bot import journeys
 from bot.agent import build_agent, build_connections
 from bot.backends import OpenStore, open_roster, open_store
 from bot.channel_posts import ChannelPoster
 from bot.clock import Clock, SystemClock
+from bot.door import Door, guarded, refusal
 from bot.journey import JourneyContext
 from bot.notifier import TeamsNotifier
 from bot.registry import register_journeys
+from bot.reply_hosts import reply_hosts_for
 from bot.settings import Settings
+from bot.tokens import TokenPolicy, TokenValidator
 
 logger = logging.getLogger(__name__)
 
@@ -41,48 +40,14 @@ CONTEXT = web.AppKey("journey_context", JourneyContext)
 CLOCK = web.AppKey("clock", Clock)
 
 
-def _bad_request(message: str) -> web.Response:
-    return web.json_response({"error": message}, status=400)
-
-
 async def messages(request: web.Request) -> web.StreamResponse:
-    try:
-        body = await request.json()
-    except ValueError:
-        return _bad_request("The body must be a JSON Activity.")
-    if not isinstance(body, dict) or not isinstance(body.get("type"), str):
-        return _bad_request("The body must be a JSON object with a string 'type'.")
+    """An Activity the door has let in, handed to the Agents SDK."""
     try:
         response = await start_agent_process(request, request.app[AGENT], request.app[ADAPTER])
     except pydantic.ValidationError:
         logger.warning("Refused an Activity that does not follow the Activity schema")
-        return _bad_request("The Activity does not follow the Activity schema.")
+        return refusal(400, "The Activity does not follow the Activity schema.")
     return response if response is not None else web.Response(status=202)
-
-
-def _token_checked(handler: Handler) -> Handler:
-    """The SDK's token check, with any token it cannot even parse answered 401, not 500."""
-    reached: web.RequestKey[bool] = web.RequestKey("handler_reached", bool)
-
-    async def inner(request: web.Request) -> web.StreamResponse:
-        request[reached] = True
-        return await handler(request)
-
-    checked = jwt_authorization_decorator(inner)
-
-    async def outer(request: web.Request) -> web.StreamResponse:
-        try:
-            response: web.StreamResponse = await checked(request)
-            return response
-        except Exception:
-            if request.get(reached):
-                raise
-            logger.warning("Refused an Activity whose token could not be read")
-            return web.json_response(
-                {"error": "Invalid token or authentication failed."}, status=401
-            )
-
-    return outer
 
 
 async def messages_probe(request: web.Request) -> web.Response:
@@ -145,23 +110,36 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(
-    settings: Settings, graph: object = None, clock: Clock | None = None
+    settings: Settings,
+    graph: object = None,
+    clock: Clock | None = None,
+    connections: Connections | None = None,
 ) -> web.Application:
-    """The service. `clock` is the time everything uses (tests pass their own)."""
+    """The service. `clock` is the time everything uses (tests pass their own);
+    `connections` gives the bot its own outgoing tokens (MSAL from the settings unless
+    a test brings its own)."""
     app = web.Application(client_max_size=1024 * 1024)
     app[CLOCK] = clock or SystemClock()
     if graph is not None:
         app[GRAPH] = graph
-    connections = build_connections(settings)
+    connections = connections or build_connections(settings)
     agent, adapter = build_agent(settings, connections)
     app[SETTINGS] = settings
     app[AGENT] = agent
     app[ADAPTER] = adapter
-    # The SDK's JWT check reads its configuration from this plain string key.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", web.NotAppKeyWarning)
-        app["agent_configuration"] = connections.get_default_connection_configuration()
-    app.router.add_post("/api/messages", _token_checked(messages))
+    tokens = None
+    if not settings.anonymous:
+        policy = TokenPolicy(
+            app_id=settings.client_id,
+            tenant_id=settings.tenant_id,
+            channel_metadata_url=settings.channel_metadata_url,
+            entra_metadata_url=settings.entra_metadata_url,
+            allowed_callers=settings.allowed_callers,
+        )
+        tokens = TokenValidator(policy, app[CLOCK])
+        app.on_cleanup.append(lambda _: tokens.close())
+    door = Door(settings, reply_hosts_for(settings), tokens)
+    app.router.add_post("/api/messages", guarded(door, messages))
     app.router.add_get("/api/messages", messages_probe)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 # The Microsoft 365 Agents Playground's default user (Alex Wilber). In local mode
 # they are an admin, so a person can try every journey straight away.
@@ -17,6 +18,15 @@ _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 # The Agents Playground's demo users have ids one digit too long to be GUIDs.
 _PLAYGROUND_ID = re.compile(r"^00000000-0000-0000-0000-\d{13}$")
 MODES = ("local", "m365")
+CHANNEL_METADATA = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+ENTRA_METADATA = "https://login.microsoftonline.com/{tenant}/v2.0/.well-known/openid-configuration"
+# Teams' channel service and the Bot Framework's own hosts.
+SERVICE_HOSTS = ("smba.trafficmanager.net", "botframework.com")
+# The Agents Playground's page, the one web page allowed to reach a local bot.
+PLAYGROUND_ORIGINS = ("http://localhost:56150", "http://127.0.0.1:56150")
+_HOST_NAME = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+)
 STORES = ("sqlite", "sharepoint")
 
 
@@ -43,6 +53,15 @@ class Settings:
     store: str = "sqlite"
     triage_roster: frozenset[str] = frozenset()
     triage_group_id: str = ""
+    # Who may call /api/messages besides Teams' channel service (Entra app ids), and
+    # where each issuer publishes its signing keys.
+    allowed_callers: frozenset[str] = frozenset()
+    channel_metadata_url: str = CHANNEL_METADATA
+    entra_metadata_url: str = ENTRA_METADATA
+    # Where replies may go (m365 mode; locally only loopback), and which web pages may
+    # post to the bot (locally, the Agents Playground).
+    service_hosts: frozenset[str] = frozenset(SERVICE_HOSTS)
+    allowed_origins: frozenset[str] = frozenset()
 
     @property
     def anonymous(self) -> bool:
@@ -99,6 +118,46 @@ def _check_auth(mode: str, host: str, client_id: str, env: Mapping[str, str], p:
         p.append("CLIENT_SECRET is required when CLIENT_ID is set. Set it in the environment.")
 
 
+def _metadata_url(name: str, raw: str, default: str, problems: list[str]) -> str:
+    url = raw.strip() or default
+    parts = urlsplit(url.replace("{tenant}", "tenant"))
+    secure = parts.scheme == "https" or (
+        parts.scheme == "http" and is_loopback(parts.hostname or "")
+    )
+    if not secure or not parts.hostname:
+        problems.append(
+            f"{name} must be an https address of OpenID metadata (http only on loopback). "
+            f"It is '{url}'."
+        )
+    return url
+
+
+def _service_hosts(raw: str, problems: list[str]) -> frozenset[str]:
+    hosts = frozenset(h.lower().rstrip(".") for h in _split_ids(raw)) if raw.strip() else None
+    if hosts is None:
+        return frozenset(SERVICE_HOSTS)
+    bad = sorted(h for h in hosts if not _HOST_NAME.match(h))
+    if bad or not hosts:
+        problems.append(
+            "ALLOWED_SERVICE_HOSTS must list host names such as smba.trafficmanager.net, "
+            f"without https:// or paths. These are not: {', '.join(bad)}."
+        )
+    return hosts
+
+
+def _origins(mode: str, raw: str, problems: list[str]) -> frozenset[str]:
+    if not raw.strip():
+        return frozenset(PLAYGROUND_ORIGINS) if mode == "local" else frozenset()
+    origins = frozenset(o.rstrip("/").lower() for o in _split_ids(raw))
+    bad = sorted(o for o in origins if not re.match(r"^https?://[a-z0-9.\-\[\]:]+$", o))
+    if bad:
+        problems.append(
+            "ALLOWED_ORIGINS must list web origins such as http://localhost:56150. "
+            f"These are not: {', '.join(bad)}."
+        )
+    return origins
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     problems: list[str] = []
@@ -133,6 +192,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     data_dir = Path(env.get("DATA_DIR", "").strip() or "data").resolve()
     if data_dir.exists() and not data_dir.is_dir():
         problems.append(f"DATA_DIR '{data_dir}' exists but is not a folder.")
+    callers = frozenset(i.lower() for i in _split_ids(env.get("ALLOWED_CALLER_IDS", "")))
+    _check_ids("ALLOWED_CALLER_IDS", callers, problems)
+    channel_metadata = _metadata_url(
+        "BOT_OPENID_METADATA", env.get("BOT_OPENID_METADATA", ""), CHANNEL_METADATA, problems
+    )
+    entra_metadata = _metadata_url(
+        "ENTRA_OPENID_METADATA", env.get("ENTRA_OPENID_METADATA", ""), ENTRA_METADATA, problems
+    )
+    service_hosts = _service_hosts(env.get("ALLOWED_SERVICE_HOSTS", ""), problems)
+    origins = _origins(mode, env.get("ALLOWED_ORIGINS", ""), problems)
     if problems:
         raise SettingsError(problems)
     return Settings(
@@ -149,4 +218,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         store=store,
         triage_roster=roster or admins,
         triage_group_id=group,
+        allowed_callers=callers,
+        channel_metadata_url=channel_metadata,
+        entra_metadata_url=entra_metadata,
+        service_hosts=service_hosts,
+        allowed_origins=origins,
     )

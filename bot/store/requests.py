@@ -6,10 +6,15 @@ uses it to queue the same write for SharePoint, the local store does nothing.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
+import functools
 import json
+import secrets
 import sqlite3
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from bot.domain import codec
 from bot.domain.model import DigitalRequest, Requester, Status
@@ -129,7 +134,9 @@ class RequestTables:
     async def for_requester(
         self, requester_id: str, page_token: str | None = None, page_size: int = 10
     ) -> Page:
-        before = _decode_token(page_token)
+        query = requests_of_requester(page_size)
+        cursor = self._page_tokens.cursor(page_token, requester_id, query)
+        before = int(cursor) if cursor else 2**62
         rows = await self._db.run(
             lambda db: db.execute(
                 "SELECT * FROM requests WHERE requester_id = ? AND item_id < ? "
@@ -138,9 +145,14 @@ class RequestTables:
             ).fetchall()
         )
         items = [request_from_row(r) for r in rows[:page_size]]
-        more = len(rows) > page_size
-        token = _encode_token(int(items[-1].item_id)) if more and items else None
+        token = None
+        if len(rows) > page_size and items:
+            token = self._page_tokens.issue(requester_id, query, items[-1].item_id)
         return Page(items=items, next_token=token)
+
+    @functools.cached_property
+    def _page_tokens(self) -> PageTokens:
+        return PageTokens()
 
     async def recent(self, limit: int = 200) -> list[DigitalRequest]:
         rows = await self._db.run(
@@ -226,14 +238,64 @@ def request_from_row(row: sqlite3.Row) -> DigitalRequest:
     )
 
 
-def _encode_token(item_id: int) -> str:
-    return base64.urlsafe_b64encode(str(item_id).encode()).decode()
+def requests_of_requester(page_size: int) -> str:
+    """The query a "my requests" page token is bound to, besides the person."""
+    return f"requests of a requester, {page_size} a page"
 
 
-def _decode_token(token: str | None) -> int:
-    if not token:
-        return 2**62
-    try:
-        return int(base64.urlsafe_b64decode(token.encode()).decode())
-    except (ValueError, UnicodeDecodeError):
-        return 2**62
+@dataclass(frozen=True)
+class _Held:
+    requester_id: str
+    query: str
+    cursor: str
+    until: float
+
+
+class PageTokens:
+    """Page tokens for card data: random names for cursors kept here, never the cursors.
+
+    A card's data can be changed by whoever holds it, so a token says nothing itself: it
+    names a cursor held in memory for one person and one query. A token this holder did not
+    give to this person for this query, or one past its lifetime or pushed out by newer
+    ones, is no token, and the caller starts again at their first page. So are all tokens
+    after a restart.
+    """
+
+    def __init__(
+        self,
+        lifetime: float = 3600.0,
+        most: int = 5000,
+        now: Callable[[], float] = time.monotonic,
+        new_name: Callable[[], str] = lambda: secrets.token_urlsafe(18),
+    ) -> None:
+        self._lifetime = lifetime
+        self._most = most
+        self._now = now
+        self._new_name = new_name
+        self._held: OrderedDict[str, _Held] = OrderedDict()  # oldest first
+        self._names: dict[tuple[str, str, str], str] = {}
+
+    def issue(self, requester_id: str, query: str, cursor: str) -> str:
+        self._drop_oldest_while(lambda held: held.until <= self._now())
+        key = (requester_id, query, cursor)
+        # The same page asked for again (a card shown twice) keeps its name.
+        name = self._names.get(key) or self._new_name()
+        self._held.pop(name, None)
+        self._held[name] = _Held(requester_id, query, cursor, self._now() + self._lifetime)
+        self._names[key] = name
+        self._drop_oldest_while(lambda _: len(self._held) > self._most)
+        return name
+
+    def cursor(self, token: str | None, requester_id: str, query: str) -> str | None:
+        """The cursor `token` names if it was given to this person for this query."""
+        held = self._held.get(token or "")
+        if held is None or held.until <= self._now():
+            return None
+        if (held.requester_id, held.query) != (requester_id, query):
+            return None
+        return held.cursor
+
+    def _drop_oldest_while(self, condition: Callable[[_Held], bool]) -> None:
+        while self._held and condition(next(iter(self._held.values()))):
+            _, held = self._held.popitem(last=False)
+            del self._names[(held.requester_id, held.query, held.cursor)]

@@ -112,9 +112,11 @@ class BotServer:
         env: dict[str, str] | None = None,
         graph: Callable[[], Any] | None = None,
         clock: SettableClock | None = None,
+        connections: Any = None,
     ) -> None:
         """`graph` makes a fresh GraphConnection for each start (SharePoint mode)."""
         self.clock = clock or SettableClock(START)
+        self.connections = connections  # the bot's own outgoing tokens (m365 mode)
         self.env = {"DATA_DIR": str(data_dir), "HOST": "127.0.0.1", "PORT": "3978", **(env or {})}
         self.graph = graph
         self.url = ""
@@ -123,7 +125,7 @@ class BotServer:
 
     async def start(self) -> None:
         graph = self.graph() if self.graph else None
-        self.app = create_app(load_settings(self.env), graph, self.clock)
+        self.app = create_app(load_settings(self.env), graph, self.clock, self.connections)
         self._runner = web.AppRunner(self.app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
