@@ -78,7 +78,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     opened = await open_store(settings, clock, app.get(GRAPH))
     app[STORE] = opened
     store = opened.store
-    poster = ChannelPoster(app[ADAPTER], settings.client_id)
+    reply_hosts = reply_hosts_for(settings)
+    poster = ChannelPoster(app[ADAPTER], settings.client_id, reply_hosts)
     ctx = JourneyContext(
         store=store,
         clock=clock,
@@ -86,6 +87,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         admin_ids=settings.admin_ids,
         triage_roster=settings.triage_roster,
         roster=open_roster(settings, opened),
+        reply_hosts=reply_hosts,
     )
     if ctx.roster is not None:
         ctx.in_background(ctx.roster.members())  # read the group now, not on the first click

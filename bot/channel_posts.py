@@ -8,16 +8,29 @@ from microsoft_agents.activity import Activity, ActivityTypes, Attachment, Conve
 from microsoft_agents.hosting.aiohttp import CloudAdapter
 from microsoft_agents.hosting.core import ClaimsIdentity, TurnContext
 
+from bot.reply_hosts import ReplyHosts
 from cards.elements import CONTENT_TYPE
 
 
+class AddressRefused(Exception):
+    """A stored conversation reference points somewhere replies may not go."""
+
+
 class ChannelPoster:
-    def __init__(self, adapter: CloudAdapter, bot_app_id: str) -> None:
+    def __init__(self, adapter: CloudAdapter, bot_app_id: str, reply_hosts: ReplyHosts) -> None:
         self._adapter = adapter
         self._bot_app_id = bot_app_id
+        self._reply_hosts = reply_hosts
+
+    def _continuation(self, reference: dict[str, Any]) -> Activity:
+        """Checked again when used: a reference stored by an older version, or edited in
+        the store, never sends the bot's token anywhere but Teams."""
+        if not self._reply_hosts.allows_reference(reference):
+            raise AddressRefused(f"Refused to send to {str(reference.get('serviceUrl'))[:100]!r}")
+        return ConversationReference.model_validate(reference).get_continuation_activity()
 
     async def send_card(self, reference: dict[str, Any], card: dict[str, Any]) -> str:
-        continuation = ConversationReference.model_validate(reference).get_continuation_activity()
+        continuation = self._continuation(reference)
         sent: list[str] = []
 
         async def deliver(context: TurnContext) -> None:
@@ -35,7 +48,7 @@ class ChannelPoster:
         self, reference: dict[str, Any], message_id: str, card: dict[str, Any]
     ) -> None:
         """Update a message in place, so everyone who sees it sees the current card."""
-        continuation = ConversationReference.model_validate(reference).get_continuation_activity()
+        continuation = self._continuation(reference)
 
         async def deliver(context: TurnContext) -> None:
             activity = Activity(

@@ -29,6 +29,7 @@ from bot.clock import Clock
 from bot.domain.commands import normalise, without_mentions
 from bot.notifier import Notifier
 from bot.ports import Roster, Store
+from bot.reply_hosts import ReplyHosts
 
 logger = logging.getLogger(__name__)
 
@@ -256,6 +257,10 @@ class JourneyContext:
     admin_ids: frozenset[str]
     triage_roster: frozenset[str] = frozenset()
     roster: Roster | None = None  # an Entra group, in m365 mode: it decides the triage team
+    # Where replies may go; conversation references are checked against it when kept.
+    reply_hosts: ReplyHosts = field(
+        default_factory=lambda: ReplyHosts(frozenset(), loopback_only=True)
+    )
     catalogue: Catalogue = field(default_factory=Catalogue)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     events: Events = field(init=False)

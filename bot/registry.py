@@ -17,7 +17,7 @@ from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnSta
 from microsoft_agents.hosting.core.app._routes import RouteRank
 
 from bot.errors import UserFacingError
-from bot.invoke import NOT_OURS, run_action
+from bot.invoke import NOT_OURS, Invokes
 from bot.journey import (
     SORRY,
     CardAction,
@@ -39,13 +39,14 @@ def register_journeys(
 ) -> None:
     journeys = list(journeys)
     _check_unique(journeys)
+    invokes = Invokes(ctx.store)
     for journey in journeys:
         ctx.catalogue.commands.extend(journey.commands)
         ctx.catalogue.menu.extend(journey.menu)
         for command in journey.commands:
             app.add_route(_typed(command), _command_route(ctx, command))
         for action in journey.actions:
-            _add_action(app, ctx, action)
+            _add_action(app, invokes, action)
     app.conversation_update("membersAdded")(_welcome(journeys))
     app.adaptive_card.action_execute(re.compile(r".*", re.DOTALL), rank=RouteRank.LAST)(
         _unknown_verb
@@ -119,13 +120,13 @@ async def _answer_problem(turn: Turn, error: Exception, what: str) -> None:
 
 
 def _add_action(
-    app: AgentApplication[TurnState], ctx: JourneyContext, action: CardAction[Any]
+    app: AgentApplication[TurnState], invokes: Invokes, action: CardAction[Any]
 ) -> None:
     async def on_execute(context: TurnContext, state: TurnState, data: Any) -> Any:
-        return await run_action(action, ctx.store, context, data)
+        return await invokes.run(action, context, data)
 
     async def on_submit(context: TurnContext, state: TurnState, data: Any) -> None:
-        reply = await run_action(action, ctx.store, context, data)
+        reply = await invokes.run(action, context, data)
         await Turn(context, actor_of(context.activity)).send_reply(reply)
 
     app.adaptive_card.action_execute(action.verb)(on_execute)

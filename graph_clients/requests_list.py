@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from msgraph_core.requests.batch_request_item import BatchRequestItem
 
 from bot.domain import codec
 from bot.domain.model import DigitalRequest, Requester, Status
+from bot.page_tokens import PageTokens, requests_of_requester
 from bot.ports import ChangedBySomeoneElse, Page
 from graph_clients import odata
 from graph_clients.client import RetryPolicy, retry_after_seconds, with_retries
@@ -145,12 +145,14 @@ class GraphRequests:
         base_url: str,
         policy: RetryPolicy | None = None,
         list_id: str = REQUESTS.name,
+        page_tokens: PageTokens | None = None,
     ) -> None:
         self._client = client
         self._site_id = site_id
         self._base_url = base_url.rstrip("/")
         self._policy = policy or RetryPolicy()
         self._list_id = list_id
+        self._page_tokens = page_tokens or PageTokens()
 
     @property
     def _items(self) -> ItemsRequestBuilder:
@@ -247,8 +249,11 @@ class GraphRequests:
     async def for_requester(
         self, requester_id: str, page_token: str | None, page_size: int
     ) -> Page:
-        next_link = self._next_link_from(page_token)
+        """A page of someone's requests, newest first; the token is the one a card gave back."""
+        query = requests_of_requester(page_size)
+        next_link = self._page_tokens.cursor(page_token, requester_id, query)
         if next_link:
+            # Graph's own link, kept here since the page before: never one from a card.
 
             async def get_next() -> Any:
                 return await self._items.with_url(next_link).get()
@@ -269,19 +274,19 @@ class GraphRequests:
 
             page = await with_retries(get_first, self._policy, "Requests of a requester")
         items = [_item_to_request(i) for i in (page.value or [])] if page else []
-        link = page.odata_next_link if page else None
-        token = base64.urlsafe_b64encode(link.encode()).decode() if link else None
-        return Page(items=items, next_token=token)
+        link: str = (page.odata_next_link if page else None) or ""
+        # Our bearer token goes wherever the link points: only a link on our Graph is kept.
+        ours = link.startswith(self._base_url + "/")
+        return Page(
+            # SharePoint compares text without case; Teams ids are case-sensitive.
+            items=[r for r in items if r.requester.user_id == requester_id],
+            next_token=self._page_tokens.issue(requester_id, query, link) if ours else None,
+        )
 
-    def _next_link_from(self, token: str | None) -> str | None:
-        """Page tokens come back in card data, so only our own Graph links are followed."""
-        if not token:
-            return None
-        try:
-            link = base64.urlsafe_b64decode(token.encode()).decode()
-        except (ValueError, UnicodeDecodeError):
-            return None
-        return link if link.startswith(self._base_url + "/") else None
+    def continues(self, requester_id: str, page_token: str | None, page_size: int) -> bool:
+        """Whether `page_token` asks for a later page than the first."""
+        query = requests_of_requester(page_size)
+        return self._page_tokens.cursor(page_token, requester_id, query) is not None
 
     async def update_fields(self, item_id: str, fields: dict[str, Any], etag: str) -> str:
         """Change some fields if nobody else has since `etag`. Returns the new etag."""

@@ -185,14 +185,16 @@ class SharePointStore:
     async def for_requester(
         self, requester_id: str, page_token: str | None = None, page_size: int = 10
     ) -> Page:
+        later = self.requests.continues(requester_id, page_token, page_size)
         try:
             page = await self.requests.for_requester(requester_id, page_token, page_size)
         except Exception as error:
             if not (isinstance(error, GraphUnavailable) or is_transient(error)):
                 raise
             logger.warning("SharePoint unreachable; listing requests from the journal")
-            return await self.journal.for_requester(requester_id, None, page_size)
-        if page_token:
+            # The journal knows only its own tokens: one of SharePoint's starts at its first page.
+            return await self.journal.for_requester(requester_id, page_token, page_size)
+        if later:
             return page
         unwritten = await self.journal.unwritten_references()
         local = await self.journal.for_requester(requester_id, None, page_size)

@@ -156,7 +156,7 @@ async def test_someone_not_on_the_roster_is_refused_and_nothing_changes(
     for title, inputs in every_button.items():
         message = invoke_message(await press(megan, view, title, inputs))
         assert "Only the IT triage team can act" in message, title
-    reopen = {"verb": "triage.reopen", "reference": f"DR-{YEAR}-0001"}
+    reopen = {"verb": "triage.reopen", "reference": f"DR-{YEAR}-0001", "version": "1"}
     assert "Only the IT triage team" in invoke_message(
         await in_channel(megan).press("triage.reopen", reopen)
     )

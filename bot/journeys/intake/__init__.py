@@ -59,12 +59,13 @@ def register(ctx: JourneyContext) -> Journey:
         await turn.send_card(to_dict(build_form_card(view)))
 
     async def send(turn: Turn, press: FormPress) -> Reply:
+        chat = chat_reference(turn.activity, ctx.reply_hosts)  # where news reaches them
         result = await usecases.submit(
             store, store, store, requester(turn), press.draft_id, ctx.now()
         )
         if isinstance(result, FormView):
             return form_card(result)
-        await store.remember_personal_chat(turn.actor.user_id, chat_reference(turn.activity))
+        await store.remember_personal_chat(turn.actor.user_id, chat)
         ctx.events.publish(REQUEST_SUBMITTED, result)
         return card_reply(to_dict(build_confirmation_card(result, await store.governance())))
 

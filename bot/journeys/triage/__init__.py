@@ -104,12 +104,33 @@ class Triage:
     # ---- Card actions ----------------------------------------------------------
 
     async def refresh(self, turn: Turn, card: CardRef) -> Reply:
+        """A triager's own view; for anyone else, only the read-only card the triage
+        channel already shows, and only in that channel. Nothing else says whether a
+        request exists, so references cannot be walked to read other people's requests."""
         actor = turn.actor
         await self.store.remember_person(actor.user_id, actor.teams_id, actor.name)
         request = await self.store.get(card.reference)
-        if request is None:
-            return message_reply(f"There is no request {card.reference}.")
-        return card_reply(await self.card_for(request, actor))
+        if await self.on_roster(actor):
+            if request is None:
+                return message_reply(f"There is no request {card.reference}.")
+            return card_reply(await self.card_for(request, actor))
+        if request is None or not await self._shown_here(turn, request):
+            return message_reply(
+                f"There is nothing to show for {card.reference} here. "
+                "To see your own requests, type my requests in your chat with me."
+            )
+        return card_reply(await self.card_for(request, None))
+
+    async def _shown_here(self, turn: Turn, request: DigitalRequest) -> bool:
+        """Whether this request's card was posted in the channel this press came from."""
+        channel = await self.store.channel(TRIAGE)
+        posted = await self.store.triage_message_id(request.reference)
+        if channel is None or not posted or posted == "-":
+            return False
+        here = (
+            channel_reference(turn.activity, self.ctx.reply_hosts).get("conversation", {}).get("id")
+        )
+        return bool(here) and here == channel.get("conversation", {}).get("id")
 
     async def act(self, turn: Turn, command: TriageCommand) -> Reply:
         actor = turn.actor
@@ -163,7 +184,9 @@ class Triage:
                 "Nothing has changed. Ask an admin if this channel should be used."
             )
             return
-        await self.store.register_channel(TRIAGE, channel_reference(turn.activity), actor.user_id)
+        await self.store.register_channel(
+            TRIAGE, channel_reference(turn.activity, self.ctx.reply_hosts), actor.user_id
+        )
         if actor.teams_id:
             await self.store.remember_person(actor.user_id, actor.teams_id, actor.name)
         waiting = len(await self.store.awaiting_triage_post(limit=1000))

@@ -36,13 +36,29 @@ class TriageCommand:
     duplicate_of: str = ""
 
 
+OUT_OF_DATE = (
+    "That card does not say which version of the request it shows, so it may be out of "
+    "date. Nothing has changed. Choose Open for triage to see the request as it is now."
+)
+
+
 def card_ref(data: Mapping[str, Any]) -> CardRef:
+    """The request a card names; any version (opening a card, answering a question)."""
     reference, version = data.get(verbs.REFERENCE), data.get(verbs.VERSION, "")
     if not isinstance(reference, str) or parse_reference(reference) is None:
         raise BadCardData("That card does not name a request I know. Nothing has changed.")
     if not isinstance(version, str):
         raise BadCardData("That card is not one I recognise. Nothing has changed.")
     return CardRef(reference.strip().upper(), version)
+
+
+def versioned_ref(data: Mapping[str, Any]) -> CardRef:
+    """The request a triage button acts on, with the version the card was drawn from:
+    without it two triagers could both change the request and neither be told."""
+    ref = card_ref(data)
+    if not ref.version or len(ref.version) > 100 or not ref.version.isprintable():
+        raise BadCardData(OUT_OF_DATE)
+    return ref
 
 
 def _text(data: Mapping[str, Any], key: str) -> str:
@@ -54,7 +70,7 @@ def _text(data: Mapping[str, Any], key: str) -> str:
 
 def _plain(action: Action) -> Callable[[Mapping[str, Any]], TriageCommand]:
     def parse(data: Mapping[str, Any]) -> TriageCommand:
-        return TriageCommand(card_ref(data), action)
+        return TriageCommand(versioned_ref(data), action)
 
     return parse
 
@@ -63,20 +79,22 @@ def parse_assign(data: Mapping[str, Any]) -> TriageCommand:
     chosen = data.get(verbs.ASSIGNEE)
     if not isinstance(chosen, str) or not chosen.strip():
         raise BadCardData("Choose someone on the triage team. Nothing has changed.")
-    return TriageCommand(card_ref(data), Action.ASSIGN, assignee_id=chosen.strip())
+    return TriageCommand(versioned_ref(data), Action.ASSIGN, assignee_id=chosen.strip())
 
 
 def parse_reject(data: Mapping[str, Any]) -> TriageCommand:
-    return TriageCommand(card_ref(data), Action.REJECT, reason=_text(data, verbs.REJECT_REASON))
+    return TriageCommand(
+        versioned_ref(data), Action.REJECT, reason=_text(data, verbs.REJECT_REASON)
+    )
 
 
 def parse_ask(data: Mapping[str, Any]) -> TriageCommand:
-    return TriageCommand(card_ref(data), Action.ASK_INFO, question=_text(data, verbs.QUESTION))
+    return TriageCommand(versioned_ref(data), Action.ASK_INFO, question=_text(data, verbs.QUESTION))
 
 
 def parse_route(data: Mapping[str, Any]) -> TriageCommand:
     return TriageCommand(
-        card_ref(data),
+        versioned_ref(data),
         Action.CHANGE_ROUTE,
         board=_text(data, verbs.ROUTE_BOARD),
         process=_text(data, verbs.ROUTE_PROCESS),
@@ -88,7 +106,7 @@ def parse_duplicate(data: Mapping[str, Any]) -> TriageCommand:
     typed = (
         _text(data, verbs.DUPLICATE_TYPED).upper() or _text(data, verbs.DUPLICATE_PICKED).upper()
     )
-    return TriageCommand(card_ref(data), Action.LINK_DUPLICATE, duplicate_of=typed)
+    return TriageCommand(versioned_ref(data), Action.LINK_DUPLICATE, duplicate_of=typed)
 
 
 def parse_answer(data: Mapping[str, Any]) -> TriageCommand:
