@@ -31,7 +31,8 @@ logger = logging.getLogger(__name__)
 
 SKEW = dt.timedelta(minutes=5)  # clock difference allowed, as the Bot Framework does
 KEYS_FOR = 24 * 3600.0  # signing keys are read again at least daily
-RETRY_UNKNOWN_KEY_AFTER = 300.0  # an unknown key id fetches the keys again, at most this often
+# An unknown key id (the issuer rotated its keys) reads them again, at most this often.
+RETRY_UNKNOWN_KEY_AFTER = 60.0
 
 
 class TokenRefused(Exception):

@@ -63,7 +63,9 @@ class TokenIssuer:
     def env(self) -> dict[str, str]:
         return {
             "BOT_OPENID_METADATA": f"{self.url}/channel/.well-known/openidconfiguration",
-            "ENTRA_OPENID_METADATA": f"{self.url}/entra/{{tenant}}/v2.0/.well-known/openid-configuration",
+            "ENTRA_OPENID_METADATA": (
+                f"{self.url}/entra/{{tenant}}/v2.0/.well-known/openid-configuration"
+            ),
         }
 
     async def start(self) -> None:
@@ -86,9 +88,7 @@ class TokenIssuer:
 
     async def _channel_metadata(self, request: web.Request) -> web.Response:
         self.requests += 1
-        return web.json_response(
-            {"issuer": CHANNEL_ISSUER, "jwks_uri": f"{self.url}/channel/keys"}
-        )
+        return web.json_response({"issuer": CHANNEL_ISSUER, "jwks_uri": f"{self.url}/channel/keys"})
 
     async def _channel_keys(self, request: web.Request) -> web.Response:
         self.requests += 1
