@@ -13,7 +13,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pydantic
 from aiohttp import web
+from microsoft_agents.activity import Activity
 from microsoft_agents.hosting.core import ClaimsIdentity
 
 from bot.reply_hosts import ReplyHosts
@@ -62,6 +64,16 @@ def parse_activity(raw: bytes) -> dict[str, Any]:
         raise Refused(400, "The body must be a JSON object with a string 'type'.")
     if too_deep(body):
         raise Refused(400, f"The JSON is nested too deeply (more than {MAX_DEPTH} levels).")
+    sender = body.get("from")
+    if sender is not None and not (
+        isinstance(sender, dict) and isinstance(sender.get("id"), str) and sender["id"].strip()
+    ):
+        raise Refused(400, "The Activity must say who sent it (from.id).")
+    try:
+        # Checked here so that a malformed Activity is a plain 400, not an error in the log.
+        Activity.model_validate(body)
+    except pydantic.ValidationError:
+        raise Refused(400, "The Activity does not follow the Activity schema.") from None
     return body
 
 
