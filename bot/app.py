@@ -20,8 +20,9 @@ from bot.backends import OpenStore, open_roster, open_store
 from bot.channel_posts import ChannelPoster
 from bot.clock import Clock, SystemClock
 from bot.door import Door, guarded, refusal
-from bot.journey import JourneyContext
+from bot.journey import CONFIG_PROBLEM, REQUEST_NOT_APPLIED, JourneyContext
 from bot.notifier import TeamsNotifier
+from bot.ports import NotApplied
 from bot.registry import register_journeys
 from bot.reply_hosts import reply_hosts_for
 from bot.settings import Settings
@@ -70,6 +71,13 @@ async def readyz(request: web.Request) -> web.Response:
     if opened.pending_writes is not None:
         # Writes taken locally and still owed to SharePoint. Not a failure: they will go.
         body["pending_sharepoint_writes"] = await opened.pending_writes()
+    if not getattr(opened.store, "graph_reachable", True):
+        # Still serving from the local copy (so still 200); SharePoint catches up later.
+        body.update(status="degraded", graph="unreachable")
+    problems = getattr(opened.store, "config_problems", None)
+    if problems:
+        # Edits to the DFD Config list that were not used; the last good copy is in use.
+        body["config_problems"] = list(problems)
     return web.json_response(body)
 
 
@@ -92,6 +100,18 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     if ctx.roster is not None:
         ctx.in_background(ctx.roster.members())  # read the group now, not on the first click
     built = [register(ctx) for register in journeys.load()]
+    if opened.on_not_applied is not None:
+
+        async def not_applied(news: NotApplied) -> None:
+            ctx.events.publish(REQUEST_NOT_APPLIED, news)
+
+        opened.on_not_applied(not_applied)
+    if opened.on_config_problem is not None:
+
+        async def config_problem(problem: str) -> None:
+            ctx.events.publish(CONFIG_PROBLEM, problem)
+
+        ctx.in_background(opened.on_config_problem(config_problem))
     register_journeys(app[AGENT], ctx, built)
     app[CONTEXT] = ctx
     loops: list[asyncio.Future[Any]] = [

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.clock import Clock
-from bot.ports import Roster, Store
+from bot.ports import NotApplied, Roster, Store
 from bot.settings import Settings
 from bot.store.journal import SqliteJournal
 from bot.store.sqlite import SqliteStore
@@ -27,6 +27,10 @@ class OpenStore:
     pending_writes: Callable[[], Awaitable[int]] | None = None
     close: Callable[[], Awaitable[None]] | None = None
     graph: Any = None  # the GraphConnection in SharePoint mode
+    # SharePoint mode: who to tell when changes made in Teams met a newer edit in the list.
+    on_not_applied: Callable[[Callable[[NotApplied], Awaitable[None]]], None] | None = None
+    # SharePoint mode: who to tell about an edit to the config list that was not used.
+    on_config_problem: Callable[[Callable[[str], Awaitable[None]]], Awaitable[None]] | None = None
 
 
 async def open_store(settings: Settings, clock: Clock, graph: Any = None) -> OpenStore:
@@ -43,6 +47,8 @@ async def open_store(settings: Settings, clock: Clock, graph: Any = None) -> Ope
         pending_writes=sharepoint.pending_writes,
         close=sharepoint.close,
         graph=sharepoint.graph,
+        on_not_applied=lambda tell: setattr(sharepoint, "on_not_applied", tell),
+        on_config_problem=sharepoint.listen_for_config_problems,
     )
 
 

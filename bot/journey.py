@@ -189,6 +189,10 @@ EventHandler = Callable[[Any], Awaitable[None]]
 
 # Events journeys share, with what each carries.
 REQUEST_SUBMITTED = "request.submitted"  # a DigitalRequest, just stored
+# A NotApplied: changes made in Teams met a newer edit in the shared list (SharePoint mode).
+REQUEST_NOT_APPLIED = "request.not_applied"
+# A str: a plain description of an edit to the shared config list that was not used.
+CONFIG_PROBLEM = "config.problem"
 
 
 class Events:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.domain.model import (
+    AuditEntry,
     Board,
     DigitalRequest,
     Draft,
@@ -30,6 +31,19 @@ class ChangedBySomeoneElse(Exception):
 
 
 @dataclass(frozen=True)
+class NotApplied:
+    """Changes made in Teams that met a newer edit in the shared list, so were not written.
+
+    `now` is the request as it is in the list (taken in); `lost` are the changes not
+    applied, each with who made it, so each person can be told.
+    """
+
+    now: DigitalRequest
+    lost: tuple[AuditEntry, ...]
+    editor: str  # who changed it in the list, when Graph says so; "" if not known
+
+
+@dataclass(frozen=True)
 class NewRequest:
     draft_id: str
     details: RequestDetails
@@ -43,6 +57,9 @@ class NewRequest:
 class Page:
     items: list[DigitalRequest]
     next_token: str | None
+    # The shared list could not be read in time: the local copy answered, and may be a
+    # little out of date (changes made in SharePoint not seen yet).
+    stale: bool = False
 
 
 @dataclass(frozen=True)
@@ -215,8 +232,10 @@ class Journal(RequestRegister, GovernanceStore, Protocol):
         """SharePoint has it: the op is done, and the item (if `item_id`) is remembered."""
         ...
 
-    async def outbox_skip(self, reference: str, op: str) -> None:
-        """Writes of `op` for `reference` that another write has already carried."""
+    async def outbox_skip(self, reference: str, op: str, through_seq: int | None = None) -> None:
+        """Writes of `op` for `reference` that another write has already carried: all of
+        them, or those queued up to `through_seq` (one write of the request's latest state
+        carries every update queued before it, not one queued after)."""
         ...
 
     async def outbox_failed(self, seq: int, error: str) -> None:

@@ -116,14 +116,26 @@ def build_status_card(request: DigitalRequest, gov: Governance) -> ac.AdaptiveCa
     )
 
 
+STALE = (
+    "SharePoint is not answering just now, so this list comes from the bot's own copy and "
+    "may be a little out of date."
+)
+
+
 def build_my_requests_card(page: Page, gov: Governance) -> ac.AdaptiveCard:
     if not page.items:
+        empty: list[ac.CardElement] = [heading("Your requests")]
+        if page.stale:
+            empty.append(notice(STALE))
+        empty.append(para("You have not raised any requests yet."))
         return card(
-            [heading("Your requests"), para("You have not raised any requests yet.")],
+            empty,
             [button("Raise a new request", verbs.NEW_REQUEST, primary=True)],
             fallback="You have not raised any requests yet. Type new request to start.",
         )
     body: list[ac.CardElement] = [heading("Your requests")]
+    if page.stale:
+        body.append(notice(STALE))
     for item in page.items:
         board = gov.boards.get(item.route.board)
         body.append(

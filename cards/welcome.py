@@ -63,3 +63,8 @@ def build_help_card(lines: Sequence[tuple[str, str]], menu: Sequence[MenuEntry])
     )
     typed = ", ".join(command for command, _ in lines)
     return card(rows, _main_actions(menu), fallback=f"You can type {typed}.")
+
+
+def build_notice_card(title: str, lines: Sequence[str]) -> ac.AdaptiveCard:
+    """A short notice from the bot (to admins, say): a title and a few sentences."""
+    return card([heading(title), *(para(line) for line in lines)], fallback=title)

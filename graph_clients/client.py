@@ -4,17 +4,24 @@ The SDK's own RetryHandler is left out of the middleware: it retries forever-ish
 its own terms and hides throttling from us. Instead `with_retries` honours
 Retry-After on 429 and 503, backs off exponentially with full jitter on other
 transient failures, and gives up within a bounded number of tries and total time.
+
+Retry-After binds every caller, not just the one that was told: a `ThrottleGate`, one per
+Graph connection, remembers until when Graph asked to be left alone, and no call starts
+before then. A caller with a person waiting says how long it may wait (`waiting_at_most`);
+if the gate stays shut longer, it gets GraphUnavailable at once, and nothing is sent.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import email.utils
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -36,7 +43,62 @@ TRANSIENT_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
 class GraphUnavailable(Exception):
-    """Graph still failed after every retry the policy allows."""
+    """Graph still failed after every retry the policy allows, or asked not to be called yet."""
+
+
+class ThrottleGate:
+    """Until when Graph asked not to be called (Retry-After), for every caller alike.
+
+    Also whether Graph answered the last call at all, for /readyz. `now` and `sleep` are
+    injectable so tests can stand at any moment without waiting.
+    """
+
+    def __init__(
+        self,
+        now: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._now = now
+        self._sleep = sleep
+        self._open_at = 0.0
+        self.reachable = True
+
+    def hold(self, seconds: float) -> None:
+        """Graph said Retry-After `seconds`: nobody calls before then."""
+        self._open_at = max(self._open_at, self._now() + seconds)
+
+    def shut_for(self) -> float:
+        return max(0.0, self._open_at - self._now())
+
+    async def enter(self, can_wait: float, what: str) -> float:
+        """Wait until Graph may be called, if that is within `can_wait` seconds; returns the
+        seconds waited. Raises GraphUnavailable at once, sending nothing, if it is not."""
+        waited = 0.0
+        while (left := self.shut_for()) > 0:  # another caller may be told to wait longer
+            if waited + left > can_wait:
+                raise GraphUnavailable(
+                    f"{what} not sent: Graph asked for no calls for another {left:.1f} s"
+                )
+            await self._sleep(left)
+            waited += left
+        return waited
+
+
+# How long the caller can wait, in all, for the gate and for retries: a person waiting on a
+# turn sets it with `waiting_at_most`; background work leaves it unbounded (the policy's).
+_PATIENCE: contextvars.ContextVar[float] = contextvars.ContextVar(
+    "graph_patience", default=float("inf")
+)
+
+
+@contextlib.contextmanager
+def waiting_at_most(seconds: float) -> Iterator[None]:
+    """Graph calls made inside wait for the gate and retries at most `seconds` in all."""
+    token = _PATIENCE.set(min(seconds, _PATIENCE.get()))
+    try:
+        yield
+    finally:
+        _PATIENCE.reset(token)
 
 
 @dataclass(frozen=True)
@@ -47,6 +109,8 @@ class RetryPolicy:
     max_delay: float = 8.0
     # Retry-After is honoured up to this; a longer ask means "give up and queue".
     max_retry_after: float = 30.0
+    # Shared by every call on one Graph connection (see graph_clients.wiring); none: per call.
+    gate: ThrottleGate | None = field(default=None, compare=False)
 
 
 def new_http_client(timeout: float = 30.0) -> httpx.AsyncClient:
@@ -129,24 +193,33 @@ async def with_retries(
     A call that is not idempotent (creating an item) is retried only on 429 and 503,
     which say the request was not processed. After a dropped connection or a timeout it
     may have been, so the caller must look before it tries again.
+
+    With a gate on the policy, every try first waits for the gate, and a Retry-After
+    shuts the gate for everyone (even when this caller gives up rather than wait).
     """
+    gate = policy.gate
+    budget = min(policy.max_total_seconds, _PATIENCE.get())
     started = time.monotonic()
     waited = 0.0
     for attempt in range(1, policy.max_tries + 1):
+        if gate is not None:
+            elapsed = max(time.monotonic() - started, waited)
+            waited += await gate.enter(budget - elapsed, what)
         try:
-            return await call()
+            result = await call()
         except Exception as error:
             if not is_transient(error):
+                _answered(gate, True)
                 raise
+            _answered(gate, False)
+            asked = _retry_after(error)
+            if gate is not None and asked is not None:
+                gate.hold(asked)
             if not idempotent and _status(error) not in (429, 503):
                 raise
             delay = _delay(error, attempt, policy)
             elapsed = max(time.monotonic() - started, waited)
-            if (
-                attempt == policy.max_tries
-                or delay is None
-                or elapsed + delay > policy.max_total_seconds
-            ):
+            if attempt == policy.max_tries or delay is None or elapsed + delay > budget:
                 raise GraphUnavailable(f"{what} failed after {attempt} tries: {error!r}") from error
             logger.warning(
                 "%s failed (%s); try %d again in %.2f s",
@@ -155,14 +228,28 @@ async def with_retries(
                 attempt + 1,
                 delay,
             )
-            await sleep(delay)
-            waited += delay
+            if gate is None or asked is None:  # the gate itself waits out a Retry-After
+                await sleep(delay)
+                waited += delay
+        else:
+            _answered(gate, True)
+            return result
     raise AssertionError("unreachable")
 
 
+def _answered(gate: ThrottleGate | None, reachable: bool) -> None:
+    if gate is not None:
+        gate.reachable = reachable
+
+
+def _retry_after(error: BaseException) -> float | None:
+    if _status(error) not in (429, 503):
+        return None
+    return retry_after_seconds(getattr(error, "response_headers", None))
+
+
 def _delay(error: BaseException, attempt: int, policy: RetryPolicy) -> float | None:
-    headers = getattr(error, "response_headers", None)
-    asked = retry_after_seconds(headers) if _status(error) in (429, 503) else None
+    asked = _retry_after(error)
     if asked is not None:
         return asked if asked <= policy.max_retry_after else None
     # Exponential backoff with full jitter: spreads retries from many callers.

@@ -17,6 +17,9 @@ from bot.settings import SettingsError, is_loopback
 
 DEFAULT_BASE_URL = "https://graph.microsoft.com/v1.0"
 DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com"
+DEFAULT_READ_WAIT = 0.4
+# Teams waits only seconds for a card action's answer, and the journal answers at once.
+MAX_READ_WAIT = 5.0
 
 _GUID = r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
 _GUID_RE = re.compile(rf"^{_GUID}$")
@@ -42,6 +45,8 @@ class GraphSettings:
     site_id: str
     base_url: str = DEFAULT_BASE_URL
     authority_host: str = DEFAULT_AUTHORITY_HOST
+    # How long a person's read waits for Graph before the local journal answers.
+    read_wait: float = DEFAULT_READ_WAIT
 
 
 def _get(env: Mapping[str, str], name: str, fallback: str | None = None) -> str:
@@ -80,6 +85,23 @@ def _check_guid(name: str, value: str, required: str | None, problems: list[str]
         problems.append(f"{name} must be a GUID such as 11111111-2222-3333-4444-555555555555.")
     elif not value and required:
         problems.append(f"{name} is required {required}.")
+
+
+def _read_wait(env: Mapping[str, str], problems: list[str]) -> float:
+    raw = _get(env, "GRAPH_READ_WAIT")
+    if not raw:
+        return DEFAULT_READ_WAIT
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= MAX_READ_WAIT:  # also refuses nan and inf
+        problems.append(
+            f"GRAPH_READ_WAIT must be a number of seconds above 0 and at most "
+            f"{MAX_READ_WAIT:g}, such as {DEFAULT_READ_WAIT}: how long a person's read waits "
+            f"for Graph before the local copy answers. It is '{raw}'."
+        )
+    return seconds
 
 
 def _managed_identity(env: Mapping[str, str], problems: list[str]) -> bool:
@@ -156,6 +178,7 @@ def load_graph_settings(env: Mapping[str, str] | None = None) -> GraphSettings:
     # azure-identity itself refuses an authority that is not https.
     authority = (_get(env, "GRAPH_AUTHORITY_HOST") or DEFAULT_AUTHORITY_HOST).rstrip("/")
     _check_url("GRAPH_AUTHORITY_HOST", authority, False, problems)
+    read_wait = _read_wait(env, problems)
     if problems:
         raise SettingsError(problems)
     return GraphSettings(
@@ -171,4 +194,5 @@ def load_graph_settings(env: Mapping[str, str] | None = None) -> GraphSettings:
         site_id=site_id,
         base_url=base_url,
         authority_host=authority,
+        read_wait=read_wait,
     )

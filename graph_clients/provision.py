@@ -77,13 +77,18 @@ class ProvisionReport:
     lists_created: list[str] = field(default_factory=list)
     columns_added: list[tuple[str, str]] = field(default_factory=list)  # (list, column)
     columns_indexed: list[tuple[str, str]] = field(default_factory=list)
+    columns_described: list[tuple[str, str]] = field(default_factory=list)  # had none
     config_seeded: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         return bool(
-            self.lists_created or self.columns_added or self.columns_indexed or self.config_seeded
+            self.lists_created
+            or self.columns_added
+            or self.columns_indexed
+            or self.columns_described
+            or self.config_seeded
         )
 
     def summary(self) -> str:
@@ -95,6 +100,7 @@ class ProvisionReport:
         for name, pairs in (
             (verb("Added columns to", "Would add columns to"), self.columns_added),
             (verb("Turned on indexing in", "Would turn on indexing in"), self.columns_indexed),
+            (verb("Described columns in", "Would describe columns in"), self.columns_described),
         ):
             for list_name, columns in _by_list(pairs).items():
                 lines.append(f"{name} {list_name}: {', '.join(columns)}.")
@@ -116,9 +122,13 @@ def _by_list(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
 
 
 def column_definition(column: schema.Column) -> ColumnDefinition:
-    """The Graph column for a schema column: the type facet, and whether it is indexed."""
+    """The Graph column for a schema column: the type facet, whether it is indexed, and
+    its description (who edits it, so makers see it)."""
     definition = ColumnDefinition(
-        name=column.name, display_name=column.display_name, indexed=column.indexed
+        name=column.name,
+        display_name=column.display_name,
+        description=column.description,
+        indexed=column.indexed,
     )
     if column.type == "text":
         definition.text = TextColumn()
@@ -224,6 +234,13 @@ class _Site:
         body = ColumnDefinition(indexed=True)
         await self._call(partial(column.patch, body), f"Indexing {name} in {list_name}")
 
+    async def describe_column(
+        self, list_id: str, list_name: str, column_id: str, column: schema.Column
+    ) -> None:
+        builder = self._site.lists.by_list_id(list_id).columns.by_column_definition_id(column_id)
+        body = ColumnDefinition(description=column.description)
+        await self._call(partial(builder.patch, body), f"Describing {column.name} in {list_name}")
+
     async def items(self, list_id: str, list_name: str) -> list[ListItem]:
         query = ItemsRequestBuilder.ItemsRequestBuilderGetQueryParameters(expand=["fields"])
         items = self._site.lists.by_list_id(list_id).items
@@ -281,6 +298,29 @@ async def _ensure_columns(
             report.columns_indexed.append((spec.name, column.name))
             if report.applied and list_id and found.id:
                 await site.index_column(list_id, spec.name, found.id, column.name)
+        await _ensure_description(site, spec, list_id, column, found, report)
+
+
+async def _ensure_description(
+    site: _Site,
+    spec: schema.ListSpec,
+    list_id: str | None,
+    column: schema.Column,
+    found: ColumnDefinition,
+    report: ProvisionReport,
+) -> None:
+    """An empty description is filled in; one someone wrote is only noted, never changed."""
+    if not column.description or (found.description or "") == column.description:
+        return
+    if found.description:
+        report.warnings.append(
+            f"{spec.name} {column.name} has its own description; the schema's says: "
+            f"{column.description}"
+        )
+        return
+    report.columns_described.append((spec.name, column.name))
+    if report.applied and list_id and found.id:
+        await site.describe_column(list_id, spec.name, found.id, column)
 
 
 async def _seed_config(

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from kiota_abstractions.api_error import APIError
 from kiota_abstractions.base_request_configuration import RequestConfiguration
-from kiota_abstractions.serialization import SerializationWriter
 from msgraph import GraphServiceClient
 from msgraph.generated.models.field_value_set import FieldValueSet
 from msgraph.generated.models.list_item import ListItem
@@ -20,38 +22,24 @@ from msgraph_core.requests.batch_request_content import BatchRequestContent
 from msgraph_core.requests.batch_request_item import BatchRequestItem
 
 from bot.domain import codec
-from bot.domain.model import DigitalRequest, Requester, Status
+from bot.domain.model import AuditEntry, DigitalRequest, Requester, Route, Status
 from bot.page_tokens import PageTokens, requests_of_requester
-from bot.ports import ChangedBySomeoneElse, Page
+from bot.ports import ChangedBySomeoneElse, Governance, Page
 from graph_clients import odata
 from graph_clients.client import RetryPolicy, retry_after_seconds, with_retries
 from graph_clients.schema import REQUESTS
 
+logger = logging.getLogger(__name__)
 Query = ItemsRequestBuilder.ItemsRequestBuilderGetQueryParameters
 MAX_BATCH = 20  # Graph's limit on requests in one $batch
 
 
-class ChainedBatchItem(BatchRequestItem):
-    """A $batch request that really depends on the one before it.
+@dataclass(frozen=True)
+class LastEdit:
+    """Graph's lastModifiedBy and lastModifiedDateTime of an item's version."""
 
-    msgraph-core 1.5 writes the dependency as "depends_on", which Graph ignores (it
-    reads "dependsOn"), so the requests could run in any order. This writes it right.
-    """
-
-    def serialize(self, writer: SerializationWriter) -> None:
-        body: bytes | None = self.body
-        self._body = None
-        depends_on: list[str] | None = self.depends_on
-        self._depends_on = None
-        try:
-            super().serialize(writer)
-        finally:
-            self._body = body
-            self._depends_on = depends_on
-        if depends_on:
-            writer.write_collection_of_primitive_values("dependsOn", depends_on)
-        if body:
-            writer.write_additional_data_value({"body": json.loads(body)})
+    editor: str
+    at: dt.datetime | None
 
 
 @dataclass(frozen=True)
@@ -89,29 +77,55 @@ def to_fields(request: DigitalRequest) -> dict[str, Any]:
         "Problem": details.problem,
         "DetailsJson": json.dumps(codec.details_to_dict(details)),
         "ScoreJson": json.dumps(codec.score_to_dict(request.score)),
-        "RouteJson": json.dumps(codec.route_to_dict(request.route)),
         **triage_columns(request),
     }
 
 
 def triage_columns(request: DigitalRequest) -> dict[str, Any]:
-    """The columns a triage change touches."""
+    """The columns a triage change touches.
+
+    Board, process, assignee and duplicate are people's to edit, so they live only in
+    their own columns; the JSON columns hold only what people never edit.
+    """
+    triage = codec.triage_to_dict(request)
     return {
         "Status": request.status.value,
         "Board": request.route.board,
         "Process": request.route.process,
-        "RouteJson": json.dumps(codec.route_to_dict(request.route)),
+        "RouteJson": json.dumps({"reason": request.route.reason, "rule": request.route.rule}),
         "AssigneeId": request.assignee_id,
         "AssigneeName": request.assignee_name,
         "DuplicateOf": request.duplicate_of,
-        "TriageJson": json.dumps(codec.triage_to_dict(request)),
+        "TriageJson": json.dumps({k: v for k, v in triage.items() if k not in _PEOPLES}),
     }
 
 
-def from_fields(fields: dict[str, Any], item_id: str, etag: str) -> DigitalRequest:
+_PEOPLES = ("assignee_id", "assignee_name", "duplicate_of")  # in TriageJson of old items
+
+
+def read_fields(
+    fields: dict[str, Any], item_id: str, etag: str, known: Governance | None = None
+) -> tuple[DigitalRequest, list[str]]:
+    """The request, and what a person typed into its columns that could not be used.
+
+    People's columns win. An empty Board or Process (an item written before they were
+    read from their columns) falls back to RouteJson. A value that is not ours is not
+    used: an unknown board or process is shown as typed (a card shows the key when no
+    board has it); a Status that is not one of ours shows the last status the bot
+    recorded in the history, or submitted.
+    """
+    reference = str(fields["Reference"])
     submitted = str(fields["SubmittedAt"]).replace("Z", "+00:00")
-    return DigitalRequest(
-        reference=str(fields["Reference"]),
+    route = json.loads(fields.get("RouteJson") or "{}")
+    triage = codec.triage_fields(
+        json.loads(fields["TriageJson"]) if fields.get("TriageJson") else None
+    )
+    problems: list[str] = []
+    boards = known.boards if known else None
+    processes = known.processes if known else None
+    status = _status(reference, fields.get("Status"), triage.get("history", ()), problems)
+    request = DigitalRequest(
+        reference=reference,
         details=codec.details_from_dict(json.loads(fields["DetailsJson"])),
         requester=Requester(
             user_id=str(fields.get("RequesterId") or ""),
@@ -119,20 +133,68 @@ def from_fields(fields: dict[str, Any], item_id: str, etag: str) -> DigitalReque
             aad_object_id=str(fields.get("RequesterAadId") or ""),
         ),
         score=codec.score_from_dict(json.loads(fields["ScoreJson"])),
-        route=codec.route_from_dict(json.loads(fields["RouteJson"])),
-        status=Status(fields.get("Status") or Status.SUBMITTED.value),
+        route=Route(
+            board=_key(fields.get("Board"), route.get("board"), boards),
+            process=_key(fields.get("Process"), route.get("process"), processes),
+            reason=str(route.get("reason") or ""),
+            rule=str(route.get("rule") or ""),
+        ),
+        status=status,
         submitted_at=dt.datetime.fromisoformat(submitted),
         item_id=item_id,
         etag=etag,
-        **codec.triage_fields(
-            json.loads(fields["TriageJson"]) if fields.get("TriageJson") else None
-        ),
+        **{
+            **triage,
+            "assignee_id": _text(fields.get("AssigneeId")),
+            "assignee_name": _text(fields.get("AssigneeName")),
+            "duplicate_of": _text(fields.get("DuplicateOf")).upper(),
+        },
     )
+    problems += _unknown_key(reference, "Board", request.route.board, boards)
+    problems += _unknown_key(reference, "Process", request.route.process, processes)
+    return request, problems
 
 
-def _item_to_request(item: ListItem) -> DigitalRequest:
-    fields = dict(item.fields.additional_data) if item.fields else {}
-    return from_fields(fields, str(item.id), item.e_tag or fields.get("@odata.etag", ""))
+def _text(value: Any) -> str:
+    return str(value).strip() if value is not None else ""
+
+
+def _key(typed: Any, old: Any, known: Mapping[str, Any] | None) -> str:
+    """A board or process key from its column: as typed, or the key whose name was typed."""
+    text = _text(typed)
+    if not text:
+        return _text(old)  # written before this column was read: RouteJson has it
+    for key, value in (known or {}).items():
+        if text.casefold() in (key.casefold(), str(getattr(value, "name", "")).casefold()):
+            return key
+    return text
+
+
+def _unknown_key(
+    reference: str, column: str, key: str, known: Mapping[str, Any] | None
+) -> list[str]:
+    if known is None or key in known:
+        return []
+    return [
+        f"{reference}: {column} {key!r} in the list is not one of the keys in DFD Config "
+        f"({', '.join(known)}); it is shown as typed"
+    ]
+
+
+def _status(
+    reference: str, typed: Any, history: tuple[AuditEntry, ...], problems: list[str]
+) -> Status:
+    text = _text(typed)
+    try:
+        return Status(text.casefold().replace(" ", "_").replace("-", "_"))
+    except ValueError:
+        last = history[-1].to_status if history else Status.SUBMITTED
+        problems.append(
+            f"{reference}: Status {text!r} in the list is not one of "
+            f"{', '.join(s.value for s in Status)}; shown as {last.value}, the last the bot "
+            "recorded"
+        )
+        return last
 
 
 class GraphRequests:
@@ -153,6 +215,22 @@ class GraphRequests:
         self._policy = policy or RetryPolicy()
         self._list_id = list_id
         self._page_tokens = page_tokens or PageTokens()
+        self._edits: OrderedDict[str, LastEdit] = OrderedDict()  # by ETag, newest last
+        # The boards and processes a person's edit is checked against; the store sets it.
+        self.known: Governance | None = None
+        self._unusable_logged: set[str] = set()
+
+    def _item_to_request(self, item: ListItem) -> DigitalRequest:
+        fields = dict(item.fields.additional_data) if item.fields else {}
+        etag = item.e_tag or fields.get("@odata.etag", "")
+        request, unusable = read_fields(fields, str(item.id), etag, self.known)
+        for what in unusable:
+            if what not in self._unusable_logged:  # once per item and value, not every read
+                if len(self._unusable_logged) > 10_000:
+                    self._unusable_logged.clear()
+                self._unusable_logged.add(what)
+                logger.warning("%s.", what)
+        return request
 
     @property
     def _items(self) -> ItemsRequestBuilder:
@@ -176,26 +254,21 @@ class GraphRequests:
     async def create_many(
         self, requests: list[DigitalRequest], extras: list[dict[str, Any]] | None = None
     ) -> list[Written | float | None]:
-        """Create up to 20 items in one $batch, chained with dependsOn so they land in order.
+        """Create up to 20 items in one $batch. Each is independent of the others (no
+        dependsOn), so one throttled or refused does not fail the rest; Graph may run them
+        in any order.
 
-        One outcome per request: Written if created; a number of seconds if throttled
-        (its Retry-After; the ones after it were not attempted); None if it failed.
+        One outcome per request: Written if created; a number of seconds if throttled or
+        unavailable (its own Retry-After: it was not processed); None if it failed.
         """
         if not 1 <= len(requests) <= MAX_BATCH:
             raise ValueError(f"A batch holds 1 to {MAX_BATCH} requests, not {len(requests)}")
         content = BatchRequestContent()
-        previous: str | None = None
         extras = extras or [{} for _ in requests]
         for number, (request, extra) in enumerate(zip(requests, extras, strict=True), start=1):
             body = ListItem(fields=FieldValueSet(additional_data={**to_fields(request), **extra}))
             info = self._items.to_post_request_information(body)
-            item = ChainedBatchItem(
-                request_information=info,
-                id=str(number),
-                depends_on=[previous] if previous else None,
-            )
-            content.add_request(item.id, item)
-            previous = item.id
+            content.add_request(str(number), BatchRequestItem(info, id=str(number)))
 
         async def post() -> Any:
             return await self._client.batch.post(content)
@@ -203,7 +276,11 @@ class GraphRequests:
         response = await with_retries(
             post, self._policy, f"Batch of {len(requests)} creates", idempotent=False
         )
-        return [self._outcome(response, str(n)) for n in range(1, len(requests) + 1)]
+        outcomes = [self._outcome(response, str(n)) for n in range(1, len(requests) + 1)]
+        asked = [o for o in outcomes if isinstance(o, float)]
+        if asked and self._policy.gate is not None:
+            self._policy.gate.hold(max(asked))  # binds every caller, as a whole reply's does
+        return outcomes
 
     @staticmethod
     def _outcome(response: Any, request_id: str) -> Written | float | None:
@@ -236,7 +313,21 @@ class GraphRequests:
 
     async def find(self, reference: str) -> DigitalRequest | None:
         items = await self._query(odata.field_eq("Reference", reference))
-        return _item_to_request(items[0]) if items else None
+        if not items:
+            return None
+        self._remember_edit(items[0])
+        return self._item_to_request(items[0])
+
+    def last_edit(self, etag: str) -> LastEdit | None:
+        """Who made the version with this ETag, and when, as Graph said when it was read."""
+        return self._edits.get(etag)
+
+    def _remember_edit(self, item: ListItem) -> None:
+        user = item.last_modified_by.user if item.last_modified_by else None
+        editor = (user.display_name if user else "") or ""
+        self._edits[item.e_tag or ""] = LastEdit(editor, item.last_modified_date_time)
+        while len(self._edits) > 1000:
+            self._edits.popitem(last=False)
 
     async def max_number(self, year: int) -> int:
         items = await self._query(
@@ -273,7 +364,7 @@ class GraphRequests:
                 return await self._items.get(request_configuration=config)
 
             page = await with_retries(get_first, self._policy, "Requests of a requester")
-        items = [_item_to_request(i) for i in (page.value or [])] if page else []
+        items = [self._item_to_request(i) for i in (page.value or [])] if page else []
         link: str = (page.odata_next_link if page else None) or ""
         # Our bearer token goes wherever the link points: only a link on our Graph is kept.
         ours = link.startswith(self._base_url + "/")

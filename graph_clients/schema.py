@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.domain.model import Status
+
 ColumnType = Literal["text", "note", "number", "boolean", "dateTime"]
 
 
@@ -20,6 +22,8 @@ class Column:
     display_name: str
     type: ColumnType
     indexed: bool = False
+    # Shown to makers in the list settings and Power Apps: who edits it, and what it means.
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -29,43 +33,96 @@ class ListSpec:
     columns: tuple[Column, ...]
 
 
+# Who edits a column, first in its description, so makers see it in the list settings
+# and in Power Apps. The bot reads people's columns from the column itself; what it
+# keeps as JSON is only what people never edit.
+PEOPLE = "People edit this; the bot reads it from here."
+BOT = "Set by the bot; do not edit (the bot does not read changes made here)."
+ADMINS = "Admins edit this."
+_STATUSES = ", ".join(status.value for status in Status)
+_AS_SUBMITTED = "What the requester said, copied from Details (JSON) for views and reports."
+
+
+def _people(name: str, display: str, kind: ColumnType, meaning: str, **extra: bool) -> Column:
+    return Column(name, display, kind, description=f"{PEOPLE} {meaning}", **extra)
+
+
+def _bot(name: str, display: str, kind: ColumnType, meaning: str, **extra: bool) -> Column:
+    return Column(name, display, kind, description=f"{BOT} {meaning}", **extra)
+
+
 REQUESTS = ListSpec(
     "DFD Requests",
     "Digital requests raised through Digital Front Door. One item per request.",
     (
-        # The built-in Title column holds the request's title.
-        Column("Reference", "Reference", "text", indexed=True),
-        Column("RefYear", "Reference year", "number", indexed=True),
-        Column("RefNumber", "Reference number", "number", indexed=True),
-        Column("DraftId", "Draft id", "text", indexed=True),
-        Column("RequesterId", "Requester id", "text", indexed=True),
-        Column("RequesterName", "Requester", "text"),
-        Column("RequesterAadId", "Requester Entra object id", "text"),
-        Column("Status", "Status", "text", indexed=True),
-        Column("Board", "Board", "text", indexed=True),
-        Column("Process", "Next process", "text"),
-        Column("Score", "Priority score", "number", indexed=True),
-        Column("MatrixVersion", "Matrix version", "text"),
-        Column("Kind", "Kind of request", "text"),
-        Column("Directorate", "Directorate", "text"),
-        Column("Budget", "Budget", "text"),
-        Column("InvolvesProcurement", "Involves procurement", "boolean"),
-        Column("PersonalData", "Personal data", "boolean"),
-        Column("Sponsor", "Senior sponsor", "text"),
-        Column("CashSavingPerYear", "Cash saving per year", "number"),
-        Column("HoursSavedPerYear", "Staff hours saved per year", "number"),
-        Column("SubmittedAt", "Submitted at", "dateTime", indexed=True),
-        Column("TriageMessageId", "Triage message id", "text"),
-        Column("TriagePosted", "Posted to triage", "boolean", indexed=True),
-        Column("Problem", "The problem today", "note"),
-        Column("DetailsJson", "Details (JSON)", "note"),
-        Column("ScoreJson", "Score breakdown (JSON)", "note"),
-        Column("RouteJson", "Route (JSON)", "note"),
+        # The built-in Title column holds the request's title, as the requester gave it.
+        _bot("Reference", "Reference", "text", "The request's reference.", indexed=True),
+        _bot("RefYear", "Reference year", "number", "The reference's year.", indexed=True),
+        _bot("RefNumber", "Reference number", "number", "The reference's number.", indexed=True),
+        _bot("DraftId", "Draft id", "text", "The form it came from.", indexed=True),
+        _bot("RequesterId", "Requester id", "text", "Who raised it.", indexed=True),
+        _bot("RequesterName", "Requester", "text", "Who raised it."),
+        _bot("RequesterAadId", "Requester Entra object id", "text", "Who raised it."),
+        _people("Status", "Status", "text", f"One of: {_STATUSES}.", indexed=True),
+        _people(
+            "Board",
+            "Board",
+            "text",
+            "The key of a board in DFD Config, such as ddc, trb or ictig.",
+            indexed=True,
+        ),
+        _people(
+            "Process",
+            "Next process",
+            "text",
+            "The key of a process in DFD Config, such as change_request or project.",
+        ),
+        _bot("Score", "Priority score", "number", "From the published matrix.", indexed=True),
+        _bot("MatrixVersion", "Matrix version", "text", "The matrix the score used."),
+        _bot("Kind", "Kind of request", "text", _AS_SUBMITTED),
+        _bot("Directorate", "Directorate", "text", _AS_SUBMITTED),
+        _bot("Budget", "Budget", "text", _AS_SUBMITTED),
+        _bot("InvolvesProcurement", "Involves procurement", "boolean", _AS_SUBMITTED),
+        _bot("PersonalData", "Personal data", "boolean", _AS_SUBMITTED),
+        _bot("Sponsor", "Senior sponsor", "text", _AS_SUBMITTED),
+        _bot("CashSavingPerYear", "Cash saving per year", "number", _AS_SUBMITTED),
+        _bot("HoursSavedPerYear", "Staff hours saved per year", "number", _AS_SUBMITTED),
+        _bot("SubmittedAt", "Submitted at", "dateTime", "When it was sent.", indexed=True),
+        _bot("TriageMessageId", "Triage message id", "text", "Its card in IT triage."),
+        _bot(
+            "TriagePosted", "Posted to triage", "boolean", "Its card is in IT triage.", indexed=True
+        ),
+        _bot("Problem", "The problem today", "note", _AS_SUBMITTED),
+        _bot("DetailsJson", "Details (JSON)", "note", "Everything the requester said."),
+        _bot("ScoreJson", "Score breakdown (JSON)", "note", "The score, line by line."),
+        _bot(
+            "RouteJson",
+            "Route (JSON)",
+            "note",
+            "Which routing rule proposed the board, and why. Board and Next process are "
+            "their own columns.",
+        ),
         # Added with IT triage: who has it, what it duplicates, and its history.
-        Column("AssigneeId", "Assigned to (id)", "text", indexed=True),
-        Column("AssigneeName", "Assigned to", "text"),
-        Column("DuplicateOf", "Duplicate of", "text"),
-        Column("TriageJson", "Triage and history (JSON)", "note"),
+        _people(
+            "AssigneeId",
+            "Assigned to (id)",
+            "text",
+            "The Entra object id of who in IT has it; empty for nobody.",
+            indexed=True,
+        ),
+        _people("AssigneeName", "Assigned to", "text", "The name of who in IT has it."),
+        _people(
+            "DuplicateOf",
+            "Duplicate of",
+            "text",
+            "The reference of the request this one repeats, such as DR-2026-0042.",
+        ),
+        _bot(
+            "TriageJson",
+            "Triage and history (JSON)",
+            "note",
+            "The open question to the requester and every triage change.",
+        ),
     ),
 )
 
@@ -74,8 +131,20 @@ CONFIG = ListSpec(
     "Boards, processes, the prioritisation matrix and routing rules. Edited by admins.",
     (
         # Title holds the key: boards, processes, matrix, routing_rules.
-        Column("ConfigKey", "Key", "text", indexed=True),
-        Column("ValueJson", "Value (JSON)", "note"),
+        Column(
+            "ConfigKey",
+            "Key",
+            "text",
+            indexed=True,
+            description=f"{ADMINS} boards, processes, matrix or routing_rules.",
+        ),
+        Column(
+            "ValueJson",
+            "Value (JSON)",
+            "note",
+            description=f"{ADMINS} The value as JSON. The bot checks every edit: an invalid "
+            "one is ignored, the last good one kept, and admins are told what is wrong.",
+        ),
     ),
 )
 

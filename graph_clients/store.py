@@ -2,9 +2,11 @@
 
 Requests are taken into a local journal first (the reference, the request and an outbox
 of writes owed to SharePoint), so a member of staff always gets their reference at once.
-A writer then sends each queued write to SharePoint in order, and exactly once in effect:
-a retried create first looks the reference up. Reads come from SharePoint, with anything
-not yet written added from the journal; if Graph cannot be reached, the journal answers.
+A writer then sends the queued writes to SharePoint, each request's in order, requests
+side by side, and exactly once in effect: a create that may have been written already is
+looked up first, and a request's queued updates go as one write of its latest state.
+Reads come from SharePoint, with anything not yet written added from the journal; if
+Graph cannot be reached, the journal answers.
 
 Drafts, Teams conversation references, once-only keys and journeys' records are the
 bot's own working state, not council records: they are handed to the working state
@@ -16,41 +18,104 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import datetime as dt
 import logging
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from bot.clock import Clock
-from bot.domain.model import DigitalRequest, Draft
+from bot.domain.edits import EDITED_IN_SHAREPOINT, described_changes, entries_not_in
+from bot.domain.model import AuditEntry, DigitalRequest, Draft
 from bot.domain.references import parse_reference
+from bot.errors import UserFacingError
 from bot.ports import (
     ChangedBySomeoneElse,
     Governance,
     Journal,
     NewRequest,
+    NotApplied,
     OutboxOp,
     Page,
     Record,
     WorkingState,
 )
-from graph_clients.client import GraphUnavailable, is_transient
-from graph_clients.config_list import read_config
+from graph_clients.client import GraphUnavailable, is_transient, waiting_at_most
+from graph_clients.config import DEFAULT_READ_WAIT
+from graph_clients.config_list import check_config, read_config
+from graph_clients.provision import config_seed
 from graph_clients.requests_list import MAX_BATCH, GraphRequests, Written, triage_columns
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Seconds on the monotonic timer: an interval for a cache, not a date, so not the Clock's.
 GOVERNANCE_TTL = 300.0
+# How long a submission on a new or lost data folder waits for SharePoint's highest reference.
+FLOOR_WAIT = 2.0
+# The longest pause between background tries to reach Graph while it is unreachable.
+CATCH_UP_PAUSE = 30.0
+# Items the writer writes side by side (a $batch of new items counts as one more): bounded,
+# so catching up after a slowdown is quick without flooding Graph.
+CONCURRENT_WRITES = 8
+# Queued writes the writer looks at per round: enough to see each item's updates together.
+LOOKAHEAD = 500
+NO_REFERENCE_YET = (
+    "I can't give out a reference just now: SharePoint isn't answering, and I need to check "
+    "its latest reference first. Your answers are kept: press Send again in a few minutes."
+)
 
 
-def _leading_fresh_creates(ops: list[OutboxOp]) -> list[OutboxOp]:
-    """The run of never-tried creates at the head of the queue: safe to send as one batch."""
-    fresh: list[OutboxOp] = []
+@dataclass(frozen=True)
+class _Owed:
+    """The writes queued for one item, oldest first, as one round of the writer sees them."""
+
+    reference: str
+    ops: tuple[OutboxOp, ...]
+
+    @property
+    def head(self) -> OutboxOp:
+        return self.ops[0]
+
+    def last(self, kind: str) -> OutboxOp | None:
+        return next((op for op in reversed(self.ops) if op.op == kind), None)
+
+    def count(self, kind: str) -> int:
+        return sum(op.op == kind for op in self.ops)
+
+
+def _by_item(ops: list[OutboxOp], held: set[str]) -> list[_Owed]:
+    """Queued writes per item, items in the order of their oldest write; none of `held`."""
+    grouped: dict[str, list[OutboxOp]] = {}
     for op in ops:
-        if op.op != "create" or op.attempts:
-            break
-        fresh.append(op)
-    return fresh
+        if op.reference not in held:
+            grouped.setdefault(op.reference, []).append(op)
+    return [_Owed(reference, tuple(queued)) for reference, queued in grouped.items()]
+
+
+def _surely_unwritten(error: BaseException) -> bool:
+    """Graph answered 429 or 503 (it processed nothing), or nothing was sent (the gate was
+    shut): a create that failed so is still a first try, sent without a look-up first."""
+    if not isinstance(error, GraphUnavailable):
+        return False
+    cause = error.__cause__
+    return cause is None or getattr(cause, "response_status_code", None) in (429, 503)
+
+
+@dataclass
+class _Pass:
+    """One call of the writer: an item whose write failed waits for the next call (its later
+    writes with it), and once Graph is unreachable no more writes are started."""
+
+    held: set[str] = field(default_factory=set)
+    unreachable: bool = False
+    wait: float = 0.0  # the longest Retry-After of a $batch's answers in this round
+
+    def hold(self, reference: str, error: BaseException) -> None:
+        self.held.add(reference)
+        if isinstance(error, GraphUnavailable) or is_transient(error):
+            self.unreachable = True
 
 
 class SharePointStore:
@@ -75,23 +140,98 @@ class SharePointStore:
         self._governance_at = 0.0
         self._wake = asyncio.Event()
         self._batch_tries = 10
-        self.read_budget = 0.25
+        self.read_budget = DEFAULT_READ_WAIT  # GRAPH_READ_WAIT: a person's read waits this long
+        self._catching_up: asyncio.Future[None] | None = None
+        self._floors: dict[int, asyncio.Future[bool]] = {}  # year -> read of SharePoint's highest
         self._refreshing: asyncio.Future[None] | None = None
         self._writing = asyncio.Lock()
+        # Told when changes made in Teams met a newer edit in the list and were not written.
+        self.on_not_applied: Callable[[NotApplied], Awaitable[None]] | None = None
+        # What is wrong with the config items read last (for /readyz), and who tells admins.
+        self.config_problems: list[str] = []
+        self.on_config_problem: Callable[[str], Awaitable[None]] | None = None
+        self._config_problems_told: set[str] = set()
 
     # Lifecycle ----------------------------------------------------------------
 
     async def open(self) -> None:
+        """Serves at once from the journal and working state, which keep the last governance
+        read. SharePoint's config and highest reference are caught up with in the background;
+        open waits only `read_budget` for that, so with Graph answering nothing is stale."""
         await self.journal.open()
         await self.working.open()
-        await self._refresh_governance()
+        first_round = asyncio.Event()
+        self._catching_up = asyncio.ensure_future(
+            self._catch_up(self._clock.now().year, first_round)
+        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(first_round.wait(), timeout=self.read_budget)
+
+    @property
+    def graph_reachable(self) -> bool:
+        """Whether Graph answered the last call made to it, whoever made it (for /readyz)."""
+        gate = getattr(self.graph, "gate", None)
+        return bool(gate.reachable) if gate is not None else True
+
+    async def _catch_up(self, year: int, first_round: asyncio.Event) -> None:
+        """Runs for the store's life: reads governance and SharePoint's highest reference
+        until Graph answers; then, whenever a call finds Graph unreachable, reads governance
+        again every so often, so it is noticed (and /readyz says so) when Graph is back."""
+        pause, governed, floored = 1.0, False, False
+        while True:
+            # Start-up waits for the first round: it gives up as soon as a person's read would.
+            patience = float("inf") if first_round.is_set() else self.read_budget
+            with waiting_at_most(patience):
+                if not governed or not self.graph_reachable:
+                    await self._refresh_governance()
+                    governed = self.graph_reachable
+                floored = floored or await self._floor_read(year)
+            first_round.set()
+            if governed and floored and self.graph_reachable:
+                pause = 1.0
+                await asyncio.sleep(CATCH_UP_PAUSE)
+            else:
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, CATCH_UP_PAUSE)
+
+    def _floor_read(self, year: int) -> asyncio.Future[bool]:
+        """SharePoint's highest reference in `year`, read once; read again after a failure."""
+        reading = self._floors.get(year)
+        if reading is None or (reading.done() and (reading.cancelled() or not reading.result())):
+            reading = asyncio.ensure_future(self._raise_floor(year))
+            self._floors[year] = reading
+        return reading
+
+    async def _raise_floor(self, year: int) -> bool:
         try:
-            year = self._clock.now().year
             await self.journal.raise_reference_floor(year, await self.requests.max_number(year))
         except Exception as error:
             logger.warning("Could not read the highest reference from SharePoint: %r", error)
+            return False
+        return True
+
+    async def _floor_known(self, new: NewRequest) -> None:
+        """A reference is safe to give out if the journal has requests (its data folder was
+        not lost, so its numbers are the bot's latest) or SharePoint's highest has been read.
+        On a new or lost data folder, a submission waits briefly for that read, and is
+        refused politely if Graph cannot say: never a number SharePoint may already have."""
+        year = new.submitted_at.year
+        reading = self._floors.get(year)
+        if reading is not None and reading.done() and not reading.cancelled() and reading.result():
+            return
+        if await self.journal.recent(1) or await self.journal.by_draft(new.draft_id):
+            return
+        with contextlib.suppress(TimeoutError):
+            if await asyncio.wait_for(asyncio.shield(self._floor_read(year)), FLOOR_WAIT):
+                return
+        raise UserFacingError(NO_REFERENCE_YET)
 
     async def close(self) -> None:
+        for task in [self._catching_up, *self._floors.values()]:
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
         if self._refreshing is not None and not self._refreshing.done():
             self._refreshing.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -116,23 +256,66 @@ class SharePointStore:
         if stale and (self._refreshing is None or self._refreshing.done()):
             self._governance_at = time.monotonic()
             self._refreshing = asyncio.ensure_future(self._refresh_governance())
-        return await self.journal.governance()
+        return await self._last_good_governance()
 
     async def _refresh_governance(self) -> None:
+        """Take SharePoint's config items that are valid; an invalid edit leaves the last
+        good copy in use, and admins are told what is wrong."""
         self._governance_at = time.monotonic()
-        if self._read_governance is None:
-            return
+        if self._read_governance is not None:
+            try:
+                items = await self._read_governance()
+            except Exception as error:
+                logger.warning("Using the last known governance; SharePoint said %r", error)
+            else:
+                checked = check_config(items, await self._last_good_governance())
+                if checked.values:
+                    await self.journal.replace_governance(checked.values)
+                await self._config_checked(checked.problems)
+        # A board or process typed into the requests list is checked against these.
+        self.requests.known = await self._last_good_governance()
+
+    async def _last_good_governance(self) -> Governance:
+        """The journal's copy. One it cannot read (an edit kept before config was checked)
+        gives way to the published defaults, until SharePoint's valid items replace them."""
         try:
-            values = await self._read_governance()
-        except Exception as error:
-            logger.warning("Using the last known governance; SharePoint said %r", error)
-            return
-        if values:
-            await self.journal.replace_governance(values)
+            return await self.journal.governance()
+        except (KeyError, TypeError, ValueError) as error:
+            logger.error(
+                "The local copy of DFD Config cannot be used (%r); the published defaults "
+                "stand in until the items in SharePoint are valid.",
+                error,
+            )
+            await self.journal.replace_governance(config_seed())
+            return await self.journal.governance()
+
+    async def listen_for_config_problems(self, tell: Callable[[str], Awaitable[None]]) -> None:
+        """Set who hears of invalid config edits, and tell them of any found already (at
+        start-up, before anyone was listening)."""
+        self.on_config_problem = tell
+        await self._config_checked(list(self.config_problems))
+
+    async def _config_checked(self, problems: list[str]) -> None:
+        for problem in problems:
+            if problem not in self.config_problems:
+                logger.warning("%s. The last good copy stays in use.", problem)
+        self.config_problems = problems
+        # Once per problem while it lasts: one that is fixed and comes back is told again.
+        self._config_problems_told &= set(problems)
+        for problem in problems:
+            if problem in self._config_problems_told or self.on_config_problem is None:
+                continue
+            self._config_problems_told.add(problem)  # before the wait: a refresh alongside
+            try:
+                await self.on_config_problem(problem)
+            except Exception:
+                logger.exception("Could not tell admins: %s", problem)
+                self._config_problems_told.discard(problem)  # told at the next refresh
 
     # Requests -------------------------------------------------------------------
 
     async def add(self, new: NewRequest) -> DigitalRequest:
+        await self._floor_known(new)
         stored = await self.journal.add(new)
         self.wake_writer()
         return stored
@@ -154,9 +337,9 @@ class SharePointStore:
             return local  # our own changes are newer than SharePoint's copy
         try:
             # A person is waiting (a card action must be answered within seconds): if
-            # SharePoint is slow, the journal answers and changes there are seen next time.
-            budget = self.read_budget if local is not None else None
-            found = await asyncio.wait_for(self.requests.find(reference), timeout=budget)
+            # SharePoint is slow, down or asked for a pause, the journal answers and changes
+            # there are seen next time.
+            found = await self._within_read_budget(self.requests.find(reference))
         except Exception as error:
             if not (isinstance(error, GraphUnavailable | TimeoutError) or is_transient(error)):
                 raise
@@ -169,7 +352,7 @@ class SharePointStore:
         known = await self.journal.graph_item(reference)
         if known is not None and known[1] == found.etag:
             return local
-        return await self.journal.import_version(found, found.item_id, found.etag)
+        return await self._take_in(local, found)
 
     async def update(self, request: DigitalRequest) -> DigitalRequest:
         if await self.journal.get(request.reference) is None:
@@ -187,13 +370,16 @@ class SharePointStore:
     ) -> Page:
         later = self.requests.continues(requester_id, page_token, page_size)
         try:
-            page = await self.requests.for_requester(requester_id, page_token, page_size)
+            page = await self._within_read_budget(
+                self.requests.for_requester(requester_id, page_token, page_size)
+            )
         except Exception as error:
-            if not (isinstance(error, GraphUnavailable) or is_transient(error)):
+            if not (isinstance(error, GraphUnavailable | TimeoutError) or is_transient(error)):
                 raise
-            logger.warning("SharePoint unreachable; listing requests from the journal")
+            logger.warning("SharePoint slow or unreachable; listing requests from the journal")
             # The journal knows only its own tokens: one of SharePoint's starts at its first page.
-            return await self.journal.for_requester(requester_id, page_token, page_size)
+            local = await self.journal.for_requester(requester_id, page_token, page_size)
+            return dataclasses.replace(local, stale=True)
         if later:
             return page
         unwritten = await self.journal.unwritten_references()
@@ -204,6 +390,12 @@ class SharePointStore:
             items=[r for r in extra if r.reference not in known] + page.items,
             next_token=page.next_token,
         )
+
+    async def _within_read_budget(self, read: Awaitable[T]) -> T:
+        """A read a person waits for: Graph's answer within `read_budget`, retries and
+        Retry-After included, or TimeoutError / GraphUnavailable (nothing sent) if not."""
+        with waiting_at_most(self.read_budget):  # the read's task takes this context
+            return await asyncio.wait_for(read, timeout=self.read_budget)
 
     async def recent(self, limit: int = 200) -> list[DigitalRequest]:
         # The journal holds every request raised through the bot: enough to find duplicates.
@@ -292,73 +484,149 @@ class SharePointStore:
             wait = min(idle_seconds, 2.0 ** (failures - 1)) if failures else idle_seconds
 
     async def write_pending(self) -> int:
-        """Send queued writes in order. Stops at the first that still fails after retries."""
-        written = 0
+        """Send the queued writes; returns how many are done.
+
+        Items are independent: their writes go side by side, and new items' creates go
+        together in a $batch. Each item's writes keep their order (its create first), and
+        its queued updates go as one write of the journal's latest state. An item whose
+        write still fails after retries waits for the next call, its later writes with it.
+        """
+        written, idle = 0, 0
+        this_pass = _Pass()
         async with self._writing:
-            for _ in range(10_000):  # bounded: each round writes at least one, or stops
-                ops = await self.journal.outbox_pending(limit=MAX_BATCH)
-                if not ops:
+            # Bounded: a round writes at least one, or was throttled (`_batch_tries` in a row
+            # at most), or it stops.
+            for _ in range(10_000):
+                ops = await self.journal.outbox_pending(limit=LOOKAHEAD)
+                owed = _by_item(ops, this_pass.held)
+                if not owed or this_pass.unreachable:
                     break
-                fresh = _leading_fresh_creates(ops)
-                done = await (
-                    self._write_batch(fresh) if len(fresh) > 1 else self._write_one(ops[0])
-                )
+                done = await self._write_round(owed, this_pass)
                 written += done
-                if done == 0:
+                idle = 0 if done else idle + 1
+                throttled, this_pass.wait = this_pass.wait, 0.0
+                if done == 0 and (not throttled or idle >= self._batch_tries):
                     break
+                # Those throttled go again with whatever is queued since, once Graph said so.
+                await asyncio.sleep(throttled)
         return written
 
-    async def _write_one(self, op: OutboxOp) -> int:
-        try:
-            await self._write(op)
-        except Exception as error:
-            await self._failed(op, error)
-            return 0
-        return 1
+    async def _write_round(self, owed: list[_Owed], this_pass: _Pass) -> int:
+        """Each item's next writes: creates in one lane, other items' writes side by side."""
+        slots = asyncio.Semaphore(CONCURRENT_WRITES)
+        creates = [item for item in owed if item.head.op == "create"]
+        others = [item for item in owed if item.head.op != "create"]
+        done = await asyncio.gather(
+            self._write_creates(creates, this_pass),
+            *(self._write_item(item, slots, this_pass) for item in others),
+        )
+        return sum(done)
 
-    async def _write_batch(self, ops: list[OutboxOp]) -> int:
-        """Several new requests at once; only those not written are tried again."""
-        requests = [await self.journal.get(op.reference) for op in ops]
-        if any(r is None for r in requests):
-            return await self._write_one(ops[0])
-        remaining = list(zip(ops, requests, strict=True))
+    async def _write_creates(self, owed: list[_Owed], this_pass: _Pass) -> int:
+        """New items. One tried before is looked up first (SharePoint may have written it
+        and the reply been lost), one at a time; the never tried go in $batch envelopes of
+        up to 20, or alone if there is only one."""
+        fresh = [item for item in owed if not item.head.attempts]
+        alone = [item for item in owed if item.head.attempts] + (fresh if len(fresh) == 1 else [])
+        batches = [fresh[n : n + MAX_BATCH] for n in range(0, len(fresh), MAX_BATCH)]
         written = 0
-        for _ in range(self._batch_tries):
-            extras = [await self._triage_columns_known(op.reference) for op, _ in remaining]
-            try:
-                outcomes = await self.requests.create_many([r for _, r in remaining if r], extras)
-            except Exception as error:
-                # The reply may be lost after SharePoint wrote some: each is checked on retry.
-                for op, _ in remaining:
-                    await self._failed(op, error, log=False)
-                logger.warning(
-                    "A batch of %d writes to SharePoint failed: %r", len(remaining), error
-                )
-                return written
-            wait = 0.0
-            left = []
-            for (op, request), outcome, extra in zip(remaining, outcomes, extras, strict=True):
-                if isinstance(outcome, Written):
-                    await self.journal.outbox_done(
-                        op.seq, op.reference, outcome.item_id, outcome.etag
-                    )
-                    if extra:
-                        await self.journal.outbox_skip(op.reference, "triage")
-                    written += 1
-                else:
-                    left.append((op, request))
-                    if isinstance(outcome, float) and not wait:
-                        wait = outcome
-            if not left:
-                return written
-            if not wait:
-                for op, _ in left:
-                    await self._failed(op, RuntimeError("SharePoint refused the write"))
-                return written
-            logger.warning("SharePoint throttled a batch; %d writes wait %.1f s", len(left), wait)
-            await asyncio.sleep(wait)
-            remaining = left
+        for item in alone:
+            if not this_pass.unreachable:
+                written += await self._write_create(item, this_pass)
+        for batch in batches if len(fresh) > 1 else []:
+            if not this_pass.unreachable and not this_pass.wait:
+                written += await self._write_batch(batch, this_pass)
         return written
+
+    async def _write_create(self, item: _Owed, this_pass: _Pass) -> int:
+        try:
+            await self._write(item.head)
+        except Exception as error:
+            if _surely_unwritten(error):
+                logger.warning("SharePoint did not take %s yet: %r", item.reference, error)
+            else:
+                await self._failed(item.head, error)
+            this_pass.hold(item.reference, error)
+            return 0
+        # A first try wrote the journal's latest state; a retry may have found an older one.
+        return 1 + (0 if item.head.attempts else await self._carried_by_create(item))
+
+    async def _carried_by_create(self, item: _Owed) -> int:
+        """A create writes the journal's latest state, read after these updates were queued:
+        they are carried, not sent again."""
+        last = item.last("update")
+        if last is not None:
+            await self.journal.outbox_skip(item.reference, "update", through_seq=last.seq)
+        return item.count("update")
+
+    async def _write_item(self, item: _Owed, slots: asyncio.Semaphore, this_pass: _Pass) -> int:
+        """An item's queued writes in the order queued, each kind once: the last update (or
+        triage record) writes the journal's latest state, so it carries the ones before it."""
+        written = 0
+        async with slots:
+            for kind in dict.fromkeys(op.op for op in item.ops):
+                op = item.last(kind)
+                if op is None or this_pass.unreachable:
+                    break
+                try:
+                    await self._write(op)
+                except Exception as error:
+                    await self._failed(op, error)
+                    this_pass.hold(item.reference, error)
+                    break
+                await self.journal.outbox_skip(item.reference, kind, through_seq=op.seq)
+                written += item.count(kind)
+        return written
+
+    async def _write_batch(self, items: list[_Owed], this_pass: _Pass) -> int:
+        """New items in one $batch, none depending on another. One throttled was not
+        processed: it stays queued as it was, for the next round's batch, once the
+        Retry-After its own answer asked for has passed. One refused waits for the next
+        call, and is looked up before it is sent again."""
+        sent: list[tuple[_Owed, DigitalRequest]] = []
+        for item in items:
+            request = await self.journal.get(item.reference)
+            if request is not None:
+                sent.append((item, request))
+            else:
+                missing = LookupError(f"{item.reference} is in the outbox, not in the journal")
+                await self._refused(item, missing, this_pass)
+        if not sent:
+            return 0
+        extras = [await self._triage_columns_known(item.reference) for item, _ in sent]
+        try:
+            outcomes = await self.requests.create_many([r for _, r in sent], extras)
+        except Exception as error:
+            # Unless Graph said it processed none, the reply may have been lost after
+            # SharePoint wrote some: those are looked up before they are sent again.
+            for item, _ in sent:
+                if not _surely_unwritten(error):
+                    await self._failed(item.head, error, log=False)
+                this_pass.hold(item.reference, error)
+            logger.warning("A batch of %d writes to SharePoint failed: %r", len(sent), error)
+            return 0
+        written, throttled = 0, 0
+        for (item, _), outcome, extra in zip(sent, outcomes, extras, strict=True):
+            if isinstance(outcome, Written):
+                written += await self._created(item, outcome, extra)
+            elif outcome is None:
+                await self._refused(item, RuntimeError("SharePoint refused it"), this_pass)
+            else:
+                throttled += 1
+                this_pass.wait = max(this_pass.wait, outcome)
+        if throttled:
+            logger.warning("SharePoint throttled %d new items: %.1f s", throttled, this_pass.wait)
+        return written
+
+    async def _created(self, item: _Owed, written: Written, extra: dict[str, Any]) -> int:
+        await self.journal.outbox_done(item.head.seq, item.reference, written.item_id, written.etag)
+        if extra:
+            await self.journal.outbox_skip(item.reference, "triage")
+        return 1 + await self._carried_by_create(item)
+
+    async def _refused(self, item: _Owed, error: BaseException, this_pass: _Pass) -> None:
+        await self._failed(item.head, error)
+        this_pass.hold(item.reference, error)
 
     async def _failed(self, op: OutboxOp, error: BaseException, log: bool = True) -> None:
         await self.journal.outbox_failed(op.seq, repr(error))
@@ -427,23 +695,51 @@ class SharePointStore:
         try:
             etag = await self.requests.update_fields(item[0], triage_columns(request), item[1])
         except ChangedBySomeoneElse:
-            # Changed in SharePoint since our last write. Triage changes made in Teams are
-            # applied on top, and it is logged: never silently.
-            fresh = await self.requests.find(request.reference)
-            if fresh is None:
-                raise
-            logger.warning(
-                "%s changed in SharePoint outside the bot (status there: %s). Applying the "
-                "triage change made in Teams (status %s) on top.",
-                request.reference,
-                fresh.status.value,
-                request.status.value,
-            )
-            etag = await self.requests.update_fields(
-                fresh.item_id, triage_columns(request), fresh.etag
-            )
-            item = (fresh.item_id, etag)
+            await self._not_applied(op, request)
+            return
         await self.journal.outbox_done(op.seq, request.reference, item[0], etag)
+
+    async def _not_applied(self, op: OutboxOp, request: DigitalRequest) -> None:
+        """Someone edited the item in the list after the bot last read it: their edit
+        stands. The change made in Teams is not written, SharePoint's copy is taken in,
+        and whoever made the change is told. Nothing is overwritten silently."""
+        fresh = await self.requests.find(request.reference)
+        if fresh is None:
+            raise LookupError(f"{request.reference} is no longer in SharePoint")
+        lost = tuple(entries_not_in(request, fresh))
+        taken = await self._take_in(request, fresh)
+        await self.journal.outbox_done(op.seq, request.reference, fresh.item_id, fresh.etag)
+        await self.journal.outbox_skip(request.reference, "update")  # all made moot by it
+        edit = self.requests.last_edit(fresh.etag)
+        logger.warning(
+            "%s was changed in SharePoint%s before %d change(s) made in Teams were written; "
+            "those were not applied and their authors are told.",
+            request.reference,
+            f" by {edit.editor}" if edit and edit.editor else "",
+            len(lost),
+        )
+        if self.on_not_applied is not None and lost:
+            await self.on_not_applied(NotApplied(taken, lost, edit.editor if edit else ""))
+
+    async def _take_in(self, local: DigitalRequest, found: DigitalRequest) -> DigitalRequest:
+        """SharePoint's copy becomes the journal's, with a history line saying what a
+        person changed there, who and when (as Graph says)."""
+        gov = await self.journal.governance()
+        names = {key: board.name for key, board in gov.boards.items()}
+        changes = described_changes(local, found, names)
+        if changes:
+            edit = self.requests.last_edit(found.etag)
+            entry = AuditEntry(
+                at=(edit.at if edit and edit.at else self._clock.now()).astimezone(dt.UTC),
+                actor_id="",
+                actor_name=(edit.editor if edit and edit.editor else "Someone in SharePoint"),
+                action=EDITED_IN_SHAREPOINT,
+                from_status=local.status,
+                to_status=found.status,
+                detail="Changed in SharePoint: " + "; ".join(changes) + ".",
+            )
+            found = dataclasses.replace(found, history=(*found.history, entry))
+        return await self.journal.import_version(found, found.item_id, found.etag)
 
     async def triage_message_id(self, reference: str) -> str:
         return await self.journal.triage_message_id(reference)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,10 +13,12 @@ from bot.clock import Clock
 from bot.ports import Journal, WorkingState
 from graph_clients.client import (
     RetryPolicy,
+    ThrottleGate,
     build_graph_client,
     close_http_client,
     new_http_client,
 )
+from graph_clients.config import DEFAULT_READ_WAIT
 from graph_clients.requests_list import GraphRequests
 from graph_clients.store import SharePointStore, governance_reader
 
@@ -28,6 +31,16 @@ class GraphConnection:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     credential: Any = None
     http: httpx.AsyncClient | None = None
+    gate: ThrottleGate = field(default_factory=ThrottleGate)
+    read_wait: float = DEFAULT_READ_WAIT  # GRAPH_READ_WAIT
+
+    def __post_init__(self) -> None:
+        # One gate for every call on this connection (reads, writes, config, roster):
+        # a Retry-After told to one caller binds them all. A policy bringing its own keeps it.
+        if self.policy.gate is None:
+            self.policy = dataclasses.replace(self.policy, gate=self.gate)
+        else:
+            self.gate = self.policy.gate
 
     async def close(self) -> None:
         if self.http is not None:
@@ -45,7 +58,12 @@ def connect_from_environment() -> GraphConnection:
     http = new_http_client()
     client = build_graph_client(credential, settings.base_url, http)
     return GraphConnection(
-        client, settings.site_id, settings.base_url, credential=credential, http=http
+        client,
+        settings.site_id,
+        settings.base_url,
+        credential=credential,
+        http=http,
+        read_wait=settings.read_wait,
     )
 
 
@@ -64,5 +82,6 @@ async def open_sharepoint_store(
         on_close=graph.close,
     )
     store.graph = graph
+    store.read_budget = graph.read_wait
     await store.open()
     return store

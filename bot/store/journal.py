@@ -96,15 +96,14 @@ class SqliteJournal(RequestTables, GovernanceTable):
 
         await self._db.run(lambda db: immediate(db, lambda: done(db)))
 
-    async def outbox_skip(self, reference: str, op: str) -> None:
-        done_at = self._now()
-        await self._db.run(
-            lambda db: db.execute(
-                "UPDATE graph_outbox SET done_at = ? WHERE reference = ? AND op = ? "
-                "AND done_at IS NULL",
-                (done_at, reference, op),
-            )
+    async def outbox_skip(self, reference: str, op: str, through_seq: int | None = None) -> None:
+        sql = (
+            "UPDATE graph_outbox SET done_at = ? WHERE reference = ? AND op = ? AND done_at IS NULL"
         )
+        params: tuple[str | int, ...] = (self._now(), reference, op)
+        if through_seq is not None:
+            sql, params = sql + " AND seq <= ?", (*params, through_seq)
+        await self._db.run(lambda db: db.execute(sql, params))
 
     async def outbox_failed(self, seq: int, error: str) -> None:
         await self._db.run(

@@ -146,6 +146,26 @@ async def test_a_write_carried_by_another_is_skipped_for_that_request_only(
     ]
 
 
+async def test_updates_carried_by_one_write_of_the_latest_state_are_skipped_up_to_it(
+    journal: Journal,
+) -> None:
+    stored = await added(journal, "u1")
+    other = await added(journal, "u2")
+    first = await journal.update(in_triage(stored))
+    await journal.update(in_triage(other))
+    second = await journal.update(dataclasses.replace(first, assignee_name="Sam"))
+    carried = [op for op in await journal.outbox_pending() if op.op == "update"]
+    await journal.update(dataclasses.replace(second, assignee_name="Kim"))
+    await journal.outbox_skip(stored.reference, "update", through_seq=carried[-1].seq)
+    assert await owed(journal) == [
+        (stored.reference, "create"),
+        (other.reference, "create"),
+        (other.reference, "update"),
+        (stored.reference, "update"),
+    ], "the update queued after the write it was carried by is still owed; others' untouched"
+    assert (await journal.outbox_pending())[-1].seq > carried[-1].seq
+
+
 async def test_what_is_owed_is_known_per_request(journal: Journal) -> None:
     first = await added(journal, "u1")
     second = await added(journal, "u2")

@@ -36,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import datetime as dt
 import json
 import operator
@@ -95,6 +96,7 @@ class Recorded:
     at: float  # time.monotonic() on arrival
     batch: bool = False
     headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None  # the JSON body as it arrived, decoded; None if none or not JSON
 
 
 # --------------------------------------------------------------------------------------
@@ -503,6 +505,8 @@ class _Item:
     created: str
     modified: str
     values: dict[str, Any]
+    # Whose change made the current version: the app, or a person in the list view.
+    editor: str = "Digital Front Door"
 
     @property
     def etag(self) -> str:
@@ -718,6 +722,19 @@ class FakeGraph:
         lst = self._find_list(display_name)
         return [self._fields_json(lst, lst.items[i]) for i in sorted(lst.items)]
 
+    def edit_as_person(
+        self, display_name: str, reference: str, fields: dict[str, Any], editor: str
+    ) -> None:
+        """A person changes an item in the list view (or a Power App does, as them): new
+        values, a new version and ETag, and Graph's lastModifiedBy names them."""
+        lst = self._find_list(display_name)
+        item = next(i for i in lst.items.values() if i.values.get("Reference") == reference)
+        item.values.update(fields)
+        item.version += 1
+        item.modified = _now()
+        item.editor = editor
+        lst.modified = item.modified
+
     def list_columns(self, display_name: str) -> list[dict]:
         """The columnDefinition of every column of a list, built-in ones first."""
         return [json.loads(json.dumps(c.data)) for c in self._find_list(display_name).columns]
@@ -821,6 +838,8 @@ class FakeGraph:
         if self.faults.latency > 0:
             await asyncio.sleep(self.faults.latency)
         body = await request.read()
+        with contextlib.suppress(ValueError):
+            rec.body = json.loads(body) if body else None
         headers = CIMultiDict(request.headers)
         client_request_id = headers.get("client-request-id")
         try:
@@ -1320,7 +1339,7 @@ class FakeGraph:
             "lastModifiedDateTime": item.modified,
             "webUrl": web_url,
             "createdBy": {"user": {"displayName": "Digital Front Door"}},
-            "lastModifiedBy": {"user": {"displayName": "Digital Front Door"}},
+            "lastModifiedBy": {"user": {"displayName": item.editor}},
             "parentReference": {"id": lst.id, "siteId": self.site_id},
             "contentType": {"id": "0x0100", "name": "Item"},
         }
@@ -1474,6 +1493,7 @@ class FakeGraph:
                 item.values[name] = value
         item.version += 1
         item.modified = _now()
+        item.editor = "Digital Front Door"
         lst.modified = item.modified
 
     def _patch_fields(
@@ -1558,6 +1578,7 @@ class FakeGraph:
                 body = json.loads(base64.b64decode(body, validate=True))
             except (binascii.Error, ValueError):
                 body = None
+        rec.body = body
         if body is not None and "Content-Type" not in headers:
             rec.status = 400
             return self._error_resp(

@@ -239,6 +239,17 @@ def test_the_authority_must_be_https_even_locally(url: str) -> None:
     one_problem(ok_env(GRAPH_AUTHORITY_HOST=url), "GRAPH_AUTHORITY_HOST must be an https address")
 
 
+def test_a_persons_read_waits_half_a_second_for_graph_unless_told() -> None:
+    assert load_graph_settings(ok_env()).read_wait == 0.4
+    assert load_graph_settings(ok_env(GRAPH_READ_WAIT="1.5")).read_wait == 1.5
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-1", "6", "nan", "inf"])
+def test_the_read_wait_must_be_a_short_number_of_seconds(value: str) -> None:
+    found = one_problem(ok_env(GRAPH_READ_WAIT=value), "GRAPH_READ_WAIT must be a number")
+    assert f"It is '{value}'." in found
+
+
 def test_every_problem_is_reported_at_once() -> None:
     env = {"GRAPH_TENANT_ID": "x", "GRAPH_BASE_URL": "http://example.org", "GRAPH_CLIENT_ID": "y"}
     found = problems(env)

@@ -12,8 +12,10 @@ from kiota_abstractions.api_error import APIError
 from graph_clients.client import (
     GraphUnavailable,
     RetryPolicy,
+    ThrottleGate,
     is_transient,
     retry_after_seconds,
+    waiting_at_most,
     with_retries,
 )
 
@@ -98,6 +100,68 @@ async def test_errors_that_will_not_go_away_are_not_retried() -> None:
         with pytest.raises(APIError):
             await with_retries(call, RetryPolicy(), sleep=Clock().sleep)
         assert calls["n"] == 1, status
+
+
+class StandStill:
+    """Monotonic time that moves only when someone sleeps on it."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.waits: list[float] = []
+
+    def time(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
+async def test_a_retry_after_told_to_one_caller_makes_every_caller_wait() -> None:
+    moment = StandStill()
+    policy = RetryPolicy(gate=ThrottleGate(moment.time, moment.sleep))
+    throttled, _ = failing(api_error(429, "120"))
+    with pytest.raises(GraphUnavailable):  # too long to wait: it gives up, the gate stays shut
+        await with_retries(throttled, policy, sleep=moment.sleep)
+    moment.now += 100
+    other, calls = failing()
+    # 20 s of the pause left: a person's read cannot wait that long, and sends nothing.
+    with pytest.raises(GraphUnavailable, match="not sent"), waiting_at_most(0.5):
+        await with_retries(other, policy, sleep=moment.sleep)
+    assert calls["n"] == 0
+    assert await with_retries(other, policy, sleep=moment.sleep) == "done"
+    assert moment.waits == [20.0] and calls["n"] == 1
+
+
+async def test_with_a_gate_retry_after_is_waited_once_not_twice() -> None:
+    moment = StandStill()
+    policy = RetryPolicy(gate=ThrottleGate(moment.time, moment.sleep))
+    call, calls = failing(api_error(503, "3"), api_error(429, "1"))
+    assert await with_retries(call, policy, sleep=moment.sleep) == "done"
+    assert moment.waits == [3.0, 1.0] and calls["n"] == 3
+
+
+async def test_a_person_waiting_gives_up_rather_than_wait_out_a_long_retry_after() -> None:
+    moment = StandStill()
+    policy = RetryPolicy(gate=ThrottleGate(moment.time, moment.sleep))
+    call, calls = failing(api_error(503, "5"))
+    with pytest.raises(GraphUnavailable), waiting_at_most(0.5):
+        await with_retries(call, policy, sleep=moment.sleep)
+    assert calls["n"] == 1 and moment.waits == []
+    assert policy.gate is not None and policy.gate.shut_for() == 5.0
+
+
+async def test_the_gate_knows_whether_graph_answered_last() -> None:
+    gate = ThrottleGate()
+    policy = RetryPolicy(max_tries=1, gate=gate)
+    call, _ = failing(api_error(500))
+    with pytest.raises(GraphUnavailable):
+        await with_retries(call, policy, sleep=Clock().sleep)
+    assert not gate.reachable
+    call, _ = failing(api_error(404))
+    with pytest.raises(APIError):
+        await with_retries(call, policy)
+    assert gate.reachable
 
 
 def test_retry_after_in_both_forms() -> None:

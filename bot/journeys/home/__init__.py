@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.journey import ChatCommand, Journey, JourneyContext, Turn
+from bot.journey import CONFIG_PROBLEM, ChatCommand, Journey, JourneyContext, Turn
 from cards.elements import to_dict
-from cards.welcome import build_help_card, build_welcome_card
+from cards.welcome import build_help_card, build_notice_card, build_welcome_card
 
 HELP_PHRASES = ("", "help", "?", "menu", "commands", "what can you do")
 HELLO_PHRASES = ("hi", "hello", "hey", "start")
@@ -36,6 +36,22 @@ def register(ctx: JourneyContext) -> Journey:
                 "channel. To raise a request, chat with me one to one."
             )
 
+    async def tell_admins(problem: str) -> None:
+        """An edit to the shared config list was not used: admins hear it once each."""
+        card = to_dict(
+            build_notice_card(
+                "A change to the council's settings was not used",
+                [
+                    problem,
+                    "The bot keeps using the last good version. Correct the item in the DFD Config "
+                    "list in SharePoint; the bot takes it within five minutes.",
+                ],
+            )
+        )
+        for admin in sorted(ctx.admin_ids):
+            await ctx.notifier.tell(admin, card, f"config-problem:{admin}:{problem}")
+
+    ctx.events.subscribe(CONFIG_PROBLEM, tell_admins)
     return Journey(
         name="home",
         commands=(

@@ -15,6 +15,7 @@ from bot.domain.model import DigitalRequest, Status
 from bot.errors import NotAllowed
 from bot.identity import channel_reference
 from bot.journey import (
+    REQUEST_NOT_APPLIED,
     REQUEST_SUBMITTED,
     Actor,
     CardAction,
@@ -35,7 +36,14 @@ from bot.journeys.triage.cards import (
 )
 from bot.journeys.triage.commands import CardRef, TriageCommand
 from bot.journeys.triage.posting import TRIAGE, TriagePoster
-from bot.journeys.triage.usecases import FollowUp, act, similar_open, state_of
+from bot.journeys.triage.usecases import (
+    FollowUp,
+    act,
+    similar_open,
+    state_of,
+    tell_not_applied,
+)
+from bot.ports import NotApplied
 from cards.elements import to_dict
 
 logger = logging.getLogger(__name__)
@@ -203,6 +211,16 @@ class Triage:
     async def on_submitted(self, request: DigitalRequest) -> None:
         await self.poster.post_waiting()
 
+    async def on_not_applied(self, news: NotApplied) -> None:
+        message_id = await self.store.triage_message_id(news.now.reference)
+        await tell_not_applied(
+            news,
+            self.ctx.notifier,
+            lambda request, text: to_dict(build_question_card(request, text)),
+            self.posted_card,
+            message_id,
+        )
+
     async def retry_posts(self) -> None:
         while True:
             await asyncio.sleep(RETRY_SECONDS)
@@ -215,6 +233,7 @@ class Triage:
 def register(ctx: JourneyContext) -> Journey:
     journey = Triage(ctx)
     ctx.events.subscribe(REQUEST_SUBMITTED, journey.on_submitted)
+    ctx.events.subscribe(REQUEST_NOT_APPLIED, journey.on_not_applied)
 
     def triage_action(verb: str, parse: Any) -> CardAction[TriageCommand]:
         return CardAction(verb, parse, journey.act, once_only=True)

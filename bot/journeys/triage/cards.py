@@ -34,6 +34,7 @@ DONE = {
     "accept": "accepted it to the board",
     "reject": "rejected it",
     "reopen": "reopened it",
+    "edited_in_sharepoint": "changed it in SharePoint",
 }
 FINISHED = frozenset(
     {"with_board", "decided", "in_change", "in_project", "delivered", "benefits_reviewed"}

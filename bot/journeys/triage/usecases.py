@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.domain import triage
-from bot.domain.model import DigitalRequest, Route, Status
+from bot.domain.edits import EDITED_IN_SHAREPOINT
+from bot.domain.model import AuditEntry, DigitalRequest, Route, Status
 from bot.domain.similarity import most_similar
 from bot.domain.text import long_date
 from bot.domain.triage import Action, Change, TransitionRefused, TriageState
@@ -19,7 +20,7 @@ from bot.journey import Actor
 from bot.journeys.triage.commands import TriageCommand
 from bot.journeys.triage.posting import TRIAGE
 from bot.notifier import Notifier
-from bot.ports import ChangedBySomeoneElse, Governance, RequestRegister, Store
+from bot.ports import ChangedBySomeoneElse, Governance, NotApplied, RequestRegister, Store
 
 logger = logging.getLogger(__name__)
 
@@ -91,10 +92,27 @@ def changed_by_note(request: DigitalRequest) -> str:
     if not request.history:
         return "This request changed since your card was drawn. Here it is as it is now."
     last = request.history[-1]
+    where = " in SharePoint" if last.action == EDITED_IN_SHAREPOINT else ""
+    what = f" {last.detail}" if where and last.detail else ""
     return (
-        f"{last.actor_name or 'Someone'} changed this request first, at {last.at:%H:%M} on "
-        f"{long_date(last.at.date())}: it is now {triage.status_in_words(last.to_status)}. "
+        f"{last.actor_name or 'Someone'} changed this request{where} first, at "
+        f"{last.at:%H:%M} on {long_date(last.at.date())}: it is now "
+        f"{triage.status_in_words(last.to_status)}.{what} "
         "Check it, then try again if you still need to."
+    )
+
+
+def not_applied_message(news: NotApplied, entry: AuditEntry) -> str:
+    """For the person whose change made in Teams was not written to the list."""
+    when = f"{entry.at:%H:%M} on {long_date(entry.at.date())}"
+    who = news.editor or "Someone"
+    edit = next((e for e in reversed(news.now.history) if e.action == EDITED_IN_SHAREPOINT), None)
+    what = f" {edit.detail}" if edit and edit.detail else ""
+    return (
+        f"Your change to {news.now.reference} at {when} was not saved. {who} changed the "
+        f"request in SharePoint before it could be written, and their change stands.{what} "
+        f"It is now {triage.status_in_words(news.now.status)}. Open it for triage and act "
+        "again if you still need to."
     )
 
 
@@ -208,3 +226,28 @@ class FollowUp:
         )
         key = f"{original.reference}:joined:{duplicate.reference}"
         await self.notifier.tell(original.requester.user_id, self.update_card(original, text), key)
+
+
+async def tell_not_applied(
+    news: NotApplied,
+    notifier: Notifier,
+    update_card: UpdateCard,
+    channel_card: ChannelCard,
+    message_id: str,
+) -> None:
+    """Everyone whose change was not written hears why, once; the channel card is redrawn.
+
+    Each is told in their chat with the bot; someone the bot has no chat with yet is
+    told in the triage channel instead, by name."""
+    await notifier.replace(TRIAGE, message_id, await channel_card(news.now))
+    told: set[str] = set()
+    for entry in news.lost:
+        if entry.actor_id in told:
+            continue
+        told.add(entry.actor_id)
+        text = not_applied_message(news, entry)
+        key = f"{news.now.reference}:not-applied:{news.now.etag}:{entry.actor_id}"
+        card = update_card(news.now, text)
+        if not await notifier.tell(entry.actor_id, card, key):
+            named = update_card(news.now, f"For {entry.actor_name or 'the triager'}: {text}")
+            await notifier.post(TRIAGE, named)
