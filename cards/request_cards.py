@@ -109,6 +109,8 @@ def build_status_card(request: DigitalRequest, gov: Governance) -> ac.AdaptiveCa
         *_route_rows(request, gov),
         *score_breakdown(request.score),
     ]
+    if request.stale:
+        body.insert(1, notice(STALE_REQUEST))
     return card(
         body,
         [button("My requests", verbs.MY_REQUESTS)],
@@ -119,6 +121,10 @@ def build_status_card(request: DigitalRequest, gov: Governance) -> ac.AdaptiveCa
 STALE = (
     "SharePoint is not answering just now, so this list comes from the bot's own copy and "
     "may be a little out of date."
+)
+STALE_REQUEST = (
+    "SharePoint is not answering just now, so this comes from the bot's own copy and may "
+    "be a little out of date."
 )
 
 

@@ -346,7 +346,8 @@ class SharePointStore:
             logger.warning(
                 "SharePoint slow or unreachable; answering %s from the journal", reference
             )
-            return local
+            # Edits made in the list since the bot last read it may not show yet.
+            return dataclasses.replace(local, stale=True) if local is not None else None
         if found is None or local is None:
             return found or local
         known = await self.journal.graph_item(reference)

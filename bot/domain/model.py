@@ -244,6 +244,9 @@ class DigitalRequest:
     duplicate_of: str = ""
     question: str = ""
     history: tuple[AuditEntry, ...] = ()
+    # Read from the bot's own copy because the shared list did not answer in time: edits
+    # made there since may not show yet. Never stored.
+    stale: bool = False
 
 
 @dataclass(frozen=True)

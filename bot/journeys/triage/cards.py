@@ -21,7 +21,7 @@ from bot.journeys.triage import verbs
 from bot.ports import Governance
 from cards import verbs as shared_verbs
 from cards.elements import button, card, heading, notice, para, user_text
-from cards.request_cards import triage_summary
+from cards.request_cards import STALE_REQUEST, triage_summary
 
 HISTORY_SHOWN = 5
 # What each action did, in words for the history on the card.
@@ -227,6 +227,8 @@ def build_triage_card(
     body: list[ac.CardElement] = []
     if view.note:
         body.append(notice(view.note, important=True))
+    if request.stale:
+        body.append(notice(STALE_REQUEST))
     body += triage_summary(request, gov)
     body += _status_rows(request, gov)
     body += _history_rows(request)
