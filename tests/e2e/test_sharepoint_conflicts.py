@@ -19,7 +19,15 @@ from tests.e2e.test_triage import ADELE, ALEX, press, triager_view
 from tests.support.cards import all_text
 from tests.support.fake_graph import FakeGraph
 from tests.support.graph import connect
-from tests.support.teams import YEAR, BotServer, Connector, TeamsUser, card_of, invoke_card
+from tests.support.teams import (
+    YEAR,
+    BotServer,
+    Connector,
+    TeamsUser,
+    card_of,
+    find_action,
+    invoke_card,
+)
 
 REQUESTS = "DFD Requests"
 REF = f"DR-{YEAR}-0001"
@@ -93,7 +101,7 @@ async def test_a_change_from_teams_after_an_edit_in_the_list_is_not_applied(
     assert (kept["Status"], kept["Board"]) == ("with_board", "trb"), "the edit stands"
 
 
-@pytest.mark.parametrize("change", ["Assign to me", "Reject", "Change route"])
+@pytest.mark.parametrize("change", sorted(CHANGES))
 async def test_a_change_queued_while_graph_was_down_does_not_overwrite_a_newer_edit(
     change: str,
     alex: TeamsUser,
@@ -119,3 +127,43 @@ async def test_a_change_queued_while_graph_was_down_does_not_overwrite_a_newer_e
     now = all_text(await triager_view(alex))
     assert "Jo Bloggs changed it in SharePoint" in now, "the history says who changed what"
     assert "With the board" in now
+
+
+async def test_reopening_after_an_edit_in_the_list_is_not_applied(
+    alex: TeamsUser, megan: TeamsUser, http: aiohttp.ClientSession, fake: FakeGraph
+) -> None:
+    view = await posted_and_opened(alex, megan, http)
+    await press(alex, view, "Reject", CHANGES["Reject"])
+    await settled(http, alex.bot)
+    rejected = await triager_view(alex)
+    fake.edit_as_person(REQUESTS, REF, {"Status": "in_triage", "Board": "trb"}, editor="Jo Bloggs")
+    text = all_text(invoke_card(await press(alex, rejected, "Reopen")))
+    assert "Jo Bloggs changed this request in SharePoint first" in text, text
+    await settled(http, alex.bot)
+    assert (item(fake)["Status"], item(fake)["Board"]) == ("in_triage", "trb")
+
+
+async def test_an_answer_sent_while_graph_was_down_is_not_written_over_an_edit(
+    alex: TeamsUser,
+    megan: TeamsUser,
+    http: aiohttp.ClientSession,
+    fake: FakeGraph,
+    connector: Connector,
+) -> None:
+    view = await posted_and_opened(alex, megan, http)
+    asked = len(connector.in_conversation(megan.conversation_id))
+    await press(alex, view, "Send question", CHANGES["Send question"])
+    await settled(http, alex.bot)
+    question = card_of((await connector.wait_for(megan.conversation_id, asked + 1))[-1])
+    send = find_action(question, "Send answer")
+    fake.faults.unavailable = True
+    thanks = invoke_card(await megan.press(send["verb"], send["data"], {"answer": "About 400."}))
+    assert "Answer sent" in all_text(thanks)
+    fake.edit_as_person(REQUESTS, REF, SECRETARY_EDIT, editor="Jo Bloggs")
+    before = len(connector.in_conversation(megan.conversation_id))
+    fake.faults.unavailable = False
+    await settled(http, alex.bot, timeout=40)
+    assert (item(fake)["Status"], item(fake)["Board"]) == ("with_board", "trb")
+    told = await connector.wait_for(megan.conversation_id, before + 1)
+    news = all_text(card_of(told[-1]))
+    assert f"Your change to {REF}" in news and "was not saved" in news, news
