@@ -23,3 +23,7 @@ class NotAllowed(UserFacingError):
 
 class NotFound(UserFacingError):
     """Nothing with that reference is theirs to see."""
+
+
+class NotAnsweringNow(UserFacingError):
+    """The shared list did not answer in time and the bot's own copy does not have it."""

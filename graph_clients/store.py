@@ -29,7 +29,7 @@ from bot.clock import Clock
 from bot.domain.edits import EDITED_IN_SHAREPOINT, described_changes, entries_not_in
 from bot.domain.model import AuditEntry, DigitalRequest, Draft
 from bot.domain.references import parse_reference
-from bot.errors import UserFacingError
+from bot.errors import NotAnsweringNow, UserFacingError
 from bot.ports import (
     ChangedBySomeoneElse,
     Governance,
@@ -346,8 +346,13 @@ class SharePointStore:
             logger.warning(
                 "SharePoint slow or unreachable; answering %s from the journal", reference
             )
+            if local is None:
+                raise NotAnsweringNow(
+                    f"SharePoint is not answering just now, so I cannot look up {reference}. "
+                    "Nothing has changed. Please try again in a few minutes."
+                ) from None
             # Edits made in the list since the bot last read it may not show yet.
-            return dataclasses.replace(local, stale=True) if local is not None else None
+            return dataclasses.replace(local, stale=True)
         if found is None or local is None:
             return found or local
         known = await self.journal.graph_item(reference)

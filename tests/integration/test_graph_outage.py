@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.errors import UserFacingError
+from bot.errors import NotAnsweringNow, UserFacingError
 from graph_clients.client import RetryPolicy, ThrottleGate
 from graph_clients.requests_list import GraphRequests
 from graph_clients.store import SharePointStore
@@ -62,7 +62,10 @@ async def test_my_requests_and_status_answer_from_the_journal_within_a_second(
         found = await store.get(stored.reference)
         assert time.monotonic() - started < 1
         assert found is not None and found.reference == stored.reference
+        assert found.stale, "the card can say it may be a little out of date"
         assert not store.graph_reachable
+        with pytest.raises(NotAnsweringNow, match="SharePoint is not answering just now"):
+            await store.get("DR-2026-0999")  # not in the journal: not "no such request"
         fake.faults.unavailable = False
     finally:
         await store.close()
