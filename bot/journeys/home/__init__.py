@@ -10,6 +10,20 @@ HELP_PHRASES = ("", "help", "?", "menu", "commands", "what can you do")
 HELLO_PHRASES = ("hi", "hello", "hey", "start")
 
 
+CONFIG_NOT_USED = "A change to the council's settings was not used"
+
+
+async def tell_admins_once(ctx: JourneyContext, problem: str) -> None:
+    """An edit to the shared config list was not used: each admin hears it once."""
+    advice = (
+        "The bot keeps using the last good version. Correct the item in the DFD Config list "
+        "in SharePoint; the bot takes it within five minutes."
+    )
+    card = to_dict(build_notice_card(CONFIG_NOT_USED, [problem, advice]))
+    for admin in sorted(ctx.admin_ids):
+        await ctx.notifier.tell(admin, card, f"config-problem:{admin}:{problem}")
+
+
 def register(ctx: JourneyContext) -> Journey:
     catalogue = ctx.catalogue
 
@@ -37,19 +51,7 @@ def register(ctx: JourneyContext) -> Journey:
             )
 
     async def tell_admins(problem: str) -> None:
-        """An edit to the shared config list was not used: admins hear it once each."""
-        card = to_dict(
-            build_notice_card(
-                "A change to the council's settings was not used",
-                [
-                    problem,
-                    "The bot keeps using the last good version. Correct the item in the DFD Config "
-                    "list in SharePoint; the bot takes it within five minutes.",
-                ],
-            )
-        )
-        for admin in sorted(ctx.admin_ids):
-            await ctx.notifier.tell(admin, card, f"config-problem:{admin}:{problem}")
+        await tell_admins_once(ctx, problem)
 
     ctx.events.subscribe(CONFIG_PROBLEM, tell_admins)
     return Journey(
