@@ -254,6 +254,11 @@ class Journal(RequestRegister, GovernanceStore, Protocol):
         """The SharePoint item id and the ETag of the last version the bot wrote or read."""
         ...
 
+    async def remember_item(self, reference: str, item_id: str, etag: str) -> None:
+        """SharePoint's item and ETag for a request whose content the journal already has
+        (nothing in it changed): the request's own version stays as it is."""
+        ...
+
     async def import_version(
         self, request: DigitalRequest, item_id: str, etag: str
     ) -> DigitalRequest:

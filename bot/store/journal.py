@@ -141,6 +141,11 @@ class SqliteJournal(RequestTables, GovernanceTable):
         )
         return (row["item_id"], row["etag"]) if row else None
 
+    async def remember_item(self, reference: str, item_id: str, etag: str) -> None:
+        await self._db.run(
+            lambda db: immediate(db, lambda: _remember_item(db, reference, item_id, etag))
+        )
+
     async def import_version(
         self, request: DigitalRequest, item_id: str, etag: str
     ) -> DigitalRequest:

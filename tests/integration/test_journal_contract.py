@@ -279,3 +279,14 @@ async def test_the_local_store_owes_sharepoint_nothing(tmp_path: Path) -> None:
         assert await journal.unwritten_references() == set()
     finally:
         await journal.close()
+
+
+async def test_remembering_an_item_changes_nothing_but_the_item_and_etag(
+    journal: Journal,
+) -> None:
+    stored = await added(journal)
+    await journal.remember_item(stored.reference, "42", '"etag-9"')
+    assert await journal.graph_item(stored.reference) == ("42", '"etag-9"')
+    again = await journal.get(stored.reference)
+    assert again is not None and again.etag == stored.etag, "cards drawn before stay current"
+    assert await owed(journal) == [(stored.reference, "create")], "nothing new is owed"
