@@ -22,7 +22,6 @@ from bot.clock import Clock, SystemClock
 from bot.door import Door, guarded, refusal
 from bot.journey import CONFIG_PROBLEM, REQUEST_NOT_APPLIED, JourneyContext
 from bot.notifier import TeamsNotifier
-from bot.ports import NotApplied
 from bot.registry import register_journeys
 from bot.reply_hosts import reply_hosts_for
 from bot.settings import Settings
@@ -81,37 +80,45 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response(body)
 
 
-async def _resources(app: web.Application) -> AsyncIterator[None]:
-    settings, clock = app[SETTINGS], app[CLOCK]
-    opened = await open_store(settings, clock, app.get(GRAPH))
-    app[STORE] = opened
-    store = opened.store
+def _journey_context(app: web.Application, opened: OpenStore) -> JourneyContext:
+    settings, store = app[SETTINGS], opened.store
     reply_hosts = reply_hosts_for(settings)
     poster = ChannelPoster(app[ADAPTER], settings.client_id, reply_hosts)
-    ctx = JourneyContext(
+    return JourneyContext(
         store=store,
-        clock=clock,
+        clock=app[CLOCK],
         notifier=TeamsNotifier(poster, store, store),
         admin_ids=settings.admin_ids,
         triage_roster=settings.triage_roster,
         roster=open_roster(settings, opened),
         reply_hosts=reply_hosts,
     )
+
+
+def _publisher(ctx: JourneyContext, kind: str) -> Callable[[Any], Awaitable[None]]:
+    async def publish(payload: Any) -> None:
+        ctx.events.publish(kind, payload)
+
+    return publish
+
+
+def _store_news_to_journeys(opened: OpenStore, ctx: JourneyContext) -> None:
+    """What the SharePoint store finds out (edits that beat a change from Teams, config
+    edits it cannot use) reaches the journeys as events."""
+    if opened.on_not_applied is not None:
+        opened.on_not_applied(_publisher(ctx, REQUEST_NOT_APPLIED))
+    if opened.on_config_problem is not None:
+        ctx.in_background(opened.on_config_problem(_publisher(ctx, CONFIG_PROBLEM)))
+
+
+async def _resources(app: web.Application) -> AsyncIterator[None]:
+    opened = await open_store(app[SETTINGS], app[CLOCK], app.get(GRAPH))
+    app[STORE] = opened
+    ctx = _journey_context(app, opened)
     if ctx.roster is not None:
         ctx.in_background(ctx.roster.members())  # read the group now, not on the first click
     built = [register(ctx) for register in journeys.load()]
-    if opened.on_not_applied is not None:
-
-        async def not_applied(news: NotApplied) -> None:
-            ctx.events.publish(REQUEST_NOT_APPLIED, news)
-
-        opened.on_not_applied(not_applied)
-    if opened.on_config_problem is not None:
-
-        async def config_problem(problem: str) -> None:
-            ctx.events.publish(CONFIG_PROBLEM, problem)
-
-        ctx.in_background(opened.on_config_problem(config_problem))
+    _store_news_to_journeys(opened, ctx)
     register_journeys(app[AGENT], ctx, built)
     app[CONTEXT] = ctx
     loops: list[asyncio.Future[Any]] = [

@@ -147,8 +147,9 @@ class TokenIssuer:
 class OwnToken:
     """The bot's own outgoing token in m365-mode tests (there is no Entra ID to ask).
 
-    Implements the Agents SDK's public `Connections` and `AccessTokenProviderBase`
-    protocols, the way a council could plug in another credential.
+    Implements what the Agents SDK uses of its public `Connections` and
+    `AccessTokenProviderBase` protocols (the bot asks for nothing else, no user or agentic
+    tokens), the way a council could plug in another credential.
     """
 
     def __init__(self, app_id: str, tenant: str) -> None:
@@ -181,18 +182,3 @@ class OwnToken:
         self, resource_url: str, scopes: list[str], force_refresh: bool = False
     ) -> str:
         return "the-bots-own-test-token"
-
-    def get_token_credential(self) -> Any:
-        raise NotImplementedError("not used by the bot")
-
-    async def acquire_token_on_behalf_of(self, *args: Any, **kwargs: Any) -> str:
-        raise NotImplementedError("not used by the bot")
-
-    async def get_agentic_application_token(self, *args: Any, **kwargs: Any) -> str:
-        raise NotImplementedError("not used by the bot")
-
-    async def get_agentic_instance_token(self, *args: Any, **kwargs: Any) -> str:
-        raise NotImplementedError("not used by the bot")
-
-    async def get_agentic_user_token(self, *args: Any, **kwargs: Any) -> str:
-        raise NotImplementedError("not used by the bot")

@@ -107,74 +107,84 @@ def _reason_card(
     )
 
 
+def _assign_section(request: DigitalRequest, view: TriageView) -> list[ac.CardElement]:
+    others = [(uid, name) for uid, name in view.roster if uid != request.assignee_id]
+    if not others:
+        return []
+    return [
+        heading("Assign to someone", size="Medium"),
+        ac.ChoiceSetInput(
+            id=verbs.ASSIGNEE,
+            label="Someone on the triage team",
+            choices=[ac.Choice(title=name, value=uid) for uid, name in others],
+        ),
+        ac.ActionSet(actions=[button("Assign", verbs.ASSIGN, _data(request), validate=True)]),
+    ]
+
+
+def _route_section(request: DigitalRequest, gov: Governance) -> list[ac.CardElement]:
+    return [
+        heading("Change route", size="Medium"),
+        ac.ChoiceSetInput(
+            id=verbs.ROUTE_BOARD,
+            label="Board",
+            value=request.route.board,
+            choices=[ac.Choice(title=b.name, value=k) for k, b in gov.boards.items()],
+        ),
+        ac.ChoiceSetInput(
+            id=verbs.ROUTE_PROCESS,
+            label="Then",
+            value=request.route.process,
+            choices=[ac.Choice(title=p.name, value=k) for k, p in gov.processes.items()],
+        ),
+        ac.TextInput(
+            id=verbs.ROUTE_REASON,
+            label="Why (the requester will see this)",
+            is_multiline=True,
+            max_length=1000,
+        ),
+        ac.ActionSet(actions=[button("Change route", verbs.ROUTE, _data(request), validate=True)]),
+    ]
+
+
+def _duplicate_section(request: DigitalRequest, view: TriageView) -> list[ac.CardElement]:
+    body: list[ac.CardElement] = [heading("Link as duplicate", size="Medium")]
+    if view.similar:
+        choices = [
+            ac.Choice(title=f"{ref}: {title[:80]}", value=ref) for ref, title in view.similar
+        ]
+        body.append(
+            ac.ChoiceSetInput(
+                id=verbs.DUPLICATE_PICKED,
+                label="Most similar open requests",
+                choices=choices,
+                style="expanded",
+            )
+        )
+    else:
+        body.append(para("No similar open requests found."))
+    link = button("Link as duplicate", verbs.DUPLICATE, _data(request), validate=True)
+    return [
+        *body,
+        ac.TextInput(
+            id=verbs.DUPLICATE_TYPED,
+            label=f"Or type a reference, like DR-{request.submitted_at.year}-0001",
+            max_length=20,
+        ),
+        ac.ActionSet(actions=[link]),
+    ]
+
+
 def _more_card(
     request: DigitalRequest, gov: Governance, view: TriageView, allowed: set[str]
 ) -> ac.AdaptiveCard:
     body: list[ac.CardElement] = []
-    others = [(uid, name) for uid, name in view.roster if uid != request.assignee_id]
-    if "assign" in allowed and others:
-        body += [
-            heading("Assign to someone", size="Medium"),
-            ac.ChoiceSetInput(
-                id=verbs.ASSIGNEE,
-                label="Someone on the triage team",
-                choices=[ac.Choice(title=name, value=uid) for uid, name in others],
-            ),
-            ac.ActionSet(actions=[button("Assign", verbs.ASSIGN, _data(request), validate=True)]),
-        ]
+    if "assign" in allowed:
+        body += _assign_section(request, view)
     if "change_route" in allowed:
-        body += [
-            heading("Change route", size="Medium"),
-            ac.ChoiceSetInput(
-                id=verbs.ROUTE_BOARD,
-                label="Board",
-                value=request.route.board,
-                choices=[ac.Choice(title=b.name, value=k) for k, b in gov.boards.items()],
-            ),
-            ac.ChoiceSetInput(
-                id=verbs.ROUTE_PROCESS,
-                label="Then",
-                value=request.route.process,
-                choices=[ac.Choice(title=p.name, value=k) for k, p in gov.processes.items()],
-            ),
-            ac.TextInput(
-                id=verbs.ROUTE_REASON,
-                label="Why (the requester will see this)",
-                is_multiline=True,
-                max_length=1000,
-            ),
-            ac.ActionSet(
-                actions=[button("Change route", verbs.ROUTE, _data(request), validate=True)]
-            ),
-        ]
+        body += _route_section(request, gov)
     if "link_duplicate" in allowed:
-        choices = [
-            ac.Choice(title=f"{ref}: {title[:80]}", value=ref) for ref, title in view.similar
-        ]
-        body.append(heading("Link as duplicate", size="Medium"))
-        if choices:
-            body.append(
-                ac.ChoiceSetInput(
-                    id=verbs.DUPLICATE_PICKED,
-                    label="Most similar open requests",
-                    choices=choices,
-                    style="expanded",
-                )
-            )
-        else:
-            body.append(para("No similar open requests found."))
-        body += [
-            ac.TextInput(
-                id=verbs.DUPLICATE_TYPED,
-                label="Or type a reference, like DR-2026-0001",
-                max_length=20,
-            ),
-            ac.ActionSet(
-                actions=[
-                    button("Link as duplicate", verbs.DUPLICATE, _data(request), validate=True)
-                ]
-            ),
-        ]
+        body += _duplicate_section(request, view)
     return ac.AdaptiveCard(version="1.5", body=body or [para("Nothing more to do here.")])
 
 
