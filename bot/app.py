@@ -90,7 +90,9 @@ def _journey_context(app: web.Application, opened: OpenStore) -> JourneyContext:
         notifier=TeamsNotifier(poster, store, store),
         admin_ids=settings.admin_ids,
         triage_roster=settings.triage_roster,
+        triage_names=dict(settings.triage_names),
         roster=open_roster(settings, opened),
+        service_desk=settings.service_desk_contact,
         reply_hosts=reply_hosts,
     )
 

@@ -23,6 +23,14 @@ def new_draft_id() -> str:
     return uuid.uuid4().hex
 
 
+class CardOutOfDate(StaleForm):
+    """The card is from this draft, but the draft has changed since the card was sent."""
+
+    def __init__(self, message: str, draft: Draft) -> None:
+        super().__init__(message)
+        self.draft = draft
+
+
 @dataclass(frozen=True)
 class Checked(Generic[Built]):
     """Every answer is fine: the draft and the form's typed result."""
@@ -44,17 +52,55 @@ async def start(
             f"You already have a {form.noun} in progress, so we have opened it. "
             "To start again instead, choose Discard draft."
         )
-        return FormView(form, existing, existing.step, {}, notice)
+        return FormView(form, existing, existing.step, {}, notice, today=now.date())
     draft = Draft(owner_id, form.key, new_draft_id(), 1, dict(prefill or {}), now)
-    return FormView(form, await drafts.save_draft(draft), 1, {})
+    return FormView(form, await drafts.save_draft(draft), 1, {}, today=now.date())
 
 
-async def resume(form: FormDefinition[Any], drafts: DraftStore, owner_id: str) -> FormView | None:
+async def resume(
+    form: FormDefinition[Any], drafts: DraftStore, owner_id: str, now: dt.datetime | None = None
+) -> FormView | None:
     draft = await drafts.get_draft(owner_id, form.key)
     if draft is None:
         return None
     notice = f"Welcome back. Here is your {form.noun} where you left it."
-    return FormView(form, draft, draft.step, {}, notice)
+    today = now.date() if now else None
+    return FormView(form, draft, draft.step, {}, notice, today=today)
+
+
+def where_it_is(form: FormDefinition[Any], draft: Draft) -> str:
+    """Where a draft stands, in words: "step 3 of 4: Sponsor, budget and dates"."""
+    if draft.step >= form.review_step and form.review:
+        return "ready for you to check your answers and send it"
+    step = form.step(max(1, min(draft.step, len(form.steps))))
+    if len(form.steps) == 1:
+        return "waiting for you to finish it"
+    return f"at step {step.number} of {len(form.steps)}: {step.title}"
+
+
+async def up_to_date(
+    form: FormDefinition[Any],
+    drafts: DraftStore,
+    owner_id: str,
+    draft_id: str,
+    version: str,
+    step: int,
+) -> Draft:
+    """The draft a card was drawn from, if the card still shows it as it is now.
+
+    A card carries the version of the draft it shows; one from before this was added
+    is judged by its step. Raises StaleForm if the draft was sent or discarded, and
+    CardOutOfDate if it has changed since (in another card or window).
+    """
+    draft = await current(form, drafts, owner_id, draft_id)
+    moved = (version != draft.etag) if version and draft.etag else step != draft.step
+    if moved:
+        raise CardOutOfDate(
+            f"You have changed this {form.noun} since this card was sent, so nothing on "
+            f"this card was saved. Your {form.noun} is {where_it_is(form, draft)}.",
+            draft,
+        )
+    return draft
 
 
 async def current(
@@ -62,10 +108,9 @@ async def current(
 ) -> Draft:
     draft = await drafts.get_draft(owner_id, form.key)
     if draft is None or draft.draft_id != draft_id:
-        again = f" Type {form.start_command} to start another." if form.start_command else ""
         raise StaleForm(
-            f"This form is from a {form.noun} that has already been sent or discarded."
-            f"{again} Type help to see what else I can do."
+            f"This form is from a {form.noun} that has already been sent or discarded, "
+            "so nothing on it was saved."
         )
     return draft
 
@@ -103,16 +148,30 @@ async def move(
     answers: Mapping[str, str],
     to_step: int,
     now: dt.datetime,
+    from_review: bool = False,
 ) -> FormView:
-    """Keep what was typed on `step`, then go to `to_step`. Going forward checks the step."""
+    """Keep what was typed on `step`, then go to `to_step`. Going forward checks the step.
+
+    Someone who came to a step with "Change" on the check-your-answers page
+    (`from_review`) goes straight back there, with Next (once the step is fine) or
+    with Back.
+    Answers to questions no longer asked are dropped.
+    """
+    today = now.date()
     draft = await current(form, drafts, owner_id, draft_id)
-    values = _kept(draft, answers)
-    errors = forms.validate_step(form, step, values, now.date()) if to_step > step else {}
+    values = forms.without_hidden(form, _kept(draft, answers), today)
+    # `from_review` on the review page itself is a Change button; on a step, it is a
+    # step someone came to with one.
+    returning = from_review and form.review and step < form.review_step
+    errors = forms.validate_step(form, step, values, today) if to_step > step else {}
+    if returning:
+        to_step = form.review_step
     target = step if errors else max(1, min(to_step, form.review_step))
+    from_review = from_review and target < form.review_step
     saved, notice = await _save(form, drafts, draft, target, values, now)
     if notice:
-        return FormView(form, saved, saved.step, {}, notice)
-    return FormView(form, saved, target, errors)
+        return FormView(form, saved, saved.step, {}, notice, today=today)
+    return FormView(form, saved, target, errors, from_review=from_review, today=today)
 
 
 async def save_for_later(
@@ -123,11 +182,15 @@ async def save_for_later(
     step: int,
     answers: Mapping[str, str],
     now: dt.datetime,
+    from_review: bool = False,
 ) -> FormView:
+    today = now.date()
     draft = await current(form, drafts, owner_id, draft_id)
-    saved, _ = await _save(form, drafts, draft, step, _kept(draft, answers), now)
+    values = forms.without_hidden(form, _kept(draft, answers), today)
+    saved, _ = await _save(form, drafts, draft, step, values, now)
     command = form.resume_command or form.start_command
-    return FormView(form, saved, saved.step, {}, f"Saved. Type {command} to finish it later.")
+    notice = f"Saved. Type {command} to finish it later."
+    return FormView(form, saved, saved.step, {}, notice, from_review=from_review, today=today)
 
 
 async def discard(
@@ -151,14 +214,15 @@ async def check(
     A form without a review page is sent from its last step, so that step's answers
     are kept first; nothing typed is lost either way.
     """
+    today = now.date()
     draft = await current(form, drafts, owner_id, draft_id)
-    values = _kept(draft, answers)
-    errors = forms.all_errors(form, values, now.date())
+    values = forms.without_hidden(form, _kept(draft, answers), today)
+    errors = forms.all_errors(form, values, today)
     if errors:
         back = forms.first_step_with_error(form, errors)
         saved, _ = await _save(form, drafts, draft, back, values, now)
         notice = "Some answers need changing before you can send this."
-        return FormView(form, saved, back, errors, notice)
+        return FormView(form, saved, back, errors, notice, today=today)
     if values != draft.values:
         draft, _ = await _save(form, drafts, draft, step, values, now)
     return Checked(draft, form.build(values, now.date()))

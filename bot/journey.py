@@ -191,6 +191,9 @@ EventHandler = Callable[[Any], Awaitable[None]]
 REQUEST_SUBMITTED = "request.submitted"  # a DigitalRequest, just stored
 # A NotApplied: changes made in Teams met a newer edit in the shared list (SharePoint mode).
 REQUEST_NOT_APPLIED = "request.not_applied"
+# A DigitalRequest its requester has just changed or withdrawn, already stored: the triage
+# journey redraws the request's card in the channel.
+REQUEST_CHANGED = "request.changed"
 # A str: a plain description of an edit to the shared config list that was not used.
 CONFIG_PROBLEM = "config.problem"
 
@@ -260,7 +263,9 @@ class JourneyContext:
     notifier: Notifier
     admin_ids: frozenset[str]
     triage_roster: frozenset[str] = frozenset()
+    triage_names: Mapping[str, str] = field(default_factory=dict)  # roster id -> name, local
     roster: Roster | None = None  # an Entra group, in m365 mode: it decides the triage team
+    service_desk: str = ""  # SERVICE_DESK_CONTACT: how to reach the IT service desk
     # Where replies may go; conversation references are checked against it when kept.
     reply_hosts: ReplyHosts = field(
         default_factory=lambda: ReplyHosts(frozenset(), loopback_only=True)

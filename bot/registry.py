@@ -44,7 +44,7 @@ def register_journeys(
         ctx.catalogue.commands.extend(journey.commands)
         ctx.catalogue.menu.extend(journey.menu)
         for command in journey.commands:
-            app.add_route(_typed(command), _command_route(ctx, command))
+            app.add_route(_typed(command), _command_route(ctx, command), rank=_rank(command))
         for action in journey.actions:
             _add_action(app, invokes, action)
     app.conversation_update("membersAdded")(_welcome(journeys))
@@ -70,6 +70,14 @@ def _check_unique(journeys: list[Journey]) -> None:
     )
     if clashes:
         raise ValueError(f"More than one journey declares: {', '.join(map(repr, clashes))}")
+
+
+def _rank(command: ChatCommand) -> RouteRank:
+    """A command with its own reading is more particular than a phrase or a prefix, so it
+    is tried first: "I need a password reset" is an IT problem, not "i need " a request.
+    (Among routes of equal rank the SDK's order is not the order they were added in.)
+    Typed commands never match a button's data, so FIRST puts no button behind them."""
+    return RouteRank.FIRST if command.read is not None else RouteRank.DEFAULT
 
 
 def _typed(command: ChatCommand) -> Any:

@@ -52,6 +52,9 @@ class Settings:
     log_level: str
     store: str = "sqlite"
     triage_roster: frozenset[str] = frozenset()
+    # Names given in TRIAGE_ROSTER as id:Name, so anyone on it can be assigned before
+    # they have ever used the bot: (id, name) pairs.
+    triage_names: tuple[tuple[str, str], ...] = ()
     triage_group_id: str = ""
     # Who may call /api/messages besides Teams' channel service (Entra app ids), and
     # where each issuer publishes its signing keys.
@@ -62,6 +65,8 @@ class Settings:
     # post to the bot (locally, the Agents Playground).
     service_hosts: frozenset[str] = frozenset(SERVICE_HOSTS)
     allowed_origins: frozenset[str] = frozenset()
+    # How to reach the IT service desk, for messages that are IT problems, not requests.
+    service_desk_contact: str = ""
 
     @property
     def anonymous(self) -> bool:
@@ -84,6 +89,73 @@ def is_loopback(host: str) -> bool:
 
 def _split_ids(raw: str) -> frozenset[str]:
     return frozenset(part.strip() for part in re.split(r"[,;\s]+", raw) if part.strip())
+
+
+ROSTER_NAME_MAX = 120
+
+
+def _roster(raw: str, problems: list[str]) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
+    """TRIAGE_ROSTER: ids, or id:Name entries, separated by commas or semicolons.
+
+    Plain ids may also be separated by spaces, as before names were allowed."""
+    ids: set[str] = set()
+    names: dict[str, str] = {}
+    for entry in (part.strip() for part in re.split(r"[,;\n]+", raw)):
+        if not entry:
+            continue
+        if ":" not in entry:
+            ids.update(entry.split())
+            continue
+        user_id, _, name = (piece.strip() for piece in entry.partition(":"))
+        name = " ".join(name.split())
+        if not user_id:
+            problems.append(
+                f"TRIAGE_ROSTER entry '{entry}' has no id before the colon. "
+                "Write it as id:Name, where id is the person's Entra object id."
+            )
+            continue
+        if not name:
+            problems.append(
+                f"TRIAGE_ROSTER entry '{entry}' has no name after the colon. "
+                "Write it as id:Name, or give just the id."
+            )
+        elif len(name) > ROSTER_NAME_MAX or not name.isprintable():
+            problems.append(
+                f"TRIAGE_ROSTER entry for '{user_id}' has a name that is too long or has "
+                f"characters that cannot be shown. Keep names to {ROSTER_NAME_MAX} letters."
+            )
+        elif names.get(user_id, name) != name:
+            problems.append(f"TRIAGE_ROSTER gives '{user_id}' two different names.")
+        else:
+            names[user_id] = name
+        ids.add(user_id)
+    return frozenset(ids), tuple(sorted(names.items()))
+
+
+SERVICE_DESK_MAX = 300
+# Characters Teams would read as Markdown or HTML. A plain web address is fine.
+_MARKUP = re.compile(r"[<>\[\]*`]")
+
+
+def _service_desk(raw: str, problems: list[str]) -> str:
+    """SERVICE_DESK_CONTACT: plain words, such as a phone number and where to go online."""
+    contact = " ".join(raw.split())
+    if len(contact) > SERVICE_DESK_MAX:
+        problems.append(
+            f"SERVICE_DESK_CONTACT is {len(contact)} characters long. Keep it to "
+            f"{SERVICE_DESK_MAX} characters or fewer."
+        )
+    elif not raw.strip().isprintable():
+        problems.append(
+            "SERVICE_DESK_CONTACT has control characters, such as a tab or a line break. "
+            "Write it as plain words on one line."
+        )
+    elif _MARKUP.search(contact):
+        problems.append(
+            "SERVICE_DESK_CONTACT must be plain words, without HTML or Markdown "
+            "(no < > [ ] * or `). A plain web address is fine."
+        )
+    return contact
 
 
 def _port(raw: str, problems: list[str]) -> int:
@@ -174,7 +246,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         admins = frozenset({PLAYGROUND_DEFAULT_USER})
     tenants = _split_ids(env.get("ALLOWED_TENANTS", env.get("TENANT_ID", "")))
     _check_ids("ALLOWED_TENANTS", tenants, problems)
-    roster = _split_ids(env.get("TRIAGE_ROSTER", ""))
+    roster, roster_names = _roster(env.get("TRIAGE_ROSTER", ""), problems)
     _check_ids("TRIAGE_ROSTER", roster, problems)
     group = env.get("TRIAGE_GROUP_ID", "").strip()
     if group and not _GUID.match(group):
@@ -202,6 +274,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     )
     service_hosts = _service_hosts(env.get("ALLOWED_SERVICE_HOSTS", ""), problems)
     origins = _origins(mode, env.get("ALLOWED_ORIGINS", ""), problems)
+    service_desk = _service_desk(env.get("SERVICE_DESK_CONTACT", ""), problems)
     if problems:
         raise SettingsError(problems)
     return Settings(
@@ -217,10 +290,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=log_level,
         store=store,
         triage_roster=roster or admins,
+        triage_names=roster_names,
         triage_group_id=group,
         allowed_callers=callers,
         channel_metadata_url=channel_metadata,
         entra_metadata_url=entra_metadata,
         service_hosts=service_hosts,
         allowed_origins=origins,
+        service_desk_contact=service_desk,
     )

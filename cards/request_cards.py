@@ -1,17 +1,26 @@
-"""Cards about a submitted request: the confirmation, its status, the list, the triage card."""
+"""Cards about a submitted request for the person who raised it: the confirmation, the
+status card (their single record of it), the list, and what withdrawing or changing says."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import microsoft_teams.cards as ac
 
+from bot.domain import triage
+from bot.domain.edits import EDITED_IN_SHAREPOINT, answers_in_words
 from bot.domain.model import (
-    BUDGET_LABELS,
-    DRIVER_LABELS,
     KIND_LABELS,
     STATUS_LABELS,
+    AuditEntry,
     DigitalRequest,
+    FieldChange,
     Score,
+    Status,
 )
+from bot.domain.scoring import score_summary
+from bot.domain.text import defang_for_display, long_date
+from bot.domain.triage import ALLOWED_FROM, Action
 from bot.ports import Governance, Page
 from cards import verbs
 from cards.elements import (
@@ -26,15 +35,37 @@ from cards.elements import (
     user_text,
 )
 
+AFTER_REJECTION = (
+    "If you think it should go ahead, talk to your IT business partner. "
+    "Or raise a new request and tell us more."
+)
+WITHDRAW_REASON = "withdrawReason"  # the optional reason on the status card's Withdraw panel
+REFERENCE = "reference"  # card data: which request a button is about
+HISTORY_SHOWN = 20  # the newest history lines on the status card
+
+_TRIAGE = frozenset({Status.SUBMITTED, Status.IN_TRIAGE, Status.AWAITING_INFORMATION})
+_CLOSED = frozenset({Status.REJECTED, Status.DUPLICATE, Status.WITHDRAWN})
+
+
+def labelled_text(label: str, text: str) -> ac.Container:
+    """Our own words under a bold label."""
+    return ac.Container(
+        items=[ac.TextBlock(text=label, weight="Bolder", wrap=True, spacing="Medium"), para(text)]
+    )
+
 
 def _points(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
 def score_breakdown(score: Score) -> list[ac.CardElement]:
+    """How the score was worked out, criterion by criterion: the one place it is drawn."""
     rows: list[ac.CardElement] = [
-        heading(f"Priority score: {score.total} out of 100", size="Medium"),
-        para(f"Scored on the published prioritisation matrix, version {score.matrix_version}."),
+        heading("How the score is worked out", size="Medium"),
+        para(
+            "We use the published prioritisation matrix to score it. "
+            f"This is version {score.matrix_version}."
+        ),
     ]
     for line in score.lines:
         rows.append(
@@ -53,27 +84,290 @@ def score_breakdown(score: Score) -> list[ac.CardElement]:
     return rows
 
 
-def _route_rows(request: DigitalRequest, gov: Governance) -> list[ac.CardElement]:
-    board = gov.boards.get(request.route.board)
-    process = gov.processes.get(request.route.process)
+def _score_section(score: Score) -> list[ac.CardElement]:
+    """The score with its scale, and its breakdown one press away."""
+    details = ac.AdaptiveCard(version="1.5", body=score_breakdown(score))
     return [
-        heading("Where it goes", size="Medium"),
-        facts(
-            [
-                ("Board", board.name if board else request.route.board),
-                ("Then", process.name if process else request.route.process),
-            ]
+        ac.TextBlock(
+            text=f"Priority score: {score_summary(score.total)}", wrap=True, spacing="Large"
         ),
-        ac.RichTextBlock(inlines=[run("Why: " + request.route.reason)]),
+        ac.ActionSet(actions=[ac.ShowCardAction(title="Show score details", card=details)]),
     ]
 
 
-def _next_steps(request: DigitalRequest, gov: Governance) -> str:
+def _names(request: DigitalRequest, gov: Governance) -> tuple[str, str]:
     board = gov.boards.get(request.route.board)
-    name = board.name if board else "the board"
+    process = gov.processes.get(request.route.process)
+    return (
+        board.name if board else request.route.board or "no board yet",
+        process.name if process else request.route.process or "not known yet",
+    )
+
+
+def _route_rows(request: DigitalRequest, gov: Governance) -> list[ac.CardElement]:
+    """The route as proposed or chosen in triage, with why (used by the triage card too)."""
+    board, process = _names(request, gov)
+    return [
+        heading("Where it goes", size="Medium"),
+        facts([("Board", board), ("Then", process)]),
+        ac.RichTextBlock(inlines=[run("Why: " + defang_for_display(request.route.reason))]),
+    ]
+
+
+def _where_now(request: DigitalRequest, gov: Governance) -> list[ac.CardElement]:
+    """Where the request is now. A closed request shows no route as if it were live."""
+    status = request.status
+    if status in _CLOSED:
+        return []
+    board, process = _names(request, gov)
+    if status in _TRIAGE:
+        return [
+            heading("Where it is likely to go", size="Medium"),
+            facts([("Board", board), ("Then", process)]),
+            ac.RichTextBlock(inlines=[run("Why: " + defang_for_display(request.route.reason))]),
+            para("IT triage checks this and may change it.", subtle=True),
+        ]
+    if status is Status.WITH_BOARD:
+        words = f"It is with the {board}, which decides on it. After that: {process}."
+    else:
+        words = f"The {board} has decided on it. After that: {process}."
+    return [heading("Where it is now", size="Medium"), para(words)]
+
+
+def _last(request: DigitalRequest, action: Action) -> AuditEntry | None:
+    return next((e for e in reversed(request.history) if e.action == action.value), None)
+
+
+def _closed_rows(request: DigitalRequest, for_requester: bool) -> list[ac.CardElement]:
+    """Why a closed request is closed, and what can be done next."""
+    status = request.status
+    if status is Status.REJECTED:
+        entry = _last(request, Action.REJECT)
+        rows: list[ac.CardElement] = [
+            heading("This request is closed", size="Medium"),
+            para("IT triage did not take it forward."),
+        ]
+        if entry and entry.detail:
+            rows.append(labelled_user_text("The reason IT triage gave", entry.detail))
+        rows.append(labelled_text("What you can do next", AFTER_REJECTION))
+        return rows
+    if status is Status.DUPLICATE:
+        other = request.duplicate_of or "another request"
+        return [
+            heading("This request is closed", size="Medium"),
+            para(
+                f"IT triage found that it asks for the same thing as {other}, so the two "
+                f"are joined. The work carries on under {other}."
+            ),
+        ]
+    if status is Status.WITHDRAWN:
+        entry = _last(request, Action.WITHDRAW)
+        who = "You" if for_requester else "The requester"
+        when = f" on {long_date(entry.at.date())}" if entry else ""
+        rows = [heading("This request is closed", size="Medium"), para(f"{who} withdrew it{when}.")]
+        if entry and entry.detail:
+            rows.append(labelled_user_text("The reason given", entry.detail))
+        if for_requester:
+            rows.append(para(triage.NEXT_STEPS[Status.WITHDRAWN]))
+        return rows
+    return []
+
+
+def _questions(request: DigitalRequest, for_requester: bool) -> list[ac.CardElement]:
+    """Every question IT triage asked, each with the answer given (or that none is yet)."""
+    asked: list[tuple[AuditEntry, AuditEntry | None]] = []
+    for entry in request.history:
+        if entry.action == Action.ASK_INFO.value:
+            asked.append((entry, None))
+        elif entry.action == Action.ANSWER_INFO.value and asked and asked[-1][1] is None:
+            asked[-1] = (asked[-1][0], entry)
+    if not asked:
+        return []
+    who = "You" if for_requester else "The requester"
+    rows: list[ac.CardElement] = [heading("Questions from IT triage", size="Medium")]
+    for question, answer in asked:
+        rows.append(
+            labelled_user_text(
+                f"IT triage asked on {long_date(question.at.date())}", question.detail
+            )
+        )
+        if answer is not None:
+            said = answer.detail.removeprefix("Answer: ")
+            rows.append(
+                labelled_user_text(f"{who} answered on {long_date(answer.at.date())}", said)
+            )
+        elif request.status is Status.AWAITING_INFORMATION and for_requester:
+            rows.append(
+                para("Not answered yet. Answer it on the question I sent you in this chat.")
+            )
+        else:
+            rows.append(para("Not answered.", subtle=True))
+    return rows
+
+
+def _happened(entry: AuditEntry, for_requester: bool) -> str:
+    """One history line in words: what happened, and by whom where it helps."""
+    you = "You" if for_requester else "The requester"
+    by = entry.actor_name or "IT triage"
+    match entry.action:
+        case Action.ASSIGN.value:
+            return f"{entry.detail.rstrip('.')} by {by}."
+        case Action.CHANGE_ROUTE.value:
+            return f"{by} changed where it goes. {entry.detail}"
+        case Action.ASK_INFO.value:
+            return f"{by} asked a question."
+        case Action.ANSWER_INFO.value:
+            return f"{you} answered the question."
+        case Action.ACCEPT.value:
+            sent = entry.detail[:1].lower() + entry.detail[1:]
+            return f"{by} accepted it and sent it {sent}" if sent else f"{by} accepted it."
+        case Action.REJECT.value:
+            return f"{by} did not take it forward."
+        case Action.REOPEN.value:
+            return f"{by} reopened it."
+        case Action.WITHDRAW.value:
+            return f"{you} withdrew it."
+        case Action.EDIT_DETAILS.value:
+            return f"{you} changed: {entry.detail.removeprefix('Changed: ')}"
+        case Action.LINK_DUPLICATE.value:
+            other = entry.detail.removeprefix("Duplicate of ").rstrip(".") or "another request"
+            return f"{by} joined it to {other}, which asks for the same thing."
+        case _ if entry.action == EDITED_IN_SHAREPOINT:
+            return entry.detail or f"{by} changed it in SharePoint."
+    return f"{by}: {entry.detail}" if entry.detail else f"{by} changed it."
+
+
+def _history(request: DigitalRequest, for_requester: bool) -> list[ac.CardElement]:
+    who = "You" if for_requester else (request.requester.name or "The requester")
+    lines: list[tuple[dt.datetime, str]] = [(request.submitted_at, f"{who} sent it.")]
+    lines += [(e.at, _happened(e, for_requester)) for e in request.history]
+    rows: list[ac.CardElement] = [heading("What has happened", size="Medium")]
+    if len(lines) > HISTORY_SHOWN:
+        rows.append(para(f"The first {len(lines) - HISTORY_SHOWN} changes are not shown.", True))
+        lines = lines[-HISTORY_SHOWN:]
+    for at, text in lines:
+        rows.append(
+            ac.RichTextBlock(
+                inlines=[run(f"{long_date(at.date())}: ", "Bolder"), run(defang_for_display(text))]
+            )
+        )
+    return rows
+
+
+def _status_words(request: DigitalRequest, for_requester: bool) -> str:
+    return STATUS_LABELS[request.status] if for_requester else triage.status_for_it(request.status)
+
+
+def _answers(request: DigitalRequest, for_requester: bool) -> list[ac.CardElement]:
+    """Everything the requester said, one press away."""
+    rows: list[ac.CardElement] = [
+        labelled_user_text(label[:1].upper() + label[1:], value)
+        for label, value in answers_in_words(request.details)
+    ]
+    title = "Show your answers" if for_requester else "Show the requester's answers"
+    shown = ac.AdaptiveCard(version="1.5", body=rows)
+    return [ac.ActionSet(actions=[ac.ShowCardAction(title=title, card=shown)])]
+
+
+def _next(request: DigitalRequest, gov: Governance) -> list[ac.CardElement]:
+    if request.status in _CLOSED:
+        return []
+    board, _ = _names(request, gov)
+    return [notice("What happens next: " + triage.next_steps(request.status, board))]
+
+
+def _withdraw_panel(request: DigitalRequest) -> ac.AdaptiveCard:
+    return ac.AdaptiveCard(
+        version="1.5",
+        body=[
+            para(
+                "If you withdraw it, IT triage and the boards stop work on it. "
+                "You cannot undo this."
+            ),
+            ac.TextInput(
+                id=WITHDRAW_REASON,
+                label="Why are you withdrawing it? (optional)",
+                is_multiline=True,
+                max_length=1000,
+            ),
+        ],
+        actions=[
+            button(
+                "Withdraw request",
+                verbs.WITHDRAW_REQUEST,
+                {REFERENCE: request.reference},
+                validate=True,
+            )
+        ],
+    )
+
+
+def build_withdraw_card(request: DigitalRequest) -> ac.AdaptiveCard:
+    """Asks before withdrawing, when the requester typed withdraw and a reference."""
+    panel = _withdraw_panel(request)
+    body: list[ac.CardElement] = [
+        heading(f"Withdraw {request.reference}?"),
+        user_text(request.details.title, weight="Bolder"),
+        *(panel.body or []),
+    ]
+    return card(
+        body,
+        [
+            *(panel.actions or []),
+            button("Keep it", verbs.SHOW_REQUEST, {REFERENCE: request.reference}),
+        ],
+        fallback=f"Withdraw {request.reference}?",
+    )
+
+
+def _requester_actions(request: DigitalRequest) -> list[ac.Action]:
+    """Withdraw and change, only while the request is at a stage that allows them."""
+    data = {REFERENCE: request.reference}
+    actions: list[ac.Action] = []
+    if request.status in ALLOWED_FROM[Action.EDIT_DETAILS]:
+        actions.append(button("Change my answers", verbs.CHANGE_REQUEST, data))
+    if request.status in ALLOWED_FROM[Action.WITHDRAW]:
+        panel = _withdraw_panel(request)
+        actions.append(ac.ShowCardAction(title="Withdraw this request…", card=panel))
+    return actions
+
+
+def build_status_card(
+    request: DigitalRequest, gov: Governance, for_requester: bool = True
+) -> ac.AdaptiveCard:
+    """The request's single record: for its requester, with what they can do; for IT
+    triage (and admins), the same record read-only."""
+    details = request.details
+    status = _status_words(request, for_requester)
+    rows = [("Status", status), ("Sent", long_date(request.submitted_at.date()))]
+    if not for_requester:
+        rows.append(("Raised by", request.requester.name or "Not known"))
+    rows.append(("Kind", KIND_LABELS[details.kind]))
+    body: list[ac.CardElement] = [heading(request.reference)]
+    if request.stale:
+        body.append(notice(STALE_REQUEST))
+    body += [
+        user_text(details.title, weight="Bolder"),
+        facts(rows),
+        *_answers(request, for_requester),
+        *_closed_rows(request, for_requester),
+        *_where_now(request, gov),
+        *_questions(request, for_requester),
+        *(_next(request, gov) if for_requester else []),
+        *_score_section(request.score),
+        *_history(request, for_requester),
+    ]
+    actions: list[ac.Action] = []
+    if for_requester:
+        actions = [*_requester_actions(request), button("My requests", verbs.MY_REQUESTS)]
+    return card(body, actions, fallback=f"{request.reference}: {status}")
+
+
+def _next_steps(request: DigitalRequest, gov: Governance) -> str:
+    board, _ = _names(request, gov)
     return (
         "What happens next: IT triage will check your request and may ask you for more "
-        f"information. Then it goes to the {name}, which decides on it. I will message you "
+        f"information. Then it goes to the {board}, which decides on it. I will message you "
         f"here when anything changes. Type status {request.reference} at any time."
     )
 
@@ -83,8 +377,8 @@ def build_confirmation_card(request: DigitalRequest, gov: Governance) -> ac.Adap
         heading("Request sent"),
         ac.TextBlock(text=f"Your reference is {request.reference}", size="Large", wrap=True),
         user_text(request.details.title, weight="Bolder"),
-        *score_breakdown(request.score),
-        *_route_rows(request, gov),
+        *_score_section(request.score),
+        *_where_now(request, gov),
         notice(_next_steps(request, gov)),
     ]
     return card(
@@ -94,27 +388,51 @@ def build_confirmation_card(request: DigitalRequest, gov: Governance) -> ac.Adap
     )
 
 
-def build_status_card(request: DigitalRequest, gov: Governance) -> ac.AdaptiveCard:
-    details = request.details
+def build_withdrawn_card(request: DigitalRequest) -> ac.AdaptiveCard:
+    """What the requester sees once they have withdrawn a request."""
     body: list[ac.CardElement] = [
-        heading(request.reference),
-        user_text(details.title, weight="Bolder"),
-        facts(
-            [
-                ("Status", STATUS_LABELS[request.status]),
-                ("Sent", request.submitted_at.strftime("%d %B %Y")),
-                ("Kind", KIND_LABELS[details.kind]),
-            ]
+        heading("Request withdrawn"),
+        para(f"You have withdrawn {request.reference}:"),
+        user_text(request.details.title, weight="Bolder"),
+        para(
+            "IT triage can see that you withdrew it, and work on it stops. "
+            + triage.NEXT_STEPS[Status.WITHDRAWN]
         ),
-        *_route_rows(request, gov),
-        *score_breakdown(request.score),
     ]
-    if request.stale:
-        body.insert(1, notice(STALE_REQUEST))
+    return card(
+        body,
+        [
+            button("My requests", verbs.MY_REQUESTS),
+            button("Raise a new request", verbs.NEW_REQUEST),
+        ],
+        fallback=f"You have withdrawn {request.reference}.",
+    )
+
+
+def build_changed_card(
+    request: DigitalRequest, gov: Governance, changes: list[FieldChange], route_kept: bool
+) -> ac.AdaptiveCard:
+    """What the requester sees once their changed answers are saved."""
+    changed = ", ".join(c.label for c in changes)
+    body: list[ac.CardElement] = [
+        heading("Changes sent"),
+        para(f"Your request {request.reference} now has your new answers."),
+        user_text(request.details.title, weight="Bolder"),
+        para(f"You changed: {changed}. IT triage can see what you changed."),
+        *_score_section(request.score),
+        *_where_now(request, gov),
+    ]
+    if route_kept:
+        body.append(
+            para(
+                "IT triage chose where this request goes, so your changes do not move it. "
+                "They can change it if your new answers need a different board."
+            )
+        )
     return card(
         body,
         [button("My requests", verbs.MY_REQUESTS)],
-        fallback=f"{request.reference}: {STATUS_LABELS[request.status]}",
+        fallback=f"Changes sent for {request.reference}.",
     )
 
 
@@ -126,6 +444,26 @@ STALE_REQUEST = (
     "SharePoint is not answering just now, so this comes from the bot's own copy and may "
     "be a little out of date."
 )
+
+
+def _row_state(item: DigitalRequest, gov: Governance) -> str:
+    """A request's state now, in a few words: the board only once it is really with one."""
+    words = STATUS_LABELS[item.status]
+    board, _ = _names(item, gov)
+    if item.status is Status.WITH_BOARD:
+        return f"With the {board}, which decides on it."
+    if item.status in (Status.DECIDED, Status.IN_CHANGE, Status.IN_PROJECT):
+        return f"{words}. Decided by the {board}."
+    if item.status is Status.DUPLICATE and item.duplicate_of:
+        return f"{words}: {item.duplicate_of}."
+    return f"{words}."
+
+
+def _show_title(item: DigitalRequest) -> str:
+    """The row's button names its own request: its reference and title."""
+    title = item.details.title
+    title = title if len(title) <= 60 else title[:60].rstrip() + "…"
+    return defang_for_display(f"Show {item.reference}: {title}")
 
 
 def build_my_requests_card(page: Page, gov: Governance) -> ac.AdaptiveCard:
@@ -143,74 +481,20 @@ def build_my_requests_card(page: Page, gov: Governance) -> ac.AdaptiveCard:
     if page.stale:
         body.append(notice(STALE))
     for item in page.items:
-        board = gov.boards.get(item.route.board)
+        show = button(_show_title(item), verbs.SHOW_REQUEST, {REFERENCE: item.reference})
         body.append(
             ac.Container(
                 separator=True,
+                spacing="Medium",
                 items=[
                     ac.TextBlock(text=item.reference, weight="Bolder", wrap=True),
                     user_text(item.details.title, max_chars=120),
-                    para(
-                        f"{STATUS_LABELS[item.status]}. Score {item.score.total} out of 100. "
-                        f"Board: {board.name if board else item.route.board}.",
-                        subtle=True,
-                    ),
+                    para(_row_state(item, gov), subtle=True),
+                    ac.ActionSet(actions=[show]),
                 ],
-                select_action=button("Show", verbs.SHOW_REQUEST, {"reference": item.reference}),
             )
         )
-    actions: list[ac.Action] = [
-        button(f"Show {item.reference}", verbs.SHOW_REQUEST, {"reference": item.reference})
-        for item in page.items[:3]
-    ]
+    actions: list[ac.Action] = []
     if page.next_token:
         actions.append(button("Show older requests", verbs.MY_REQUESTS, {"page": page.next_token}))
     return card(body, actions, fallback="Your requests.")
-
-
-def _flags(request: DigitalRequest) -> list[str]:
-    details = request.details
-    flags: list[str] = []
-    if details.involves_procurement:
-        ends = details.contract_end.strftime("%d %B %Y") if details.contract_end else "not given"
-        flags.append(f"Procurement: yes, buying or renewing. Contract end date: {ends}.")
-    if details.personal_data:
-        flags.append("Personal data: yes. A data protection impact assessment (DPIA) is needed.")
-    if not details.sponsor:
-        flags.append("Senior sponsor: none named yet.")
-    if details.statutory_deadline:
-        flags.append(f"Statutory deadline: {details.statutory_deadline.strftime('%d %B %Y')}.")
-    return flags or ["No flags."]
-
-
-def triage_summary(request: DigitalRequest, gov: Governance) -> list[ac.CardElement]:
-    """What IT triage needs to know about a request, in the order they read it."""
-    details = request.details
-    drivers = ", ".join(DRIVER_LABELS[d] for d in details.drivers) or "None chosen"
-    body: list[ac.CardElement] = [
-        heading(
-            f"New request {request.reference}"
-            if request.status.value == "submitted"
-            else f"Request {request.reference}",
-            size="Medium",
-        ),
-        user_text(details.title, weight="Bolder"),
-        user_text("Raised by " + (request.requester.name or "someone whose name we do not have")),
-        facts(
-            [
-                ("Directorate", details.directorate),
-                ("Kind", KIND_LABELS[details.kind]),
-                ("Budget", BUDGET_LABELS[details.budget]),
-                ("Score", f"{request.score.total} out of 100"),
-                ("Status", STATUS_LABELS[request.status]),
-            ]
-        ),
-        heading("Flags", size="Medium"),
-        *[para(flag) for flag in _flags(request)],
-        labelled_user_text("The problem today", details.problem, max_chars=600),
-        labelled_user_text("Supplier", details.supplier) if details.supplier else para(""),
-        para(f"Strategic drivers: {drivers}."),
-        *_route_rows(request, gov),
-        *score_breakdown(request.score),
-    ]
-    return [b for b in body if not (isinstance(b, ac.TextBlock) and not b.text)]

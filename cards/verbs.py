@@ -9,3 +9,6 @@ FORM_SUBMIT = "request.submit"  # the request form's "submit" button
 MY_REQUESTS = "requests.mine"
 SHOW_REQUEST = "requests.show"
 HELP = "help.show"
+# The requester's own buttons on the status card (the changes journey).
+WITHDRAW_REQUEST = "requests.withdraw"
+CHANGE_REQUEST = "requests.change"

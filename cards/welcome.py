@@ -34,9 +34,10 @@ def build_welcome_card(name: str, menu: Sequence[MenuEntry]) -> ac.AdaptiveCard:
             heading("Digital Front Door"),
             para(greeting),
             para(
-                "I help you raise a digital request, or tell IT early that you plan to buy "
-                "or renew a system. I ask what the council's digital strategy needs to know, "
-                "give your request a priority score, and send it to the right board."
+                "I help you raise a digital request. You can also tell IT early that you plan "
+                "to buy or renew a system. I ask the questions the council's digital strategy "
+                "needs answered. Then I give your request a priority score and send it to the "
+                "right board."
             ),
             para("It takes about 10 minutes. You can save and finish later."),
             para("Type help at any time to see what I can do.", subtle=True),

@@ -49,19 +49,30 @@ class Written:
 
 
 def to_fields(request: DigitalRequest) -> dict[str, Any]:
-    details = request.details
     number = int(request.reference.rsplit("-", 1)[1])
     return {
-        "Title": details.title,
         "Reference": request.reference,
         "RefYear": request.submitted_at.year,
         "RefNumber": number,
         "RequesterId": request.requester.user_id,
         "RequesterName": request.requester.name,
         "RequesterAadId": request.requester.aad_object_id,
-        "Status": request.status.value,
-        "Board": request.route.board,
-        "Process": request.route.process,
+        "SubmittedAt": request.submitted_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
+        "TriagePosted": False,
+        **changed_columns(request),
+    }
+
+
+def changed_columns(request: DigitalRequest) -> dict[str, Any]:
+    """The columns a change after sending may touch: triage's, and the requester's
+    answers with the score they give (a requester may change their answers in triage)."""
+    return {**answer_columns(request), **triage_columns(request)}
+
+
+def answer_columns(request: DigitalRequest) -> dict[str, Any]:
+    details = request.details
+    return {
+        "Title": details.title,
         "Score": request.score.total,
         "MatrixVersion": request.score.matrix_version,
         "Kind": details.kind.value,
@@ -72,12 +83,9 @@ def to_fields(request: DigitalRequest) -> dict[str, Any]:
         "Sponsor": details.sponsor,
         "CashSavingPerYear": details.cash_saving_per_year,
         "HoursSavedPerYear": details.hours_saved_per_year,
-        "SubmittedAt": request.submitted_at.astimezone(dt.UTC).isoformat().replace("+00:00", "Z"),
-        "TriagePosted": False,
         "Problem": details.problem,
         "DetailsJson": json.dumps(codec.details_to_dict(details)),
         "ScoreJson": json.dumps(codec.score_to_dict(request.score)),
-        **triage_columns(request),
     }
 
 

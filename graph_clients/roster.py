@@ -41,11 +41,15 @@ class RosterTooLarge(Exception):
 class StaticRoster:
     """The roster in local mode: Entra object ids from the settings."""
 
-    def __init__(self, ids: frozenset[str]) -> None:
+    def __init__(self, ids: frozenset[str], names: dict[str, str] | None = None) -> None:
         self._ids = ids
+        self._names = dict(names or {})
 
     async def members(self) -> frozenset[str]:
         return self._ids
+
+    async def names(self) -> dict[str, str]:
+        return dict(self._names)
 
     async def contains(self, user_id: str) -> bool:
         return user_id in self._ids
@@ -118,6 +122,7 @@ class GroupRoster:
         self._group_id = group_id
         self._policy = policy
         self._cache = CachedSet(self._fetch, ttl, clock, f"triage roster group {group_id}")
+        self._names: dict[str, str] = {}  # from the last successful read of the group
 
     async def members(self) -> frozenset[str]:
         return await self._cache.get()
@@ -125,16 +130,24 @@ class GroupRoster:
     async def contains(self, user_id: str) -> bool:
         return user_id in await self._cache.get()
 
+    async def names(self) -> dict[str, str]:
+        """Members' display names, so anyone in the group can be assigned by name."""
+        members = await self._cache.get()
+        return {uid: name for uid, name in self._names.items() if uid in members}
+
     async def _fetch(self) -> frozenset[str]:
         builder = self._client.groups.by_group_id(self._group_id).transitive_members
-        config = RequestConfiguration(query_parameters=Query(select=["id"], top=PAGE_SIZE))
-        page = await self._page(builder, config)
-        users: set[str] = set()
+        query = Query(select=["id", "displayName"], top=PAGE_SIZE)
+        page = await self._page(builder, RequestConfiguration(query_parameters=query))
+        names: dict[str, str] = {}
         for _ in range(MAX_PAGES):
-            users.update(m.id for m in (page.value or []) if isinstance(m, User) and m.id)
+            for member in page.value or []:
+                if isinstance(member, User) and member.id:
+                    names[member.id] = " ".join((member.display_name or "").split())
             link = page.odata_next_link
             if not link:
-                return frozenset(users)
+                self._names = {uid: name for uid, name in names.items() if name}
+                return frozenset(names)
             page = await self._page(builder.with_url(link), None)
         raise RosterTooLarge(f"Group {self._group_id} has more than {MAX_PAGES} pages of members")
 

@@ -45,7 +45,7 @@ from graph_clients.client import GraphUnavailable, is_transient, waiting_at_most
 from graph_clients.config import DEFAULT_READ_WAIT
 from graph_clients.config_list import check_config, read_config
 from graph_clients.provision import config_seed
-from graph_clients.requests_list import MAX_BATCH, GraphRequests, Written, triage_columns
+from graph_clients.requests_list import MAX_BATCH, GraphRequests, Written, changed_columns
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -364,7 +364,7 @@ class SharePointStore:
         if await self.journal.get(request.reference) is None:
             # Not raised through this bot's journal: change it in SharePoint directly.
             etag = await self.requests.update_fields(
-                request.item_id, triage_columns(request), request.etag
+                request.item_id, changed_columns(request), request.etag
             )
             return dataclasses.replace(request, etag=etag)
         stored = await self.journal.update(request)
@@ -386,6 +386,7 @@ class SharePointStore:
             # The journal knows only its own tokens: one of SharePoint's starts at its first page.
             local = await self.journal.for_requester(requester_id, page_token, page_size)
             return dataclasses.replace(local, stale=True)
+        page = dataclasses.replace(page, items=[await self._newest(r) for r in page.items])
         if later:
             return page
         unwritten = await self.journal.unwritten_references()
@@ -396,6 +397,12 @@ class SharePointStore:
             items=[r for r in extra if r.reference not in known] + page.items,
             next_token=page.next_token,
         )
+
+    async def _newest(self, found: DigitalRequest) -> DigitalRequest:
+        """The journal's copy while changes made in Teams wait to be written: it is newer."""
+        if not await self.journal.pending_for(found.reference):
+            return found
+        return await self.journal.get(found.reference) or found
 
     async def _within_read_budget(self, read: Awaitable[T]) -> T:
         """A read a person waits for: Graph's answer within `read_budget`, retries and
@@ -699,7 +706,7 @@ class SharePointStore:
                 raise LookupError(f"{request.reference} is not in SharePoint yet")
             item = (found.item_id, found.etag)
         try:
-            etag = await self.requests.update_fields(item[0], triage_columns(request), item[1])
+            etag = await self.requests.update_fields(item[0], changed_columns(request), item[1])
         except ChangedBySomeoneElse:
             await self._not_applied(op, request)
             return

@@ -13,6 +13,7 @@ from bot.domain.model import (
     Criterion,
     DigitalRequest,
     Driver,
+    FieldChange,
     Matrix,
     Process,
     RequestDetails,
@@ -97,16 +98,20 @@ def triage_to_dict(request: DigitalRequest) -> dict[str, Any]:
         "assignee_name": request.assignee_name,
         "duplicate_of": request.duplicate_of,
         "question": request.question,
-        "history": [
-            {
-                **dataclasses.asdict(entry),
-                "at": entry.at.isoformat(),
-                "from_status": entry.from_status.value,
-                "to_status": entry.to_status.value,
-            }
-            for entry in request.history
-        ],
+        "history": [_entry_to_dict(entry) for entry in request.history],
     }
+
+
+def _entry_to_dict(entry: AuditEntry) -> dict[str, Any]:
+    data = {
+        **dataclasses.asdict(entry),
+        "at": entry.at.isoformat(),
+        "from_status": entry.from_status.value,
+        "to_status": entry.to_status.value,
+    }
+    if not entry.changes:
+        del data["changes"]  # most entries: kept as before edits existed
+    return data
 
 
 def triage_fields(data: dict[str, Any] | None) -> dict[str, Any]:
@@ -122,6 +127,7 @@ def triage_fields(data: dict[str, Any] | None) -> dict[str, Any]:
             from_status=Status(e["from_status"]),
             to_status=Status(e["to_status"]),
             detail=e.get("detail", ""),
+            changes=tuple(FieldChange(**c) for c in e.get("changes", ())),
         )
         for e in data.get("history", [])
     )

@@ -17,13 +17,17 @@ from typing import Any, Generic, Literal, NamedTuple, TypeVar
 from bot.domain.model import Draft
 from bot.domain.text import clean_text, one_line
 
-FieldKind = Literal["text", "multiline", "number", "date", "toggle", "choice", "multichoice"]
+FieldKind = Literal["text", "multiline", "number", "date", "yesno", "choice", "multichoice"]
 
 # Kept in a draft in place of an answer of the wrong JSON type (a dict for a title,
 # say). No card of ours sends one, so it was forged or came from an old card. The
 # replacement character cannot be typed by accident and stores safely anywhere.
 UNREADABLE = "\ufffd"
 UNREADABLE_MESSAGE = "We could not read this answer. Try again."
+
+# A yes/no answer is kept as "true" or "false", as the tick boxes of earlier versions
+# kept it, so drafts saved before still read the same.
+YES, NO = "true", "false"
 
 _Key = TypeVar("_Key", bound=StrEnum)
 Built = TypeVar("Built")
@@ -32,6 +36,12 @@ Built = TypeVar("Built")
 class Choice(NamedTuple):
     value: str
     label: str
+
+
+YES_NO: tuple[Choice, ...] = (Choice(YES, "Yes"), Choice(NO, "No"))
+
+# Whether a question is asked, from the answers so far and today's date.
+ShownWhen = Callable[[Mapping[str, str], dt.date], bool]
 
 
 @dataclass(frozen=True)
@@ -52,8 +62,33 @@ class FieldSpec:
     example: str = "25"
     money: bool = False
     not_in_past: bool = False
+    # A date in the past is accepted, and this note is shown next to it.
+    past_note: str = ""
     # Part of a group where at least one answer is needed: not marked "(optional)".
     in_group: bool = False
+    # Needed only sometimes: the label says when, like "needed if you are buying".
+    needed_if: str = ""
+    # A question asked only when other answers call for it; otherwise not shown or checked.
+    shown_when: ShownWhen | None = None
+
+    @property
+    def label_text(self) -> str:
+        """The label a card shows: "(optional)" only when it truly is."""
+        if self.needed_if:
+            return f"{self.label} ({self.needed_if})"
+        if self.required or self.in_group:
+            return self.label
+        return f"{self.label} (optional)"
+
+    def shown(self, values: Mapping[str, str], today: dt.date) -> bool:
+        return self.shown_when is None or self.shown_when(values, today)
+
+    def note(self, raw: str, today: dt.date) -> str:
+        """A note about an accepted answer (a date that has passed), or ""."""
+        if not self.past_note:
+            return ""
+        value = _real_date(clean_text(raw))
+        return self.past_note if value is not None and value < today else ""
 
 
 @dataclass(frozen=True)
@@ -64,8 +99,9 @@ class Step:
     fields: tuple[FieldSpec, ...]
 
 
-FormButton = Literal["new", "next", "back", "edit", "save", "discard", "submit", "continue"]
+FormButton = Literal["new", "next", "back", "edit", "save", "discard", "submit", "continue", "help"]
 FORM_BUTTONS: tuple[FormButton, ...] = (
+    "help",
     "new",
     "next",
     "back",
@@ -134,6 +170,26 @@ class FormView:
     step: int
     errors: dict[str, str]
     notice: str = ""
+    # Came here with "Change" on the check-your-answers page: Next and Back go back there.
+    from_review: bool = False
+    today: dt.date | None = None  # for notes on dates and questions shown only sometimes
+
+    def shown_fields(self, step: Step) -> tuple[FieldSpec, ...]:
+        """The step's questions asked now. Without today's date, a question asked only
+        sometimes is shown when it has an answer or an error, so none is ever hidden."""
+        values = self.draft.values
+        if self.today is None:
+            return tuple(
+                spec
+                for spec in step.fields
+                if spec.shown_when is None or spec.name in self.errors or values.get(spec.name)
+            )
+        return tuple(spec for spec in step.fields if spec.shown(values, self.today))
+
+    def note(self, spec: FieldSpec) -> str:
+        if self.today is None:
+            return ""
+        return spec.note(self.draft.values.get(spec.name, ""), self.today)
 
 
 def choices_of(labels: Mapping[_Key, str]) -> tuple[Choice, ...]:
@@ -149,7 +205,7 @@ def raw_values(form: FormDefinition[Any], data: Mapping[str, object], step: int)
     Every field of the step is included, so clearing an answer clears it in the
     draft; a missing or null answer is "". Strings are kept exactly as typed.
     Other JSON types are kept only where a card input can send them: numbers for
-    number fields, true/false for toggles, a list of strings for a multichoice.
+    number fields, true/false for yes/no questions, a list of strings for a multichoice.
     Anything else becomes UNREADABLE, which validation reports.
     """
     fields = form.step(step).fields
@@ -163,7 +219,7 @@ def _draft_value(kind: FieldKind, value: object) -> str:
         case str():
             return value
         case bool():
-            return ("true" if value else "false") if kind == "toggle" else UNREADABLE
+            return (YES if value else NO) if kind == "yesno" else UNREADABLE
         case int() if kind == "number":
             # A number this long is not a real answer; str() would refuse it anyway.
             return str(value) if value.bit_length() <= 64 else UNREADABLE
@@ -251,12 +307,13 @@ def read_date(spec: FieldSpec, raw: str, today: dt.date) -> dt.date | None:
     return value
 
 
-def read_toggle(spec: FieldSpec, raw: str) -> bool:
+def read_yes_no(spec: FieldSpec, raw: str) -> bool | None:
+    """True for yes, False for no, None when not answered."""
     text = clean_text(raw).lower()
-    if text in ("", "false"):
-        return False
-    if text == "true":
-        return True
+    if not text:
+        return None
+    if text in (YES, NO):
+        return text == YES
     raise FieldError(f"Choose yes or no to say {spec.noun}")
 
 
@@ -287,8 +344,8 @@ def _field_error(spec: FieldSpec, raw: str, today: dt.date) -> str | None:
                 value = read_number(spec, raw)
             case "date":
                 value = read_date(spec, raw, today)
-            case "toggle":
-                value = read_toggle(spec, raw)
+            case "yesno":
+                value = read_yes_no(spec, raw)
             case "choice":
                 value = read_choice(spec, raw)
             case "multichoice":
@@ -312,12 +369,15 @@ def validate_step(
     """
     errors: dict[str, str] = {}
     for spec in form.step(step).fields:
+        if not spec.shown(values, today):
+            continue
         message = _field_error(spec, values.get(spec.name, ""), today)
         if message:
             errors[spec.name] = message
     cross_check = form.cross_checks.get(step)
     if cross_check is not None:
-        errors.update(cross_check(values, errors))
+        # It reads only answers to questions asked now, like the checks above.
+        errors.update(cross_check(without_hidden(form, values, today), errors))
     return errors
 
 
@@ -338,6 +398,15 @@ def validate_all(
     if errors:
         return None, errors
     return form.build(values, today), {}
+
+
+def without_hidden(
+    form: FormDefinition[Any], values: Mapping[str, str], today: dt.date
+) -> dict[str, str]:
+    """The answers without those to questions not asked now (the date that called for
+    one was changed, say), so an old answer is never taken for a new one."""
+    hidden = {spec.name for spec in form.fields.values() if not spec.shown(values, today)}
+    return {name: value for name, value in values.items() if name not in hidden}
 
 
 def first_step_with_error(form: FormDefinition[Any], errors: Mapping[str, str]) -> int:

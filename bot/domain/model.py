@@ -98,6 +98,7 @@ class Status(StrEnum):
     BENEFITS_REVIEWED = "benefits_reviewed"
     REJECTED = "rejected"
     DUPLICATE = "duplicate"
+    WITHDRAWN = "withdrawn"  # by the requester, before any board decided it
 
 
 STATUS_LABELS: dict[Status, str] = {
@@ -112,6 +113,7 @@ STATUS_LABELS: dict[Status, str] = {
     Status.BENEFITS_REVIEWED: "Benefits reviewed",
     Status.REJECTED: "Not taken forward",
     Status.DUPLICATE: "Joined to another request",
+    Status.WITHDRAWN: "Withdrawn by you",
 }
 
 
@@ -215,8 +217,20 @@ class Requester:
 
 
 @dataclass(frozen=True)
+class FieldChange:
+    """One answer a requester changed: the question's short label, and the answer
+    before and after, in words (long answers cut short)."""
+
+    label: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
 class AuditEntry:
-    """One change to a request: who, when, from what, to what, and why."""
+    """One change to a request: who, when, from what, to what, and why.
+
+    `changes` lists the answers a requester changed, for an "edit_details" entry."""
 
     at: dt.datetime
     actor_id: str
@@ -225,6 +239,7 @@ class AuditEntry:
     from_status: Status
     to_status: Status
     detail: str = ""
+    changes: tuple[FieldChange, ...] = ()
 
 
 @dataclass(frozen=True)

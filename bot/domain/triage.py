@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from bot.domain.model import STATUS_LABELS, AuditEntry, Status
+from bot.domain.model import STATUS_LABELS, AuditEntry, FieldChange, Status
 from bot.domain.references import format_reference, parse_reference
 from bot.domain.text import clean_text, one_line
 
@@ -20,6 +20,7 @@ __all__ = [
     "BOARDS",
     "NEXT_STEPS",
     "PROCESSES",
+    "REQUESTER_ACTIONS",
     "Action",
     "AuditEntry",
     "Change",
@@ -28,7 +29,10 @@ __all__ = [
     "allowed_actions",
     "apply",
     "next_steps",
+    "refusal",
     "requester_message",
+    "status_for_it",
+    "status_for_it_in_words",
     "status_in_words",
 ]
 
@@ -45,6 +49,12 @@ class Action(StrEnum):
     ACCEPT = "accept"
     REJECT = "reject"
     REOPEN = "reopen"
+    # The requester's own, from their chat: never triage buttons.
+    WITHDRAW = "withdraw"
+    EDIT_DETAILS = "edit_details"
+
+
+REQUESTER_ACTIONS = frozenset({Action.ANSWER_INFO, Action.WITHDRAW, Action.EDIT_DETAILS})
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,7 @@ class Change:
     question: str = ""
     answer: str = ""
     duplicate_of: str = ""
+    changes: tuple[FieldChange, ...] = ()  # EDIT_DETAILS: the answers the requester changed
 
 
 class TransitionRefused(Exception):
@@ -95,6 +106,9 @@ ALLOWED_FROM: dict[Action, frozenset[Status]] = {
     Action.ACCEPT: frozenset({Status.SUBMITTED, Status.IN_TRIAGE}),
     Action.REJECT: _TRIAGE,
     Action.REOPEN: _CLOSED,
+    # Until a board decides: a request on a board's list can still be withdrawn.
+    Action.WITHDRAW: _TRIAGE | {Status.WITH_BOARD},
+    Action.EDIT_DETAILS: _TRIAGE,
 }
 
 # How a refusal describes the request to the triager. Not STATUS_LABELS: those
@@ -111,6 +125,7 @@ _STATE_WORDS: dict[Status, str] = {
     Status.BENEFITS_REVIEWED: "has been delivered and its benefits reviewed",
     Status.REJECTED: "has already been rejected",
     Status.DUPLICATE: "has already been linked as a duplicate",
+    Status.WITHDRAWN: "was withdrawn by the person who raised it",
 }
 
 _CANNOT: dict[Action, str] = {
@@ -122,6 +137,8 @@ _CANNOT: dict[Action, str] = {
     Action.ACCEPT: "accept it to a board",
     Action.REJECT: "reject it",
     Action.REOPEN: "reopen it",
+    Action.WITHDRAW: "withdraw it",
+    Action.EDIT_DETAILS: "change its answers",
 }
 
 _BOARD_SHORT = {
@@ -135,7 +152,7 @@ _PROCESS_WORDS = {"change_request": "then a change request", "project": "then a 
 def allowed_actions(state: TriageState) -> tuple[Action, ...]:
     """The triage buttons to show. Answering is not one: only the requester answers."""
     return tuple(
-        a for a in Action if state.status in ALLOWED_FROM[a] and a is not Action.ANSWER_INFO
+        a for a in Action if state.status in ALLOWED_FROM[a] and a not in REQUESTER_ACTIONS
     )
 
 
@@ -146,8 +163,12 @@ def _refusal(state: TriageState, action: Action) -> TransitionRefused:
             "This request is not waiting for an answer from you now. You do not need to do "
             "anything."
         )
+    if action in REQUESTER_ACTIONS:
+        return _refusal_for_requester(state.status, action)
     status = state.status
     told = f"This request {_STATE_WORDS[status]}, so you cannot {_CANNOT[action]}."
+    if status is Status.WITHDRAWN:
+        return TransitionRefused(f"{told} Nothing has changed.")
     if status in _CLOSED:
         return TransitionRefused(f"{told} Reopen it first.")
     if status is Status.AWAITING_INFORMATION:
@@ -159,6 +180,36 @@ def _refusal(state: TriageState, action: Action) -> TransitionRefused:
     return TransitionRefused(
         f"{told} IT triage has finished with it. Ask the board's secretary if it needs to change."
     )
+
+
+def _refusal_for_requester(status: Status, action: Action) -> TransitionRefused:
+    """Why the requester cannot withdraw or change their request now, and what they can do."""
+    if status is Status.WITHDRAWN:
+        return TransitionRefused(
+            "You have already withdrawn this request. Nothing has changed. "
+            "To ask again, raise a new request."
+        )
+    if status in _CLOSED:
+        return TransitionRefused(
+            f"This request is closed ({status_in_words(status)}), so you cannot "
+            f"{_CANNOT[action]}. Nothing has changed."
+        )
+    if action is Action.EDIT_DETAILS and status is Status.WITH_BOARD:
+        return TransitionRefused(
+            "IT triage has finished with this request and sent it to the board, so you "
+            "cannot change your answers now. You can still withdraw it and raise a new one."
+        )
+    return TransitionRefused(
+        f"The board has already made its decision, so you cannot {_CANNOT[action]} now. "
+        "If it is no longer needed, tell the board's secretary."
+    )
+
+
+def refusal(status: Status, action: Action) -> str:
+    """Why `action` is not allowed from `status` now ("" if it is), as a person reads it."""
+    if status in ALLOWED_FROM[action]:
+        return ""
+    return _refusal(TriageState(status), action).message
 
 
 def _needs(text: str, low: int, high: int, missing: str, too_long: str) -> str:
@@ -192,6 +243,16 @@ def _assign(state: TriageState, change: Change, reference: str) -> tuple[TriageS
     return moved, f"Assigned to {name}."
 
 
+def _why(reason: str) -> str:
+    """A reason as its own short sentence: " Why: it is new technology."."""
+    said = one_line(reason).rstrip(".")
+    if not said:
+        return ""
+    if said[1:2].islower():  # an acronym, like "IT must…", keeps its capitals
+        said = said[:1].lower() + said[1:]
+    return f" Why: {said}."
+
+
 def _change_route(state: TriageState, change: Change, reference: str) -> tuple[TriageState, str]:
     if change.board not in BOARDS:
         raise TransitionRefused(
@@ -214,7 +275,13 @@ def _change_route(state: TriageState, change: Change, reference: str) -> tuple[T
         process=change.process,
         route_reason=reason,
     )
-    return moved, f"To {_route_words(change.board, change.process)}. {reason}"
+    # Where it came from and where it went, each with its reason, so the history
+    # explains the change on its own.
+    detail = (
+        f"It was going to {_route_words(state.board, state.process)}.{_why(state.route_reason)}"
+        f" It now goes to {_route_words(change.board, change.process)}.{_why(reason)}"
+    )
+    return moved, detail
 
 
 def _ask_info(state: TriageState, change: Change, reference: str) -> tuple[TriageState, str]:
@@ -276,6 +343,21 @@ def _reject(state: TriageState, change: Change, reference: str) -> tuple[TriageS
     return replace(state, status=Status.REJECTED, question=""), reason
 
 
+def _withdraw(state: TriageState, change: Change, reference: str) -> tuple[TriageState, str]:
+    reason = clean_text(change.reason)
+    if len(reason) > 1000:
+        raise TransitionRefused("Keep the reason to 1,000 characters or fewer.")
+    # Nobody waits for an answer from them now.
+    return replace(state, status=Status.WITHDRAWN, question=""), reason
+
+
+def _edit_details(state: TriageState, change: Change, reference: str) -> tuple[TriageState, str]:
+    if not change.changes:
+        raise TransitionRefused("You have not changed any answers, so nothing has changed.")
+    labels = ", ".join(c.label for c in change.changes)
+    return state, f"Changed: {labels}."
+
+
 def _reopen(state: TriageState, change: Change, reference: str) -> tuple[TriageState, str]:
     return replace(state, status=Status.IN_TRIAGE, duplicate_of=""), ""
 
@@ -289,6 +371,8 @@ _RULES: dict[Action, _Rule] = {
     Action.ACCEPT: _accept,
     Action.REJECT: _reject,
     Action.REOPEN: _reopen,
+    Action.WITHDRAW: _withdraw,
+    Action.EDIT_DETAILS: _edit_details,
 }
 
 
@@ -307,8 +391,30 @@ def apply(state: TriageState, change: Change, reference: str) -> TriageState:
         from_status=state.status,
         to_status=new.status,
         detail=detail,
+        changes=change.changes,
     )
     return replace(new, history=(*state.history, entry))
+
+
+# The status as IT triage reads it. STATUS_LABELS speak to the requester ("from you");
+# these speak about the requester. A status not listed reads the same to both.
+_FOR_IT: dict[str, str] = {
+    Status.AWAITING_INFORMATION.value: "Waiting for the requester to answer",
+    Status.REJECTED.value: "Rejected",
+    Status.DUPLICATE.value: "Linked as a duplicate",
+    Status.WITHDRAWN.value: "Withdrawn by the requester",
+}
+
+
+def status_for_it(status: Status) -> str:
+    """The status as IT triage's cards say it, capitalised, for a line of its own."""
+    return _FOR_IT.get(status.value) or STATUS_LABELS.get(status, status.value)
+
+
+def status_for_it_in_words(status: Status) -> str:
+    """`status_for_it` mid-sentence: only the first letter lower-cased, so IT stays IT."""
+    label = status_for_it(status)
+    return label[:1].lower() + label[1:]
 
 
 def status_in_words(status: Status) -> str:
@@ -336,6 +442,7 @@ NEXT_STEPS: dict[Status, str] = {
     Status.REJECTED: "If you think it should go ahead, talk to your IT business partner, "
     "or raise a new request with more detail.",
     Status.DUPLICATE: "Follow the other request instead: type status and then its reference.",
+    Status.WITHDRAWN: "You do not need to do anything more. To ask again, raise a new request.",
 }
 
 

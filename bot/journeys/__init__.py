@@ -17,8 +17,11 @@ from bot.journey import ChatCommand, Journey, JourneyContext
 JOURNEYS: tuple[str, ...] = (
     "intake",  # raise a digital request
     "requests",  # my requests, status
+    "changes",  # withdraw a request, or change its answers
     "triage",  # IT triage in the triage channel
     "feedback",  # rate the bot; a summary for admins
+    "glossary",  # what is …: the words we use, explained
+    "servicedesk",  # IT problems: a pointer to the IT service desk
     "home",  # welcome, hello, help
 )
 

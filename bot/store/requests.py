@@ -43,9 +43,11 @@ CREATE INDEX IF NOT EXISTS requests_awaiting_triage ON requests (item_id)
     WHERE triage_message_id IS NULL;
 """
 
+# A change to a request after it was sent: by IT triage, or to its answers by its requester
+# (which also changes the score).
 _TRIAGE_CHANGE = (
-    "UPDATE requests SET status = ?, board = ?, route = ?, triage = ?, version = version + 1 "
-    "WHERE reference = ?"
+    "UPDATE requests SET status = ?, board = ?, route = ?, triage = ?, details = ?, score = ?, "
+    "score_detail = ?, version = version + 1 WHERE reference = ?"
 )
 
 
@@ -114,7 +116,7 @@ class RequestTables:
         return await self._db.run(lambda db: _one(db, "draft_id", draft_id))
 
     async def update(self, request: DigitalRequest) -> DigitalRequest:
-        """Save a triage change if nobody has changed the request since it was read."""
+        """Save a change if nobody has changed the request since it was read."""
         return await self._db.run(lambda db: immediate(db, lambda: self._update(db, request)))
 
     def _update(self, db: sqlite3.Connection, request: DigitalRequest) -> DigitalRequest:
@@ -193,12 +195,15 @@ def overwrite(db: sqlite3.Connection, request: DigitalRequest) -> DigitalRequest
     return _must(db, request.reference)
 
 
-def triage_change(request: DigitalRequest) -> tuple[str, str, str, str, str]:
+def triage_change(request: DigitalRequest) -> tuple[str, str, str, str, str, int, str, str]:
     return (
         request.status.value,
         request.route.board,
         json.dumps(codec.route_to_dict(request.route)),
         json.dumps(codec.triage_to_dict(request)),
+        json.dumps(codec.details_to_dict(request.details)),
+        request.score.total,
+        json.dumps(codec.score_to_dict(request.score)),
         request.reference,
     )
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import sqlite3
 from typing import Any
 
 from tests.support.teams import START, TeamsUser, find_action, invoke_card
@@ -68,3 +70,17 @@ async def raise_request(user: TeamsUser) -> dict[str, Any]:
     review = await fill_form(user)
     send = find_action(review, "Send request")
     return invoke_card(await user.press(send["verb"], send["data"]))
+
+
+def stored_draft(user: TeamsUser, form: str = "request") -> dict[str, str] | None:
+    """The answers the bot keeps in the person's draft (local mode's SQLite), or None."""
+    path = user.bot.env["DATA_DIR"] + "/digital-front-door.sqlite3"
+    with sqlite3.connect(path) as db:
+        row = db.execute(
+            "SELECT answers FROM form_drafts WHERE owner_id = ? AND form = ?",
+            (user.aad_object_id, form),
+        ).fetchone()
+    if row is None:
+        return None
+    answers: dict[str, str] = json.loads(row[0])
+    return answers

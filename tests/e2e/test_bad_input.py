@@ -154,13 +154,13 @@ async def test_card_data_naming_someone_elses_draft_changes_nothing(
     card = await start_form(alex)
     card = await press(alex, card, "Next", GOOD_ANSWERS[1])
     before = stored_draft(alex)
-    for title in ("Next", "Save and finish later", "Discard draft"):
+    for title in ("Next", "Save and finish later", "Yes, delete this draft"):
         action = find_action(card, title)
         body = await megan.press(action["verb"], action["data"], {"supplier": "Megan's"})
-        assert "already been sent or discarded" in invoke_message(body)
+        assert "already been sent or discarded" in all_text(invoke_card(body))
     send = {**find_action(card, "Next")["data"], "step": 5}
-    assert "already been sent or discarded" in invoke_message(
-        await megan.press("request.submit", send)
+    assert "already been sent or discarded" in all_text(
+        invoke_card(await megan.press("request.submit", send))
     )
     assert stored_draft(alex) == before
 

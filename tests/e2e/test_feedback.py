@@ -67,7 +67,7 @@ async def test_forged_feedback_data_changes_nothing(megan: TeamsUser, alex: Team
         assert "not one I recognise" in message, bad
     # Alex pressing Megan's form cannot send it for her.
     stolen = await alex.press(send["verb"], {**send["data"], "rating": "1"})
-    assert "already been sent or discarded" in invoke_message(stolen)
+    assert "already been sent or discarded" in all_text(invoke_card(stolen))
     assert kept_feedback(megan) == []
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.journey import GOOD_ANSWERS, fill_form, start_form
+from tests.e2e.journey import GOOD_ANSWERS, fill_form, start_form, stored_draft
 from tests.support.cards import all_text, find_inputs
-from tests.support.teams import YEAR, TeamsUser, card_of, find_action, invoke_card, invoke_message
+from tests.support.teams import YEAR, TeamsUser, card_of, find_action, invoke_card
 
 
 def value_of(card: dict[str, Any], field: str) -> Any:
@@ -173,16 +173,38 @@ async def test_new_request_with_a_draft_opens_the_draft(alex: TeamsUser) -> None
     assert "Step 2 of 4" in all_text(again)
 
 
-async def test_discard_draft_starts_clean_and_old_cards_say_so(alex: TeamsUser) -> None:
+async def test_discard_draft_asks_first_then_says_draft_deleted(alex: TeamsUser) -> None:
     card = await start_form(alex)
     step2 = await press(alex, card, "Next", GOOD_ANSWERS[1])
-    after = await press(alex, step2, "Discard draft")
-    assert "What you can type" in all_text(after)
-    stale = find_action(step2, "Next")
-    body = await alex.press(stale["verb"], stale["data"], GOOD_ANSWERS[2])
-    assert "already been sent or discarded" in invoke_message(body)
-    fresh = card_of((await alex.say("new request"))[-1])
+    ask = find_action(step2, "Discard draft")
+    assert ask["type"] == "Action.ShowCard", "discarding asks first"
+    assert "verb" not in ask
+    assert "This deletes your answers. You cannot get them back." in all_text(ask["card"])
+    assert stored_draft(alex) is not None, "opening the question deletes nothing"
+    after = await press(alex, step2, "Yes, delete this draft")
+    assert "Draft deleted" in all_text(after)
+    assert "What you can type" not in all_text(after), "the help card does not replace the form"
+    assert stored_draft(alex) is None
+    helped = await press(alex, after, "See help")
+    assert "What you can type" in all_text(helped)
+    fresh = await press(alex, after, "Start a new request")
+    assert "Step 1 of 4" in all_text(fresh)
     assert value_of(fresh, "title") in (None, "")
+
+
+async def test_a_card_from_a_discarded_draft_says_so_and_offers_a_new_one(
+    alex: TeamsUser,
+) -> None:
+    card = await start_form(alex)
+    step2 = await press(alex, card, "Next", GOOD_ANSWERS[1])
+    await press(alex, step2, "Yes, delete this draft")
+    stale = await press(alex, step2, "Next", GOOD_ANSWERS[2])
+    text = all_text(stale)
+    assert "This card is out of date" in text
+    assert "already been sent or discarded, so nothing on it was saved" in text
+    assert stored_draft(alex) is None, "nothing was saved from the old card"
+    fresh = await press(alex, stale, "Start a new request")
+    assert "Step 1 of 4" in all_text(fresh)
 
 
 async def test_i_need_starts_a_request_with_a_title(alex: TeamsUser) -> None:

@@ -8,6 +8,7 @@ a drop-down for the directorate, radio buttons, tick boxes and a date picker.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -24,6 +25,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Locator, Page, async_playwright, expect
 
+from bot.domain.forms import YES_NO
+from bot.domain.text import long_date
 from bot.journeys.intake.form import FIELDS, STEPS, FieldSpec, Step
 from cards.form_card import field_label
 from tests.e2e.journey import GOOD_ANSWERS
@@ -149,7 +152,7 @@ async def card_showing(chat: Locator, text: str) -> Locator:
 
 
 def choice_label(spec: FieldSpec, value: str) -> str:
-    return {choice.value: choice.label for choice in spec.choices or ()}[value]
+    return {choice.value: choice.label for choice in spec.choices or YES_NO}[value]
 
 
 # ---- Doing things as a person would --------------------------------------------------
@@ -166,8 +169,14 @@ async def press(card: Locator, title: str) -> None:
     await card.get_by_role("button", name=title, exact=True).click()
 
 
+def named(*words: str) -> re.Pattern[str]:
+    """An accessible name that starts with these words: a required input's name goes on
+    with its error message."""
+    return re.compile("^" + re.escape(" ".join(words)) + r"(\s|$)")
+
+
 async def fill_text(card: Locator, label: str, value: str) -> None:
-    await card.get_by_label(label, exact=True).fill(value)
+    await card.get_by_label(named(label)).fill(value)
 
 
 async def fill_date(card: Locator, label: str, iso_date: str) -> None:
@@ -177,33 +186,28 @@ async def fill_date(card: Locator, label: str, iso_date: str) -> None:
     UTC, which is the day before west of Greenwich, and it rejects "31/03/2027".
     """
     day = dt.date.fromisoformat(iso_date)
-    box = card.get_by_role("combobox", name=label, exact=True)
+    box = card.get_by_role("combobox", name=named(label))
     await box.fill(f"{day.day} {day:%B %Y}")
     await box.press("Tab")
     await expect(box).to_have_value(f"{day:%B} {day.day}, {day.year}")  # its own format
 
 
-async def tick(card: Locator, label: str, ticked: bool) -> None:
-    """A toggle is one tick box captioned "Yes", named by the question and its caption."""
-    await card.get_by_role("checkbox", name=f"{label} Yes", exact=True).set_checked(ticked)
-
-
 async def choose_one(page: Page, card: Locator, label: str, option: str) -> None:
     """A short list is drawn as radio buttons, a long one as a drop-down to open and pick from."""
-    dropdown = card.get_by_role("combobox", name=label, exact=True)
+    dropdown = card.get_by_role("combobox", name=named(label))
     if await dropdown.count():
         await dropdown.click()
         await page.get_by_role("option", name=option, exact=True).click()
         await expect(dropdown).to_have_value(option)
     else:
-        group = card.get_by_role("radiogroup", name=label)
+        group = card.get_by_role("radiogroup", name=named(label))
         await group.get_by_role("radio", name=option, exact=True).check()
 
 
 async def choose_many(card: Locator, label: str, options: list[str]) -> None:
     """A multi-select list is drawn as tick boxes, each named by the question and its option."""
     for option in options:
-        await card.get_by_role("checkbox", name=f"{label} {option}", exact=True).check()
+        await card.get_by_role("checkbox", name=named(label, option)).check()
 
 
 async def fill_step(page: Page, card: Locator, step: Step) -> None:
@@ -211,15 +215,13 @@ async def fill_step(page: Page, card: Locator, step: Step) -> None:
     answers = GOOD_ANSWERS[step.number]
     for spec in step.fields:
         value, label = answers.get(spec.name, ""), field_label(spec)
-        if spec.kind == "toggle":
-            await tick(card, label, value == "true")
-        elif not value:
+        if not value:
             continue
         elif spec.kind in ("text", "multiline", "number"):
             await fill_text(card, label, value)
         elif spec.kind == "date":
             await fill_date(card, label, value)
-        elif spec.kind == "choice":
+        elif spec.kind in ("choice", "yesno"):
             await choose_one(page, card, label, choice_label(spec, value))
         else:
             picked = [choice_label(spec, part) for part in value.split(",")]
@@ -246,10 +248,15 @@ async def test_a_person_raises_a_request_in_the_playground(
         await say(page, "new request")
         card = await card_showing(chat, "Step 1 of 4")
 
-        # Next with nothing filled in: the bot explains what is missing, next to each field.
+        # Required questions answered, but not who it affects: the bot explains, next to
+        # the field. (Required inputs left empty are caught by the card itself first.)
+        counts = {"affected_staff", "affected_residents", "affected_businesses"}
+        first = STEPS[0]
+        without_counts = [spec for spec in first.fields if spec.name not in counts]
+        await fill_step(page, card, dataclasses.replace(first, fields=tuple(without_counts)))
         await press(card, "Next")
         card = await card_showing(chat, "There is a problem")
-        await expect(card).to_contain_text("Error: Enter a title")
+        await expect(card).to_contain_text("Error: Enter how many staff")
         await screenshot(card, tmp_path / "form-error.png", FORM_ERROR_COPY)
 
         for step in STEPS:
@@ -263,7 +270,7 @@ async def test_a_person_raises_a_request_in_the_playground(
             choice_label(FIELDS["directorate"], GOOD_ANSWERS[1]["directorate"]),
             choice_label(FIELDS["kind"], GOOD_ANSWERS[2]["kind"]),
             choice_label(FIELDS["budget"], GOOD_ANSWERS[3]["budget"]),
-            GOOD_ANSWERS[3]["needed_by"],
+            long_date(dt.date.fromisoformat(GOOD_ANSWERS[3]["needed_by"])),
             *(choice_label(FIELDS["drivers"], d) for d in GOOD_ANSWERS[4]["drivers"].split(",")),
         ):
             await expect(review).to_contain_text(shown)

@@ -58,6 +58,7 @@ UPDATE_COPY = Path("/tmp/playground-triage-update.png")
 REFERENCE = re.compile(r"DR-\d{4}-\d{4}")
 EVERYONES_VIEW = "Only the IT triage team can act on this request."
 TRIAGER_ACTIONS = ["Assign to me", "Accept to board", "Reject…", "Ask for information…", "More…"]
+SHOW_DETAILS = "Show details"  # the full answers and the score's workings, folded away
 
 
 @pytest.fixture(autouse=True)
@@ -197,20 +198,24 @@ async def test_a_request_raised_in_the_personal_chat_is_triaged_in_the_channel(
         cards = page.locator(".ac-adaptiveCard").filter(has_text=f"request {reference}")
         card = cards.first
         await expect(card).to_contain_text(EVERYONES_VIEW, timeout=WAIT_MS)
-        await expect(buttons(card)).to_have_text(["Open for triage"])
+        await expect(buttons(card)).to_have_text([SHOW_DETAILS, "Open for triage"])
         not_refreshed = page.get_by_text("User specific view is not supported yet")
         await expect(not_refreshed.first).to_be_visible()
 
         # A triager opens their view and takes the request.
         await card.get_by_role("button", name="Open for triage", exact=True).click()
-        await expect(buttons(card)).to_have_text(TRIAGER_ACTIONS, timeout=WAIT_MS)
+        await expect(buttons(card)).to_have_text([SHOW_DETAILS, *TRIAGER_ACTIONS], timeout=WAIT_MS)
         await expect(card).not_to_contain_text(EVERYONES_VIEW)
         async with answer_after_update(page, updates) as update:
             await card.get_by_role("button", name="Assign to me", exact=True).click()
-        assert "Assigned to Alex Wilber" in update[0] and EVERYONES_VIEW in update[0]
-        await expect(card).to_contain_text("Assigned to Alex Wilber")
+        assert "Who has it: Alex Wilber" in update[0] and EVERYONES_VIEW in update[0]
+        await expect(card).to_contain_text("Who has it: Alex Wilber")
         await expect(card).to_contain_text("Status: Being triaged by IT.")
-        await expect(card).to_contain_text("Alex Wilber assigned it. Now: being triaged by IT")
+        history = card.get_by_text("Alex Wilber assigned it. Now: being triaged by IT")
+        await expect(history).to_be_hidden()
+        await card.get_by_role("button", name=SHOW_DETAILS, exact=True).click()
+        await expect(history).to_be_visible()
+        await expect(card.get_by_text("Named senior sponsor", exact=True)).to_be_visible()
         await expect(buttons(card)).to_contain_text(["Accept to board"])
         await expect(cards).to_have_count(1)  # updated in place, not posted again
         await screenshot(card, tmp_path / "triage-card.png", TRIAGE_CARD_COPY)
@@ -220,6 +225,8 @@ async def test_a_request_raised_in_the_personal_chat_is_triaged_in_the_channel(
             await card.get_by_role("button", name="Accept to board", exact=True).click()
         assert "Status: With the board." in update[0] and EVERYONES_VIEW in update[0]
         await expect(card).to_contain_text("Status: With the board.")
+        await expect(card).to_contain_text("With the board: Digital, Data and Customer Board")
+        await card.get_by_role("button", name=SHOW_DETAILS, exact=True).click()
         await expect(card).to_contain_text(
             "Alex Wilber accepted it to the board. Now: with the board"
         )

@@ -172,8 +172,9 @@ async def test_reject_needs_a_reason_then_the_requester_learns_why_and_it_can_re
     await triage_card_posted(alex, megan)
     before = len(connector.in_conversation(megan.conversation_id))
     view = await triager_view(alex)
-    refused = invoke_message(await press(alex, view, "Reject", {"rejectReason": " "}))
-    assert "reason" in refused.lower()
+    refused = invoke_card(await press(alex, view, "Reject", {"rejectReason": " "}))
+    assert "There is a problem: Give a reason for rejecting the request" in all_text(refused)
+    assert "Submitted, waiting for IT triage" in all_text(refused), "nothing changed"
     view = await triager_view(alex)
     rejected = invoke_card(
         await press(
@@ -183,7 +184,7 @@ async def test_reject_needs_a_reason_then_the_requester_learns_why_and_it_can_re
             {"rejectReason": "We already have a booking system. Talk to your IT business partner."},
         )
     )
-    assert "Not taken forward" in all_text(rejected)
+    assert "Status: Rejected." in all_text(rejected)
     assert [a["title"] for a in rejected["actions"]] == ["Reopen"]
     told = all_text(card_of((await requester_messages(megan, before + 1))[-1]))
     assert "We already have a booking system" in told
@@ -203,9 +204,14 @@ async def test_ask_for_information_and_the_requesters_answer(
     asked = invoke_card(
         await press(alex, view, "Send question", {"question": "How many bookings a week?"})
     )
-    assert "Waiting for more information from you" in all_text(asked)
+    assert "Status: Waiting for the requester to answer." in all_text(asked)
+    assert "from you" not in all_text(asked), "the IT card speaks about the requester"
+    assert "asked the requester a question. Now: waiting for the requester to answer." in (
+        all_text(asked)
+    )
     question = card_of((await requester_messages(megan, before + 1))[-1])
     assert "How many bookings a week?" in all_text(question)
+    assert "Waiting for more information from you" in all_text(question)
     send = find_action(question, "Send answer")
     thanks = invoke_card(await megan.press(send["verb"], send["data"], {"answer": "About 400"}))
     assert f"Answer sent for DR-{YEAR}-0001" in all_text(thanks)
@@ -234,13 +240,28 @@ async def test_accept_and_change_route_are_recorded_in_the_history(
             },
         )
     )
-    assert "Proposed board: Technical Review Board" in all_text(routed)
+    assert "Proposed board: Technical Review Board, then a change request." in all_text(routed)
+    assert "Alex Wilber changed where it goes. Now: being triaged by IT." in all_text(routed)
+    assert (
+        "It was going to the Digital, Data and Customer Board, then "
+        "a project. Why: it affects 1,000 residents or more. The Digital, Data and Customer "
+        "Board prioritises work that reaches this many people. It now goes to the Technical Review "
+        "Board, then a change request. Why: it must work with the waste system, so it needs "
+        "a review."
+    ) in all_text(routed)
     accepted = invoke_card(await press(alex, routed, "Accept to board"))
     text = all_text(accepted)
-    assert "With the board" in text
-    assert "changed where it goes" in text and "accepted it to the board" in text
+    assert "With the board: Technical Review Board, then a change request." in text
+    assert "Proposed board" not in text
+    assert "accepted it to the board" in text
     status = all_text(card_of((await megan.say(f"status DR-{YEAR}-0001"))[-1]))
     assert "With the board" in status and "Technical Review Board" in status
+    # The requester's record tells the same route change in the same words.
+    assert (
+        "Alex Wilber changed where it goes. It was going to the Digital, Data and Customer "
+        "Board, then a project."
+    ) in status
+    assert "It now goes to the Technical Review Board, then a change request." in status
 
 
 async def test_two_triagers_at_once_exactly_one_wins(

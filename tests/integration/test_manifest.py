@@ -164,10 +164,20 @@ def test_bot_offers_the_chat_commands(manifest: dict[str, Any]) -> None:
             "continue",
             "my requests",
             "status",
+            "withdraw",
+            "change",
             "feedback",
             "feedback summary",
+            "what is",
         ],
-        "team": ["help", "register triage", "feedback summary"],
+        "team": [
+            "help",
+            "status",
+            "register triage",
+            "feedback summary",
+            "what is",
+            "password reset",
+        ],
     }
     described = {
         c["title"]: c["description"] for lists in bot["commandLists"] for c in lists["commands"]

@@ -56,7 +56,32 @@ async def test_the_roster_is_the_groups_users_including_nested_groups(
     assert NESTED not in await roster.members(), "a nested group is not a person"
     assert await roster.contains(user(3))
     assert not await roster.contains(user(4))
-    assert member_requests(fake) == ["$select=id&$top=999"]
+    assert member_requests(fake) == ["$select=id,displayName&$top=999"]
+
+
+async def test_the_roster_knows_each_members_name_from_the_group(
+    fake: FakeGraph, graph: GraphConnection
+) -> None:
+    """So anyone in the group can be assigned by name, even before they use the bot."""
+    fake.add_group(
+        GROUP,
+        [user(1), user(2)],
+        nested={NESTED: [user(3)]},
+        names={user(1): "Tess  Ortiz", user(3): "Raj Patel", NESTED: "IT triage leads"},
+    )
+    roster = GroupRoster(graph.client, GROUP, TEST_POLICY)
+    assert await roster.names() == {user(1): "Tess Ortiz", user(3): "Raj Patel"}
+    assert await roster.members() == {user(1), user(2), user(3)}
+    assert len(member_requests(fake)) == 1, "names come with the members, in one read"
+
+
+async def test_names_pages_are_all_read(fake: FakeGraph, graph: GraphConnection) -> None:
+    fake.add_group(
+        GROUP, [user(n) for n in range(1, 251)], names={user(n): f"P{n}" for n in range(1, 251)}
+    )
+    roster = GroupRoster(graph.client, GROUP, TEST_POLICY)
+    names = await roster.names()
+    assert len(names) == 250 and names[user(250)] == "P250"
 
 
 async def test_a_big_group_is_read_page_by_page(fake: FakeGraph, graph: GraphConnection) -> None:

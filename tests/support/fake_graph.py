@@ -672,6 +672,7 @@ class FakeGraph:
         self._site_created = _now()
         self._lists: dict[str, _List] = {}
         self._groups: dict[str, _Group] = {}
+        self._display_names: dict[str, str] = {}  # user id (lower case) -> displayName
         self._tokens: set[str] = set()
         self._counter = 0
         self._runner: web.AppRunner | None = None
@@ -740,11 +741,18 @@ class FakeGraph:
         return [json.loads(json.dumps(c.data)) for c in self._find_list(display_name).columns]
 
     def add_group(
-        self, group_id: str, member_ids: list[str], nested: dict[str, list[str]] | None = None
+        self,
+        group_id: str,
+        member_ids: list[str],
+        nested: dict[str, list[str]] | None = None,
+        names: dict[str, str] | None = None,
     ) -> None:
         """An Entra group whose members are the users `member_ids` and the groups in `nested`
         (nested group id -> its user ids). Nested groups can be read on their own too, and a
-        nested id naming a group added before replaces that group's members."""
+        nested id naming a group added before replaces that group's members. `names` gives
+        users' displayName, sent when `$select` asks for it."""
+        for user_id, name in (names or {}).items():
+            self._display_names[user_id.lower()] = name
         for nested_id, users in (nested or {}).items():
             self._groups[nested_id.lower()] = _Group(list(users), [])
         self._groups[group_id.lower()] = _Group(list(member_ids), list(nested or {}))
@@ -1081,10 +1089,13 @@ class FakeGraph:
                 raise _bad("Invalid $skiptoken", "Request_BadRequest") from None
         members = self._transitive_members(group_id)
         select = [s.strip() for s in query.get("select", "").split(",") if s.strip()]
+        shown = members[start : start + page]
+        if "displayName" in select:
+            shown = [{**m, "displayName": self._display_names.get(m["id"].lower())} for m in shown]
         body: dict[str, Any] = {
             "@odata.context": f"{self.graph_url}/$metadata#directoryObjects"
             + (f"({','.join(select)})" if select else ""),
-            "value": members[start : start + page],
+            "value": shown,
         }
         if start + page < len(members):
             params = {f"${k}": v for k, v in query.items() if k == "select"}

@@ -3,10 +3,12 @@ import datetime as dt
 
 import pytest
 
+from bot.domain.forms import without_hidden
 from bot.domain.model import Budget, Driver, RequestDetails, RequestKind
 from bot.journeys.intake.form import (
     FIELD_NAMES,
     FIELDS,
+    REQUEST_FORM,
     STEPS,
     UNREADABLE,
     UNREADABLE_MESSAGE,
@@ -362,32 +364,106 @@ def test_the_date_you_need_it_by_cannot_be_in_the_past() -> None:
     assert error_for("needed_by", "2026-06-01") is None
 
 
-def test_a_statutory_deadline_cannot_be_in_the_past() -> None:
-    assert error_for("statutory_deadline", "2020-01-01") == (
-        "The statutory or legal deadline must be today or in the future"
-    )
+def test_a_statutory_deadline_already_missed_is_accepted_and_noted() -> None:
+    assert error_for("statutory_deadline", "2020-01-01") is None
+    details = build_details({**VALID, "statutory_deadline": "2020-01-01"}, TODAY)
+    assert details.statutory_deadline == dt.date(2020, 1, 1)
+    spec = FIELDS["statutory_deadline"]
+    assert spec.note("2020-01-01", TODAY) == "This date has passed. We will flag it as urgent."
+    assert spec.note("2026-06-01", TODAY) == ""
+    assert spec.note("", TODAY) == ""
+    assert spec.note("not a date", TODAY) == ""
 
 
-def test_a_contract_may_already_have_ended() -> None:
-    assert error_for("contract_end", "2020-01-01") is None
+PAST = "2026-05-31"  # the day before TODAY
 
 
-# ---- Toggles and choices -----------------------------------------------------
+def test_a_contract_end_date_that_has_passed_is_questioned_not_lost() -> None:
+    errors = errors_for(contract_end=PAST)
+    assert errors == {
+        "contract_ended": "Choose yes if the contract has already ended. Choose no if it has not."
+    }
+    assert REQUEST_FORM.fields["contract_ended"].shown({**VALID, "contract_end": PAST}, TODAY)
+
+
+def test_yes_the_contract_has_ended_keeps_the_date() -> None:
+    assert errors_for(contract_end=PAST, contract_ended="true") == {}
+    values = {**VALID, "contract_end": PAST, "contract_ended": "true"}
+    assert build_details(values, TODAY).contract_end == dt.date(2026, 5, 31)
+
+
+def test_no_the_contract_has_not_ended_asks_for_the_date_again() -> None:
+    errors = errors_for(contract_end=PAST, contract_ended="false")
+    assert errors == {
+        "contract_end": "Correct the contract end date. You said the contract has not "
+        "ended, so the date must be today or later."
+    }
+    with pytest.raises(ValueError, match="contract_end"):
+        build_details({**VALID, "contract_end": PAST, "contract_ended": "false"}, TODAY)
+
+
+@pytest.mark.parametrize("typed", ["maybe", "yes", "1", UNREADABLE])
+def test_has_the_contract_ended_is_only_yes_or_no(typed: str) -> None:
+    errors = errors_for(contract_end=PAST, contract_ended=typed)
+    assert set(errors) == {"contract_ended"}
+    assert errors["contract_ended"] != ""
+
+
+@pytest.mark.parametrize("contract_end", ["", "2026-06-01", "2027-01-01"])
+@pytest.mark.parametrize("left_over", ["maybe", "false", "true"])
+def test_has_the_contract_ended_is_asked_only_of_a_date_that_has_passed(
+    contract_end: str, left_over: str
+) -> None:
+    values = {**VALID, "contract_end": contract_end, "contract_ended": left_over}
+    assert not REQUEST_FORM.fields["contract_ended"].shown(values, TODAY)
+    assert validate_step(2, values, TODAY) == {}
+    assert "contract_ended" not in without_hidden(REQUEST_FORM, values, TODAY)
+
+
+def test_a_contract_end_that_is_not_a_date_is_not_asked_about() -> None:
+    values = {**VALID, "contract_end": "2026-02-30", "contract_ended": "false"}
+    assert not REQUEST_FORM.fields["contract_ended"].shown(values, TODAY)
+    assert set(validate_step(2, values, TODAY)) == {"contract_end"}
+    assert "real date" in validate_step(2, values, TODAY)["contract_end"]
+
+
+def test_the_extra_contract_answer_stays_in_the_draft_not_the_request() -> None:
+    assert "contract_ended" not in FIELDS
+    assert "contract_ended" in REQUEST_FORM.fields
+    assert REQUEST_FORM.step_of("contract_ended") == step_of("contract_end")
+
+
+# ---- Yes/no questions and choices ------------------------------------------
 
 
 @pytest.mark.parametrize("name", ["involves_procurement", "personal_data"])
 @pytest.mark.parametrize("typed", ["maybe", "yes", "1", "on"])
-def test_a_toggle_is_only_true_or_false(name: str, typed: str) -> None:
+def test_a_yes_no_answer_is_only_true_or_false(name: str, typed: str) -> None:
     message = error_for(name, typed)
     assert message is not None
     assert message.startswith("Choose yes or no to say whether")
 
 
-@pytest.mark.parametrize(
-    ("typed", "meaning"), [("true", True), ("TRUE ", True), ("false", False), ("", False)]
-)
-def test_a_toggle_left_alone_means_no(typed: str, meaning: bool) -> None:
+@pytest.mark.parametrize(("typed", "meaning"), [("true", True), ("TRUE ", True), ("false", False)])
+def test_yes_no_answers_keep_the_values_drafts_always_kept(typed: str, meaning: bool) -> None:
     assert build_details({**VALID, "personal_data": typed}, TODAY).personal_data is meaning
+
+
+@pytest.mark.parametrize(
+    ("name", "missing"),
+    [
+        (
+            "involves_procurement",
+            "Choose yes if this involves buying or renewing software or a contract. "
+            "Choose no if it does not.",
+        ),
+        ("personal_data", "Choose yes if it will use personal data. Choose no if it will not."),
+    ],
+)
+def test_a_yes_no_question_left_unanswered_is_asked_again(name: str, missing: str) -> None:
+    assert FIELDS[name].required
+    assert FIELDS[name].kind == "yesno"
+    assert error_for(name, "") == missing
 
 
 @pytest.mark.parametrize(
@@ -430,8 +506,11 @@ def test_someone_buying_or_renewing_must_name_the_supplier() -> None:
     errors = errors_for(involves_procurement="true", supplier="  ")
     assert errors == {
         "supplier": "Enter the supplier or product name. "
-        "We need it because this involves buying or renewing."
+        "It is needed because you are buying or renewing."
     }
+    assert FIELDS["supplier"].label_text == (
+        "Supplier or product name (needed if you are buying or renewing)"
+    )
     assert errors_for(involves_procurement="true", supplier="Civica") == {}
     assert errors_for(involves_procurement="false", supplier="") == {}
 
@@ -459,9 +538,35 @@ def test_an_empty_form_is_refused_not_crashed() -> None:
         "affected_staff",
         "directorate",
         "kind",
+        "involves_procurement",
+        "personal_data",
         "budget",
         "drivers",
     }
+
+
+def _worst_answers() -> list[dict[str, str]]:
+    """Answers that make the form ask the most: buying, a contract ended, nothing else."""
+    return [
+        {},
+        {**VALID, "involves_procurement": "true", "supplier": "Civica"},
+        {**VALID, "contract_end": "2020-01-01", "contract_ended": "true"},
+        {name: "" for name in REQUEST_FORM.fields},
+    ]
+
+
+@pytest.mark.parametrize("answers", _worst_answers())
+def test_a_question_marked_optional_is_never_told_to_be_filled_in(answers: dict[str, str]) -> None:
+    optional = [s for s in REQUEST_FORM.fields.values() if s.label_text.endswith("(optional)")]
+    assert {s.name for s in optional} >= {"sponsor", "user_research", "resident_impact"}
+    values = {**answers, **{spec.name: "" for spec in optional}}
+    errors = {}
+    for step in STEPS:
+        errors.update(validate_step(step.number, values, TODAY))
+    assert not {spec.name for spec in optional} & set(errors), errors
+    for spec in optional:
+        assert spec.missing == ""
+        assert "you must" not in spec.help.lower(), spec.help
 
 
 def test_people_go_back_to_the_earliest_step_with_a_problem() -> None:

@@ -129,10 +129,12 @@ def test_strategic_alignment_names_the_drivers_in_words() -> None:
         MINIMAL, drivers=(Driver.EFFICIENCY, Driver.SERVICE_DELIVERY, Driver.COLLABORATION)
     )
     assert reason(details, "strategic_alignment") == (
-        "Supports 3 of the 10 strategic drivers: Efficiency, Service delivery and Collaboration."
+        "It supports 3 of the 10 strategic drivers. They are Efficiency, Service delivery and "
+        "Collaboration. "
+        "Full points need 4 drivers."
     )
     assert reason(MINIMAL, "strategic_alignment") == (
-        "Supports 1 of the 10 strategic drivers: Collaboration."
+        "It supports 1 of the 10 strategic drivers: Collaboration. Full points need 4 drivers."
     )
 
 
@@ -173,11 +175,14 @@ def test_benefits_take_the_better_of_cash_and_hours_plus_resident_impact() -> No
     assert points(details, "benefits") == 20
     assert reason(details, "benefits") == (
         "Expects to save £120,000 a year and 300 staff hours a year. "
-        "Describes how it helps residents."
+        'Says how it helps residents: "Yes".'
     )
     modest = dataclasses.replace(MINIMAL, hours_saved_per_year=600, resident_impact="Yes.")
     assert points(modest, "benefits") == 15
-    assert reason(MINIMAL, "benefits") == ("No savings given. Does not say how it helps residents.")
+    assert reason(MINIMAL, "benefits") == (
+        "No savings given. Saving at least £1,000 or 100 staff hours a year would earn points. "
+        "Does not say how it helps residents. Saying how would earn points."
+    )
 
 
 # ---- Statutory or risk need --------------------------------------------------
@@ -224,15 +229,19 @@ def test_readiness_rewards_a_sponsor_user_research_and_gathered_requirements() -
     assert points(sponsor, "readiness") == 6
     assert points(MAXIMAL, "readiness") == 15
     assert reason(MAXIMAL, "readiness") == (
-        "Has a named senior sponsor. Describes user research. Requirements gathered."
+        'Has a named senior sponsor: "Jo Bloggs, Director of Place". '
+        'Describes user research: "We surveyed 300 residents". '
+        "Requirements gathered: the problem is described in 250 characters and existing "
+        "systems are listed."
     )
 
 
 def test_readiness_says_what_is_missing() -> None:
     assert reason(MINIMAL, "readiness") == (
-        "No senior sponsor named yet. No user research described yet. Requirements not fully "
-        "gathered yet: describe the problem in at least 200 characters and list the existing "
-        "systems."
+        "No senior sponsor named yet. Naming one would earn points. No user research described "
+        "yet. Describing it would earn points. The problem is described in 11 characters. To "
+        "earn more points, describe the problem in at least 200 characters and list the "
+        "existing systems."
     )
 
 
@@ -265,7 +274,7 @@ def test_naming_an_existing_council_platform_scores_full_reuse(mentioned: str) -
     assert points(details, "reuse") == 10
 
 
-@pytest.mark.parametrize("mentioned", ["steams", "SharePointless", "PowerBI", "AM365", "Teamster"])
+@pytest.mark.parametrize("mentioned", ["steams", "SharePointless", "PowerBIG", "AM365", "Teamster"])
 def test_platform_names_must_be_whole_words(mentioned: str) -> None:
     details = dataclasses.replace(MINIMAL, problem=mentioned)
     assert points(details, "reuse") == 2
@@ -276,7 +285,8 @@ def test_reuse_names_the_platforms_found_in_the_problem_or_systems() -> None:
         MINIMAL, problem="Staff retype from sharepoint", existing_systems="Power BI"
     )
     assert reason(details, "reuse") == (
-        "Builds on platforms the council already has: SharePoint and Power BI."
+        "Power BI: on the council's platforms list. The problem description names SharePoint, "
+        "on the council's platforms list."
     )
 
 
@@ -396,18 +406,24 @@ def test_the_published_matrix_has_a_rule_for_every_criterion_and_adds_up_to_100(
 
 def test_anyone_can_see_why_a_request_scored_what_it_did() -> None:
     assert explain(score(MINIMAL, DEFAULT_MATRIX, TODAY)) == [
-        "Strategic alignment: 5 of 20 points. Supports 1 of the 10 strategic drivers: "
-        "Collaboration.",
-        "Benefits: 0 of 20 points. No savings given. Does not say how it helps residents.",
-        "Statutory or risk need: 0 of 15 points. No statutory deadline, contract ending within "
-        "a year or personal data.",
-        "Readiness: 0 of 15 points. No senior sponsor named yet. No user research described yet. "
-        "Requirements not fully gathered yet: describe the problem in at least 200 characters "
-        "and list the existing systems.",
-        "Reuse of existing platforms: 2 of 10 points. No existing council platform named. "
-        "A new system adds to the systems the council runs.",
-        "Self-service and automation: 0 of 10 points. No automation or self-service potential "
-        "given yet.",
+        "Strategic alignment: 5 of 20 points. It supports 1 of the 10 strategic drivers: "
+        "Collaboration. Full points need 4 drivers.",
+        "Benefits: 0 of 20 points. No savings given. Saving at least £1,000 or 100 staff hours "
+        "a year would earn points. Does not say how it helps residents. Saying how would earn "
+        "points.",
+        "Statutory or risk need: 0 of 15 points. No legal deadline, no contract end date and "
+        "no personal data. Each of these would earn points: a legal deadline, a contract that "
+        "ends within 365 days, or personal data.",
+        "Readiness: 0 of 15 points. No senior sponsor named yet. Naming one would earn points. "
+        "No user research described yet. Describing it would earn points. The problem is "
+        "described in 11 characters. To earn more points, describe the problem in at least 200 "
+        "characters and list the existing systems.",
+        "Reuse of existing platforms: 2 of 10 points. No existing systems named. A new system "
+        "adds to the systems the council runs. Building on a platform the council already has, "
+        "such as Teams, SharePoint or Power Apps, would earn full points.",
+        "Self-service and automation: 0 of 10 points. It is not an automation request. It does "
+        "not support the Service delivery or Efficiency driver. To earn points, automate work, "
+        "save 500 staff hours a year or more, or support one of those drivers.",
         "Cost and effort: 1 of 10 points. Expected to cost over £250,000.",
     ]
 

@@ -7,13 +7,15 @@ tests/unit/test_triage_rules.py covers which action is allowed in which status.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
-from bot.domain.model import STATUS_LABELS, Status
+from bot.domain.model import STATUS_LABELS, FieldChange, Status
 from bot.domain.triage import (
     ALLOWED_FROM,
     NEXT_STEPS,
+    REQUESTER_ACTIONS,
     Action,
     Change,
     TransitionRefused,
@@ -28,7 +30,7 @@ from bot.domain.triage import (
 AT = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
 REF = "DR-2026-0007"
 BOARD = "Digital, Data and Customer Board"
-VALID: dict[Action, dict[str, str]] = {
+VALID: dict[Action, dict[str, Any]] = {
     Action.ASSIGN: {"assignee_id": "adele", "assignee_name": "Adele Vance"},
     Action.CHANGE_ROUTE: {"board": "trb", "process": "project", "reason": "It is new technology."},
     Action.ASK_INFO: {"question": "How many staff use the current system?"},
@@ -37,16 +39,22 @@ VALID: dict[Action, dict[str, str]] = {
     Action.ACCEPT: {},
     Action.REJECT: {"reason": "The council already has a system that does this."},
     Action.REOPEN: {},
+    Action.WITHDRAW: {"reason": "We found a form that does this."},
+    Action.EDIT_DETAILS: {"changes": (FieldChange("title", "Old", "New"),)},
 }
 DETAIL: dict[Action, str] = {
     Action.ASSIGN: "Assigned to Adele Vance.",
-    Action.CHANGE_ROUTE: "To the Technical Review Board, then a project. It is new technology.",
+    Action.CHANGE_ROUTE: "It was going to the Digital, Data and Customer Board, "
+    "then a change request. "
+    "It now goes to the Technical Review Board, then a project. Why: it is new technology.",
     Action.ASK_INFO: "How many staff use the current system?",
     Action.ANSWER_INFO: "Answer: About 40.",
     Action.LINK_DUPLICATE: "Duplicate of DR-2026-0001.",
     Action.ACCEPT: "To the Digital, Data and Customer Board, then a change request.",
     Action.REJECT: "The council already has a system that does this.",
     Action.REOPEN: "",
+    Action.WITHDRAW: "We found a form that does this.",
+    Action.EDIT_DETAILS: "Changed: title.",
 }
 # The words a refusal uses for each status: the triager must be able to tell them apart.
 STATUS_WORDS: dict[Status, str] = {
@@ -61,6 +69,7 @@ STATUS_WORDS: dict[Status, str] = {
     Status.BENEFITS_REVIEWED: "benefits reviewed",
     Status.REJECTED: "rejected",
     Status.DUPLICATE: "duplicate",
+    Status.WITHDRAWN: "withdrawn by the person who raised it",
 }
 
 
@@ -68,7 +77,7 @@ def state(status: Status, **kw: str) -> TriageState:
     return TriageState(status=status, board="ddc", process="change_request", **kw)
 
 
-def change(action: Action, at: dt.datetime = AT, **kw: str) -> Change:
+def change(action: Action, at: dt.datetime = AT, **kw: Any) -> Change:
     return Change(action, "tess-id", "Tess Triager", at, **{**VALID[action], **kw})
 
 
@@ -79,7 +88,7 @@ def refusal(before: TriageState, action: Action, **kw: str) -> str:
 
 
 @pytest.mark.parametrize("status", list(Status))
-@pytest.mark.parametrize("action", [a for a in Action if a is not Action.ANSWER_INFO])
+@pytest.mark.parametrize("action", [a for a in Action if a not in REQUESTER_ACTIONS])
 def test_a_refusal_names_the_status_and_says_what_can_be_done(
     status: Status, action: Action
 ) -> None:
@@ -91,6 +100,8 @@ def test_a_refusal_names_the_status_and_says_what_can_be_done(
     assert " it triage" not in message, "IT must not be lower-cased into 'it'"
     if status in (Status.REJECTED, Status.DUPLICATE):
         assert message.endswith("Reopen it first.")
+    elif status is Status.WITHDRAWN:
+        assert message.endswith("Nothing has changed."), "withdrawn is final"
     elif status is Status.AWAITING_INFORMATION:
         assert "Wait for the answer" in message
     elif status in (Status.SUBMITTED, Status.IN_TRIAGE):
@@ -231,9 +242,9 @@ def test_every_button_shown_works_and_every_button_hidden_is_refused(status: Sta
             works = True
         except TransitionRefused:
             works = False
-        if action is Action.ANSWER_INFO:
-            assert action not in shown
-            assert works is (status is Status.AWAITING_INFORMATION)
+        if action in REQUESTER_ACTIONS:
+            assert action not in shown, "the requester's own actions are never triage buttons"
+            assert works is (status in ALLOWED_FROM[action])
         else:
             assert (action in shown) is works, (status, action)
 

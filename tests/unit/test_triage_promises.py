@@ -179,7 +179,22 @@ def test_a_request_can_be_rerouted_to_the_ict_improvement_group_as_a_change_requ
         Status.IN_TRIAGE,
     )
     assert routed.history[-1].detail == (
-        "To the ICT Improvement Group, then a change request. It fixes the current IT."
+        "It was going to the Digital, Data and Customer Board, then a change request. "
+        "It now goes to the ICT Improvement Group, then a change request. "
+        "Why: it fixes the current IT."
+    )
+
+
+def test_a_route_change_names_where_it_came_from_and_went_with_both_reasons() -> None:
+    before = state(Status.IN_TRIAGE, route_reason="It affects 1,000 residents or more.")
+    change_ = change(
+        Action.CHANGE_ROUTE, board="trb", process="project", reason="IT must check the security."
+    )
+    assert apply(before, change_, REF).history[-1].detail == (
+        "It was going to the Digital, Data and Customer Board, then a change request. "
+        "Why: it affects 1,000 residents or more. "
+        "It now goes to the Technical Review Board, then a project. "
+        "Why: IT must check the security."
     )
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
-from bot.domain.model import Status
+from bot.domain.model import FieldChange, Status
 from bot.domain.triage import (
     ALLOWED_FROM,
+    REQUESTER_ACTIONS,
     Action,
     Change,
     TransitionRefused,
@@ -21,7 +23,7 @@ from bot.domain.triage import (
 
 AT = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
 REF = "DR-2026-0007"
-VALID: dict[Action, dict[str, str]] = {
+VALID: dict[Action, dict[str, Any]] = {
     Action.ASSIGN: {"assignee_id": "tess", "assignee_name": "Tess"},
     Action.CHANGE_ROUTE: {"board": "trb", "process": "project", "reason": "Needs a review."},
     Action.ASK_INFO: {"question": "How many users?"},
@@ -30,6 +32,8 @@ VALID: dict[Action, dict[str, str]] = {
     Action.ACCEPT: {},
     Action.REJECT: {"reason": "We already have a system for this."},
     Action.REOPEN: {},
+    Action.WITHDRAW: {"reason": ""},  # the reason is optional
+    Action.EDIT_DETAILS: {"changes": (FieldChange("budget", "Under £10,000", "Over £250,000"),)},
 }
 EXPECTED_TO: dict[Action, Status | None] = {
     Action.ASSIGN: None,  # into triage from submitted, otherwise unchanged
@@ -40,6 +44,8 @@ EXPECTED_TO: dict[Action, Status | None] = {
     Action.ACCEPT: Status.WITH_BOARD,
     Action.REJECT: Status.REJECTED,
     Action.REOPEN: Status.IN_TRIAGE,
+    Action.WITHDRAW: Status.WITHDRAWN,
+    Action.EDIT_DETAILS: None,  # an edit keeps the status (submitted stays submitted)
 }
 
 
@@ -47,7 +53,7 @@ def state(status: Status, **kw: str) -> TriageState:
     return TriageState(status=status, board="ddc", process="change_request", **kw)
 
 
-def change(action: Action, **kw: str) -> Change:
+def change(action: Action, **kw: Any) -> Change:
     return Change(action, "tess", "Tess Triager", AT, **{**VALID[action], **kw})
 
 
@@ -60,7 +66,9 @@ def test_every_action_in_every_status_is_allowed_or_refused_plainly(
     if status in ALLOWED_FROM[action]:
         after = apply(before, change(action), REF)
         expected = EXPECTED_TO[action]
-        if expected is None:
+        if expected is None and action is Action.EDIT_DETAILS:
+            expected = status
+        elif expected is None:
             expected = Status.IN_TRIAGE if status is Status.SUBMITTED else status
         assert after.status is expected
         assert len(after.history) == 1
@@ -82,8 +90,8 @@ def test_every_action_in_every_status_is_allowed_or_refused_plainly(
 def test_the_buttons_shown_are_exactly_the_actions_allowed(status: Status) -> None:
     shown = set(allowed_actions(state(status)))
     for action in Action:
-        if action is Action.ANSWER_INFO:
-            assert action not in shown, "only the requester answers, in their own chat"
+        if action in REQUESTER_ACTIONS:
+            assert action not in shown, "only the requester answers, withdraws or edits"
             continue
         assert (action in shown) == (status in ALLOWED_FROM[action]), action
 

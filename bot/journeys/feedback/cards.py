@@ -48,5 +48,6 @@ def build_summary_card(summary: Summary) -> ac.AdaptiveCard:
             body.append(user_text(item.comment, max_chars=500))
     return card(
         body,
-        fallback=f"{summary.count} people have given feedback, average {summary.average:.1f}.",
+        fallback=f"{summary.count:,} {people} given feedback. On average they gave "
+        f"{summary.average:.1f} out of 5.",
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.journey import CONFIG_PROBLEM, ChatCommand, Journey, JourneyContext, Turn
 from cards.elements import to_dict
 from cards.welcome import build_help_card, build_notice_card, build_welcome_card
@@ -13,13 +15,17 @@ HELLO_PHRASES = ("hi", "hello", "hey", "start")
 CONFIG_NOT_USED = "A change to the council's settings was not used"
 
 
-async def tell_admins_once(ctx: JourneyContext, problem: str) -> None:
-    """An edit to the shared config list was not used: each admin hears it once."""
+def config_problem_card(problem: str) -> dict[str, Any]:
     advice = (
         "The bot keeps using the last good version. Correct the item in the DFD Config list "
         "in SharePoint; the bot takes it within five minutes."
     )
-    card = to_dict(build_notice_card(CONFIG_NOT_USED, [problem, advice]))
+    return to_dict(build_notice_card(CONFIG_NOT_USED, [problem, advice]))
+
+
+async def tell_admins_once(ctx: JourneyContext, problem: str) -> None:
+    """An edit to the shared config list was not used: each admin hears it once."""
+    card = config_problem_card(problem)
     for admin in sorted(ctx.admin_ids):
         await ctx.notifier.tell(admin, card, f"config-problem:{admin}:{problem}")
 

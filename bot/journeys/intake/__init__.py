@@ -52,7 +52,7 @@ def register(ctx: JourneyContext) -> Journey:
         await turn.send_card(to_dict(build_form_card(view)))
 
     async def carry_on(turn: Turn, _: str) -> None:
-        view = await form_flow.resume(REQUEST_FORM, store, turn.actor.user_id)
+        view = await form_flow.resume(REQUEST_FORM, store, turn.actor.user_id, ctx.now())
         if view is None:
             await turn.send_text("You have no request in progress. Type new request to start one.")
             return
@@ -69,6 +69,13 @@ def register(ctx: JourneyContext) -> Journey:
         ctx.events.publish(REQUEST_SUBMITTED, result)
         return card_reply(to_dict(build_confirmation_card(result, await store.governance())))
 
+    async def sent_as(owner_id: str, draft_id: str) -> str:
+        """What an old card of a sent request says: its reference, to its requester only."""
+        sent = await store.by_draft(draft_id)
+        if sent is None or sent.requester.user_id != owner_id:
+            return ""
+        return f"It was sent as {sent.reference}. Type status {sent.reference} to see where it is."
+
     return Journey(
         name="intake",
         commands=(
@@ -77,7 +84,7 @@ def register(ctx: JourneyContext) -> Journey:
                 new_request,
                 phrases=NEW_PHRASES,
                 prefixes=NEED_PREFIXES,
-                help="Raise a digital request or a procurement early engagement.",
+                help="Ask for something digital, or tell IT before you buy or renew software.",
             ),
             ChatCommand(
                 "continue",
@@ -86,6 +93,6 @@ def register(ctx: JourneyContext) -> Journey:
                 help="Carry on with a request you started.",
             ),
         ),
-        actions=form_actions(REQUEST_FORM, ctx, send),
+        actions=form_actions(REQUEST_FORM, ctx, send, sent_as),
         menu=(MenuButton("Raise a new request", verbs.NEW_REQUEST, primary=True),),
     )

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from bot.domain import forms
 from bot.domain.forms import (
+    NO,
     UNREADABLE,
     UNREADABLE_MESSAGE,
     Choice,
@@ -24,8 +25,9 @@ from bot.domain.forms import (
     read_multichoice,
     read_number,
     read_text,
-    read_toggle,
+    read_yes_no,
 )
+from bot.domain.glossary import DRIVER_MEANINGS
 from bot.domain.model import (
     BUDGET_LABELS,
     DIRECTORATES,
@@ -36,6 +38,7 @@ from bot.domain.model import (
     RequestDetails,
     RequestKind,
 )
+from bot.domain.scoring import FORM_HINTS
 
 __all__ = [
     "FIELDS",
@@ -54,11 +57,54 @@ __all__ = [
 ]
 
 
+def _hint(name: str, *lines: str) -> str:
+    """A question's hint: what to write, then how the answer counts in the score."""
+    return " ".join(line for line in (*lines, FORM_HINTS.get(name, "")) if line)
+
+
 def _count(name: str, label: str, noun: str, help: str = "") -> FieldSpec:
     return FieldSpec(
-        name, label, "number", noun=noun, minimum=0, maximum=10_000_000, help=help, in_group=True
+        name,
+        label,
+        "number",
+        noun=noun,
+        minimum=0,
+        maximum=10_000_000,
+        help=_hint(name, help),
+        in_group=True,
     )
 
+
+def _date_passed(name: str) -> forms.ShownWhen:
+    """Whether the date answered for `name` is a real date before today."""
+
+    def passed(values: Mapping[str, str], today: dt.date) -> bool:
+        spec = FIELDS[name]
+        try:
+            value = read_date(spec, values.get(name, ""), today)
+        except forms.FieldError:
+            return False
+        return value is not None and value < today
+
+    return passed
+
+
+# The one line that explains the strategy's word for telling IT before buying.
+EARLY_ENGAGEMENT = (
+    "Procurement early engagement means you tell IT before you buy or renew. Then we can "
+    "check if the council already has something that does the job."
+)
+
+
+SUPPLIER_NEEDED_IF = "needed if you are buying or renewing"
+SUPPLIER_MISSING = (
+    "Enter the supplier or product name. It is needed because you are buying or renewing."
+)
+# Each driver with what it means in the strategy, so nobody has to guess.
+_DRIVER_CHOICES = tuple(
+    Choice(driver.value, f"{label}: {DRIVER_MEANINGS[driver]}")
+    for driver, label in DRIVER_LABELS.items()
+)
 
 _ABOUT = Step(
     1,
@@ -71,7 +117,7 @@ _ABOUT = Step(
             "text",
             required=True,
             max_length=120,
-            help="For example, Book garden waste collections online.",
+            help=_hint("title", "For example, Book garden waste collections online."),
             noun="title",
             missing="Enter a title",
         ),
@@ -81,19 +127,22 @@ _ABOUT = Step(
             "multiline",
             required=True,
             max_length=4000,
-            help="Say what happens now, who it affects and why it matters.",
+            help=_hint("problem", "Say what happens now, who it affects and why it matters."),
             noun="the description of the problem",
             missing="Describe the problem today",
         ),
-        _count("affected_staff", "How many staff does it affect?", "the number of staff"),
+        # The group's hint goes first, before the three questions it is about.
+        _count(
+            "affected_staff",
+            "How many staff does it affect?",
+            "the number of staff",
+            help="Fill in at least one of staff, residents or businesses. A rough number is fine.",
+        ),
         _count(
             "affected_residents", "How many residents does it affect?", "the number of residents"
         ),
         _count(
-            "affected_businesses",
-            "How many businesses does it affect?",
-            "the number of businesses",
-            help="Fill in at least one of staff, residents or businesses. A rough number is fine.",
+            "affected_businesses", "How many businesses does it affect?", "the number of businesses"
         ),
         FieldSpec(
             "directorate",
@@ -101,7 +150,7 @@ _ABOUT = Step(
             "choice",
             required=True,
             choices=tuple(Choice(name, name) for name in DIRECTORATES),
-            help="Choose Several directorates if it is for more than one.",
+            help=_hint("directorate", "Choose Several directorates if it is for more than one."),
             noun="the directorate",
             missing="Choose the directorate it is for",
         ),
@@ -120,43 +169,69 @@ _NEED = Step(
             "choice",
             required=True,
             choices=choices_of(KIND_LABELS),
+            help=_hint("kind"),
             noun="the kind of request",
             missing="Choose the kind of request",
         ),
         FieldSpec(
             "involves_procurement",
             "Does this involve buying or renewing software or a contract?",
-            "toggle",
+            "yesno",
+            required=True,
+            help=_hint("involves_procurement", EARLY_ENGAGEMENT),
             noun="whether this involves buying or renewing software or a contract",
+            missing="Choose yes if this involves buying or renewing software or a contract. "
+            "Choose no if it does not.",
         ),
         FieldSpec(
             "supplier",
             "Supplier or product name",
             "text",
             max_length=200,
-            help="You must fill this in if you are buying or renewing.",
+            help=_hint("supplier", "Leave blank if you are not buying or renewing."),
             noun="the supplier or product name",
+            needed_if=SUPPLIER_NEEDED_IF,
         ),
         FieldSpec(
             "contract_end",
             "When does the current contract end?",
             "date",
-            help="For example, 31 March 2027. Leave blank if there is no current contract.",
+            help=_hint(
+                "contract_end",
+                "For example, 31 March 2027. Leave blank if there is no current contract.",
+            ),
             noun="the contract end date",
+        ),
+        FieldSpec(
+            "contract_ended",
+            "This date has passed. Has the contract already ended?",
+            "yesno",
+            required=True,
+            help="Choose yes if it has ended. Choose no if it has not, and correct the date.",
+            noun="whether the contract has already ended",
+            missing="Choose yes if the contract has already ended. Choose no if it has not.",
+            shown_when=_date_passed("contract_end"),
         ),
         FieldSpec(
             "personal_data",
             "Will it use personal data?",
-            "toggle",
-            help="If yes, you will need a data protection impact assessment (DPIA).",
+            "yesno",
+            required=True,
+            help=_hint(
+                "personal_data",
+                "If yes, you will need a data protection impact assessment (DPIA).",
+            ),
             noun="whether it will use personal data",
+            missing="Choose yes if it will use personal data. Choose no if it will not.",
         ),
         FieldSpec(
             "existing_systems",
             "Existing systems it must work with",
             "multiline",
             max_length=1000,
-            help="Separate them with commas, like Teams, SharePoint, Academy.",
+            help=_hint(
+                "existing_systems", "Separate them with commas, like Teams, SharePoint, Academy."
+            ),
             noun="the list of existing systems",
         ),
         FieldSpec(
@@ -164,7 +239,9 @@ _NEED = Step(
             "What do you already know from the people who will use it?",
             "multiline",
             max_length=2000,
-            help="For example, feedback, complaints, surveys or interviews.",
+            help=_hint(
+                "user_research", "For example, feedback, complaints, surveys or interviews."
+            ),
             noun="what you know from users",
         ),
     ),
@@ -180,8 +257,11 @@ _SPONSOR = Step(
             "Named senior sponsor",
             "text",
             max_length=120,
-            help="The strategy asks that every digital change has a senior sponsor in the "
-            "service. Leave blank if you do not have one yet.",
+            help=_hint(
+                "sponsor",
+                "The strategy asks that every digital change has a senior sponsor in the "
+                "service. Leave blank if you do not have one yet.",
+            ),
             noun="the sponsor's name",
         ),
         FieldSpec(
@@ -190,6 +270,7 @@ _SPONSOR = Step(
             "choice",
             required=True,
             choices=choices_of(BUDGET_LABELS),
+            help=_hint("budget"),
             noun="the expected cost",
             missing="Choose how much you expect it to cost",
         ),
@@ -198,16 +279,20 @@ _SPONSOR = Step(
             "When do you need it by?",
             "date",
             not_in_past=True,
-            help="For example, 31 March 2027.",
+            help=_hint("needed_by", "For example, 31 March 2027."),
             noun="the date you need it by",
         ),
         FieldSpec(
             "statutory_deadline",
             "Statutory or legal deadline, if any",
             "date",
-            not_in_past=True,
-            help="For example, 31 March 2027. Leave blank if there is none.",
+            help=_hint(
+                "statutory_deadline",
+                "For example, 31 March 2027. Leave blank if there is none. "
+                "A deadline that has passed is fine: tell us anyway.",
+            ),
             noun="the statutory or legal deadline",
+            past_note="This date has passed. We will flag it as urgent.",
         ),
     ),
 )
@@ -227,6 +312,7 @@ _BENEFITS = Step(
             maximum=1_000_000_000,
             example="12000",
             money=True,
+            help=_hint("cash_saving_per_year"),
         ),
         FieldSpec(
             "hours_saved_per_year",
@@ -236,12 +322,14 @@ _BENEFITS = Step(
             minimum=0,
             maximum=10_000_000,
             example="500",
+            help=_hint("hours_saved_per_year"),
         ),
         FieldSpec(
             "resident_impact",
             "How will it help residents or businesses?",
             "multiline",
             max_length=1000,
+            help=_hint("resident_impact"),
             noun="the description of how it helps residents",
         ),
         FieldSpec(
@@ -249,9 +337,11 @@ _BENEFITS = Step(
             "Which strategic drivers does it support?",
             "multichoice",
             required=True,
-            choices=choices_of(DRIVER_LABELS),
-            help="These are the ten drivers in the Digital Strategy 2024-30. Choose all "
-            "that apply.",
+            choices=_DRIVER_CHOICES,
+            help=_hint(
+                "drivers",
+                "These are the ten drivers in the Digital Strategy 2024-30. Choose all that apply.",
+            ),
             noun="the strategic drivers",
             missing="Choose at least one strategic driver",
         ),
@@ -259,7 +349,12 @@ _BENEFITS = Step(
 )
 
 STEPS: tuple[Step, ...] = (_ABOUT, _NEED, _SPONSOR, _BENEFITS)
-FIELDS: dict[str, FieldSpec] = {spec.name: spec for step in STEPS for spec in step.fields}
+# Asked only to make sure of another answer; kept in the draft, not in the request.
+DRAFT_ONLY = frozenset({"contract_ended"})
+# The request's answers, one per field of RequestDetails, in the form's order.
+FIELDS: dict[str, FieldSpec] = {
+    spec.name: spec for step in STEPS for spec in step.fields if spec.name not in DRAFT_ONLY
+}
 FIELD_NAMES: tuple[str, ...] = tuple(FIELDS)
 
 
@@ -279,13 +374,26 @@ def _someone_affected(values: Mapping[str, str], errors: Mapping[str, str]) -> d
 def _supplier_named(values: Mapping[str, str], errors: Mapping[str, str]) -> dict[str, str]:
     if "involves_procurement" in errors or "supplier" in errors:
         return {}
-    buying = read_toggle(FIELDS["involves_procurement"], values.get("involves_procurement", ""))
+    buying = read_yes_no(FIELDS["involves_procurement"], values.get("involves_procurement", ""))
     if buying and not read_text(FIELDS["supplier"], values.get("supplier", "")):
+        return {"supplier": SUPPLIER_MISSING}
+    return {}
+
+
+def _contract_end_right(values: Mapping[str, str], errors: Mapping[str, str]) -> dict[str, str]:
+    """A contract end date that has passed is kept only once they say the contract ended."""
+    if "contract_end" in errors or "contract_ended" in errors:
+        return {}
+    if values.get("contract_ended", "").strip().lower() == NO:
         return {
-            "supplier": "Enter the supplier or product name. We need it because this "
-            "involves buying or renewing."
+            "contract_end": "Correct the contract end date. You said the contract has not "
+            "ended, so the date must be today or later."
         }
     return {}
+
+
+def _step_two(values: Mapping[str, str], errors: Mapping[str, str]) -> dict[str, str]:
+    return {**_supplier_named(values, errors), **_contract_end_right(values, errors)}
 
 
 def build_details(values: Mapping[str, str], today: dt.date) -> RequestDetails:
@@ -306,8 +414,8 @@ def build_details(values: Mapping[str, str], today: dt.date) -> RequestDetails:
     def date(name: str) -> dt.date | None:
         return read_date(FIELDS[name], raw(name), today)
 
-    def toggle(name: str) -> bool:
-        return read_toggle(FIELDS[name], raw(name))
+    def yes(name: str) -> bool:
+        return read_yes_no(FIELDS[name], raw(name)) is True
 
     def choice(name: str) -> str:
         return read_choice(FIELDS[name], raw(name))
@@ -320,10 +428,10 @@ def build_details(values: Mapping[str, str], today: dt.date) -> RequestDetails:
         affected_businesses=number("affected_businesses"),
         directorate=choice("directorate"),
         kind=RequestKind(choice("kind")),
-        involves_procurement=toggle("involves_procurement"),
+        involves_procurement=yes("involves_procurement"),
         supplier=text("supplier"),
         contract_end=date("contract_end"),
-        personal_data=toggle("personal_data"),
+        personal_data=yes("personal_data"),
         existing_systems=text("existing_systems"),
         user_research=text("user_research"),
         sponsor=text("sponsor"),
@@ -344,7 +452,7 @@ REQUEST_FORM: FormDefinition[RequestDetails] = FormDefinition(
     title="Raise a digital request",
     steps=STEPS,
     build=build_details,
-    cross_checks={1: _someone_affected, 2: _supplier_named},
+    cross_checks={1: _someone_affected, 2: _step_two},
     noun="request",
     start_command="new request",
     resume_command="continue",

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.commands import REFERENCE
-from bot.errors import BadCardData
+from bot.errors import BadCardData, NotAllowed
 from bot.journey import (
+    Actor,
     CardAction,
     ChatCommand,
     Journey,
@@ -60,6 +61,18 @@ def parse_show(data: Mapping[str, Any]) -> ShowRequest:
     return ShowRequest(reference)
 
 
+CHANNEL_STATUS_REFUSED = (
+    "In a channel, only the IT triage team can look up requests. To see your own, "
+    "type status and the reference in your chat with me."
+)
+
+
+async def on_triage_roster(ctx: JourneyContext, actor: Actor) -> bool:
+    """IT triage: the Entra group in m365 mode, TRIAGE_ROSTER otherwise."""
+    members = await ctx.roster.members() if ctx.roster is not None else ctx.triage_roster
+    return actor.user_id in members
+
+
 def register(ctx: JourneyContext) -> Journey:
     store = ctx.store
 
@@ -68,8 +81,15 @@ def register(ctx: JourneyContext) -> Journey:
         return to_dict(build_my_requests_card(page, await store.governance()))
 
     async def status_card(turn: Turn, said: str) -> dict[str, Any]:
-        found = await lookup.status(store, turn.actor.user_id, said, ctx.is_admin(turn.actor))
-        return to_dict(build_status_card(found, await store.governance()))
+        """The requester's own record; IT triage and admins may read anyone's, and in a
+        channel only they may look anything up (the answer is seen by the channel)."""
+        actor = turn.actor
+        triager = await on_triage_roster(ctx, actor)
+        if turn.in_channel and not triager:
+            raise NotAllowed(CHANNEL_STATUS_REFUSED)
+        found = await lookup.status(store, actor.user_id, said, triager or ctx.is_admin(actor))
+        mine = found.requester.user_id == actor.user_id and not turn.in_channel
+        return to_dict(build_status_card(found, await store.governance(), for_requester=mine))
 
     async def mine(turn: Turn, _: str) -> None:
         await turn.send_card(await my_requests_card(turn.actor.user_id, None))
@@ -100,6 +120,8 @@ def register(ctx: JourneyContext) -> Journey:
                 example=example,
                 help="See one request, by its reference.",
                 menu_hint=f"Type status and a reference, such as {example}.",
+                # IT triage looks requests up in the triage channel too.
+                where="anywhere",
             ),
         ),
         actions=(

@@ -27,6 +27,8 @@ async def status(
             f"'{said[:40]}' is not a request reference. References look like DR-2026-0001."
         )
     found = await register.get(said.strip().upper())
+    if found is None and can_see_all:
+        raise NotFound(f"There is no request {said.strip().upper()}. Check the reference.")
     if found is None or (found.requester.user_id != requester_id and not can_see_all):
         raise NotFound(
             f"We could not find a request {said.strip().upper()} raised by you. "

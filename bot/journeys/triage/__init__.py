@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any
 
 from bot.domain import triage
@@ -15,6 +16,7 @@ from bot.domain.model import DigitalRequest, Status
 from bot.errors import NotAllowed
 from bot.identity import channel_reference
 from bot.journey import (
+    REQUEST_CHANGED,
     REQUEST_NOT_APPLIED,
     REQUEST_SUBMITTED,
     Actor,
@@ -29,10 +31,12 @@ from bot.journey import (
 )
 from bot.journeys.triage import commands, verbs
 from bot.journeys.triage.cards import (
+    PanelError,
     TriageView,
     build_answer_thanks_card,
     build_question_card,
     build_triage_card,
+    build_triager_note_card,
 )
 from bot.journeys.triage.commands import CardRef, TriageCommand
 from bot.journeys.triage.posting import TRIAGE, TriagePoster
@@ -54,6 +58,21 @@ NOT_ON_ROSTER = (
     "Only the IT triage team can act on digital requests. Nothing has changed. "
     "If you should be on the team, ask a Digital Front Door admin."
 )
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+# Buttons whose typed answer can be refused: the refusal is drawn next to the box.
+TYPED = {
+    triage.Action.REJECT: (verbs.REJECT_REASON,),
+    triage.Action.ASK_INFO: (verbs.QUESTION,),
+    triage.Action.CHANGE_ROUTE: (verbs.ROUTE_BOARD, verbs.ROUTE_PROCESS, verbs.ROUTE_REASON),
+}
+
+
+def refresh_id(user_id: str, teams_id: str) -> str:
+    """Who Teams refreshes the card for: their Teams id once they have used the bot;
+    before that, their Teams user id made from their Entra object id."""
+    if teams_id:
+        return teams_id
+    return f"8:orgid:{user_id}" if _GUID.match(user_id) else user_id
 
 
 class Triage:
@@ -78,15 +97,45 @@ class Triage:
     async def on_roster(self, actor: Actor) -> bool:
         return actor.user_id in await self.roster_ids()
 
-    async def view_for(self, request: DigitalRequest, actor: Actor | None, note: str) -> TriageView:
-        people = await self.store.people(await self.roster_ids())
-        refresh_for = tuple(sorted(teams_id for teams_id, _ in people.values()))
+    async def roster_names(self) -> dict[str, str]:
+        """Names from the roster's own source: the Entra group, or TRIAGE_ROSTER."""
+        if self.ctx.roster is not None:
+            return dict(await self.ctx.roster.names())
+        return dict(self.ctx.triage_names)
+
+    async def roster_people(self) -> dict[str, tuple[str, str]]:
+        """Everyone on the roster, whether or not they have used the bot yet:
+        user id -> (Teams id, or "" if never seen; name)."""
+        ids = await self.roster_ids()
+        seen = await self.store.people(ids)
+        names = await self.roster_names()
+        people: dict[str, tuple[str, str]] = {}
+        for user_id in ids:
+            teams_id, seen_name = seen.get(user_id, ("", ""))
+            name = names.get(user_id) or seen_name or f"Name not known ({user_id})"
+            people[user_id] = (teams_id, name)
+        return people
+
+    async def view_for(
+        self,
+        request: DigitalRequest,
+        actor: Actor | None,
+        note: str,
+        error: PanelError | None = None,
+    ) -> TriageView:
+        people = await self.roster_people()
+        # Those seen in Teams first: their ids are sure to work in Teams' refresh.
+        refresh_for = tuple(
+            refresh_id(uid, teams_id)
+            for uid, (teams_id, _) in sorted(people.items(), key=lambda p: (not p[1][0], p[0]))
+        )
+        today = self.ctx.now().date()
         if actor is None or not await self.on_roster(actor):
-            return TriageView(refresh_for=refresh_for, note=note)
+            return TriageView(refresh_for=refresh_for, note=note, today=today)
         others = await self.store.recent()
         allowed = tuple(a.value for a in triage.allowed_actions(state_of(request)))
         roster = tuple(
-            sorted(((uid, name) for uid, (_, name) in people.items()), key=lambda person: person[1])
+            sorted(((uid, name) for uid, (_, name) in people.items()), key=lambda p: p[1])
         )
         return TriageView(
             viewer_id=actor.user_id,
@@ -96,13 +145,19 @@ class Triage:
             note=note,
             refresh_for=refresh_for,
             similar=tuple(similar_open(request, others)),
+            today=today,
+            error=error,
         )
 
     async def card_for(
-        self, request: DigitalRequest, actor: Actor | None, note: str = ""
+        self,
+        request: DigitalRequest,
+        actor: Actor | None,
+        note: str = "",
+        error: PanelError | None = None,
     ) -> dict[str, Any]:
         gov = await self.store.governance()
-        view = await self.view_for(request, actor, note)
+        view = await self.view_for(request, actor, note, error)
         return to_dict(build_triage_card(request, gov, view))
 
     async def posted_card(self, request: DigitalRequest) -> dict[str, Any]:
@@ -146,16 +201,49 @@ class Triage:
         if not await self.on_roster(actor):
             return message_reply(NOT_ON_ROSTER)
         assignee = await self._assignee(command, actor)
-        outcome = await act(self.store, actor, command, self.ctx.now(), assignee)
+        try:
+            outcome = await act(self.store, actor, command, self.ctx.now(), assignee)
+        except NotAllowed as refused:
+            panel = await self._refused_panel(command, refused, actor)
+            if panel is None:
+                raise
+            return panel
         if outcome.changed:
             self.ctx.in_background(self.follow_up.after_change(outcome))
         return card_reply(await self.card_for(outcome.request, actor, outcome.note))
 
+    async def _refused_panel(
+        self, command: TriageCommand, refused: NotAllowed, actor: Actor
+    ) -> Reply | None:
+        """A typed answer the rules refused (an empty reason, say): the same card back,
+        with the panel open, the problem next to the box and what was typed kept. A
+        refusal about the request itself (it was rejected meanwhile) stays a message."""
+        inputs = TYPED.get(command.action)
+        request = await self.store.get(command.card.reference)
+        if inputs is None or request is None:
+            return None
+        if command.action not in triage.allowed_actions(state_of(request)):
+            return None
+        typed = {
+            verbs.REJECT_REASON: command.reason,
+            verbs.QUESTION: command.question,
+            verbs.ROUTE_BOARD: command.board,
+            verbs.ROUTE_PROCESS: command.process,
+            verbs.ROUTE_REASON: command.reason,
+        }
+        error = PanelError(
+            command.action.value,
+            refused.message,
+            {key: typed[key] for key in inputs if typed[key]},
+        )
+        return card_reply(await self.card_for(request, actor, error=error))
+
     async def _assignee(self, command: TriageCommand, actor: Actor) -> Actor:
-        """Who gets it: the actor, or someone the actor picked from the roster."""
+        """Who gets it: the actor, or anyone the actor picked from the roster, even
+        someone who has never used the bot. Never someone off the roster."""
         if not command.assignee_id:
             return actor
-        people = await self.store.people(await self.roster_ids())
+        people = await self.roster_people()
         if command.assignee_id not in people:
             raise NotAllowed("Choose someone on the triage team. Nothing has changed.")
         teams_id, name = people[command.assignee_id]
@@ -172,7 +260,15 @@ class Triage:
                 f"{reference} is not waiting for an answer from you now. "
                 f"Type status {reference} to see where it is."
             )
-        outcome = await act(self.store, turn.actor, command, self.ctx.now(), already_read=request)
+        try:
+            outcome = await act(
+                self.store, turn.actor, command, self.ctx.now(), already_read=request
+            )
+        except NotAllowed as refused:
+            # An empty answer, say: the same card back, the problem next to the box.
+            asked = f"IT triage asks: {request.question}" if request.question else ""
+            redrawn = build_question_card(request, asked, refused.message, command.answer)
+            return card_reply(to_dict(redrawn))
         if outcome.changed:
             self.ctx.in_background(self.follow_up.after_change(outcome, tell_requester=False))
         return card_reply(to_dict(build_answer_thanks_card(outcome.request)))
@@ -211,14 +307,24 @@ class Triage:
     async def on_submitted(self, request: DigitalRequest) -> None:
         await self.poster.post_waiting()
 
+    async def on_changed(self, request: DigitalRequest) -> None:
+        """The requester changed or withdrew their request: everyone's card in the
+        channel shows it, as it does after an answer from the requester."""
+        message_id = await self.store.triage_message_id(request.reference)
+        if not message_id or message_id == "-":
+            return  # not posted yet: it is posted as it is now when the channel is ready
+        await self.ctx.notifier.replace(TRIAGE, message_id, await self.posted_card(request))
+
     async def on_not_applied(self, news: NotApplied) -> None:
         message_id = await self.store.triage_message_id(news.now.reference)
         await tell_not_applied(
             news,
             self.ctx.notifier,
-            lambda request, text: to_dict(build_question_card(request, text)),
+            # Told to the triagers whose change was lost: IT's words, not the requester's.
+            lambda request, text: to_dict(build_triager_note_card(request, text)),
             self.posted_card,
             message_id,
+            requester_card=lambda request, text: to_dict(build_question_card(request, text)),
         )
 
     async def retry_posts(self) -> None:
@@ -234,6 +340,7 @@ def register(ctx: JourneyContext) -> Journey:
     journey = Triage(ctx)
     ctx.events.subscribe(REQUEST_SUBMITTED, journey.on_submitted)
     ctx.events.subscribe(REQUEST_NOT_APPLIED, journey.on_not_applied)
+    ctx.events.subscribe(REQUEST_CHANGED, journey.on_changed)
 
     def triage_action(verb: str, parse: Any) -> CardAction[TriageCommand]:
         return CardAction(verb, parse, journey.act, once_only=True)

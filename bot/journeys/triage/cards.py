@@ -1,6 +1,9 @@
 """Triage cards: the card in the IT triage channel, and the requester's updates.
 
 The triage card is the same request for everyone, with buttons only for the roster.
+It leads with what a triager decides on (status, who has it, score, board, flags and
+dates); every answer the requester gave and the score's workings are behind
+"Show details".
 
 The card posted in the channel is the read-only view. It carries a refresh for the
 roster, so when a triager opens it Teams asks the bot for their view, with the
@@ -9,21 +12,53 @@ actions allowed in the request's current state.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import microsoft_teams.cards as ac
 
-from bot.domain.model import STATUS_LABELS, DigitalRequest, Status
+from bot.domain.forms import FieldSpec
+from bot.domain.model import (
+    BUDGET_LABELS,
+    DRIVER_LABELS,
+    KIND_LABELS,
+    STATUS_LABELS,
+    AuditEntry,
+    Budget,
+    DigitalRequest,
+    Driver,
+    RequestKind,
+    ScoreLine,
+    Status,
+)
+from bot.domain.scoring import score_summary
 from bot.domain.text import long_date
-from bot.domain.triage import status_in_words
+from bot.domain.triage import Action, status_for_it, status_for_it_in_words
+from bot.journeys.intake.form import FIELDS
 from bot.journeys.triage import verbs
 from bot.ports import Governance
 from cards import verbs as shared_verbs
-from cards.elements import button, card, heading, notice, para, user_text
-from cards.request_cards import STALE_REQUEST, triage_summary
+from cards.elements import (
+    button,
+    card,
+    facts,
+    heading,
+    labelled_user_text,
+    notice,
+    para,
+    run,
+    user_text,
+)
+from cards.request_cards import STALE_REQUEST
 
 HISTORY_SHOWN = 5
+# Teams refreshes a card by itself for at most this many listed people.
+REFRESH_LIMIT = 60
+DETAILS = "details"
+SHOW_DETAILS = "showDetails"
+HIDE_DETAILS = "hideDetails"
 # What each action did, in words for the history on the card.
 DONE = {
     "assign": "assigned it",
@@ -35,10 +70,25 @@ DONE = {
     "reject": "rejected it",
     "reopen": "reopened it",
     "edited_in_sharepoint": "changed it in SharePoint",
+    "withdraw": "withdrew it",
+    "edit_details": "changed their answers",
 }
 FINISHED = frozenset(
     {"with_board", "decided", "in_change", "in_project", "delivered", "benefits_reviewed"}
 )
+CLOSED = frozenset({"rejected", "duplicate", "withdrawn"})
+CHANGED_BY_REQUESTER = frozenset({Action.WITHDRAW.value, Action.EDIT_DETAILS.value})
+_PROCESS_WORDS = {"change_request": "then a change request", "project": "then a project"}
+
+
+@dataclass(frozen=True)
+class PanelError:
+    """A typed answer the bot refused: shown next to its input, with what was typed,
+    in the panel it came from, drawn open."""
+
+    action: str  # "reject", "ask_info" or "change_route"
+    message: str
+    typed: Mapping[str, str] = field(default_factory=dict)  # input id -> as typed
 
 
 @dataclass(frozen=True)
@@ -50,26 +100,220 @@ class TriageView:
     refresh_for: tuple[str, ...] = ()  # Teams user ids of the roster
     roster: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (user id, name)
     viewer_id: str = ""  # who is looking (their user id), to leave out "Assign to me"
+    today: dt.date | None = None  # to flag a statutory deadline that has passed
+    error: PanelError | None = None
 
 
 def _data(request: DigitalRequest, **extra: Any) -> dict[str, Any]:
     return {verbs.REFERENCE: request.reference, verbs.VERSION: request.etag, **extra}
 
 
-def _status_rows(request: DigitalRequest, gov: Governance) -> list[ac.CardElement]:
-    board = gov.boards.get(request.route.board)
-    rows: list[ac.CardElement] = [
-        heading("Where it is now", size="Medium"),
-        para(f"Status: {STATUS_LABELS[request.status]}."),
-        para(f"Proposed board: {board.name if board else request.route.board}."),
-    ]
-    if request.assignee_name:
-        rows.append(user_text("Assigned to " + request.assignee_name))
-    if request.question:
-        rows.append(user_text("Question for the requester: " + request.question, max_chars=400))
-    if request.duplicate_of:
-        rows.append(para(f"Duplicate of {request.duplicate_of}."))
+def _date(value: dt.date | None) -> str:
+    return long_date(value) if value else "Not given"
+
+
+# ---- What a triager reads first ---------------------------------------------------
+
+
+def _flags(request: DigitalRequest) -> list[str]:
+    details = request.details
+    flags: list[str] = []
+    if details.involves_procurement:
+        flags.append("Procurement: yes, buying or renewing software or a contract.")
+    if details.personal_data:
+        flags.append("Personal data: yes. It needs a data protection check, called a DPIA.")
+    if not details.sponsor:
+        flags.append("Senior sponsor: none named yet.")
+    return flags or ["No flags."]
+
+
+def _dates(request: DigitalRequest, today: dt.date | None) -> list[tuple[str, str]]:
+    details = request.details
+    deadline = _date(details.statutory_deadline)
+    if details.statutory_deadline and today and details.statutory_deadline < today:
+        deadline += " (this date has passed)"
+    rows = [("Needed by", _date(details.needed_by)), ("Statutory deadline", deadline)]
+    if details.involves_procurement or details.contract_end:
+        rows.append(("Contract end", _date(details.contract_end)))
     return rows
+
+
+def _board_line(request: DigitalRequest, gov: Governance) -> str:
+    board = gov.boards.get(request.route.board)
+    name = board.name if board else (request.route.board or "no board yet")
+    then = _PROCESS_WORDS.get(request.route.process, "")
+    where = f"{name}, {then}" if then else name
+    status = request.status.value
+    if status == "with_board":
+        return f"With the board: {where}."
+    if status in FINISHED:
+        return f"Board: {where}."
+    if status in CLOSED:
+        return f"It would have gone to: {where}."
+    return f"Proposed board: {where}."
+
+
+def _requester_change(request: DigitalRequest) -> AuditEntry | None:
+    """The latest history entry, when it is the requester changing or withdrawing it."""
+    last = request.history[-1] if request.history else None
+    return last if last and last.action in CHANGED_BY_REQUESTER else None
+
+
+def _change_notice(request: DigitalRequest) -> list[ac.CardElement]:
+    """What the requester just did, first on the card: each changed answer, before and
+    after, or that they withdrew it and why."""
+    last = _requester_change(request)
+    if last is None:
+        return []
+    when = f"{long_date(last.at.date())} at {last.at:%H:%M}"
+    withdrew = last.action == "withdraw"
+    did = "withdrew this request" if withdrew else "changed this request"
+    items: list[ac.CardElement] = [
+        ac.TextBlock(text=f"The requester {did} on {when}.", weight="Bolder", wrap=True)
+    ]
+    if last.changes:
+        items += [
+            user_text(f"{change.label}: was {change.old}. Now: {change.new}.", max_chars=400)
+            for change in last.changes
+        ]
+    elif last.detail:
+        said = f"Their reason: {last.detail}" if withdrew else last.detail
+        items.append(user_text(said, max_chars=400))
+    return [ac.Container(style="warning", items=items, spacing="Medium")]
+
+
+def summary(request: DigitalRequest, gov: Governance, view: TriageView) -> list[ac.CardElement]:
+    """What IT triage needs first, in the order they read it. Status, score and board
+    appear here once each and nowhere else on the card."""
+    heading_text = (
+        f"New request {request.reference}"
+        if request.status is Status.SUBMITTED
+        else f"Request {request.reference}"
+    )
+    body: list[ac.CardElement] = [
+        heading(heading_text),
+        user_text(request.details.title, weight="Bolder"),
+        para(f"Status: {status_for_it(request.status)}."),
+    ]
+    if request.duplicate_of:
+        body.append(para(f"Duplicate of {request.duplicate_of}."))
+    if request.question:
+        body.append(user_text("Question for the requester: " + request.question, max_chars=400))
+    body += [
+        user_text("Who has it: " + request.assignee_name)
+        if request.assignee_name
+        else para("Who has it: nobody yet."),
+        para(f"Score: {score_summary(request.score.total)}"),
+        para(_board_line(request, gov)),
+        heading("Flags", size="Medium"),
+        *[para(flag) for flag in _flags(request)],
+        heading("Dates", size="Medium"),
+        facts(_dates(request, view.today)),
+    ]
+    return body
+
+
+# ---- Behind "Show details" ----------------------------------------------------------
+
+
+# The short names of the form's choices: the form may explain each one at length.
+_SHORT_LABELS: dict[type, Mapping[Any, str]] = {
+    Driver: DRIVER_LABELS,
+    RequestKind: KIND_LABELS,
+    Budget: BUDGET_LABELS,
+}
+
+
+def _choice_label(spec: FieldSpec, value: object) -> str:
+    short = _SHORT_LABELS.get(type(value), {})
+    if value in short:
+        return short[value]
+    for choice in spec.choices or ():
+        if choice.value == str(value):
+            return choice.label
+    return str(value)
+
+
+def answer_in_words(spec: FieldSpec, value: object) -> str:
+    """One answer as the requester would recognise it: UK dates, Yes or No, labels."""
+    if value is None or value == "" or value == ():
+        return "Not given"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, dt.date):
+        return long_date(value)
+    if isinstance(value, int):
+        return f"£{value:,}" if spec.money else f"{value:,}"
+    if isinstance(value, tuple | list):
+        return ", ".join(_choice_label(spec, item) for item in value)
+    return _choice_label(spec, value)
+
+
+def _answers(request: DigitalRequest) -> list[ac.CardElement]:
+    """Every answer on the form, walked from the form itself so none is left out.
+    The title is already the card's second line."""
+    rows: list[ac.CardElement] = [
+        heading("What the requester told us", size="Medium"),
+        user_text(
+            f"Raised by {request.requester.name or 'someone whose name we do not have'} "
+            f"on {long_date(request.submitted_at.date())}."
+        ),
+    ]
+    for name, spec in FIELDS.items():
+        if name == "title":
+            continue
+        shown = answer_in_words(spec, getattr(request.details, name, None))
+        rows.append(labelled_user_text(spec.label, shown))
+    return rows
+
+
+def _points(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _score_line(line: ScoreLine) -> ac.CardElement:
+    return ac.Container(
+        spacing="Medium",
+        items=[
+            ac.TextBlock(
+                text=f"{line.label}: {_points(line.points)} of {line.weight}",
+                weight="Bolder",
+                wrap=True,
+            ),
+            ac.RichTextBlock(inlines=[run(line.reason)], spacing="None"),
+        ],
+    )
+
+
+def _workings(request: DigitalRequest) -> list[ac.CardElement]:
+    return [
+        heading("How the score was worked out", size="Medium"),
+        para(
+            f"Using the council's published scoring rules, version {request.score.matrix_version}."
+        ),
+        *[_score_line(line) for line in request.score.lines],
+    ]
+
+
+def _route_reason(request: DigitalRequest) -> list[ac.CardElement]:
+    if not request.route.reason:
+        return []
+    return [labelled_user_text("Why it goes to that board", request.route.reason)]
+
+
+def _history_line(entry: AuditEntry) -> str:
+    when = f"{long_date(entry.at.date())} {entry.at:%H:%M}"
+    who = entry.actor_name or "Someone"
+    if entry.action == "change_route" and entry.detail.startswith("Changed where it goes "):
+        # The detail already says what changed, from where to where.
+        return f"{when}: {who} c{entry.detail[1:]}"
+    did = DONE.get(entry.action, entry.action.replace("_", " "))
+    line = f"{when}: {who} {did}."
+    if entry.from_status is not entry.to_status:
+        line += f" Now: {status_for_it_in_words(entry.to_status)}."
+    if entry.detail:
+        line += " " + entry.detail
+    return line
 
 
 def _history_rows(request: DigitalRequest) -> list[ac.CardElement]:
@@ -77,15 +321,7 @@ def _history_rows(request: DigitalRequest) -> list[ac.CardElement]:
         return []
     rows: list[ac.CardElement] = [heading("History", size="Medium")]
     for entry in request.history[-HISTORY_SHOWN:]:
-        did = DONE.get(entry.action, entry.action.replace("_", " "))
-        line = (
-            f"{long_date(entry.at.date())} {entry.at:%H:%M}: {entry.actor_name or 'Someone'} {did}."
-        )
-        if entry.from_status is not entry.to_status:
-            line += f" Now: {status_in_words(entry.to_status)}."
-        if entry.detail:
-            line += " " + entry.detail
-        rows.append(user_text(line, max_chars=300))
+        rows.append(user_text(_history_line(entry), max_chars=600))
     if len(request.history) > HISTORY_SHOWN:
         rows.append(
             para(
@@ -97,14 +333,102 @@ def _history_rows(request: DigitalRequest) -> list[ac.CardElement]:
     return rows
 
 
-def _reason_card(
-    request: DigitalRequest, verb: str, input_id: str, label: str, submit: str
-) -> ac.AdaptiveCard:
-    return ac.AdaptiveCard(
-        version="1.5",
-        body=[ac.TextInput(id=input_id, label=label, is_multiline=True, max_length=1000)],
-        actions=[button(submit, verb, _data(request), primary=True, validate=True)],
+def _details(request: DigitalRequest) -> list[ac.CardElement]:
+    toggle = [DETAILS, SHOW_DETAILS, HIDE_DETAILS]
+    return [
+        ac.ActionSet(
+            id=SHOW_DETAILS,
+            actions=[ac.ToggleVisibilityAction(title="Show details", target_elements=toggle)],
+        ),
+        ac.Container(
+            id=DETAILS,
+            is_visible=False,
+            items=[
+                *_answers(request),
+                *_route_reason(request),
+                *_workings(request),
+                *_history_rows(request),
+            ],
+        ),
+        ac.ActionSet(
+            id=HIDE_DETAILS,
+            is_visible=False,
+            actions=[ac.ToggleVisibilityAction(title="Hide details", target_elements=toggle)],
+        ),
+    ]
+
+
+# ---- The triager's panels -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Reason:
+    """A panel with one box to type in: reject, or ask the requester a question."""
+
+    title: str  # the button that opens the panel
+    heading: str
+    verb: str
+    input_id: str
+    label: str
+    missing: str  # what the client says when the box is empty
+    submit: str
+
+
+_REASONS = {
+    "reject": _Reason(
+        "Reject…",
+        "Reject this request",
+        verbs.REJECT,
+        verbs.REJECT_REASON,
+        "Why is it rejected? Say what the requester can do next.",
+        "Give a reason for rejecting the request",
+        "Reject",
+    ),
+    "ask_info": _Reason(
+        "Ask for information…",
+        "Ask the requester",
+        verbs.ASK,
+        verbs.QUESTION,
+        "Your question for the requester",
+        "Write the question for the requester",
+        "Send question",
+    ),
+}
+
+
+def _problem(message: str) -> ac.TextBlock:
+    """A refusal next to the input it is about; the words say it, not only the colour."""
+    return ac.TextBlock(
+        text=f"There is a problem: {message}", color="Attention", weight="Bolder", wrap=True
     )
+
+
+def _error_for(view: TriageView, action: str) -> PanelError | None:
+    return view.error if view.error and view.error.action == action else None
+
+
+def _reason_items(
+    request: DigitalRequest, reason: _Reason, error: PanelError | None
+) -> list[ac.CardElement]:
+    items: list[ac.CardElement] = [_problem(error.message)] if error else []
+    typed = error.typed.get(reason.input_id, "") if error else ""
+    items += [
+        ac.TextInput(
+            id=reason.input_id,
+            label=reason.label,
+            is_multiline=True,
+            max_length=1000,
+            is_required=True,
+            error_message=reason.missing,
+            value=typed or None,
+        ),
+        ac.ActionSet(
+            actions=[
+                button(reason.submit, reason.verb, _data(request), primary=True, validate=True)
+            ]
+        ),
+    ]
+    return items
 
 
 def _assign_section(request: DigitalRequest, view: TriageView) -> list[ac.CardElement]:
@@ -116,25 +440,37 @@ def _assign_section(request: DigitalRequest, view: TriageView) -> list[ac.CardEl
         ac.ChoiceSetInput(
             id=verbs.ASSIGNEE,
             label="Someone on the triage team",
+            is_required=True,
+            error_message="Choose someone on the triage team",
             choices=[ac.Choice(title=name, value=uid) for uid, name in others],
         ),
         ac.ActionSet(actions=[button("Assign", verbs.ASSIGN, _data(request), validate=True)]),
     ]
 
 
-def _route_section(request: DigitalRequest, gov: Governance) -> list[ac.CardElement]:
+def _route_section(
+    request: DigitalRequest, gov: Governance, error: PanelError | None = None
+) -> list[ac.CardElement]:
+    typed = error.typed if error else {}
+    body: list[ac.CardElement] = [heading("Change where it goes", size="Medium")]
+    if error:
+        body.append(_problem(error.message))
     return [
-        heading("Change route", size="Medium"),
+        *body,
         ac.ChoiceSetInput(
             id=verbs.ROUTE_BOARD,
             label="Board",
-            value=request.route.board,
+            value=typed.get(verbs.ROUTE_BOARD) or request.route.board,
+            is_required=True,
+            error_message="Choose a board",
             choices=[ac.Choice(title=b.name, value=k) for k, b in gov.boards.items()],
         ),
         ac.ChoiceSetInput(
             id=verbs.ROUTE_PROCESS,
             label="Then",
-            value=request.route.process,
+            value=typed.get(verbs.ROUTE_PROCESS) or request.route.process,
+            is_required=True,
+            error_message="Choose change request or project",
             choices=[ac.Choice(title=p.name, value=k) for k, p in gov.processes.items()],
         ),
         ac.TextInput(
@@ -142,6 +478,9 @@ def _route_section(request: DigitalRequest, gov: Governance) -> list[ac.CardElem
             label="Why (the requester will see this)",
             is_multiline=True,
             max_length=1000,
+            is_required=True,
+            error_message="Say why the route changes",
+            value=typed.get(verbs.ROUTE_REASON) or None,
         ),
         ac.ActionSet(actions=[button("Change route", verbs.ROUTE, _data(request), validate=True)]),
     ]
@@ -181,11 +520,25 @@ def _more_card(
     body: list[ac.CardElement] = []
     if "assign" in allowed:
         body += _assign_section(request, view)
-    if "change_route" in allowed:
+    if "change_route" in allowed and not _error_for(view, "change_route"):
         body += _route_section(request, gov)
     if "link_duplicate" in allowed:
         body += _duplicate_section(request, view)
     return ac.AdaptiveCard(version="1.5", body=body or [para("Nothing more to do here.")])
+
+
+def _open_panel(request: DigitalRequest, gov: Governance, view: TriageView) -> list[ac.CardElement]:
+    """The panel whose typed answer was refused, drawn open on the card with the problem
+    next to the box and what was typed still in it."""
+    error = view.error
+    if error is None or error.action not in view.allowed:
+        return []
+    if error.action == "change_route":
+        items = _route_section(request, gov, error)
+    else:
+        reason = _REASONS[error.action]
+        items = [heading(reason.heading, size="Medium"), *_reason_items(request, reason, error)]
+    return [ac.Container(style="emphasis", items=items, spacing="Large")]
 
 
 def _actions(request: DigitalRequest, gov: Governance, view: TriageView) -> list[ac.Action]:
@@ -195,32 +548,10 @@ def _actions(request: DigitalRequest, gov: Governance, view: TriageView) -> list
         actions.append(button("Assign to me", verbs.ASSIGN_ME, _data(request)))
     if "accept" in allowed:
         actions.append(button("Accept to board", verbs.ACCEPT, _data(request), primary=True))
-    if "reject" in allowed:
-        actions.append(
-            ac.ShowCardAction(
-                title="Reject…",
-                card=_reason_card(
-                    request,
-                    verbs.REJECT,
-                    verbs.REJECT_REASON,
-                    "Why is it rejected? Say what the requester can do next.",
-                    "Reject",
-                ),
-            )
-        )
-    if "ask_info" in allowed:
-        actions.append(
-            ac.ShowCardAction(
-                title="Ask for information…",
-                card=_reason_card(
-                    request,
-                    verbs.ASK,
-                    verbs.QUESTION,
-                    "Your question for the requester",
-                    "Send question",
-                ),
-            )
-        )
+    for action, reason in _REASONS.items():
+        if action in allowed and not _error_for(view, action):
+            panel = ac.AdaptiveCard(version="1.5", body=_reason_items(request, reason, None))
+            actions.append(ac.ShowCardAction(title=reason.title, card=panel))
     if allowed & {"assign", "change_route", "link_duplicate"}:
         actions.append(
             ac.ShowCardAction(title="More…", card=_more_card(request, gov, view, allowed))
@@ -228,6 +559,9 @@ def _actions(request: DigitalRequest, gov: Governance, view: TriageView) -> list
     if "reopen" in allowed:
         actions.append(button("Reopen", verbs.REOPEN, _data(request), primary=True))
     return actions[:5]
+
+
+# ---- The whole card -----------------------------------------------------------------
 
 
 def build_triage_card(
@@ -239,9 +573,11 @@ def build_triage_card(
         body.append(notice(view.note, important=True))
     if request.stale:
         body.append(notice(STALE_REQUEST))
-    body += triage_summary(request, gov)
-    body += _status_rows(request, gov)
-    body += _history_rows(request)
+    body += _change_notice(request)
+    body += summary(request, gov, view)
+    if view.for_triager:
+        body += _open_panel(request, gov, view)
+    body += _details(request)
     if request.status.value in FINISHED:
         body.append(para("IT triage has finished with this request. The board decides next."))
     actions = _actions(request, gov, view) if view.for_triager else []
@@ -251,7 +587,7 @@ def build_triage_card(
         # client), a triager opens their view with this; anyone else just sees it again.
         actions = [button("Open for triage", verbs.REFRESH, _data(request))]
     built = card(
-        body, actions, fallback=f"Request {request.reference}: {STATUS_LABELS[request.status]}."
+        body, actions, fallback=f"Request {request.reference}: {status_for_it(request.status)}."
     )
     # Teams refreshes the card by itself for the listed roster members (up to 60) and
     # on demand for anyone else, so each sees the view meant for them.
@@ -261,13 +597,21 @@ def build_triage_card(
             verb=verbs.REFRESH,
             data={"verb": verbs.REFRESH, "reference": request.reference},
         ),
-        user_ids=list(view.refresh_for[:60]) or None,
+        user_ids=list(view.refresh_for[:REFRESH_LIMIT]) or None,
     )
     return built
 
 
-def build_question_card(request: DigitalRequest, message: str) -> ac.AdaptiveCard:
-    """The news about a request; with an answer box when IT triage has asked a question."""
+# ---- The requester's cards ------------------------------------------------------------
+
+
+def build_question_card(
+    request: DigitalRequest, message: str, error: str = "", typed: str = ""
+) -> ac.AdaptiveCard:
+    """The news about a request; with an answer box when IT triage has asked a question.
+
+    When an answer is refused, the same card comes back with the problem next to the
+    box and what was typed still in it."""
     body: list[ac.CardElement] = [
         heading(f"Update on {request.reference}"),
         user_text(request.details.title, weight="Bolder"),
@@ -280,9 +624,17 @@ def build_question_card(request: DigitalRequest, message: str) -> ac.AdaptiveCar
         )
     ]
     if request.status is Status.AWAITING_INFORMATION:
+        if error:
+            body.append(_problem(error))
         body.append(
             ac.TextInput(
-                id=verbs.ANSWER_TEXT, label="Your answer", is_multiline=True, max_length=2000
+                id=verbs.ANSWER_TEXT,
+                label="Your answer",
+                is_multiline=True,
+                max_length=2000,
+                is_required=True,
+                error_message="Write your answer before you send it",
+                value=typed or None,
             )
         )
         actions.insert(
@@ -296,6 +648,19 @@ def build_question_card(request: DigitalRequest, message: str) -> ac.AdaptiveCar
             ),
         )
     return card(body, actions, fallback=f"Update on {request.reference}.")
+
+
+def build_triager_note_card(request: DigitalRequest, message: str) -> ac.AdaptiveCard:
+    """News for IT triage about a request (a change that was not saved), in IT's words."""
+    return card(
+        [
+            heading(f"Update on {request.reference}"),
+            user_text(request.details.title, weight="Bolder"),
+            para(f"Status: {status_for_it(request.status)}."),
+            user_text(message),
+        ],
+        fallback=f"Update on {request.reference}.",
+    )
 
 
 def build_answer_thanks_card(request: DigitalRequest) -> ac.AdaptiveCard:

@@ -97,7 +97,7 @@ def changed_by_note(request: DigitalRequest) -> str:
     return (
         f"{last.actor_name or 'Someone'} changed this request{where} first, at "
         f"{last.at:%H:%M} on {long_date(last.at.date())}: it is now "
-        f"{triage.status_in_words(last.to_status)}.{what} "
+        f"{triage.status_for_it_in_words(last.to_status)}.{what} "
         "Check it, then try again if you still need to."
     )
 
@@ -111,7 +111,7 @@ def not_applied_message(news: NotApplied, entry: AuditEntry) -> str:
     return (
         f"Your change to {news.now.reference} at {when} was not saved. {who} changed the "
         f"request in SharePoint before it could be written, and their change stands.{what} "
-        f"It is now {triage.status_in_words(news.now.status)}. Open it for triage and act "
+        f"It is now {triage.status_for_it_in_words(news.now.status)}. Open it for triage and act "
         "again if you still need to."
     )
 
@@ -234,6 +234,7 @@ async def tell_not_applied(
     update_card: UpdateCard,
     channel_card: ChannelCard,
     message_id: str,
+    requester_card: UpdateCard | None = None,
 ) -> None:
     """Everyone whose change was not written hears why, once; the channel card is redrawn.
 
@@ -247,7 +248,10 @@ async def tell_not_applied(
         told.add(entry.actor_id)
         text = not_applied_message(news, entry)
         key = f"{news.now.reference}:not-applied:{news.now.etag}:{entry.actor_id}"
-        card = update_card(news.now, text)
+        # The requester's own lost answer is told in their words; a triager's in IT's.
+        theirs = entry.actor_id == news.now.requester.user_id
+        build = requester_card if requester_card and theirs else update_card
+        card = build(news.now, text)
         if not await notifier.tell(entry.actor_id, card, key):
             named = update_card(news.now, f"For {entry.actor_name or 'the triager'}: {text}")
             await notifier.post(TRIAGE, named)

@@ -1,0 +1,414 @@
+"""Every card and every message the bot can send, collected by walking every journey over HTTP.
+
+`walk_every_journey(tmp_path)` starts the real service (with a triage roster) and a stand-in
+Bot Connector, then drives each journey as people would: the good path, the mistakes and the
+refusals. It returns what the bot sent: cards (from the connector and from invoke answers,
+updates included) and plain messages, each once, plus everything the people typed, so checks
+on the bot's own words can leave the people's words out.
+
+To cover a new journey, write an `async def walk_...(walk: Walk) -> None` below and add it to
+`WALKS`. Each walk starts from a fresh state of its own people (a new user id if it needs one).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from tests.e2e.conftest import CHANNEL
+from tests.e2e.journey import GOOD_ANSWERS, start_form
+from tests.support.teams import (
+    BOT,
+    YEAR,
+    BotServer,
+    Connector,
+    TeamsUser,
+    card_of,
+    find_action,
+    invoke_card,
+)
+
+CARD_TYPE = "application/vnd.microsoft.card.adaptive"
+MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
+ALEX = "00000000-0000-0000-0000-0000000000020"  # admin in local mode, on the triage roster
+ADELE = "00000000-0000-0000-0000-0000000000022"  # on the triage roster
+REF_1 = f"DR-{YEAR}-0001"
+REF_2 = f"DR-{YEAR}-0002"
+
+
+@dataclass(frozen=True)
+class SentCard:
+    name: str  # where it came from, for failure messages
+    card: dict[str, Any]
+
+
+@dataclass
+class Collected:
+    cards: list[SentCard] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    # What people typed into cards: never the bot's words. (Chat commands are left out: the
+    # bot's own texts name them, "Type help to ...".)
+    typed: set[str] = field(default_factory=set)
+    _seen: set[str] = field(default_factory=set)
+
+    def add_card(self, name: str, card: dict[str, Any]) -> None:
+        key = json.dumps(card, sort_keys=True)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.cards.append(SentCard(name, card))
+
+    def add_message(self, text: str) -> None:
+        if text and text not in self.messages:
+            self.messages.append(text)
+
+    def add_activity(self, name: str, activity: dict[str, Any]) -> None:
+        for attachment in activity.get("attachments") or []:
+            if attachment.get("contentType") == CARD_TYPE:
+                self.add_card(name, attachment["content"])
+        if not activity.get("attachments"):
+            self.add_message(str(activity.get("text") or ""))
+
+    def add_invoke_answer(self, name: str, body: Any) -> None:
+        if isinstance(body, dict) and body.get("type") == CARD_TYPE:
+            self.add_card(name, body["value"])
+        elif isinstance(body, dict) and body.get("type") == MESSAGE_TYPE:
+            self.add_message(str(body.get("value") or ""))
+
+
+@dataclass
+class RecordingUser(TeamsUser):
+    """A TeamsUser whose typing and whose invoke answers go into the collection."""
+
+    collected: Collected = field(default_factory=Collected)
+
+    async def post(self, activity: dict[str, Any]) -> tuple[int, Any]:
+        status, body = await super().post(activity)
+        if activity.get("type") == "invoke":
+            verb = activity["value"]["action"].get("verb", "")
+            self.collected.add_invoke_answer(f"answer to {verb} ({self.name})", body)
+        return status, body
+
+    async def press(
+        self, verb: Any, data: Any, inputs: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        for value in (inputs or {}).values():
+            if isinstance(value, str) and value.strip():
+                self.collected.typed.add(value)
+        return await super().press(verb, data, inputs)
+
+    def in_channel(self) -> RecordingUser:
+        conversation = {**CHANNEL, "id": CHANNEL["id"] + ";messageid=1700000000000"}
+        return RecordingUser(
+            self.http,
+            self.bot,
+            self.connector,
+            self.user_id,
+            self.name,
+            self.aad_object_id,
+            conversation=conversation,
+            collected=self.collected,
+        )
+
+
+@dataclass
+class Walk:
+    alex: RecordingUser  # admin, triager
+    megan: RecordingUser  # member of staff
+    adele: RecordingUser  # triager
+    connector: Connector
+    collected: Collected
+
+    def person(self, number: int, name: str) -> RecordingUser:
+        """Someone new, with no drafts or requests yet."""
+        return RecordingUser(
+            self.alex.http,
+            self.alex.bot,
+            self.alex.connector,
+            user_id=f"user-id-{number}",
+            name=name,
+            aad_object_id=f"00000000-0000-0000-0000-{number:013d}",
+            collected=self.collected,
+        )
+
+
+async def press(
+    user: TeamsUser, card: dict[str, Any], title: str, inputs: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Press the button titled `title` and return the raw invoke answer."""
+    action = find_action(card, title)
+    return await user.press(action["verb"], action["data"], inputs)
+
+
+async def last_card(user: TeamsUser, text: str) -> dict[str, Any]:
+    return card_of((await user.say(text))[-1])
+
+
+# ---- The walks ---------------------------------------------------------------------------
+
+
+async def walk_home(walk: Walk) -> None:
+    alex = walk.alex
+    await alex.post(
+        alex.activity(
+            type="conversationUpdate",
+            membersAdded=[{"id": BOT["id"]}, {"id": alex.user_id, "name": alex.name}],
+        )
+    )
+    await walk.connector.wait_for(alex.conversation_id, 1)
+    channel = alex.in_channel()
+    await channel.post(channel.activity(type="conversationUpdate", membersAdded=[BOT]))
+    await alex.say("hello")
+    await alex.say("help")
+    await channel.say("help")
+    await alex.say("I need a way to book rooms online")
+    await alex.say("zzz qqq")
+
+
+async def walk_empty_requests(walk: Walk) -> None:
+    megan = walk.megan
+    await megan.say("my requests")
+    await megan.say(f"status DR-{YEAR}-9999")
+    await megan.say("continue")
+
+
+async def walk_feedback(walk: Walk) -> None:
+    alex, megan = walk.alex, walk.megan
+    await alex.say("feedback summary")  # nobody has given feedback yet
+    await megan.say("feedback summary")  # not an admin
+    card = await last_card(megan, "feedback")
+    wrong = invoke_card(await press(megan, card, "Send feedback", {"rating": "", "comment": ""}))
+    comment = {"rating": "4", "comment": "Quick and clear."}
+    await press(megan, wrong, "Send feedback", comment)
+    await alex.say("feedback summary")
+
+
+async def walk_triage_channel_setup(walk: Walk) -> None:
+    await walk.alex.say("register triage")  # only in a channel
+    await walk.megan.in_channel().say("register triage")  # only an admin
+    await walk.alex.in_channel().say("register triage")
+
+
+async def walk_intake(walk: Walk) -> None:
+    megan = walk.megan
+    card = await start_form(megan)
+    errors = {**GOOD_ANSWERS[1], "title": "", "problem": "x" * 5000, "affected_staff": "lots"}
+    card = invoke_card(await press(megan, card, "Next", errors))
+    card = invoke_card(await press(megan, card, "Next", GOOD_ANSWERS[1]))
+    card = invoke_card(await press(megan, card, "Next", {**GOOD_ANSWERS[2], "kind": ""}))
+    card = invoke_card(await press(megan, card, "Next", GOOD_ANSWERS[2]))
+    past = {**GOOD_ANSWERS[3], "needed_by": f"{YEAR - 1}-01-01", "sponsor": ""}
+    card = invoke_card(await press(megan, card, "Next", past))
+    card = invoke_card(await press(megan, card, "Next", GOOD_ANSWERS[3]))
+    card = invoke_card(await press(megan, card, "Next", GOOD_ANSWERS[4]))
+    await press(megan, card, "Save and finish later")
+    await megan.say("new request")  # a draft is waiting
+    card = await last_card(megan, "continue")
+    await press(megan, card, "Send request")
+    await megan.say("my requests")
+    await megan.say(f"status {REF_1}")
+
+
+async def walk_triage(walk: Walk) -> None:
+    alex, megan, adele = walk.alex.in_channel(), walk.megan, walk.adele.in_channel()
+    await walk.connector.wait_for(CHANNEL["id"], 1)
+    refresh = {"verb": "triage.refresh", "reference": REF_1}
+    await megan.in_channel().press("triage.refresh", refresh)  # not on the roster
+    view = invoke_card(await alex.press("triage.refresh", refresh))
+    await press(alex, view, "Reject", {"rejectReason": " "})
+    await press(megan.in_channel(), view, "Assign to me")  # not on the roster
+    view = invoke_card(await press(alex, view, "Assign to me"))
+    asked = {"question": "How many bookings a week?"}
+    view = invoke_card(await press(alex, view, "Send question", asked))
+    before = len(walk.connector.in_conversation(megan.conversation_id))
+    found = await walk.connector.wait_for(megan.conversation_id, before + 1)
+    question = card_of(found[-1])
+    await press(megan, question, "Send answer", {"answer": "About 400"})
+    await press(megan, question, "Send answer", {"answer": "Twice"})  # already answered
+    view = invoke_card(await adele.press("triage.refresh", refresh))
+    route = {
+        "routeBoard": "trb",
+        "routeProcess": "change_request",
+        "routeReason": "It must work with the waste system.",
+    }
+    view = invoke_card(await press(adele, view, "Change route", route))
+    await press(adele, view, "Accept to board")
+    await megan.say(f"status {REF_1}")
+
+
+async def walk_rejected_and_reopened(walk: Walk) -> None:
+    megan, alex = walk.megan, walk.alex.in_channel()
+    card = await start_form(megan)
+    for step in sorted(GOOD_ANSWERS):
+        card = invoke_card(await press(megan, card, "Next", GOOD_ANSWERS[step]))
+    await press(megan, card, "Send request")
+    await walk.connector.wait_for(CHANNEL["id"], 2)
+    view = invoke_card(
+        await alex.press("triage.refresh", {"verb": "triage.refresh", "reference": REF_2})
+    )
+    await press(alex, view, "Link as duplicate", {"duplicateOf": REF_1})
+    view = invoke_card(
+        await alex.press("triage.refresh", {"verb": "triage.refresh", "reference": REF_2})
+    )
+    view = invoke_card(await press(alex, view, "Reopen"))
+    reason = {"rejectReason": "The council already has a booking system for this."}
+    await press(alex, view, "Reject", reason)
+    await megan.say("my requests")
+    await megan.say(f"status {REF_2}")
+
+
+async def walk_discard(walk: Walk) -> None:
+    sam = walk.person(31, "Sam Green")
+    draft = await start_form(sam)
+    await press(sam, draft, "Yes, delete this draft")
+    await press(sam, draft, "Next", GOOD_ANSWERS[1])  # a card from before the discard
+
+
+async def walk_glossary(walk: Walk) -> None:
+    from bot.domain.glossary import TERMS
+
+    alex = walk.alex
+    for name in TERMS:
+        await alex.say(f"what is {name}")
+    await alex.say("what is")
+    await alex.say("what is a flux capacitor")
+    await alex.in_channel().say("what is a change request")
+
+
+async def walk_service_desk(walk: Walk) -> None:
+    await walk.alex.say("my laptop is broken")
+    await walk.alex.in_channel().say("I need a password reset")
+
+
+async def walk_change_and_withdraw(walk: Walk) -> None:
+    """Kim raises DR-…-0003, changes her answers while IT triage has it, then withdraws it."""
+    kim = walk.person(32, "Kim Abercrombie")
+    reference = f"DR-{YEAR}-0003"
+    card = await start_form(kim)
+    for step in sorted(GOOD_ANSWERS):
+        card = invoke_card(await press(kim, card, "Next", GOOD_ANSWERS[step]))
+    await press(kim, card, "Send request")
+    await walk.connector.wait_for(CHANNEL["id"], 3)
+    status = await last_card(kim, f"status {reference}")
+    form = invoke_card(await press(kim, status, "Change my answers"))
+    edits = {1: {"title": "Book and change garden waste collections online"}}
+    for step in sorted(GOOD_ANSWERS):
+        form = invoke_card(
+            await press(kim, form, "Next", {**GOOD_ANSWERS[step], **edits.get(step, {})})
+        )
+    await press(kim, form, "Send changes")
+    await kim.say(f"change {REF_1}")  # not hers
+    await walk.megan.say(f"change {REF_1}")  # with the board now: too late to change
+    await kim.say("withdraw banana")
+    asks = await last_card(kim, f"withdraw {reference}")
+    await press(kim, asks, "Withdraw request", {"withdrawReason": "We found another way."})
+    await kim.say(f"status {reference}")
+
+
+async def walk_notices(walk: Walk) -> None:
+    """Cards the service sends on its own, built here the way the service builds them."""
+    from bot.journeys.home import config_problem_card
+
+    problem = "The item Scoring weights has a value that is not a number."
+    walk.collected.typed.add(problem)  # the problem text is quoted from the config check
+    walk.collected.add_card("config problem notice", config_problem_card(problem))
+
+
+# Each walk runs in this order on the same service; later walks rely on earlier ones
+# (the triage channel is registered before the first request, DR-…-0001 before DR-…-0002).
+WALKS: tuple[Callable[[Walk], Awaitable[None]], ...] = (
+    walk_home,
+    walk_empty_requests,
+    walk_feedback,
+    walk_triage_channel_setup,
+    walk_intake,
+    walk_triage,
+    walk_rejected_and_reopened,
+    walk_discard,
+    walk_glossary,
+    walk_service_desk,
+    walk_change_and_withdraw,
+    walk_notices,
+    # New journeys: add their walks here (see the module docstring).
+)
+
+
+def _card_name(conversation: str, card: dict[str, Any]) -> str:
+    for element in card.get("body") or []:
+        if isinstance(element, dict) and element.get("type") == "TextBlock":
+            return f"{conversation}: {element.get('text')}"
+    return conversation
+
+
+async def walk_every_journey(tmp_path: Path) -> Collected:
+    collected = Collected()
+    connector = Connector()
+    await connector.start()
+    bot = BotServer(tmp_path / "data", {"TRIAGE_ROSTER": f"{ALEX},{ADELE}"})
+    try:
+        await bot.start()
+        async with aiohttp.ClientSession() as http:
+            alex = RecordingUser(http, bot, connector, collected=collected)
+            megan = RecordingUser(
+                http,
+                bot,
+                connector,
+                user_id="user-id-1",
+                name="Megan Bowen",
+                aad_object_id="00000000-0000-0000-0000-0000000000021",
+                collected=collected,
+            )
+            adele = RecordingUser(
+                http,
+                bot,
+                connector,
+                user_id="user-id-2",
+                name="Adele Vance",
+                aad_object_id=ADELE,
+                collected=collected,
+            )
+            walk = Walk(alex, megan, adele, connector, collected)
+            for step in WALKS:
+                await step(walk)
+    finally:
+        await bot.stop()
+        await connector.stop()
+    for sent in connector.sent:  # messages, updates in place and proactive notices
+        content = sent.activity
+        first = (content.get("attachments") or [{}])[0].get("content") or {}
+        collected.add_activity(_card_name(sent.conversation_id, first), content)
+    for answers in GOOD_ANSWERS.values():
+        collected.typed.update(v for v in answers.values() if isinstance(v, str) and v.strip())
+    collected.typed.discard("")
+    return collected
+
+
+def cards_and_show_cards(collected: Collected) -> list[SentCard]:
+    """Every card, and every Action.ShowCard's card as a card of its own (version 1.5)."""
+    found: list[SentCard] = []
+    for sent in collected.cards:
+        found.append(sent)
+        found.extend(_show_cards(sent.name, sent.card))
+    return found
+
+
+def _show_cards(name: str, node: Any) -> list[SentCard]:
+    found: list[SentCard] = []
+    if isinstance(node, dict):
+        if node.get("type") == "Action.ShowCard" and isinstance(node.get("card"), dict):
+            inner = {**node["card"], "version": "1.5"}
+            label = f"{name} › {node.get('title')}"
+            found.append(SentCard(label, inner))
+            found.extend(_show_cards(label, node["card"]))
+            return found
+        for key, value in node.items():
+            if key != "data":
+                found.extend(_show_cards(name, value))
+    elif isinstance(node, list):
+        for item in node:
+            found.extend(_show_cards(name, item))
+    return found
