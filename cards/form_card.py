@@ -12,7 +12,16 @@ from typing import Any
 
 import microsoft_teams.cards as ac
 
-from bot.domain.forms import UNREADABLE, YES_NO, FieldSpec, FormDefinition, FormView, Step
+from bot.domain.forms import (
+    UNREADABLE,
+    YES_NO,
+    FieldError,
+    FieldSpec,
+    FormDefinition,
+    FormView,
+    Step,
+    read_number,
+)
 from bot.domain.text import long_date
 from cards.elements import button, card, heading, notice, para, user_text
 
@@ -75,7 +84,7 @@ def _input(spec: FieldSpec, value: str) -> ac.CardElement:
             style="expanded",
             **_required(spec),
         )
-    choices = [ac.Choice(title=c.label, value=c.value) for c in spec.choices or ()]
+    choices = [ac.Choice(title=c.title, value=c.value) for c in spec.choices or ()]
     many = spec.kind == "multichoice"
     return ac.ChoiceSetInput(
         id=spec.name,
@@ -108,7 +117,9 @@ def _field(spec: FieldSpec, view: FormView) -> ac.Container:
     items.append(_input(spec, value))
     if note := view.note(spec):
         items.append(notice(note, important=True))
-    return ac.Container(items=items, spacing="Large" if spec.name in errors else "Medium")
+    # A line above each question keeps its hint, which comes first, with it and not with
+    # the question before.
+    return ac.Container(items=items, spacing="Large", separator=True)
 
 
 def _error_summary(errors: dict[str, str]) -> ac.Container:
@@ -175,6 +186,13 @@ def _answer(spec: FieldSpec, raw: str) -> str:
             return long_date(dt.date.fromisoformat(raw.strip()))
         except ValueError:
             return raw
+    if spec.kind == "number":
+        try:
+            number = read_number(spec, raw)
+        except FieldError:
+            return raw  # shown as typed; the step it came from says what is wrong
+        if number is not None:
+            return f"£{number:,}" if spec.money else f"{number:,}"
     if spec.choices:
         labels = {c.value: c.label for c in spec.choices}
         return ", ".join(labels.get(part, part) for part in raw.split(",") if part)

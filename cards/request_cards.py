@@ -35,6 +35,8 @@ from cards.elements import (
     user_text,
 )
 
+# The board and process names are the strategy's own words; the glossary explains them.
+WORDS_HINT = "To find out what a word means, type what is and the word, like what is PMO."
 AFTER_REJECTION = (
     "If you think it should go ahead, talk to your IT business partner. "
     "Or raise a new request and tell us more."
@@ -104,16 +106,6 @@ def _names(request: DigitalRequest, gov: Governance) -> tuple[str, str]:
     )
 
 
-def _route_rows(request: DigitalRequest, gov: Governance) -> list[ac.CardElement]:
-    """The route as proposed or chosen in triage, with why (used by the triage card too)."""
-    board, process = _names(request, gov)
-    return [
-        heading("Where it goes", size="Medium"),
-        facts([("Board", board), ("Then", process)]),
-        ac.RichTextBlock(inlines=[run("Why: " + defang_for_display(request.route.reason))]),
-    ]
-
-
 def _where_now(request: DigitalRequest, gov: Governance) -> list[ac.CardElement]:
     """Where the request is now. A closed request shows no route as if it were live."""
     status = request.status
@@ -126,6 +118,7 @@ def _where_now(request: DigitalRequest, gov: Governance) -> list[ac.CardElement]
             facts([("Board", board), ("Then", process)]),
             ac.RichTextBlock(inlines=[run("Why: " + defang_for_display(request.route.reason))]),
             para("IT triage checks this and may change it.", subtle=True),
+            para(WORDS_HINT, subtle=True),
         ]
     if status is Status.WITH_BOARD:
         words = f"It is with the {board}, which decides on it. After that: {process}."

@@ -34,8 +34,16 @@ Built = TypeVar("Built")
 
 
 class Choice(NamedTuple):
+    """One option. A meaning, if any, is shown with the option on the form only: answers
+    elsewhere (the review, the triage card) show the label alone."""
+
     value: str
     label: str
+    meaning: str = ""
+
+    @property
+    def title(self) -> str:
+        return f"{self.label}: {self.meaning}" if self.meaning else self.label
 
 
 YES_NO: tuple[Choice, ...] = (Choice(YES, "Yes"), Choice(NO, "No"))

@@ -115,3 +115,31 @@ async def test_the_check_page_writes_dates_and_yes_no_as_people_do(alex: TeamsUs
     assert lines[buying + 1] == "Yes"
     personal = lines.index("Will it use personal data?")
     assert lines[personal + 1] == "Yes"
+
+
+async def test_the_check_page_writes_numbers_and_drivers_as_people_do(alex: TeamsUser) -> None:
+    lines = all_text(await fill_form(alex)).splitlines()
+
+    def answer(question: str) -> str:
+        return lines[lines.index(question) + 1]
+
+    assert answer("How many residents does it affect?") == "18,000"
+    assert answer("Expected cash saving a year, in pounds") == "£45,000"
+    assert answer("Expected staff hours saved a year") == "2,600"
+    # The form explains each driver; the check page names them, no more.
+    assert (
+        answer("Which strategic drivers does it support?")
+        == "Efficiency, Service delivery, User engagement"
+    )
+
+
+async def test_the_form_explains_each_driver_where_it_is_chosen(alex: TeamsUser) -> None:
+    card = await press(alex, await fill_form(alex), "Change benefits and the strategy")
+    titles = [
+        choice["title"]
+        for element in elements(card)
+        if element.get("id") == "drivers"
+        for choice in element["choices"]
+    ]
+    assert len(titles) == 10
+    assert all(": " in title and len(title) > 30 for title in titles), titles

@@ -42,9 +42,11 @@ pytestmark = pytest.mark.browser
 
 BOT_START_SECONDS = 15
 WAIT_MS = 10_000  # for any one thing to show up on the page
-TEST_SECONDS = 50  # the whole journey, start-up included
+TEST_SECONDS = 90  # the whole journey, start-up included
 CONFIRMATION_COPY = Path("/tmp/playground-confirmation.png")
 FORM_ERROR_COPY = Path("/tmp/playground-form-error.png")
+# Copies of every card on the way, to look at by hand after a run.
+SHOTS = Path("/tmp/playground-journey")
 REFERENCE = re.compile(r"Your reference is DR-\d{4}-\d{4}")
 
 # Talk to the bot directly, never through a proxy from the environment.
@@ -155,6 +157,11 @@ def choice_label(spec: FieldSpec, value: str) -> str:
     return {choice.value: choice.label for choice in spec.choices or YES_NO}[value]
 
 
+def choice_title(spec: FieldSpec, value: str) -> str:
+    """What the option says on the form: its label, and its meaning where it has one."""
+    return {choice.value: choice.title for choice in spec.choices or YES_NO}[value]
+
+
 # ---- Doing things as a person would --------------------------------------------------
 
 
@@ -224,7 +231,7 @@ async def fill_step(page: Page, card: Locator, step: Step) -> None:
         elif spec.kind in ("choice", "yesno"):
             await choose_one(page, card, label, choice_label(spec, value))
         else:
-            picked = [choice_label(spec, part) for part in value.split(",")]
+            picked = [choice_title(spec, part) for part in value.split(",")]
             await choose_many(card, label, picked)
 
 
@@ -245,8 +252,15 @@ async def test_a_person_raises_a_request_in_the_playground(
         chat = chat_pane(page)
         await expect(chat.locator(".ac-adaptiveCard").first).to_be_visible()  # the welcome
 
+        SHOTS.mkdir(exist_ok=True)
         await say(page, "new request")
         card = await card_showing(chat, "Step 1 of 4")
+
+        # Next with nothing filled in: the card itself says what is missing, by the field,
+        # before anything is sent (the inputs are marked required with a message).
+        await press(card, "Next")
+        await expect(card).to_contain_text(FIELDS["title"].missing)
+        await screenshot(card, tmp_path / "client-error.png", SHOTS / "0-client-error.png")
 
         # Required questions answered, but not who it affects: the bot explains, next to
         # the field. (Required inputs left empty are caught by the card itself first.)
@@ -262,9 +276,19 @@ async def test_a_person_raises_a_request_in_the_playground(
         for step in STEPS:
             card = await card_showing(chat, f"Step {step.number} of {len(STEPS)}")
             await fill_step(page, card, step)
+            await screenshot(card, tmp_path / "step.png", SHOTS / f"{step.number}-step.png")
             await press(card, "Next")
 
+        # "Change" on the review opens that step, and Next goes straight back to the review.
         review = await card_showing(chat, "Check your answers before sending")
+        await screenshot(review, tmp_path / "review.png", SHOTS / "5-review.png")
+        await press(review, f"Change {STEPS[1].title.lower()}")
+        card = await card_showing(chat, f"Step 2 of {len(STEPS)}")
+        systems = GOOD_ANSWERS[2]["existing_systems"] + ", Microsoft Forms"
+        await fill_text(card, field_label(FIELDS["existing_systems"]), systems)
+        await press(card, "Next")
+        review = await card_showing(chat, "Check your answers before sending")
+        await expect(review).to_contain_text(systems)
         for shown in (
             GOOD_ANSWERS[1]["title"],
             choice_label(FIELDS["directorate"], GOOD_ANSWERS[1]["directorate"]),
@@ -280,3 +304,17 @@ async def test_a_person_raises_a_request_in_the_playground(
         await expect(confirmation).to_contain_text(REFERENCE)
         await expect(confirmation).to_contain_text("Priority score")
         await screenshot(confirmation, tmp_path / "confirmation.png", CONFIRMATION_COPY)
+        shutil.copyfile(CONFIRMATION_COPY, SHOTS / "6-confirmation.png")
+        await press(confirmation, "Show score details")
+        await expect(confirmation).to_contain_text("Microsoft Forms: on the council's platforms")
+        await screenshot(confirmation, tmp_path / "scores.png", SHOTS / "7-score-details.png")
+
+        # Discarding a draft asks first, then says so; the form is not swapped for help.
+        await say(page, "new request")
+        card = await card_showing(chat, "Step 1 of 4")
+        await press(card, "Discard draft")
+        await expect(card).to_contain_text("You cannot get them back")
+        await screenshot(card, tmp_path / "discard.png", SHOTS / "8-discard-asks.png")
+        await press(card, "Yes, delete this draft")
+        deleted = await card_showing(chat, "Draft deleted")
+        await screenshot(deleted, tmp_path / "deleted.png", SHOTS / "9-draft-deleted.png")

@@ -30,6 +30,11 @@ async def test_a_request_gets_a_reference_a_score_a_board_and_next_steps(alex: T
         assert re.search(rf"{criterion}: [\d.]+ of \d+ points", text), criterion
     assert "Board" in text and "Why:" in text
     assert "What happens next" in text
+    # The strategy's words on the card are explained where they first appear.
+    assert "Project (PMO)" in text
+    assert "type what is and the word, like what is PMO." in text
+    meaning = all_text(card_of((await alex.say("what is PMO"))[-1]))
+    assert "Project Management Office" in meaning
 
 
 async def test_references_are_sequential_per_year(alex: TeamsUser, megan: TeamsUser) -> None:

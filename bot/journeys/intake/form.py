@@ -102,8 +102,7 @@ SUPPLIER_MISSING = (
 )
 # Each driver with what it means in the strategy, so nobody has to guess.
 _DRIVER_CHOICES = tuple(
-    Choice(driver.value, f"{label}: {DRIVER_MEANINGS[driver]}")
-    for driver, label in DRIVER_LABELS.items()
+    Choice(driver.value, label, DRIVER_MEANINGS[driver]) for driver, label in DRIVER_LABELS.items()
 )
 
 _ABOUT = Step(
