@@ -95,9 +95,16 @@ async def up_to_date(
     draft = await current(form, drafts, owner_id, draft_id)
     moved = (version != draft.etag) if version and draft.etag else step != draft.step
     if moved:
+        # What the person did since, as far as we can tell: went to another step (with
+        # Next, Back or a Change button), or saved the same step from another card.
+        did = (
+            "you have gone to another step of it"
+            if step != draft.step
+            else "you have saved it from another card"
+        )
         raise CardOutOfDate(
-            f"You have changed this {form.noun} since this card was sent, so nothing on "
-            f"this card was saved. Your {form.noun} is {where_it_is(form, draft)}.",
+            f"This card shows your {form.noun} as it was before. Since then, {did}, so "
+            f"nothing on this card was saved. Your {form.noun} is {where_it_is(form, draft)}.",
             draft,
         )
     return draft

@@ -16,6 +16,7 @@ from microsoft_agents.activity import ActivityTypes
 from microsoft_agents.hosting.core import AgentApplication, TurnContext, TurnState
 from microsoft_agents.hosting.core.app._routes import RouteRank
 
+from bot.domain.commands import normalise
 from bot.errors import UserFacingError
 from bot.invoke import NOT_OURS, Invokes
 from bot.journey import (
@@ -30,6 +31,7 @@ from bot.journey import (
     message_reply,
     send_invoke_response,
 )
+from bot.journeys.servicedesk import reads_as_a_need
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +98,7 @@ def _command_route(ctx: JourneyContext, command: ChatCommand) -> Any:
     async def route(context: TurnContext, state: TurnState) -> None:
         turn = Turn(context, actor_of(context.activity))
         if command.where == "personal" and turn.in_channel:
-            await turn.send_text(_one_to_one(ctx, command))
+            await turn.send_text(_one_to_one(ctx, command, turn))
             return
         argument = command.match(context.activity.text or "") or ""
         try:
@@ -107,12 +109,30 @@ def _command_route(ctx: JourneyContext, command: ChatCommand) -> Any:
     return route
 
 
-def _one_to_one(ctx: JourneyContext, command: ChatCommand) -> str:
-    here = _listed(ctx.catalogue.channel_commands())
+def _one_to_one(ctx: JourneyContext, command: ChatCommand, turn: Turn) -> str:
+    """The refusal in a channel or a group chat: it says "here", which is true in both."""
+    here = [c.name for c in _usable(ctx, turn.where, ctx.is_admin(turn.actor))]
     return (
         f"To do that, chat with me one to one: open my chat and type {command.name}. "
-        f"In a channel I understand {here}."
+        f"Here, you can type {_listed(here)}."
     )
+
+
+def _usable(ctx: JourneyContext, where: str, is_admin: bool) -> list[ChatCommand]:
+    """The commands this person can use in this conversation: a personal chat, a channel
+    or a group chat (where only the commands for anywhere work)."""
+    return [
+        c
+        for c in ctx.catalogue.commands
+        if c.help
+        and (c.where == "anywhere" or c.where == where)
+        and (is_admin or not _admins_only(c.help))
+    ]
+
+
+def _admins_only(help_text: str) -> bool:
+    """Commands whose help says they are for admins: nobody else is told about them."""
+    return help_text.startswith("Admins only")
 
 
 def _listed(names: list[str]) -> str:
@@ -166,11 +186,13 @@ def _not_understood(ctx: JourneyContext) -> Any:
             # A button from a client without Universal Actions, for no verb of ours.
             await context.send_activity(NOT_OURS)
             return
-        in_channel = conversation_type(activity) != "personal"
-        examples = [name for name, _ in ctx.catalogue.help_lines(in_channel) if name != "help"]
-        await context.send_activity(
-            f"Sorry, I did not understand that. You can type {', '.join(examples)}, or help."
-        )
+        where = conversation_type(activity)
+        usable = _usable(ctx, where, ctx.is_admin(actor_of(activity)))
+        examples = [c.example or c.name for c in usable if c.name != "help"]
+        start = "Sorry, I did not understand that."
+        if where == "personal" and reads_as_a_need(normalise(activity.text or "")):
+            start += " To ask for a new or changed system, type new request."
+        await context.send_activity(f"{start} You can type {', '.join(examples)}, or help.")
 
     return route
 

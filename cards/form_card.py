@@ -146,6 +146,9 @@ def _discard(form: FormDefinition[Any], data: dict[str, Any]) -> ac.ShowCardActi
     return ac.ShowCardAction(title="Discard draft", card=confirm)
 
 
+REQUIRED_FIRST = "Answer the required questions on this page before you save it or go back."
+
+
 def _step_card(form: FormDefinition[Any], step: Step, view: FormView) -> ac.AdaptiveCard:
     data = _card_data(view, step.number)
     if view.from_review:
@@ -168,6 +171,10 @@ def _step_card(form: FormDefinition[Any], step: Step, view: FormView) -> ac.Adap
         actions = [button("Next", form.verb("next"), data, primary=True, validate=True)]
     if view.from_review:
         body.append(para("Next and Back both take you back to check your answers."))
+    if any(spec.required for spec in view.shown_fields(step)):
+        # The card checks required answers before it sends anything, whichever button
+        # sends this step (Adaptive Cards 1.5 cannot send inputs without checking them).
+        body.append(para(REQUIRED_FIRST, subtle=True))
     if step.number > 1 or view.from_review:
         actions.append(button("Back", form.verb("back"), data, validate=True))
     actions.append(button("Save and finish later", form.verb("save"), data, validate=True))

@@ -43,7 +43,14 @@ AFTER_REJECTION = (
 )
 WITHDRAW_REASON = "withdrawReason"  # the optional reason on the status card's Withdraw panel
 REFERENCE = "reference"  # card data: which request a button is about
-HISTORY_SHOWN = 20  # the newest history lines on the status card
+# The status card must stay inside Teams' card size limit (about 28 KB) however long the
+# record: it shows the newest history lines and questions, and cuts long texts.
+HISTORY_SHOWN = 10  # the newest history lines on the status card
+HISTORY_LINE_CHARS = 400
+QUESTIONS_SHOWN = 3  # the newest questions from IT triage, each with its answer
+QUESTION_CHARS = 500
+ANSWER_CHARS = 800
+CUT_NOTE = "Long texts are cut short here. The full text is kept with the request."
 
 _TRIAGE = frozenset({Status.SUBMITTED, Status.IN_TRIAGE, Status.AWAITING_INFORMATION})
 _CLOSED = frozenset({Status.REJECTED, Status.DUPLICATE, Status.WITHDRAWN})
@@ -146,13 +153,16 @@ def _closed_rows(request: DigitalRequest, for_requester: bool) -> list[ac.CardEl
         return rows
     if status is Status.DUPLICATE:
         other = request.duplicate_of or "another request"
-        return [
+        rows = [
             heading("This request is closed", size="Medium"),
             para(
                 f"IT triage found that it asks for the same thing as {other}, so the two "
                 f"are joined. The work carries on under {other}."
             ),
         ]
+        if for_requester and request.duplicate_of:
+            rows.append(para(f"To see where {other} is, type status {other}."))
+        return rows
     if status is Status.WITHDRAWN:
         entry = _last(request, Action.WITHDRAW)
         who = "You" if for_requester else "The requester"
@@ -178,16 +188,29 @@ def _questions(request: DigitalRequest, for_requester: bool) -> list[ac.CardElem
         return []
     who = "You" if for_requester else "The requester"
     rows: list[ac.CardElement] = [heading("Questions from IT triage", size="Medium")]
+    if len(asked) > QUESTIONS_SHOWN:
+        earlier = len(asked) - QUESTIONS_SHOWN
+        rows.append(para(f"{_count(earlier, 'earlier question')} kept.", subtle=True))
+        asked = asked[-QUESTIONS_SHOWN:]
+    cut = False
     for question, answer in asked:
+        cut = cut or len(question.detail) > QUESTION_CHARS
         rows.append(
             labelled_user_text(
-                f"IT triage asked on {long_date(question.at.date())}", question.detail
+                f"IT triage asked on {long_date(question.at.date())}",
+                question.detail,
+                max_chars=QUESTION_CHARS,
             )
         )
         if answer is not None:
             said = answer.detail.removeprefix("Answer: ")
+            cut = cut or len(said) > ANSWER_CHARS
             rows.append(
-                labelled_user_text(f"{who} answered on {long_date(answer.at.date())}", said)
+                labelled_user_text(
+                    f"{who} answered on {long_date(answer.at.date())}",
+                    said,
+                    max_chars=ANSWER_CHARS,
+                )
             )
         elif request.status is Status.AWAITING_INFORMATION and for_requester:
             rows.append(
@@ -195,7 +218,14 @@ def _questions(request: DigitalRequest, for_requester: bool) -> list[ac.CardElem
             )
         else:
             rows.append(para("Not answered.", subtle=True))
+    if cut:
+        rows.append(para(CUT_NOTE, subtle=True))
     return rows
+
+
+def _count(number: int, thing: str) -> str:
+    """Like "1 earlier change is" or "3 earlier changes are"."""
+    return f"1 {thing} is" if number == 1 else f"{number:,} {thing}s are"
 
 
 def _happened(entry: AuditEntry, for_requester: bool) -> str:
@@ -236,14 +266,20 @@ def _history(request: DigitalRequest, for_requester: bool) -> list[ac.CardElemen
     lines += [(e.at, _happened(e, for_requester)) for e in request.history]
     rows: list[ac.CardElement] = [heading("What has happened", size="Medium")]
     if len(lines) > HISTORY_SHOWN:
-        rows.append(para(f"The first {len(lines) - HISTORY_SHOWN} changes are not shown.", True))
+        earlier = len(lines) - HISTORY_SHOWN
+        rows.append(para(f"{_count(earlier, 'earlier change')} kept.", True))
         lines = lines[-HISTORY_SHOWN:]
+    cut = False
     for at, text in lines:
+        if len(text) > HISTORY_LINE_CHARS:
+            text, cut = text[:HISTORY_LINE_CHARS].rstrip() + "…", True
         rows.append(
             ac.RichTextBlock(
                 inlines=[run(f"{long_date(at.date())}: ", "Bolder"), run(defang_for_display(text))]
             )
         )
+    if cut:
+        rows.append(para(CUT_NOTE, subtle=True))
     return rows
 
 
@@ -354,6 +390,59 @@ def build_status_card(
     if for_requester:
         actions = [*_requester_actions(request), button("My requests", verbs.MY_REQUESTS)]
     return card(body, actions, fallback=f"{request.reference}: {status}")
+
+
+def _status_changes(request: DigitalRequest) -> list[ac.CardElement]:
+    """When its status changed, and to what: no names, no answers, no reasons."""
+    lines = [(request.submitted_at, "Sent to IT triage.")]
+    lines += [
+        (e.at, f"{triage.status_for_it(e.to_status)}.")
+        for e in request.history
+        if e.to_status is not e.from_status
+    ]
+    rows: list[ac.CardElement] = [heading("How its status has changed", size="Medium")]
+    if len(lines) > HISTORY_SHOWN:
+        rows.append(para(f"{_count(len(lines) - HISTORY_SHOWN, 'earlier change')} kept.", True))
+        lines = lines[-HISTORY_SHOWN:]
+    rows += [
+        ac.RichTextBlock(inlines=[run(f"{long_date(at.date())}: ", "Bolder"), run(text)])
+        for at, text in lines
+    ]
+    return rows
+
+
+def build_joined_card(request: DigitalRequest, yours: str, gov: Governance) -> ac.AdaptiveCard:
+    """Someone else's request that IT triage joined the person's own request `yours` to:
+    a short record, so they can follow it. Not the other person's name or answers."""
+    status = triage.status_for_it(request.status)
+    body: list[ac.CardElement] = [heading(request.reference)]
+    if request.stale:
+        body.append(notice(STALE_REQUEST))
+    body += [
+        para(
+            f"IT triage joined your request {yours} to this one, because they ask for the "
+            "same thing. Someone else raised this one, so you see a short record of it."
+        ),
+        user_text(request.details.title, weight="Bolder"),
+        facts([("Status", status), ("Sent", long_date(request.submitted_at.date()))]),
+    ]
+    if request.status not in _CLOSED:
+        board, process = _names(request, gov)
+        where = "Likely to go to" if request.status in _TRIAGE else "Board"
+        body += [
+            heading("Where it is now", size="Medium"),
+            facts([(where, board), ("Then", process)]),
+            para(WORDS_HINT, subtle=True),
+        ]
+    body += _status_changes(request)
+    return card(
+        body,
+        [
+            button(f"Show {yours}", verbs.SHOW_REQUEST, {REFERENCE: yours}),
+            button("My requests", verbs.MY_REQUESTS),
+        ],
+        fallback=f"{request.reference}: {status}",
+    )
 
 
 def _next_steps(request: DigitalRequest, gov: Governance) -> str:

@@ -22,6 +22,7 @@ from bot.domain.model import (
     FieldChange,
     RequestDetails,
     RequestKind,
+    Route,
 )
 from bot.domain.text import long_date
 from bot.domain.triage import status_in_words
@@ -89,6 +90,82 @@ def changed_fields(before: RequestDetails, after: RequestDetails) -> list[FieldC
         for name, label in ANSWER_LABELS.items()
         if old[name] != new[name]
     ]
+
+
+# What changed answers moved, as labelled on IT triage's card: "Score: was 81. Now: 77."
+SCORE_LABEL = "Score"
+BOARD_LABEL = "Board"
+PROCESS_LABEL = "After the board"
+RULES_LABEL = "Where the new answers would send it"
+ROUTE_KEPT = (
+    "IT triage chose where it goes, so the new answers have not moved it. "
+    "IT triage decides whether to change it."
+)
+
+
+def _route_in_words(
+    route: Route, board_names: Mapping[str, str], process_names: Mapping[str, str]
+) -> str:
+    board = board_names.get(route.board, route.board) or "no board"
+    process = process_names.get(route.process, route.process) or "not known"
+    return f"{board}, then {process}"
+
+
+def moves(
+    before: DigitalRequest,
+    after: DigitalRequest,
+    ruled_before: Route,
+    ruled_after: Route,
+    board_names: Mapping[str, str],
+    process_names: Mapping[str, str],
+) -> list[FieldChange]:
+    """What a requester's new answers moved: the score, and the board and process.
+
+    `ruled_…` are where the routing rules send the old and new answers. When IT triage
+    chose the route by hand it is kept (`after.route` is `before.route`): then the rules'
+    move is told instead, so IT triage can decide.
+    """
+    found: list[FieldChange] = []
+    if before.score.total != after.score.total:
+        found.append(FieldChange(SCORE_LABEL, str(before.score.total), str(after.score.total)))
+    old, new = before.route, after.route
+    if old.board != new.board:
+        found.append(
+            FieldChange(
+                BOARD_LABEL,
+                board_names.get(old.board, old.board) or "none",
+                board_names.get(new.board, new.board) or "none",
+            )
+        )
+    if old.process != new.process:
+        found.append(
+            FieldChange(
+                PROCESS_LABEL,
+                process_names.get(old.process, old.process) or "none",
+                process_names.get(new.process, new.process) or "none",
+            )
+        )
+    moved_by_rules = (ruled_before.board, ruled_before.process) != (
+        ruled_after.board,
+        ruled_after.process,
+    )
+    if (old.board, old.process) == (new.board, new.process) and moved_by_rules:
+        found.append(
+            FieldChange(
+                RULES_LABEL,
+                _route_in_words(ruled_before, board_names, process_names),
+                _route_in_words(ruled_after, board_names, process_names),
+            )
+        )
+    return found
+
+
+def moves_in_words(found: list[FieldChange], route_kept: bool) -> str:
+    """The moves as sentences for the history line, like "Score: was 81. Now: 77."."""
+    words = " ".join(f"{c.label}: was {c.old}. Now: {c.new}." for c in found)
+    if route_kept and any(c.label == RULES_LABEL for c in found):
+        words = f"{words} {ROUTE_KEPT}"
+    return words
 
 
 def described_changes(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.domain.governance import DEFAULT_MATRIX
 from bot.domain.model import DRIVER_LABELS, Driver
 
 # One short line per strategic driver (appendix 1 of the strategy), shown next to the
@@ -62,6 +63,36 @@ def _driver_terms() -> list[Term]:
     ]
 
 
+# What each part of the priority score looks at, in short words. The matrix itself
+# (bot/domain/governance.py) says the same at more length, with the strategy's links.
+CRITERION_MEANINGS: dict[str, str] = {
+    "strategic_alignment": "How many of the ten strategic drivers the request supports.",
+    "benefits": "The money, staff time and good for residents it should bring.",
+    "statutory_risk": "Whether a legal deadline, an ending contract or personal data means "
+    "it cannot wait.",
+    "readiness": "Whether it has a senior sponsor, user research and its needs written "
+    "down before anything is bought.",
+    "reuse": "Whether it uses systems the council already has, such as Microsoft 365, "
+    "instead of a new one.",
+    "self_service_automation": "How much work done by hand it could save, by letting "
+    "people serve themselves or by doing tasks for them.",
+    "cost_effort": "Work that costs less scores higher, because it can be done sooner.",
+}
+
+
+def _criterion_terms() -> list[Term]:
+    """Each part of the priority score, named as the score card names it."""
+    return [
+        Term(
+            criterion.label,
+            f"One part of the priority score, worth up to {criterion.weight} of 100 points. "
+            f"{CRITERION_MEANINGS[criterion.key]}",
+            (criterion.key.replace("_", " "), f"{criterion.label} criterion"),
+        )
+        for criterion in DEFAULT_MATRIX.criteria
+    ]
+
+
 _TERMS: list[Term] = [
     Term(
         "Procurement early engagement",
@@ -94,7 +125,49 @@ _TERMS: list[Term] = [
         "The open scoring rules that give each request a score out of 100, so work that adds "
         "most value goes first. Each version, like 2026.1, is one set of points, so an old "
         "score can always be checked.",
-        ("matrix", "scoring matrix", "score", "matrix version", "version", "scoring"),
+        (
+            "matrix",
+            "scoring matrix",
+            "score",
+            "priority score",
+            "scoring",
+            "scoring rules",
+            "published scoring rules",
+            "criteria",
+            "score criteria",
+        ),
+    ),
+    Term(
+        "Matrix version",
+        f"Each version of the prioritisation matrix, like {DEFAULT_MATRIX.version}, is one fixed "
+        "set of points. A request keeps the version it was scored with, so its score can "
+        "always be checked.",
+        ("version", "scoring version", f"version {DEFAULT_MATRIX.version}"),
+    ),
+    *_criterion_terms(),
+    Term(
+        "Flags",
+        "What IT triage should see first about a request. For example, it buys software, it "
+        "uses personal data, or it has no senior sponsor yet.",
+        ("flag",),
+    ),
+    Term(
+        "Dates",
+        "The dates on a triage card: when the request is needed by, any statutory deadline, "
+        "and when a contract ends.",
+        ("date", "key dates"),
+    ),
+    Term(
+        "History",
+        "Everything that has happened to a request, who did it and when. It is shown on the "
+        "request's card.",
+        ("request history", "what has happened"),
+    ),
+    Term(
+        "Statutory deadline",
+        "A date set by law by which the change must be in place, such as the day a new "
+        "legal duty starts.",
+        ("statutory", "legal deadline", "statutory or legal deadline"),
     ),
     Term(
         "IT business partner",
@@ -159,11 +232,20 @@ _ARTICLES = frozenset({"the", "a", "an", "our", "your"})
 
 
 def _key(text: str) -> str:
-    """Letters and digits only, lower case, without a leading "the" or "a", singular."""
+    """Letters and digits only, lower case, without a leading "the" or "a", singular,
+    in UK spelling: "prioritization" counts as "prioritisation"."""
     words = re.findall(r"[a-z0-9]+", text.casefold())
     while words and words[0] in _ARTICLES:
         words = words[1:]
-    return " ".join(_singular(word) for word in words)
+    return " ".join(_singular(_uk(word)) for word in words)
+
+
+_US_ENDING = re.compile(r"(?<=[a-z]{3})iz(e|es|ed|ing|ation|ations|er|ers)$")
+
+
+def _uk(word: str) -> str:
+    """ "prioritize" and "prioritization" count as "prioritise" and "prioritisation"."""
+    return _US_ENDING.sub(r"is\1", word)
 
 
 def _singular(word: str) -> str:

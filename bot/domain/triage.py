@@ -327,6 +327,25 @@ def _link_duplicate(state: TriageState, change: Change, reference: str) -> tuple
     return linked, f"Duplicate of {other}."
 
 
+# A request the work cannot carry on under: it is closed.
+_NOT_CARRIED_ON = {
+    Status.REJECTED: "is rejected",
+    Status.WITHDRAWN: "is withdrawn",
+    Status.DUPLICATE: "is itself a duplicate",
+}
+
+
+def duplicate_target_refusal(other: str, status: Status, its_original: str = "") -> str:
+    """Why a request cannot be linked as a duplicate of `other` ("" if it can). The
+    requester is told the work carries on under `other`, so it must not be closed."""
+    said = _NOT_CARRIED_ON.get(status)
+    if said is None:
+        return ""
+    if status is Status.DUPLICATE and its_original:
+        said = f"{said} of {its_original}"
+    return f"{other} {said}, so the work cannot carry on under it. Choose an open request."
+
+
 def _accept(state: TriageState, change: Change, reference: str) -> tuple[TriageState, str]:
     accepted = replace(state, status=Status.WITH_BOARD, question="")
     return accepted, f"To {_route_words(state.board, state.process)}."

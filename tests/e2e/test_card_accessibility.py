@@ -46,6 +46,13 @@ OPTIONAL = "(optional)"
 # Two inputs for one answer, either of which will do: a duplicate is picked from the list of
 # similar requests or typed as a reference. Neither can be required on its own.
 EITHER_OR = frozenset({"duplicateOf", "duplicateRef"})
+# Needed, but checked by the bot (which says what is wrong next to the box), not marked
+# required: Teams checks every input of a card and the cards around it whichever button
+# is pressed, so a required box would stop the card's other buttons. Only a panel holding
+# one box and its one button marks it (tests/e2e/test_triage_panels.py checks where).
+CHECKED_BY_THE_BOT = frozenset(
+    {"assignee", "routeBoard", "routeProcess", "routeReason", "rejectReason", "question"}
+)
 
 
 @dataclass(frozen=True)
@@ -126,11 +133,14 @@ def _form_fields() -> dict[str, FieldSpec]:
 
 
 def _needs(field: dict[str, Any], specs: dict[str, FieldSpec]) -> str:
-    """Whether the input is "required", "optional" or needed "sometimes" (in a group or a case)."""
+    """Whether the input is "required", "optional", needed "sometimes" (in a group or a
+    case), or "checked" by the bot when its own button is pressed."""
     spec = specs.get(str(field.get("id")))
     if spec is None:  # not a form question: the card itself says
         if field.get("id") in EITHER_OR:
             return "sometimes"
+        if field.get("id") in CHECKED_BY_THE_BOT:
+            return "checked"
         return "required" if field.get("isRequired") is True else "optional"
     if spec.required:
         return "required"
@@ -153,7 +163,7 @@ def input_problems(sent: list[SentCard]) -> list[str]:
                 problems.append(f"{where} is marked required but has no errorMessage")
             if needs == "required" and not marked:
                 problems.append(f"{where} is required but not marked isRequired")
-            if needs != "required" and marked:
+            if needs not in ("required", "checked") and marked:
                 problems.append(f"{where} is marked isRequired but is not always needed")
             if (needs == "optional") != (OPTIONAL in label):
                 problems.append(f"{where} is {needs}: only an optional label says {OPTIONAL}")

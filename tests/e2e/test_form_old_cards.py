@@ -29,6 +29,7 @@ async def test_an_old_step_card_says_where_the_request_is_and_offers_continue(
     text = all_text(old)
     assert OUT_OF_DATE in text
     assert "nothing on this card was saved" in text
+    assert "Since then, you have gone to another step of it" in text
     assert "at step 3 of 4: Sponsor, budget and dates" in text
     assert titles(old)[0] == "Continue"
     assert (stored_draft(alex) or {})["title"] == GOOD_ANSWERS[1]["title"]
@@ -57,6 +58,7 @@ async def test_a_second_card_for_the_same_step_that_fell_behind_is_out_of_date(
     old = await press(alex, first, "Next", {**GOOD_ANSWERS[2], "supplier": "Other"})
     assert OUT_OF_DATE in all_text(old)
     assert "at step 2 of 4: What you need" in all_text(old)
+    assert "Since then, you have saved it from another card" in all_text(old)
     assert (stored_draft(alex) or {})["supplier"] == "Civica", "the newer answer is kept"
 
 

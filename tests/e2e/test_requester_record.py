@@ -256,9 +256,10 @@ async def test_someone_off_the_roster_cannot_read_others_requests_anywhere(
     await raise_request(alex)
     assert "could not find" in (await megan.say(f"status {REF}"))[-1]["text"]
     refused = (await in_channel(megan).say(f"status {REF}"))[-1]["text"]
-    assert "only the IT triage team can look up requests" in refused
+    assert "Only the IT triage team can look up requests here" in refused
+    await in_channel(alex).say("register triage")
     own = (await in_channel(alex).say(f"status {REF}"))[-1]
-    assert card_of(own), "Alex is on the roster"
+    assert card_of(own), "Alex is on the roster, in the triage channel"
 
 
 # ---- Withdraw ---------------------------------------------------------------------------
@@ -305,7 +306,7 @@ async def test_typed_withdraw_asks_first_and_only_the_requester_may(
     done = invoke_card(await withdraw(megan, asks))
     assert "Request withdrawn" in all_text(done)
     assert "Withdrawn by you" in all_text(await status_card(megan))
-    assert "is not a request reference" in (await megan.say("withdraw banana"))[-1]["text"]
+    assert "is not a request reference" in (await megan.say("withdraw DR-banana"))[-1]["text"]
     assert_cards_ok([asks, done])
 
 

@@ -254,7 +254,23 @@ async def test_accept_and_change_route_are_recorded_in_the_history(
     assert "With the board: Technical Review Board, then a change request." in text
     assert "Proposed board" not in text
     assert "accepted it to the board" in text
-    status = all_text(card_of((await megan.say(f"status DR-{YEAR}-0001"))[-1]))
+    # Megan's "Update on …" message may arrive before or after the status reply: pick
+    # the status card by its heading (the reference), not by its place.
+    said = len(megan.connector.in_conversation(megan.conversation_id))
+    await megan.say(f"status DR-{YEAR}-0001")
+    deadline = asyncio.get_running_loop().time() + 5
+    cards: list[dict[str, Any]] = []
+    while not cards and asyncio.get_running_loop().time() < deadline:
+        later = megan.connector.in_conversation(megan.conversation_id)[said:]
+        cards = [
+            card_of(a)
+            for a in later
+            if a.get("attachments")
+            and (card_of(a).get("body") or [{}])[0].get("text") == f"DR-{YEAR}-0001"
+        ]
+        await asyncio.sleep(0.02)
+    assert len(cards) == 1, "exactly one status card came back"
+    status = all_text(cards[0])
     assert "With the board" in status and "Technical Review Board" in status
     # The requester's record tells the same route change in the same words.
     assert (
@@ -351,10 +367,12 @@ async def test_forged_card_data_is_refused_plainly(alex: TeamsUser, megan: Teams
         message = invoke_message(await channel.press("triage.accept", data))
         assert "Nothing has changed" in message or "not one I recognise" in message, (data, message)
     view = await triager_view(alex)
-    refused = invoke_message(
+    refused = invoke_card(
         await press(alex, view, "Link as duplicate", {"duplicateRef": f"DR-{YEAR}-0001"})
     )
-    assert "duplicate of itself" in refused.lower()
+    assert "There is a problem: A request cannot be a duplicate of itself." in all_text(refused)
+    assert find_input(refused, "duplicateRef")["value"] == f"DR-{YEAR}-0001"
+    assert "Status: Submitted, waiting for IT triage." in all_text(refused), "nothing changed"
 
 
 async def test_clients_without_universal_actions_can_still_triage(
@@ -383,8 +401,9 @@ async def test_assign_to_someone_else_on_the_roster(
     after = invoke_card(await press(alex, view, "Assign", {"assignee": ADELE}))
     assert "Assigned to Adele Vance" in all_text(after)
     view = await triager_view(alex)
-    refused = invoke_message(await press(alex, view, "Assign", {"assignee": "someone-else"}))
-    assert "Choose someone on the triage team" in refused
+    refused = invoke_card(await press(alex, view, "Assign", {"assignee": "someone-else"}))
+    assert "There is a problem: Choose someone on the triage team." in all_text(refused)
+    assert "Who has it: Adele Vance" in all_text(refused), "nothing changed"
 
 
 def find_input(card: dict[str, Any], input_id: str) -> dict[str, Any]:

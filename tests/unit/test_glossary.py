@@ -88,7 +88,9 @@ def test_no_two_terms_answer_to_the_same_words() -> None:
         ("the efficiency driver", "Efficiency"),
         ("flexible operations", "Flexible and agile operations"),
         ("digital skills", "Digital skills and technology"),
-        ("matrix version", "Prioritisation matrix"),
+        ("matrix version", "Matrix version"),
+        ("prioritization matrix", "Prioritisation matrix"),
+        ("version 2026.1", "Matrix version"),
         ("early engagement", "Procurement early engagement"),
         ("senior sponsors", "Senior sponsor"),
         ("an IT business partner", "IT business partner"),
@@ -181,3 +183,14 @@ def test_the_pointer_uses_the_configured_contact_or_a_default_without_a_number()
     assert "Call 4000." in pointer("Call 4000.")
     assert DEFAULT_CONTACT in pointer("")
     assert not any(char.isdigit() for char in pointer(""))
+
+
+def test_every_part_of_the_score_is_a_word_you_can_look_up() -> None:
+    from bot.domain.governance import DEFAULT_MATRIX
+
+    for criterion in DEFAULT_MATRIX.criteria:
+        found = explain_term(criterion.label)
+        assert found is not None and found.name == criterion.label
+        assert f"up to {criterion.weight} of 100 points" in found.meaning
+    found = explain_term(f"version {DEFAULT_MATRIX.version}")
+    assert found is not None and found.name == "Matrix version"

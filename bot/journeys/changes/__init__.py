@@ -6,6 +6,7 @@ IT triage's card is redrawn through the REQUEST_CHANGED event.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -72,14 +73,27 @@ def parse_change(data: Mapping[str, Any]) -> ChangeAnswers:
     return ChangeAnswers(_reference(data))
 
 
+# What was typed after the command looks like a reference, typed wrong: "DR-2026-12".
+_LIKE_A_REFERENCE = re.compile(r"dr(?:-|\s*\d)", re.IGNORECASE)
+
+
 def read_reference(command: str) -> Any:
-    """`withdraw DR-2026-0001`: the reference (or what was typed after the command)."""
+    """`withdraw DR-2026-0001` (or `withdraw my request DR-2026-0001`): the reference.
+
+    The command on its own gives "". Anything else, like "change my password", is not
+    ours (None), so another journey can answer it; a mistyped reference is ours, so the
+    answer can say how references look.
+    """
 
     def read(said: str) -> str | None:
-        if said != command and not said.startswith(command + " "):
+        if said == command:
+            return ""
+        if not said.startswith(command + " "):
             return None
-        found = REFERENCE.search(said)
-        return found.group(0).upper() if found else said.removeprefix(command).strip()
+        if found := REFERENCE.search(said):
+            return found.group(0).upper()
+        rest = said.removeprefix(command).strip()
+        return rest if _LIKE_A_REFERENCE.match(rest) else None
 
     return read
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot import form_flow
 from bot.domain import routing, scoring, triage
-from bot.domain.edits import EDITED_IN_SHAREPOINT, changed_fields
+from bot.domain.edits import EDITED_IN_SHAREPOINT, changed_fields, moves, moves_in_words
 from bot.domain.forms import FormView
 from bot.domain.model import DigitalRequest, FieldChange, RequestDetails
 from bot.domain.triage import Action, Change, TransitionRefused, TriageState
@@ -158,18 +158,34 @@ async def send_change(
     found: list[FieldChange] = []
     kept = False
 
+    boards = {key: board.name for key, board in rules.boards.items()}
+    processes = {key: process.name for key, process in rules.processes.items()}
+
     async def edited(current: DigitalRequest) -> DigitalRequest:
         nonlocal found, kept
         found = changed_fields(current.details, details)
         kept = route_set_by_hand(current)
         change = Change(Action.EDIT_DETAILS, actor.user_id, actor.name, now, changes=tuple(found))
         recorded = _applied(current, change)
-        return dataclasses.replace(
+        ruled = routing.route(details, rules.rules)
+        new = dataclasses.replace(
             recorded,
             details=details,
             score=scoring.score(details, rules.matrix, now.date()),
-            route=current.route if kept else routing.route(details, rules.rules),
+            route=current.route if kept else ruled,
         )
+        # The same history entry tells what the new answers moved: score, board, process.
+        ruled_before = routing.route(current.details, rules.rules)
+        moved = moves(current, new, ruled_before, ruled, boards, processes)
+        if not moved:
+            return new
+        entry = new.history[-1]
+        entry = dataclasses.replace(
+            entry,
+            detail=f"{entry.detail} {moves_in_words(moved, kept)}",
+            changes=(*entry.changes, *moved),
+        )
+        return dataclasses.replace(new, history=(*new.history[:-1], entry))
 
     try:
         saved = await _saved(store, actor, reference, edited)

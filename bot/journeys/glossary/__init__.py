@@ -35,7 +35,10 @@ def term_card(term: Term) -> dict[str, Any]:
             [
                 heading(term.name),
                 para(term.meaning),
-                para(f"Type {EXAMPLE}, or any word I use, to find out more.", subtle=True),
+                para(
+                    f"To look up another word, type what is and the word, like {EXAMPLE}.",
+                    subtle=True,
+                ),
             ],
             fallback=f"{term.name}: {term.meaning}",
         )

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.commands import REFERENCE
+from bot.domain.references import parse_reference
 from bot.errors import BadCardData, NotAllowed
+from bot.identity import channel_reference
 from bot.journey import (
     Actor,
     CardAction,
@@ -20,9 +22,10 @@ from bot.journey import (
     card_reply,
 )
 from bot.journeys.requests import lookup
+from bot.journeys.triage.posting import TRIAGE
 from cards import verbs
 from cards.elements import to_dict
-from cards.request_cards import build_my_requests_card, build_status_card
+from cards.request_cards import build_joined_card, build_my_requests_card, build_status_card
 
 MINE_PHRASES = ("my requests", "my request", "list my requests", "show my requests")
 PAGE = "page"  # card data: the token of the next page of "my requests"
@@ -62,8 +65,12 @@ def parse_show(data: Mapping[str, Any]) -> ShowRequest:
 
 
 CHANNEL_STATUS_REFUSED = (
-    "In a channel, only the IT triage team can look up requests. To see your own, "
+    "Only the IT triage team can look up requests here. To see your own, "
     "type status and the reference in your chat with me."
+)
+NOT_THE_TRIAGE_CHANNEL = (
+    "Everyone here could read a request's record, so I only show it in the IT triage "
+    "channel or in your chat with me. Type status and the reference in one of those."
 )
 
 
@@ -80,16 +87,37 @@ def register(ctx: JourneyContext) -> Journey:
         page = await lookup.my_requests(store, user_id, token)
         return to_dict(build_my_requests_card(page, await store.governance()))
 
+    async def in_triage_channel(turn: Turn) -> bool:
+        """Whether this message came from the channel registered for IT triage."""
+        channel = await store.channel(TRIAGE)
+        if channel is None:
+            return False
+        here = channel_reference(turn.activity, ctx.reply_hosts).get("conversation", {})
+        there = channel.get("conversation", {})
+        return bool(here.get("id")) and here.get("id") == there.get("id")
+
     async def status_card(turn: Turn, said: str) -> dict[str, Any]:
-        """The requester's own record; IT triage and admins may read anyone's, and in a
-        channel only they may look anything up (the answer is seen by the channel)."""
+        """The requester's own record; IT triage and admins may read anyone's. Anywhere but
+        a personal chat, only IT triage may look anything up, and only in its own channel
+        (everyone in a conversation sees the answer)."""
         actor = turn.actor
         triager = await on_triage_roster(ctx, actor)
         if turn.in_channel and not triager:
             raise NotAllowed(CHANNEL_STATUS_REFUSED)
-        found = await lookup.status(store, actor.user_id, said, triager or ctx.is_admin(actor))
+        if turn.in_channel and not await in_triage_channel(turn):
+            raise NotAllowed(NOT_THE_TRIAGE_CHANNEL)
+        gov = await store.governance()
+        can_see_all = triager or ctx.is_admin(actor)
+        if not can_see_all and not turn.in_channel and parse_reference(said.strip()):
+            wanted = said.strip().upper()
+            other = await store.get(wanted)
+            if other is not None and other.requester.user_id != actor.user_id:
+                joined = await lookup.joined_from(store, actor.user_id, wanted)
+                if joined is not None:
+                    return to_dict(build_joined_card(other, joined.reference, gov))
+        found = await lookup.status(store, actor.user_id, said, can_see_all)
         mine = found.requester.user_id == actor.user_id and not turn.in_channel
-        return to_dict(build_status_card(found, await store.governance(), for_requester=mine))
+        return to_dict(build_status_card(found, gov, for_requester=mine))
 
     async def mine(turn: Turn, _: str) -> None:
         await turn.send_card(await my_requests_card(turn.actor.user_id, None))

@@ -14,6 +14,29 @@ async def my_requests(
     return await register.for_requester(requester_id, page_token, page_size=10)
 
 
+PAGES_SEARCHED = 20  # of 10: a person's own requests looked through for a duplicate link
+
+
+async def joined_from(
+    register: RequestRegister, requester_id: str, reference: str
+) -> DigitalRequest | None:
+    """The person's own request that IT triage joined to `reference` as a duplicate, if any.
+
+    Its requester was told to follow `reference` instead, so they may see a short record
+    of it (never the other person's answers or name).
+    """
+    token: str | None = None
+    for _ in range(PAGES_SEARCHED):
+        page = await register.for_requester(requester_id, token, page_size=10)
+        for mine in page.items:
+            if mine.duplicate_of.strip().upper() == reference:
+                return mine
+        token = page.next_token
+        if not token:
+            return None
+    return None
+
+
 async def status(
     register: RequestRegister, requester_id: str, said: str, can_see_all: bool = False
 ) -> DigitalRequest:

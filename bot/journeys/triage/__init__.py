@@ -64,7 +64,11 @@ TYPED = {
     triage.Action.REJECT: (verbs.REJECT_REASON,),
     triage.Action.ASK_INFO: (verbs.QUESTION,),
     triage.Action.CHANGE_ROUTE: (verbs.ROUTE_BOARD, verbs.ROUTE_PROCESS, verbs.ROUTE_REASON),
+    # Someone chosen who is not on the team is not kept: the list no longer has them.
+    triage.Action.ASSIGN: (),
+    triage.Action.LINK_DUPLICATE: (verbs.DUPLICATE_TYPED, verbs.DUPLICATE_PICKED),
 }
+CHOOSE_SOMEONE = "Choose someone on the triage team."
 
 
 def refresh_id(user_id: str, teams_id: str) -> str:
@@ -200,8 +204,8 @@ class Triage:
         await self.store.remember_person(actor.user_id, actor.teams_id, actor.name)
         if not await self.on_roster(actor):
             return message_reply(NOT_ON_ROSTER)
-        assignee = await self._assignee(command, actor)
         try:
+            assignee = await self._assignee(command, actor)
             outcome = await act(self.store, actor, command, self.ctx.now(), assignee)
         except NotAllowed as refused:
             panel = await self._refused_panel(command, refused, actor)
@@ -219,6 +223,8 @@ class Triage:
         with the panel open, the problem next to the box and what was typed kept. A
         refusal about the request itself (it was rejected meanwhile) stays a message."""
         inputs = TYPED.get(command.action)
+        if command.action is triage.Action.ASSIGN and not command.chosen:
+            inputs = None  # "Assign to me" has no panel
         request = await self.store.get(command.card.reference)
         if inputs is None or request is None:
             return None
@@ -230,6 +236,8 @@ class Triage:
             verbs.ROUTE_BOARD: command.board,
             verbs.ROUTE_PROCESS: command.process,
             verbs.ROUTE_REASON: command.reason,
+            verbs.DUPLICATE_TYPED: command.typed_ref,
+            verbs.DUPLICATE_PICKED: command.picked_ref,
         }
         error = PanelError(
             command.action.value,
@@ -241,11 +249,11 @@ class Triage:
     async def _assignee(self, command: TriageCommand, actor: Actor) -> Actor:
         """Who gets it: the actor, or anyone the actor picked from the roster, even
         someone who has never used the bot. Never someone off the roster."""
-        if not command.assignee_id:
+        if not command.chosen:
             return actor
         people = await self.roster_people()
         if command.assignee_id not in people:
-            raise NotAllowed("Choose someone on the triage team. Nothing has changed.")
+            raise NotAllowed(CHOOSE_SOMEONE)
         teams_id, name = people[command.assignee_id]
         return Actor(command.assignee_id, teams_id, name, command.assignee_id)
 

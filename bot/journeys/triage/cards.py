@@ -86,7 +86,7 @@ class PanelError:
     """A typed answer the bot refused: shown next to its input, with what was typed,
     in the panel it came from, drawn open."""
 
-    action: str  # "reject", "ask_info" or "change_route"
+    action: str  # "reject", "ask_info", "assign", "change_route" or "link_duplicate"
     message: str
     typed: Mapping[str, str] = field(default_factory=dict)  # input id -> as typed
 
@@ -182,6 +182,35 @@ def _change_notice(request: DigitalRequest) -> list[ac.CardElement]:
     return [ac.Container(style="warning", items=items, spacing="Medium")]
 
 
+# Who closed a closed request, by how it is closed.
+_CLOSED_BY = {
+    "rejected": "Rejected by",
+    "withdrawn": "Withdrawn by",
+    "duplicate": "Linked as a duplicate by",
+}
+
+
+def _who(request: DigitalRequest) -> list[ac.CardElement]:
+    """Who has it; for a closed request, who closed it and when (left out if not known)."""
+    if request.status.value not in CLOSED:
+        if request.assignee_name:
+            return [user_text("Who has it: " + request.assignee_name)]
+        return [para("Who has it: nobody yet.")]
+    closing = next(
+        (
+            entry
+            for entry in reversed(request.history)
+            if entry.to_status is request.status and entry.from_status is not request.status
+        ),
+        None,
+    )
+    if closing is None or not closing.actor_name:
+        return []
+    did = _CLOSED_BY[request.status.value]
+    when = long_date(closing.at.date())
+    return [user_text(f"{did} {closing.actor_name} on {when}.")]
+
+
 def summary(request: DigitalRequest, gov: Governance, view: TriageView) -> list[ac.CardElement]:
     """What IT triage needs first, in the order they read it. Status, score and board
     appear here once each and nowhere else on the card."""
@@ -200,9 +229,7 @@ def summary(request: DigitalRequest, gov: Governance, view: TriageView) -> list[
     if request.question:
         body.append(user_text("Question for the requester: " + request.question, max_chars=400))
     body += [
-        user_text("Who has it: " + request.assignee_name)
-        if request.assignee_name
-        else para("Who has it: nobody yet."),
+        *_who(request),
         para(f"Score: {score_summary(request.score.total)}"),
         para(_board_line(request, gov)),
         heading("Flags", size="Medium"),
@@ -408,8 +435,12 @@ def _error_for(view: TriageView, action: str) -> PanelError | None:
 
 
 def _reason_items(
-    request: DigitalRequest, reason: _Reason, error: PanelError | None
+    request: DigitalRequest, reason: _Reason, error: PanelError | None, own_card: bool
 ) -> list[ac.CardElement]:
+    """The box and its button. Only in a panel of its own is the box marked required:
+    Teams checks every input on the card and the cards around it, whichever button is
+    pressed, so on the card itself a required box would stop the other buttons. There
+    the bot checks it, and says what is wrong next to the box."""
     items: list[ac.CardElement] = [_problem(error.message)] if error else []
     typed = error.typed.get(reason.input_id, "") if error else ""
     items += [
@@ -418,30 +449,34 @@ def _reason_items(
             label=reason.label,
             is_multiline=True,
             max_length=1000,
-            is_required=True,
-            error_message=reason.missing,
+            is_required=own_card or None,
+            error_message=reason.missing if own_card else None,
             value=typed or None,
         ),
-        ac.ActionSet(
-            actions=[
-                button(reason.submit, reason.verb, _data(request), primary=True, validate=True)
-            ]
-        ),
+        ac.ActionSet(actions=[button(reason.submit, reason.verb, _data(request), validate=True)]),
     ]
     return items
 
 
-def _assign_section(request: DigitalRequest, view: TriageView) -> list[ac.CardElement]:
+# The sections of "More…" share one panel, so none of their inputs is marked required:
+# Teams would check them all whichever button is pressed. The bot checks each, and says
+# what is wrong next to it.
+
+
+def _assign_section(
+    request: DigitalRequest, view: TriageView, error: PanelError | None = None
+) -> list[ac.CardElement]:
     others = [(uid, name) for uid, name in view.roster if uid != request.assignee_id]
     if not others:
         return []
+    body: list[ac.CardElement] = [heading("Assign to someone", size="Medium")]
+    if error:
+        body.append(_problem(error.message))
     return [
-        heading("Assign to someone", size="Medium"),
+        *body,
         ac.ChoiceSetInput(
             id=verbs.ASSIGNEE,
             label="Someone on the triage team",
-            is_required=True,
-            error_message="Choose someone on the triage team",
             choices=[ac.Choice(title=name, value=uid) for uid, name in others],
         ),
         ac.ActionSet(actions=[button("Assign", verbs.ASSIGN, _data(request), validate=True)]),
@@ -461,16 +496,12 @@ def _route_section(
             id=verbs.ROUTE_BOARD,
             label="Board",
             value=typed.get(verbs.ROUTE_BOARD) or request.route.board,
-            is_required=True,
-            error_message="Choose a board",
             choices=[ac.Choice(title=b.name, value=k) for k, b in gov.boards.items()],
         ),
         ac.ChoiceSetInput(
             id=verbs.ROUTE_PROCESS,
             label="Then",
             value=typed.get(verbs.ROUTE_PROCESS) or request.route.process,
-            is_required=True,
-            error_message="Choose change request or project",
             choices=[ac.Choice(title=p.name, value=k) for k, p in gov.processes.items()],
         ),
         ac.TextInput(
@@ -478,17 +509,22 @@ def _route_section(
             label="Why (the requester will see this)",
             is_multiline=True,
             max_length=1000,
-            is_required=True,
-            error_message="Say why the route changes",
             value=typed.get(verbs.ROUTE_REASON) or None,
         ),
         ac.ActionSet(actions=[button("Change route", verbs.ROUTE, _data(request), validate=True)]),
     ]
 
 
-def _duplicate_section(request: DigitalRequest, view: TriageView) -> list[ac.CardElement]:
+def _duplicate_section(
+    request: DigitalRequest, view: TriageView, error: PanelError | None = None
+) -> list[ac.CardElement]:
+    typed = error.typed if error else {}
     body: list[ac.CardElement] = [heading("Link as duplicate", size="Medium")]
+    if error:
+        body.append(_problem(error.message))
     if view.similar:
+        offered = {ref for ref, _ in view.similar}
+        picked = typed.get(verbs.DUPLICATE_PICKED, "")
         choices = [
             ac.Choice(title=f"{ref}: {title[:80]}", value=ref) for ref, title in view.similar
         ]
@@ -498,6 +534,7 @@ def _duplicate_section(request: DigitalRequest, view: TriageView) -> list[ac.Car
                 label="Most similar open requests",
                 choices=choices,
                 style="expanded",
+                value=picked if picked in offered else None,
             )
         )
     else:
@@ -509,6 +546,7 @@ def _duplicate_section(request: DigitalRequest, view: TriageView) -> list[ac.Car
             id=verbs.DUPLICATE_TYPED,
             label=f"Or type a reference, like DR-{request.submitted_at.year}-0001",
             max_length=20,
+            value=typed.get(verbs.DUPLICATE_TYPED) or None,
         ),
         ac.ActionSet(actions=[link]),
     ]
@@ -517,12 +555,13 @@ def _duplicate_section(request: DigitalRequest, view: TriageView) -> list[ac.Car
 def _more_card(
     request: DigitalRequest, gov: Governance, view: TriageView, allowed: set[str]
 ) -> ac.AdaptiveCard:
+    # A section drawn open on the card, with its problem, is not here as well.
     body: list[ac.CardElement] = []
-    if "assign" in allowed:
+    if "assign" in allowed and not _error_for(view, "assign"):
         body += _assign_section(request, view)
     if "change_route" in allowed and not _error_for(view, "change_route"):
         body += _route_section(request, gov)
-    if "link_duplicate" in allowed:
+    if "link_duplicate" in allowed and not _error_for(view, "link_duplicate"):
         body += _duplicate_section(request, view)
     return ac.AdaptiveCard(version="1.5", body=body or [para("Nothing more to do here.")])
 
@@ -535,13 +574,24 @@ def _open_panel(request: DigitalRequest, gov: Governance, view: TriageView) -> l
         return []
     if error.action == "change_route":
         items = _route_section(request, gov, error)
+    elif error.action == "assign":
+        items = _assign_section(request, view, error)
+    elif error.action == "link_duplicate":
+        items = _duplicate_section(request, view, error)
     else:
         reason = _REASONS[error.action]
-        items = [heading(reason.heading, size="Medium"), *_reason_items(request, reason, error)]
+        items = [
+            heading(reason.heading, size="Medium"),
+            *_reason_items(request, reason, error, own_card=False),
+        ]
+    if not items:  # nobody else on the team now: the problem still says why
+        items = [_problem(error.message)]
     return [ac.Container(style="emphasis", items=items, spacing="Large")]
 
 
 def _actions(request: DigitalRequest, gov: Governance, view: TriageView) -> list[ac.Action]:
+    """The triager's buttons. "Accept to board" is the only one styled to press: the
+    others, and rejecting most of all, must not look like the way on."""
     allowed = set(view.allowed)
     actions: list[ac.Action] = []
     if "assign" in allowed and request.assignee_id != view.viewer_id:
@@ -550,14 +600,16 @@ def _actions(request: DigitalRequest, gov: Governance, view: TriageView) -> list
         actions.append(button("Accept to board", verbs.ACCEPT, _data(request), primary=True))
     for action, reason in _REASONS.items():
         if action in allowed and not _error_for(view, action):
-            panel = ac.AdaptiveCard(version="1.5", body=_reason_items(request, reason, None))
+            panel = ac.AdaptiveCard(
+                version="1.5", body=_reason_items(request, reason, None, own_card=True)
+            )
             actions.append(ac.ShowCardAction(title=reason.title, card=panel))
     if allowed & {"assign", "change_route", "link_duplicate"}:
         actions.append(
             ac.ShowCardAction(title="More…", card=_more_card(request, gov, view, allowed))
         )
     if "reopen" in allowed:
-        actions.append(button("Reopen", verbs.REOPEN, _data(request), primary=True))
+        actions.append(button("Reopen", verbs.REOPEN, _data(request)))
     return actions[:5]
 
 

@@ -34,6 +34,12 @@ class TriageCommand:
     question: str = ""
     answer: str = ""
     duplicate_of: str = ""
+    # Assign to someone chosen from the list: whoever was chosen ("" if nobody), never
+    # the person pressing.
+    chosen: bool = False
+    # Link as duplicate: what was typed, and what was picked from the list, as sent.
+    typed_ref: str = ""
+    picked_ref: str = ""
 
 
 OUT_OF_DATE = (
@@ -76,10 +82,9 @@ def _plain(action: Action) -> Callable[[Mapping[str, Any]], TriageCommand]:
 
 
 def parse_assign(data: Mapping[str, Any]) -> TriageCommand:
-    chosen = data.get(verbs.ASSIGNEE)
-    if not isinstance(chosen, str) or not chosen.strip():
-        raise BadCardData("Choose someone on the triage team. Nothing has changed.")
-    return TriageCommand(versioned_ref(data), Action.ASSIGN, assignee_id=chosen.strip())
+    # Nobody chosen is for the rules to refuse, next to the list on the card.
+    chosen = _text(data, verbs.ASSIGNEE)
+    return TriageCommand(versioned_ref(data), Action.ASSIGN, assignee_id=chosen, chosen=True)
 
 
 def parse_reject(data: Mapping[str, Any]) -> TriageCommand:
@@ -103,10 +108,15 @@ def parse_route(data: Mapping[str, Any]) -> TriageCommand:
 
 
 def parse_duplicate(data: Mapping[str, Any]) -> TriageCommand:
-    typed = (
-        _text(data, verbs.DUPLICATE_TYPED).upper() or _text(data, verbs.DUPLICATE_PICKED).upper()
+    typed = _text(data, verbs.DUPLICATE_TYPED)
+    picked = _text(data, verbs.DUPLICATE_PICKED)
+    return TriageCommand(
+        versioned_ref(data),
+        Action.LINK_DUPLICATE,
+        duplicate_of=(typed or picked).upper(),
+        typed_ref=typed,
+        picked_ref=picked,
     )
-    return TriageCommand(versioned_ref(data), Action.LINK_DUPLICATE, duplicate_of=typed)
 
 
 def parse_answer(data: Mapping[str, Any]) -> TriageCommand:

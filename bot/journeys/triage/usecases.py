@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from bot.domain import triage
 from bot.domain.edits import EDITED_IN_SHAREPOINT
@@ -20,11 +20,23 @@ from bot.journey import Actor
 from bot.journeys.triage.commands import TriageCommand
 from bot.journeys.triage.posting import TRIAGE
 from bot.notifier import Notifier
-from bot.ports import ChangedBySomeoneElse, Governance, NotApplied, RequestRegister, Store
+from bot.ports import (
+    ChangedBySomeoneElse,
+    Governance,
+    GovernanceStore,
+    NotApplied,
+    RequestRegister,
+    Store,
+)
 
 logger = logging.getLogger(__name__)
 
 OPEN = frozenset({"submitted", "in_triage", "awaiting_information", "with_board"})
+_PROCESS_WORDS = {"change_request": "then a change request", "project": "then a project"}
+
+
+class TriageRegister(RequestRegister, GovernanceStore, Protocol):
+    """The requests, and the boards' names to speak of where one goes."""
 
 
 @dataclass(frozen=True)
@@ -117,7 +129,7 @@ def not_applied_message(news: NotApplied, entry: AuditEntry) -> str:
 
 
 async def act(
-    store: RequestRegister,
+    store: TriageRegister,
     actor: Actor,
     command: TriageCommand,
     now: dt.datetime,
@@ -132,16 +144,14 @@ async def act(
     if version and version != request.etag:
         return Outcome(request, changed=False, note=changed_by_note(request))
     change = change_for(command, actor, now, assignee)
-    if (
-        command.action is Action.LINK_DUPLICATE
-        and change.duplicate_of
-        and await store.get(change.duplicate_of) is None
-    ):
-        raise NotAllowed(f"There is no request {change.duplicate_of}. Check the reference.")
+    if command.action is Action.CHANGE_ROUTE:
+        await _check_new_route(store, request, change)
     try:
         state = triage.apply(state_of(request), change, reference)
     except TransitionRefused as refused:
         raise NotAllowed(refused.message) from refused
+    if command.action is Action.LINK_DUPLICATE:
+        await _check_original(store, state.duplicate_of)
     try:
         saved = await store.update(with_state(request, state))
     except ChangedBySomeoneElse:
@@ -150,6 +160,31 @@ async def act(
             raise
         return Outcome(fresh, changed=False, note=changed_by_note(fresh))
     return Outcome(saved, changed=True, before=request)
+
+
+async def _check_new_route(store: TriageRegister, request: DigitalRequest, change: Change) -> None:
+    """A change of route must change where it goes: the same board and process again
+    would be recorded as a change that changed nothing."""
+    if request.status not in triage.ALLOWED_FROM[Action.CHANGE_ROUTE]:
+        return  # the rules say why not
+    if (change.board, change.process) != (request.route.board, request.route.process):
+        return
+    gov = await store.governance()
+    board = gov.boards.get(change.board)
+    then = _PROCESS_WORDS.get(change.process, change.process)
+    where = f"the {board.name if board else change.board}, {then}"
+    raise NotAllowed(f"It already goes to {where}. Choose a different board or process.")
+
+
+async def _check_original(store: RequestRegister, original: str) -> None:
+    """The request this one duplicates must exist and be open: the requester is told
+    the work carries on under it."""
+    found = await store.get(original)
+    if found is None:
+        raise NotAllowed(f"There is no request {original}. Check the reference.")
+    refused = triage.duplicate_target_refusal(original, found.status, found.duplicate_of)
+    if refused:
+        raise NotAllowed(refused)
 
 
 def similar_open(request: DigitalRequest, others: list[DigitalRequest]) -> list[tuple[str, str]]:
