@@ -10,25 +10,21 @@ does: with every one of those inputs, and only if none it checks is required and
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
-import aiohttp
 import pytest
 
 from bot.domain.text import long_date
 from bot.journeys.triage import verbs
+from tests.e2e import test_triage
 from tests.e2e.conftest import in_channel
 from tests.e2e.journey import raise_request
 from tests.e2e.test_triage import find_input, triage_card_posted, triager_view
 from tests.support.cards import all_text, assert_cards_ok, elements
-from tests.support.fake_graph import FakeGraph
-from tests.support.graph import connect, provisioned
 from tests.support.teams import (
     START,
     YEAR,
-    BotServer,
     Connector,
     TeamsUser,
     card_of,
@@ -36,6 +32,9 @@ from tests.support.teams import (
     invoke_card,
 )
 
+# The same bot on both stores, and the same second triager, as the main triage tests.
+bot = test_triage.bot
+adele = test_triage.adele
 ALEX = "00000000-0000-0000-0000-0000000000020"
 ADELE = "00000000-0000-0000-0000-0000000000022"
 REF = f"DR-{YEAR}-0001"
@@ -54,27 +53,6 @@ ROUTE = {
     "routeProcess": "change_request",
     "routeReason": "It must work with the waste system.",
 }
-
-
-@pytest.fixture(params=["sqlite", "sharepoint"])
-async def bot(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[BotServer]:
-    env = {"TRIAGE_ROSTER": f"{ALEX},{ADELE}", "BOT_STORE": request.param}
-    fake: FakeGraph | None = None
-    if request.param == "sharepoint":
-        fake = FakeGraph()
-        await fake.start()
-        await (await provisioned(fake)).close()
-    server = BotServer(tmp_path / "data", env, graph=(lambda: connect(fake)) if fake else None)
-    await server.start()
-    yield server
-    await server.stop()
-    if fake is not None:
-        await fake.stop()
-
-
-@pytest.fixture
-def adele(http: aiohttp.ClientSession, bot: BotServer, connector: Connector) -> TeamsUser:
-    return TeamsUser(http, bot, connector, "user-id-2", "Adele Vance", ADELE)
 
 
 # ---- What the client checks and sends for each button ------------------------------------
