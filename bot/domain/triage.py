@@ -316,8 +316,9 @@ def _link_duplicate(state: TriageState, change: Change, reference: str) -> tuple
         raise TransitionRefused("Choose the request this one duplicates, or type its reference.")
     parsed = parse_reference(change.duplicate_of)
     if parsed is None:
+        example = format_reference(change.at.year, 42)
         raise TransitionRefused(
-            "That is not a request reference. Type one like DR-2026-0042, or choose a request."
+            f"That is not a request reference. Type one like {example}, or choose a request."
         )
     other = format_reference(*parsed)
     if other == _canonical(reference):

@@ -268,7 +268,7 @@ async def test_assign_with_nobody_chosen_is_refused_next_to_the_list(
         ("", "Choose the request this one duplicates, or type its reference."),
         (REF.lower(), "A request cannot be a duplicate of itself."),
         (f"DR-{YEAR}-0999", f"There is no request DR-{YEAR}-0999. Check the reference."),
-        ("garden", "That is not a request reference. Type one like DR-2026-0042"),
+        ("garden", f"That is not a request reference. Type one like DR-{YEAR}-0042"),
     ],
 )
 async def test_a_refused_link_is_shown_next_to_the_box_with_what_was_typed(

@@ -259,6 +259,13 @@ def test_linking_a_duplicate_says_what_is_wrong_with_the_reference(
     assert refused(in_triage(), change(Action.LINK_DUPLICATE, duplicate_of=duplicate_of)) == message
 
 
+def test_the_example_reference_is_from_the_year_of_the_change() -> None:
+    later = Change(
+        Action.LINK_DUPLICATE, "tess-id", "Tess", AT.replace(year=2031), duplicate_of="x"
+    )
+    assert "Type one like DR-2031-0042," in refused(in_triage(), later)
+
+
 def test_assigning_to_nobody_asks_who() -> None:
     assert refused(in_triage(), change(Action.ASSIGN)) == "Choose who to assign the request to."
 
