@@ -8,6 +8,7 @@ The SharePoint store against the local fake Graph server, its writer run by hand
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -166,3 +167,20 @@ async def test_new_requests_queued_while_graph_answered_503_go_together_when_it_
         ("POST", "$batch")
     ], "one round trip, no look-ups"
     assert [str(i["Reference"]) for i in fake.list_items(REQUESTS)] == references
+
+
+async def test_the_writer_stops_when_cancelled_as_it_is_woken(store: SharePointStore) -> None:
+    """On Python 3.11, asyncio.wait_for loses a cancellation that lands just as the event it
+    waits for is set: the writer then ran for ever and the app never shut down (seen in CI).
+    Here the wake-up completes first, then the cancel arrives before the writer runs."""
+    for _ in range(20):  # the race depends on scheduling: try it several times
+        writer = asyncio.ensure_future(store.run_writer(idle_seconds=30))
+        for _ in range(5):
+            await asyncio.sleep(0)  # the writer's first round runs and it waits again
+        await asyncio.sleep(0.05)
+        store.wake_writer()
+        await asyncio.sleep(0)  # the event's waiter completes; the writer is not run yet
+        writer.cancel()
+        done, _ = await asyncio.wait({writer}, timeout=5)
+        assert writer in done, "the writer kept running after it was cancelled"
+        assert writer.cancelled()
