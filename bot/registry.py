@@ -126,11 +126,11 @@ def _usable(ctx: JourneyContext, where: str, is_admin: bool) -> list[ChatCommand
         for c in ctx.catalogue.commands
         if c.help
         and (c.where == "anywhere" or c.where == where)
-        and (is_admin or not _admins_only(c.help))
+        and (is_admin or not admins_only(c.help))
     ]
 
 
-def _admins_only(help_text: str) -> bool:
+def admins_only(help_text: str) -> bool:
     """Commands whose help says they are for admins: nobody else is told about them."""
     return help_text.startswith("Admins only")
 
