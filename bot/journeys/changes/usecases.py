@@ -20,7 +20,13 @@ from bot.domain.triage import Action, Change, TransitionRefused, TriageState
 from bot.errors import NotAllowed, NotFound, UserFacingError
 from bot.journey import Actor
 from bot.journeys.changes.form import CHANGE_FORM, TARGET, answers_of
-from bot.ports import ChangedBySomeoneElse, DraftStore, GovernanceStore, RequestRegister
+from bot.ports import (
+    ChangedBySomeoneElse,
+    DraftStore,
+    Governance,
+    GovernanceStore,
+    RequestRegister,
+)
 
 TRIES = 3  # a triager may act at the same moment: read again and check again
 
@@ -124,6 +130,51 @@ def route_set_by_hand(request: DigitalRequest) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class Edited:
+    """A request with new answers, what they changed, and whether IT's route was kept."""
+
+    request: DigitalRequest
+    changes: list[FieldChange]
+    kept: bool
+
+
+def with_new_answers(
+    current: DigitalRequest,
+    details: RequestDetails,
+    rules: Governance,
+    actor: Actor,
+    now: dt.datetime,
+) -> Edited:
+    """The request with its new answers, scored and routed again (a route IT chose by hand
+    is kept), and one history entry naming the changed answers and what they moved."""
+    found = changed_fields(current.details, details)
+    kept = route_set_by_hand(current)
+    change = Change(Action.EDIT_DETAILS, actor.user_id, actor.name, now, changes=tuple(found))
+    recorded = _applied(current, change)
+    ruled = routing.route(details, rules.rules)
+    new = dataclasses.replace(
+        recorded,
+        details=details,
+        score=scoring.score(details, rules.matrix, now.date()),
+        route=current.route if kept else ruled,
+    )
+    boards = {key: board.name for key, board in rules.boards.items()}
+    processes = {key: process.name for key, process in rules.processes.items()}
+    moved = moves(
+        current, new, routing.route(current.details, rules.rules), ruled, boards, processes
+    )
+    if not moved:
+        return Edited(new, found, kept)
+    entry = new.history[-1]
+    entry = dataclasses.replace(
+        entry,
+        detail=f"{entry.detail} {moves_in_words(moved, kept)}",
+        changes=(*entry.changes, *moved),
+    )
+    return Edited(dataclasses.replace(new, history=(*new.history[:-1], entry)), found, kept)
+
+
 async def send_change(
     store: RequestRegister,
     drafts: DraftStore,
@@ -155,37 +206,11 @@ async def send_change(
         return checked
     details: RequestDetails = checked.result
     rules = await governance.governance()
-    found: list[FieldChange] = []
-    kept = False
-
-    boards = {key: board.name for key, board in rules.boards.items()}
-    processes = {key: process.name for key, process in rules.processes.items()}
+    outcome: list[Edited] = []
 
     async def edited(current: DigitalRequest) -> DigitalRequest:
-        nonlocal found, kept
-        found = changed_fields(current.details, details)
-        kept = route_set_by_hand(current)
-        change = Change(Action.EDIT_DETAILS, actor.user_id, actor.name, now, changes=tuple(found))
-        recorded = _applied(current, change)
-        ruled = routing.route(details, rules.rules)
-        new = dataclasses.replace(
-            recorded,
-            details=details,
-            score=scoring.score(details, rules.matrix, now.date()),
-            route=current.route if kept else ruled,
-        )
-        # The same history entry tells what the new answers moved: score, board, process.
-        ruled_before = routing.route(current.details, rules.rules)
-        moved = moves(current, new, ruled_before, ruled, boards, processes)
-        if not moved:
-            return new
-        entry = new.history[-1]
-        entry = dataclasses.replace(
-            entry,
-            detail=f"{entry.detail} {moves_in_words(moved, kept)}",
-            changes=(*entry.changes, *moved),
-        )
-        return dataclasses.replace(new, history=(*new.history[:-1], entry))
+        outcome[:] = [with_new_answers(current, details, rules, actor, now)]
+        return outcome[0].request
 
     try:
         saved = await _saved(store, actor, reference, edited)
@@ -194,4 +219,4 @@ async def send_change(
         await drafts.delete_draft(actor.user_id, CHANGE_FORM.key)
         raise
     await drafts.delete_draft(actor.user_id, CHANGE_FORM.key)
-    return Changed(saved, found, kept)
+    return Changed(saved, outcome[0].changes, outcome[0].kept)
