@@ -93,6 +93,8 @@ def _journey_context(app: web.Application, opened: OpenStore) -> JourneyContext:
         triage_names=dict(settings.triage_names),
         roster=open_roster(settings, opened),
         service_desk=settings.service_desk_contact,
+        data_dir=settings.data_dir,
+        journey_settings=settings.journeys,
         reply_hosts=reply_hosts,
     )
 
@@ -136,6 +138,12 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
+    for journey in built:
+        if journey.on_stop is not None:
+            try:
+                await journey.on_stop()
+            except Exception:
+                logger.exception("Stopping the %s journey failed", journey.name)
     if opened.close is not None:
         await opened.close()
 

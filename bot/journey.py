@@ -14,6 +14,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
 from microsoft_agents.activity import (
@@ -230,6 +231,8 @@ class Journey:
     # Work to start when the app starts (posting what waited, say), and to run forever.
     on_start: Callable[[], Awaitable[Any]] | None = None
     loops: tuple[Callable[[], Awaitable[None]], ...] = ()
+    # Work to do when the app stops, after its loops are cancelled (closing a store, say).
+    on_stop: Callable[[], Awaitable[None]] | None = None
     on_members_added: Callable[[Turn], Awaitable[None]] | None = None
 
 
@@ -266,6 +269,11 @@ class JourneyContext:
     triage_names: Mapping[str, str] = field(default_factory=dict)  # roster id -> name, local
     roster: Roster | None = None  # an Entra group, in m365 mode: it decides the triage team
     service_desk: str = ""  # SERVICE_DESK_CONTACT: how to reach the IT service desk
+    # DATA_DIR: where a journey that keeps its own working state puts its file. None when
+    # journeys are only described (the manifest's command lists).
+    data_dir: Path | None = None
+    # Each journey's own settings (its folder's `load_settings`), by journey name.
+    journey_settings: Mapping[str, Any] = field(default_factory=dict)
     # Where replies may go; conversation references are checked against it when kept.
     reply_hosts: ReplyHosts = field(
         default_factory=lambda: ReplyHosts(frozenset(), loopback_only=True)

@@ -6,8 +6,9 @@ import ipaddress
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 # The Microsoft 365 Agents Playground's default user (Alex Wilber). In local mode
@@ -67,6 +68,9 @@ class Settings:
     allowed_origins: frozenset[str] = frozenset()
     # How to reach the IT service desk, for messages that are IT problems, not requests.
     service_desk_contact: str = ""
+    # Each journey's own settings, read and checked by the journey (its `load_settings`),
+    # by journey name.
+    journeys: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def anonymous(self) -> bool:
@@ -275,6 +279,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     service_hosts = _service_hosts(env.get("ALLOWED_SERVICE_HOSTS", ""), problems)
     origins = _origins(mode, env.get("ALLOWED_ORIGINS", ""), problems)
     service_desk = _service_desk(env.get("SERVICE_DESK_CONTACT", ""), problems)
+    from bot.journeys import load_journey_settings  # the journeys import this module
+
+    journey_settings = load_journey_settings(env, problems)
     if problems:
         raise SettingsError(problems)
     return Settings(
@@ -298,4 +305,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         service_hosts=service_hosts,
         allowed_origins=origins,
         service_desk_contact=service_desk,
+        journeys=journey_settings,
     )

@@ -8,7 +8,7 @@ order of the help card.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.clock import SystemClock
@@ -24,6 +24,24 @@ JOURNEYS: tuple[str, ...] = (
     "servicedesk",  # IT problems: a pointer to the IT service desk
     "home",  # welcome, hello, help
 )
+
+
+def load_journey_settings(
+    env: Mapping[str, str], problems: list[str], names: tuple[str, ...] = JOURNEYS
+) -> dict[str, Any]:
+    """Each journey's own settings, by name, from the journeys that declare any.
+
+    A journey declares them with `load_settings(env, problems)` in its folder: it reads
+    its own variables, adds a plain sentence to `problems` for each bad one, and returns
+    what it read (used as `ctx.settings_for(name)`).
+    """
+    found: dict[str, Any] = {}
+    for name in names:
+        module = importlib.import_module(f"{__name__}.{name}")
+        loader = getattr(module, "load_settings", None)
+        if loader is not None:
+            found[name] = loader(env, problems)
+    return found
 
 
 def load(names: tuple[str, ...] = JOURNEYS) -> list[Callable[[JourneyContext], Journey]]:
