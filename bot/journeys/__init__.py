@@ -22,6 +22,7 @@ JOURNEYS: tuple[str, ...] = (
     "feedback",  # rate the bot; a summary for admins
     "glossary",  # what is …: the words we use, explained
     "servicedesk",  # IT problems: a pointer to the IT service desk
+    "communities",  # ask a question; champions answer; communities of practice
     "home",  # welcome, hello, help
 )
 

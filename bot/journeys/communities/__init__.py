@@ -1,0 +1,41 @@
+"""Communities of practice and digital champions (strategy Priority 1).
+
+Staff ask questions; the bot first searches answers already given, then sends the
+question to the right community and a few matching champions, nudges when it waits,
+and keeps accepted answers for the next person. Champions volunteer, leads approve
+them, and points come only from what others confirmed.
+
+Two parts share one store: `champions` (communities, champions, the knowledge base's
+upkeep, recognition) and `questions` (asking, answering, nudges, the thread relay).
+"""
+
+from __future__ import annotations
+
+from bot.journey import Journey, JourneyContext
+from bot.journeys.communities import champions, questions
+from bot.journeys.communities.config import CommunityConfig, load_settings
+from bot.journeys.communities.shared import NAME, Shared
+
+__all__ = ["load_settings", "register"]
+
+
+def register(ctx: JourneyContext) -> Journey:
+    config = ctx.journey_settings.get(NAME)
+    shared = Shared(ctx, config if isinstance(config, CommunityConfig) else CommunityConfig())
+    parts = [champions.part(ctx, shared), questions.part(ctx, shared)]
+    loops = tuple(loop for part in parts for loop in part.loops)
+    starts = [part.on_start for part in parts if part.on_start is not None]
+
+    async def on_start() -> None:
+        for start in starts:
+            await start()
+
+    return Journey(
+        name=NAME,
+        commands=tuple(command for part in parts for command in part.commands),
+        actions=tuple(action for part in parts for action in part.actions),
+        menu=tuple(button for part in parts for button in part.menu),
+        on_start=on_start if starts else None,
+        loops=loops,
+        on_stop=shared.close,
+    )

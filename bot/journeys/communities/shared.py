@@ -1,0 +1,61 @@
+"""What the parts of the communities journey share: the store, the settings, the context."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.journey import CardAction, ChatCommand, JourneyContext, MenuButton
+from bot.journeys.communities.config import CommunityConfig
+from bot.journeys.communities.ports import CommunityStore
+
+NAME = "communities"
+FILE_NAME = "communities.sqlite3"  # in DATA_DIR, beside the bot's own working state
+
+
+@dataclass
+class Part:
+    """What one part of the journey declares; `register` joins the parts into one Journey."""
+
+    commands: tuple[ChatCommand, ...] = ()
+    actions: tuple[CardAction[Any], ...] = ()
+    menu: tuple[MenuButton, ...] = ()
+    loops: tuple[Callable[[], Awaitable[None]], ...] = ()
+    on_start: Callable[[], Awaitable[None]] | None = None
+
+
+@dataclass
+class Shared:
+    ctx: JourneyContext
+    config: CommunityConfig
+    _store: CommunityStore | None = None
+    _opening: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def store(self) -> CommunityStore:
+        """The store, opened on first use (and seeded in local mode)."""
+        if self._store is None:
+            async with self._opening:
+                if self._store is None:
+                    self._store = await _open(self.ctx)
+        return self._store
+
+    async def close(self) -> None:
+        if self._store is not None:
+            await self._store.close()
+            self._store = None
+
+    def channel_purpose(self, community_id: str) -> str:
+        """The ChannelDirectory purpose a community's channel is registered under."""
+        return f"community:{community_id}"
+
+
+async def _open(ctx: JourneyContext) -> CommunityStore:
+    from bot.journeys.communities.store_sqlite import SqliteCommunityStore
+
+    if ctx.data_dir is None:
+        raise RuntimeError("The communities journey needs DATA_DIR to keep its records.")
+    store = SqliteCommunityStore(ctx.data_dir / FILE_NAME, ctx.clock)
+    await store.open()
+    return store
