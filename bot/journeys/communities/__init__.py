@@ -12,7 +12,7 @@ upkeep, recognition) and `questions` (asking, answering, nudges, the thread rela
 from __future__ import annotations
 
 from bot.journey import Journey, JourneyContext
-from bot.journeys.communities import champions, questions
+from bot.journeys.communities import champions, nudging, questions, relay
 from bot.journeys.communities.config import CommunityConfig, load_settings
 from bot.journeys.communities.shared import NAME, Shared
 
@@ -22,7 +22,12 @@ __all__ = ["load_settings", "register"]
 def register(ctx: JourneyContext) -> Journey:
     config = ctx.journey_settings.get(NAME)
     shared = Shared(ctx, config if isinstance(config, CommunityConfig) else CommunityConfig())
-    parts = [champions.part(ctx, shared), questions.part(ctx, shared)]
+    parts = [
+        champions.part(ctx, shared),
+        questions.part(ctx, shared),
+        nudging.part(ctx, shared),
+        relay.part(ctx, shared),
+    ]
     loops = tuple(loop for part in parts for loop in part.loops)
     starts = [part.on_start for part in parts if part.on_start is not None]
 
