@@ -21,7 +21,7 @@ from bot.channel_posts import ChannelPoster
 from bot.clock import Clock, SystemClock
 from bot.door import Door, guarded, refusal
 from bot.journey import CONFIG_PROBLEM, REQUEST_NOT_APPLIED, JourneyContext
-from bot.notifier import TeamsNotifier
+from bot.notifier import AppInstaller, TeamsNotifier
 from bot.registry import register_journeys
 from bot.reply_hosts import reply_hosts_for
 from bot.settings import Settings
@@ -80,14 +80,26 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response(body)
 
 
+def _installer(settings: Settings, opened: OpenStore) -> AppInstaller | None:
+    """With TEAMS_APP_ID (and Graph, so BOT_STORE=sharepoint): the bot installs itself for
+    a person through Graph before starting a chat with them (deploy/teams-install.md)."""
+    if not settings.teams_app_id or opened.graph is None:
+        return None
+    from graph_clients.installer import AppInstaller as GraphInstaller
+
+    graph = opened.graph
+    return GraphInstaller(graph.client, settings.teams_app_id, graph.base_url, graph.policy)
+
+
 def _journey_context(app: web.Application, opened: OpenStore) -> JourneyContext:
     settings, store = app[SETTINGS], opened.store
     reply_hosts = reply_hosts_for(settings)
     poster = ChannelPoster(app[ADAPTER], settings.client_id, reply_hosts)
+    notifier = TeamsNotifier(poster, store, store, _installer(settings, opened), settings.tenant_id)
     return JourneyContext(
         store=store,
         clock=app[CLOCK],
-        notifier=TeamsNotifier(poster, store, store),
+        notifier=notifier,
         admin_ids=settings.admin_ids,
         triage_roster=settings.triage_roster,
         triage_names=dict(settings.triage_names),

@@ -142,6 +142,9 @@ class ChatCommand:
     where: Where = "personal"
     # Shown in Teams' command menu (the app manifest); help is used when this is "".
     menu_hint: str = ""
+    # Where the message must be, beyond `where`, read from the Activity (a reply in a
+    # channel thread, say). None: anywhere `where` allows.
+    applies: Callable[[Activity], bool] | None = None
 
     def match(self, text: str) -> str | None:
         """The argument if this command is what was typed, else None."""
@@ -160,6 +163,11 @@ class ChatCommand:
 def _normalised(text: str) -> str:
     """Every command's route reads the same message: normalise it once."""
     return normalise(text)
+
+
+class NotForMe(Exception):
+    """Raised by a command's `run` when, having looked closer (in the store, say), the
+    message is not for it after all: it is answered as if no command had matched."""
 
 
 @dataclass(frozen=True)

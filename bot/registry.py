@@ -25,6 +25,7 @@ from bot.journey import (
     ChatCommand,
     Journey,
     JourneyContext,
+    NotForMe,
     Turn,
     actor_of,
     conversation_type,
@@ -89,6 +90,8 @@ def _typed(command: ChatCommand) -> Any:
             return False
         if activity.value is not None and not activity.text:
             return False  # a button from a client without Universal Actions, not typing
+        if command.applies is not None and not command.applies(activity):
+            return False
         return command.match(activity.text or "") is not None
 
     return selector
@@ -103,6 +106,8 @@ def _command_route(ctx: JourneyContext, command: ChatCommand) -> Any:
         argument = command.match(context.activity.text or "") or ""
         try:
             await command.run(turn, argument)
+        except NotForMe:
+            await _not_understood(ctx)(context, state)
         except Exception as error:
             await _answer_problem(turn, error, command.name)
 

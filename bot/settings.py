@@ -71,6 +71,9 @@ class Settings:
     # Each journey's own settings, read and checked by the journey (its `load_settings`),
     # by journey name.
     journeys: Mapping[str, Any] = field(default_factory=dict)
+    # The bot's app id in the organisation's Teams app catalogue (m365 mode): the bot
+    # installs itself for a person through Graph before starting a chat with them.
+    teams_app_id: str = ""
 
     @property
     def anonymous(self) -> bool:
@@ -279,6 +282,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     service_hosts = _service_hosts(env.get("ALLOWED_SERVICE_HOSTS", ""), problems)
     origins = _origins(mode, env.get("ALLOWED_ORIGINS", ""), problems)
     service_desk = _service_desk(env.get("SERVICE_DESK_CONTACT", ""), problems)
+    teams_app_id = _teams_app_id(env.get("TEAMS_APP_ID", ""), store, problems)
     from bot.journeys import load_journey_settings  # the journeys import this module
 
     journey_settings = load_journey_settings(env, problems)
@@ -306,4 +310,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         allowed_origins=origins,
         service_desk_contact=service_desk,
         journeys=journey_settings,
+        teams_app_id=teams_app_id,
     )
+
+
+def _teams_app_id(raw: str, store: str, problems: list[str]) -> str:
+    app_id = raw.strip()
+    if app_id and not _GUID.match(app_id):
+        problems.append(
+            "TEAMS_APP_ID must be the app's id in your Teams app catalogue, a GUID. "
+            f"It is '{app_id[:60]}'."
+        )
+    if app_id and store != "sharepoint":
+        problems.append("TEAMS_APP_ID needs Microsoft Graph: use it with BOT_STORE=sharepoint.")
+    return app_id

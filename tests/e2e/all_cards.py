@@ -318,6 +318,239 @@ async def walk_notices(walk: Walk) -> None:
     walk.collected.add_card("config problem notice", config_problem_card(problem))
 
 
+async def walk_questions(walk: Walk) -> None:
+    """Asking and answering (communities): search, route, answer, best, call, reopen, reuse."""
+    from tests.e2e.communities import (
+        action_with_verb,
+        bot_mentioned,
+        community_channel,
+        register_community,
+        say_with,
+        volunteer_and_approve,
+        wait_for_card,
+    )
+
+    mona, sam, rita = (
+        walk.person(51, "Mona Asker"),
+        walk.person(52, "Sam Champion"),
+        walk.person(53, "Rita Reader"),
+    )
+    channel = await register_community(walk.alex, "Power Platform")
+    await volunteer_and_approve(sam, walk.alex, "Power Platform")
+    await mona.say("my questions")  # none yet
+
+    async def asked(user: RecordingUser, question: str) -> dict[str, Any]:
+        card = await last_card(user, "ask")
+        return invoke_card(await press(user, card, "Search answers", {"question_text": question}))
+
+    empty = await last_card(mona, "ask")
+    await press(mona, empty, "Search answers", {"question_text": ""})
+    await press(mona, empty, "Search answers", {"question_text": "x" * 2500})
+    found = await asked(mona, "How do I stop my Power Automate flow emailing the team?")
+    routing = invoke_card(await press(mona, found, "None of these \u2014 ask a champion"))
+    where = {"community": "power-platform", "service_area": ""}
+    routing = invoke_card(await press(mona, routing, "Send to champions", where))
+    where["service_area"] = "Housing"
+    await press(mona, routing, "Send to champions", where)
+
+    nudge = await wait_for_card(sam, sam.conversation_id, "answer.send")
+    await press(sam, nudge, "Send answer", {"answer_text": ""})
+    answer = "Add a condition before the Send an email step."
+    await press(sam, nudge, "Send answer", {"answer_text": answer})
+    to_mona = await wait_for_card(mona, mona.conversation_id, "answer.best")
+    await mona.say("my questions")
+    await press(mona, to_mona, "This is the best answer")
+
+    second = await asked(mona, "Can someone show me how to share a Power BI report?")
+    routing = invoke_card(await press(mona, second, "None of these \u2014 ask a champion"))
+    await press(mona, routing, "Send to champions", where)
+    ref = action_with_verb(routing, "question.route")["data"]["reference"]
+    nudge = await wait_for_card(sam, sam.conversation_id, "question.claim", "reference", ref)
+    await press(sam, nudge, "I'll answer in a call")
+    called = await wait_for_card(mona, mona.conversation_id, "answer.none_helped", "reference", ref)
+    await press(mona, called, "None of these helped")
+
+    reuse = await asked(rita, "My Power Automate flow emails the whole team. How do I stop it?")
+    best = action_with_verb(to_mona, "answer.best")["data"]
+    await rita.press("answer.helped", {"answer": best["answer"]})
+    await press(rita, reuse, "This answered it")
+    await say_with(channel, bot_mentioned(channel, "questions"))
+    elsewhere = community_channel(walk.alex, "SharePoint")
+    await say_with(elsewhere, bot_mentioned(elsewhere, "questions"))
+
+
+async def walk_champions(walk: Walk) -> None:
+    """Communities and champions: channels, leads, volunteers, pauses, answers to check, points."""
+    import datetime as dt
+
+    from bot.domain.recognition import LeaderRow, MonthlyDigest
+    from bot.journeys.communities import knowledge, recognition
+    from bot.journeys.communities.config import Points
+    from cards.elements import to_dict
+    from tests.e2e.communities import (
+        community_channel,
+        journey_state,
+        name_lead,
+        register_community,
+        say_in_channel,
+        volunteer_and_approve,
+    )
+
+    alex = walk.alex
+    lead, keen = walk.person(61, "Lena Lead"), walk.person(62, "Kit Keen")
+    await alex.say("communities")
+    await keen.say("register community Agile delivery")  # only in a channel
+    await say_in_channel(community_channel(keen, "Agile delivery"), "register community agile")
+    await say_in_channel(community_channel(alex, "Agile delivery"), "register community knitting")
+    await name_lead(alex, "Agile delivery", lead)
+    await register_community(lead, "Agile delivery")
+    form = await last_card(keen, "volunteer")
+    await press(
+        keen, form, "Send", {"communities": "", "serviceArea": "", "canHelpWith": "x" * 300}
+    )
+    await volunteer_and_approve(keen, lead, "Agile delivery", "Revenues and benefits")
+    await keen.say("champion")
+    pause = await last_card(keen, "pause")
+    await press(keen, pause, "Pause", {"reason": "", "until": "2020-01-01"})
+    paused = invoke_card(
+        await press(keen, pause, "Pause", {"reason": "leave", "until": f"{YEAR}-12-24"})
+    )
+    await press(keen, paused, "Resume")
+    await lead.say("champions")
+    await lead.say("add champions group 0a1b2c3d-1111-2222-3333-444455556666")  # m365 only
+    await lead.say("review answers")  # nothing due yet
+    async with journey_state(alex.bot) as shared:
+        store = await shared.store()
+        entry = (await store.entries())[0]
+        community = await store.community(entry.community_id)
+    assert community is not None
+    opened = invoke_card(await alex.press("knowledge.open", {"entry": entry.id}))
+    edit = invoke_card(await press(alex, opened, "Edit"))
+    await press(alex, edit, "Save changes", {"question": "", "answer": ""})
+    await press(alex, opened, "Still right")
+    today = dt.date(YEAR, 11, 25)
+    walk.collected.add_card(
+        "answers to check", to_dict(knowledge.due_card([(entry, community)], today))
+    )
+    walk.collected.add_card("answer retired", to_dict(knowledge.retired_card(entry)))
+    await alex.say("leaderboard")
+    await alex.say("leaderboard agile delivery")
+    start = dt.datetime(YEAR, 10, 1, tzinfo=dt.UTC)
+    rows = (LeaderRow("a", "Kit Keen", 14, 1, 2), LeaderRow("b", "Lena Lead", 10, 1, 0))
+    digest = MonthlyDigest(community.id, start, start, 4, 2, dt.timedelta(hours=3), rows)
+    monthly = recognition.digest_card(community, digest, f"October {YEAR}", Points())
+    walk.collected.add_card("monthly digest", to_dict(monthly))
+
+
+async def walk_nudges_and_relay(walk: Walk) -> None:
+    """Nudges (more champions, the lead, the seen refresh, the report, the weekly digest)
+    and the thread relay (a reply in the thread to the asker, and back)."""
+    import datetime as dt
+
+    from bot.journeys.communities import digest, nudging, relay
+    from tests.e2e.communities import (
+        action_with_verb,
+        bot_mentioned,
+        journey_state,
+        name_lead,
+        register_community,
+        say_with,
+        volunteer_and_approve,
+        wait_for_card,
+    )
+
+    lead, cai, ash = (
+        walk.person(71, "Lou Lead"),
+        walk.person(72, "Cai Champion"),
+        walk.person(73, "Ash Asker"),
+    )
+    bot = walk.alex.bot
+    clock = bot.clock
+    began = clock.now()
+    channel = await register_community(walk.alex, "Accessibility")
+    await name_lead(walk.alex, "Accessibility", lead)
+    await volunteer_and_approve(cai, lead, "Accessibility")
+    clock.set(dt.datetime(YEAR, 11, 25, 10, tzinfo=dt.UTC))
+    card = await last_card(ash, "ask Is there a checklist for accessible PDF forms?")
+    if any(a.get("verb") == "question.none_found" for a in _all_actions(card)):
+        card = invoke_card(
+            await ash.press(
+                "question.none_found", action_with_verb(card, "question.none_found")["data"]
+            )
+        )
+    route = action_with_verb(card, "question.route")["data"]
+    await ash.press(
+        "question.route", route, {"community": "accessibility", "service_area": "Parks"}
+    )
+    nudge = await wait_for_card(
+        cai, cai.conversation_id, "question.claim", "reference", route["reference"]
+    )
+    seen = nudge["refresh"]["action"]
+    await cai.post(
+        cai.activity(
+            type="invoke",
+            name="adaptiveCard/action",
+            value={
+                "action": {"type": "Action.Execute", "verb": seen["verb"], "data": seen["data"]},
+                "trigger": "automatic",
+            },
+        )
+    )
+    async with journey_state(bot) as shared:
+        clock.set(dt.datetime(YEAR, 11, 26, 10, tzinfo=dt.UTC))  # the lead's step
+        await nudging.run_due(shared, "all-cards")
+        clock.set(dt.datetime(YEAR, 11, 30, 9, tzinfo=dt.UTC))  # the digest's Monday
+        await nudging.run_due(shared, "all-cards")
+        await digest.post_weekly(shared, clock.now())
+        question = await (await shared.store()).question(route["reference"])
+    assert question is not None
+    await lead.say("nudges")
+    await ash.say("nudges")  # not a lead
+    await say_with(channel, bot_mentioned(channel, "nudges"))
+    thread_id = f"{channel.conversation_id.partition(';messageid=')[0]};messageid="
+    thread = RecordingUser(
+        cai.http,
+        bot,
+        cai.connector,
+        cai.user_id,
+        cai.name,
+        cai.aad_object_id,
+        conversation={**channel.conversation, "id": thread_id + question.channel_message_id},
+        collected=walk.collected,
+    )
+    await say_with(thread, bot_mentioned(thread, "Do you have the form in Word too?"))
+    to_ash = await wait_for_card(ash, ash.conversation_id, relay.REPLY)
+    await press(ash, to_ash, "Send reply", {relay.REPLY_TEXT: ""})
+    await press(ash, to_ash, "Send reply", {relay.REPLY_TEXT: "Yes, I can send it."})
+    await cai.press(relay.REPLY, action_with_verb(to_ash, relay.REPLY)["data"])  # not the asker
+    other = RecordingUser(
+        cai.http,
+        bot,
+        cai.connector,
+        cai.user_id,
+        cai.name,
+        cai.aad_object_id,
+        conversation={**channel.conversation, "id": thread_id + "1700000000555"},
+        collected=walk.collected,
+    )
+    await say_with(other, bot_mentioned(other, "thanks all"))
+    clock.set(began)
+
+
+def _all_actions(node: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        if str(node.get("type", "")).startswith("Action."):
+            found.append(node)
+        for key, value in node.items():
+            if key != "data":
+                found.extend(_all_actions(value))
+    elif isinstance(node, list):
+        for item in node:
+            found.extend(_all_actions(item))
+    return found
+
+
 # Each walk runs in this order on the same service; later walks rely on earlier ones
 # (the triage channel is registered before the first request, DR-…-0001 before DR-…-0002).
 WALKS: tuple[Callable[[Walk], Awaitable[None]], ...] = (
@@ -333,6 +566,9 @@ WALKS: tuple[Callable[[Walk], Awaitable[None]], ...] = (
     walk_service_desk,
     walk_change_and_withdraw,
     walk_notices,
+    walk_questions,
+    walk_champions,
+    walk_nudges_and_relay,
     # New journeys: add their walks here (see the module docstring).
 )
 

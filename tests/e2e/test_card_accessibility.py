@@ -52,6 +52,7 @@ EITHER_OR = frozenset({"duplicateOf", "duplicateRef"})
 # one box and its one button marks it (tests/e2e/test_triage_panels.py checks where).
 CHECKED_BY_THE_BOT = frozenset(
     {"assignee", "routeBoard", "routeProcess", "routeReason", "rejectReason", "question"}
+    | {"answer_text"}  # a champion's answer: the card also has "I'll answer in a call"
 )
 
 

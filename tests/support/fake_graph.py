@@ -1794,3 +1794,50 @@ def _sort_key(kind: str, value: Any) -> tuple[int, Any]:
     if value is None:
         return (0, 0)
     return (1, _norm(kind, value))
+
+
+# --------------------------------------------------------------------------------------
+# Teams app installation for a person (H2, issue 11)
+
+
+class FakeTeamsGraph(FakeGraph):
+    """FakeGraph that also installs Teams apps for people:
+    POST /v1.0/users/{id}/teamwork/installedApps with
+    {"teamsApp@odata.bind": ".../appCatalogs/teamsApps/{app id}"}: 201, or 409 when it is
+    already installed, 404 for an app not in the catalogue or an unknown person."""
+
+    def __init__(self, *, catalog: frozenset[str] = frozenset(), **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.catalog = set(catalog)  # app ids in the organisation's app catalogue
+        self.people: set[str] | None = None  # None: every user id exists
+        self.installed: dict[str, set[str]] = {}  # user id -> app ids
+
+    def _route(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        headers: CIMultiDict[str],
+        payload: Any,
+    ) -> _Resp:
+        segs = [s for s in path.split("/")[2:] if s != ""]
+        if len(segs) == 4 and segs[0] == "users" and segs[2:] == ["teamwork", "installedApps"]:
+            if method != "POST":
+                raise GraphError(405, "BadRequest", f"The HTTP method '{method}' is not supported.")
+            return self._install_app(segs[1], payload)
+        return super()._route(method, path, query, headers, payload)
+
+    def _install_app(self, user_id: str, payload: Any) -> _Resp:
+        bind = str((payload or {}).get("teamsApp@odata.bind", ""))
+        app_id = bind.rsplit("/appCatalogs/teamsApps/", 1)[-1] if "/appCatalogs/" in bind else ""
+        if not app_id:
+            raise _bad("teamsApp@odata.bind is required.", "BadRequest")
+        if app_id not in self.catalog:
+            raise GraphError(404, "NotFound", f"App '{app_id}' is not in the app catalog.")
+        if self.people is not None and user_id.lower() not in self.people:
+            raise GraphError(404, "Request_ResourceNotFound", f"User '{user_id}' not found.")
+        apps = self.installed.setdefault(user_id.lower(), set())
+        if app_id in apps:
+            raise GraphError(409, "Conflict", "App is already installed for this user.")
+        apps.add(app_id)
+        return _Resp(201)

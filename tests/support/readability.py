@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from bot.domain.governance import DEFAULT_BOARDS, DEFAULT_PROCESSES
 from bot.domain.model import DRIVER_LABELS
+from bot.journeys.communities.seed import seed_communities
 from tests.support.cards import elements
 
 
@@ -52,6 +53,7 @@ PROPER_NAMES: tuple[str, ...] = (
     *(board.name for board in DEFAULT_BOARDS),
     *(process.name for process in DEFAULT_PROCESSES),
     *DRIVER_LABELS.values(),  # the strategy's ten strategic drivers
+    *(community.name for community in seed_communities()),  # communities of practice
     "Digital Front Door",
     "Digital Strategy 2024-30",
     "Project Management Office",

@@ -46,11 +46,14 @@ class Connector:
     url: str = ""
     fail_next: int = 0
     unreachable: set[str] = field(default_factory=set)
+    # Chats made with POST /v3/conversations: conversation id -> the parameters sent.
+    created: dict[str, dict[str, Any]] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
     async def start(self) -> None:
         app = web.Application()
+        app.router.add_post("/v3/conversations", self._create)
         app.router.add_post("/v3/conversations/{cid}/activities", self._post)
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._post)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._post)
@@ -75,6 +78,16 @@ class Connector:
             Sent(request.match_info["cid"], body, request.match_info.get("aid"), request.method)
         )
         return web.json_response({"id": f"msg-{next(self._ids)}"})
+
+    async def _create(self, request: web.Request) -> web.Response:
+        """Create (or find) a 1:1 chat: Teams answers with the same id for the same person."""
+        body = await request.json()
+        members = body.get("members") or []
+        if len(members) != 1 or not members[0].get("id"):
+            return web.json_response({"error": {"code": "BadArgument"}}, status=400)
+        conversation_id = f"a:created-{members[0]['id']}"
+        self.created[conversation_id] = body
+        return web.json_response({"id": conversation_id})
 
     def in_conversation(self, conversation_id: str) -> list[dict[str, Any]]:
         """Messages sent to a conversation (not updates of earlier ones)."""

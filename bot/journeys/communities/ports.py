@@ -101,11 +101,17 @@ class CommunityStore(Protocol):
     async def answer(self, answer_id: str) -> Answer | None: ...
 
     async def set_best(self, question_ref: str, answer_id: str) -> None:
-        """Mark one answer best and the question's others not."""
+        """Mark one answer best and the question's others not.
+
+        Raises LookupError if that answer is not one of the question's.
+        """
         ...
 
     async def add_helped(self, answer_id: str, user_id: str) -> bool:
-        """Count "this helped me too" once per person: True if it was new."""
+        """Count "this helped me too" once per person: True if it was new.
+
+        Raises LookupError if there is no such answer.
+        """
         ...
 
     # Knowledge base
@@ -118,7 +124,10 @@ class CommunityStore(Protocol):
     async def entries(self, include_retired: bool = False) -> list[KnowledgeEntry]: ...
 
     async def add_entry_helped(self, entry_id: str, user_id: str) -> bool:
-        """Count "this answered it" or "this helped me too" on an entry once per person."""
+        """Count "this answered it" or "this helped me too" on an entry once per person.
+
+        True if it was new; raises LookupError if there is no such entry.
+        """
         ...
 
     # Nudges
@@ -142,7 +151,12 @@ class CommunityStore(Protocol):
     async def finish(
         self, nudge_id: str, owner: str, outcome: NudgeOutcome, at: dt.datetime
     ) -> bool:
-        """Record the outcome if `owner` still holds the lease: True if recorded."""
+        """Record the outcome if `owner` still holds the lease: True if recorded.
+
+        Refused once the nudge is no longer waiting (cancelled, or already finished), or
+        another process took the lease after it ran out. WAITING gives the lease back,
+        so the nudge is claimed again on a later run.
+        """
         ...
 
     async def cancel_waiting(self, question_ref: str) -> int:

@@ -58,4 +58,22 @@ async def _open(ctx: JourneyContext) -> CommunityStore:
         raise RuntimeError("The communities journey needs DATA_DIR to keep its records.")
     store = SqliteCommunityStore(ctx.data_dir / FILE_NAME, ctx.clock)
     await store.open()
+    await _seed_if_empty(store, ctx)
     return store
+
+
+async def _seed_if_empty(store: CommunityStore, ctx: JourneyContext) -> None:
+    """A new store starts with the strategy's communities and a few known answers.
+
+    Only when it has no communities at all: after that they are the council's data to
+    edit. Seeds are kept by fixed ids, so two processes seeding at once keep one copy.
+    """
+    if await store.communities():
+        return
+    from bot.journeys.communities import seed
+
+    for community in seed.seed_communities():
+        await store.save_community(community)
+    if not await store.entries(include_retired=True):
+        for entry in seed.seed_entries(ctx.clock.now().date()):
+            await store.save_entry(entry)
