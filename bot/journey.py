@@ -142,6 +142,10 @@ class ChatCommand:
     where: Where = "personal"
     # Shown in Teams' command menu (the app manifest); help is used when this is "".
     menu_hint: str = ""
+    # Where it comes in Teams' command menu, which shows only 10: 1 for what most people
+    # use most, 2 by default, 3 for the tools of a few (leads, champions) and second
+    # ways to do something a card already offers.
+    menu_rank: int = 2
     # Where the message must be, beyond `where`, read from the Activity (a reply in a
     # channel thread, say). None: anywhere `where` allows.
     applies: Callable[[Activity], bool] | None = None

@@ -124,6 +124,10 @@ class TeamsNotifier:
         except Unreachable:
             logger.info("Could not reach %s: Teams answered 403", user_id[:60])
             return Delivered.UNREACHABLE
+        except BaseException:
+            # Not sent: the key goes back, so a later try sends it rather than skip it.
+            await self._once.release_notification(once_key)
+            raise
         self._last_reference = chat
         return Delivered.SENT
 

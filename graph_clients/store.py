@@ -455,6 +455,9 @@ class SharePointStore:
     async def claim_notification(self, key: str) -> bool:
         return await self.working.claim_notification(key)
 
+    async def release_notification(self, key: str) -> None:
+        await self.working.release_notification(key)
+
     async def remember_person(self, user_id: str, teams_id: str, name: str) -> None:
         await self.working.remember_person(user_id, teams_id, name)
 

@@ -136,13 +136,20 @@ MOST_COMMANDS, TITLE_MAX, DESCRIPTION_MAX = 10, 32, 128
 
 
 def command_lists() -> list[dict[str, Any]]:
-    """Teams' command menus, from the commands the journeys declare: help first, and
-    commands only admins can use last, so a full menu keeps what everyone can use."""
+    """Teams' command menus, from the commands the journeys declare: help first, then by
+    each command's menu rank, and commands only admins can use last, so a full menu keeps
+    what everyone uses most."""
     from bot.journeys import declared_commands
     from bot.registry import admins_only
 
     declared = [command for command in declared_commands() if command.help]
-    declared.sort(key=lambda command: (command.name != "help", admins_only(command.help)))
+    declared.sort(
+        key=lambda command: (
+            command.name != "help",
+            admins_only(command.help),
+            command.menu_rank,
+        )
+    )
     lists = []
     for scope, allowed in (
         ("personal", ("personal", "anywhere")),

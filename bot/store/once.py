@@ -63,3 +63,8 @@ class OnceTables:
             )
         )
         return bool(cursor.rowcount == 1)
+
+    async def release_notification(self, key: str) -> None:
+        await self._db.run(
+            lambda db: db.execute("DELETE FROM sent_notifications WHERE key = ?", (key,))
+        )

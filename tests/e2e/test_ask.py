@@ -9,10 +9,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
 from bot.domain.communities import KnowledgeEntry
 from bot.journeys.communities.shared import FILE_NAME
@@ -33,6 +35,7 @@ from tests.e2e.communities import (
     volunteer_and_approve,
     wait_for_card,
 )
+from tests.support.limited_connector import LimitedConnector
 from tests.support.teams import YEAR, BotServer, Connector, TeamsUser, card_of, invoke_card
 
 POWER = "power-platform"
@@ -45,6 +48,15 @@ ANSWER = (
     "the inspection result is Fail."
 )
 SIMILAR = "Power Automate flow sends an email to the team on every inspection form. Stop it?"
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[LimitedConnector]:
+    """Teams' own limits: the bot must keep within them, and every message is counted."""
+    service = LimitedConnector()
+    await service.start()
+    yield service
+    await service.stop()
 
 
 def person(
@@ -132,9 +144,13 @@ async def test_the_whole_loop_ask_route_answer_best_then_reuse(
     entry = await kept_entry(bot, f"K-{reference}")
     assert (entry.question, entry.answer, entry.community_id) == (NEW_QUESTION, ANSWER, POWER)
     assert entry.source_question == reference and entry.answered_by == "Sam Champion"
-    assert {"flow", "email", "team"} <= set(entry.tags)
+    assert {"flow", "emailing", "team"} <= set(entry.tags)  # as written, not stems
     assert entry.review_on == dt.date(YEAR + 1, 11, 25)
     assert (entry.best_count, entry.helped_count) == (1, 1)  # Megan's best, Rita's "answered it"
+    # Within Teams' limits all the way, and nothing sent twice.
+    assert isinstance(connector, LimitedConnector)
+    assert (connector.counts.throttled, connector.counts.duplicates) == (0, 0)
+    assert connector.counts.accepted == len([s for s in connector.sent if s.method == "POST"])
 
 
 async def kept_entry(bot: BotServer, entry_id: str) -> KnowledgeEntry:

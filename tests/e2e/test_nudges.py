@@ -17,7 +17,12 @@ import pytest
 
 from bot.domain.communities import NudgeOutcome, NudgeStep, QuestionStatus
 from bot.journeys.communities import digest, nudging
-from tests.e2e.communities import action_with_verb, community_channel, say_in_channel
+from tests.e2e.communities import (
+    action_with_verb,
+    community_channel,
+    say_in_channel,
+    wait_for_card,
+)
 from tests.e2e.nudge_steps import (
     COMMUNITY,
     SEEN,
@@ -303,6 +308,37 @@ async def test_nudges_stop_the_moment_it_is_answered(alex: TeamsUser, bot: BotSe
     assert acted == {adele.aad_object_id: at(2026, 11, 25, 11), champions[1].aad_object_id: None}
 
 
+async def test_none_helped_starts_the_ladder_again_with_champions_not_asked_yet(
+    alex: TeamsUser, bot: BotServer
+) -> None:
+    lead, champions, asker = people(alex)
+    await community_with(alex, lead, champions)
+    reference = await ask_and_route(asker, QUESTION)
+    adele = champions[0]
+    await wait_until(lambda: bool(cards_to(adele, reference)))
+    (card,) = cards_to(adele, reference)
+    bot.clock.set(at(2026, 11, 25, 11))
+    await adele.press(SEND, action_with_verb(card, SEND)["data"], {"answer_text": "Try again."})
+    answer = await wait_for_card(asker, asker.conversation_id, "answer.none_helped")
+    bot.clock.set(at(2026, 11, 25, 15))
+    await asker.press("answer.none_helped", action_with_verb(answer, "answer.none_helped")["data"])
+
+    # Grady and Isaiah were never asked (their step was cancelled by Adele's answer): now they are.
+    await wait_until(lambda: all(cards_to(c, reference) for c in champions[2:]))
+    again = [n for n in await nudges_of(bot, reference) if "again" in n.id]
+    assert due_times(again) == {
+        NudgeStep.CHAMPIONS: {at(2026, 11, 25, 15)},
+        NudgeStep.LEAD: {at(2026, 11, 26, 11)},  # 4 working hours: 2 today, 2 tomorrow
+        NudgeStep.DIGEST: {at(2026, 11, 26, 15)},
+    }
+    bot.clock.set(at(2026, 11, 26, 11))
+    await run_due(bot)
+    assert len(cards_to(lead, reference)) == 1
+    # Who answered (told it was reopened) and who was sent it before are not nudged again.
+    asked_again = {n.recipient_id for n in again if n.step is NudgeStep.CHAMPIONS}
+    assert asked_again == {c.aad_object_id for c in champions[2:]}
+
+
 async def test_a_step_falling_due_after_an_answer_elsewhere_is_not_sent(
     alex: TeamsUser, bot: BotServer
 ) -> None:
@@ -477,11 +513,6 @@ def report_numbers(card: dict[str, Any]) -> dict[str, str]:
     return found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="notifier.deliver uses the once key before sending: after a failed send it "
-    "answers ALREADY, so the retry sends nothing (bot/notifier.py, H2)",
-)
 async def test_a_nudge_teams_could_not_take_is_sent_on_a_later_run(
     alex: TeamsUser, bot: BotServer, connector: LimitedConnector
 ) -> None:

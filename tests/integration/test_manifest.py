@@ -158,14 +158,15 @@ def test_bot_offers_the_chat_commands(manifest: dict[str, Any]) -> None:
     assert sorted(bot["scopes"]) == ["groupChat", "personal", "team"]
     assert bot["supportsFiles"] is False
     assert commands == {
+        # The most used first (menu rank 1); the menu shows only 10.
         "personal": [
             "help",
             "new request",
-            "continue",
             "my requests",
             "status",
-            "withdraw",
-            "change",
+            "ask",
+            "my questions",
+            "continue",
             "feedback",
             "what is",
             "password reset",
@@ -176,8 +177,12 @@ def test_bot_offers_the_chat_commands(manifest: dict[str, Any]) -> None:
             "status",
             "what is",
             "password reset",
+            "register community",
+            "communities",
+            "leaderboard",
+            "questions",
+            "nudges",
             "register triage",
-            "feedback summary",
         ],
     }
     described = {

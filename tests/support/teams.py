@@ -101,6 +101,24 @@ class Connector:
         """Messages updated in place (PUT), oldest first."""
         return [s for s in self.sent if s.conversation_id == conversation_id and s.method == "PUT"]
 
+    async def wait_for_replies(
+        self, conversation_id: str, activity_id: str, timeout: float = 5.0
+    ) -> list[dict[str, Any]]:
+        """The bot's replies in a turn to one activity (sent with its replyToId)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [
+                s.activity
+                for s in self.sent
+                if s.conversation_id == conversation_id
+                and s.method == "POST"
+                and s.reply_to == activity_id
+            ]
+            if found:
+                return found
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"No reply in {conversation_id} to activity {activity_id}")
+
     async def wait_for(
         self, conversation_id: str, count: int = 1, timeout: float = 5.0
     ) -> list[dict[str, Any]]:
@@ -208,13 +226,14 @@ class TeamsUser:
 
     async def say(self, text: str, wait: bool = True) -> list[dict[str, Any]]:
         """Send a message; returns the bot's replies to it."""
-        before = len(self.connector.in_conversation(self.conversation_id))
-        status, _ = await self.post(self.activity(type="message", text=text))
+        activity = self.activity(type="message", text=text)
+        status, _ = await self.post(activity)
         assert status in (200, 201, 202), f"Bot answered HTTP {status} to {text!r}"
         if not wait:
             return []
-        found = await self.connector.wait_for(self.conversation_id, before + 1)
-        return found[before:]
+        # Only the replies to this message: a card sent in the background (a notification)
+        # may land in the same chat at the same moment.
+        return await self.connector.wait_for_replies(self.conversation_id, activity["id"])
 
     async def press(
         self, verb: Any, data: Any, inputs: dict[str, Any] | None = None

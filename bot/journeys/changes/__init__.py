@@ -161,6 +161,7 @@ def register(ctx: JourneyContext) -> Journey:
             ChatCommand(
                 "withdraw",
                 withdraw_typed,
+                menu_rank=3,
                 read=read_reference("withdraw"),
                 example=f"withdraw {example}",
                 help="Withdraw a request no board has decided on yet.",
@@ -169,6 +170,7 @@ def register(ctx: JourneyContext) -> Journey:
             ChatCommand(
                 "change",
                 change_typed,
+                menu_rank=3,
                 read=read_reference("change"),
                 example=f"change {example}",
                 help="Change your answers while IT triage has your request.",

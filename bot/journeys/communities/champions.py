@@ -651,6 +651,7 @@ def part(ctx: JourneyContext, shared: Shared) -> Part:
         ChatCommand(
             "community lead",
             journey.name_lead,
+            menu_rank=3,
             prefixes=("community lead ",),
             help="Admins only. Choose who leads a community.",
             example="community lead <name> @person",
@@ -672,18 +673,21 @@ def part(ctx: JourneyContext, shared: Shared) -> Part:
         ChatCommand(
             "champion",
             journey.status,
+            menu_rank=3,
             phrases=("champion", "my champion status", "champion status"),
             help="See where you help as a champion.",
         ),
         ChatCommand(
             "pause",
             journey.start_pause,
+            menu_rank=3,
             phrases=("pause", "pause me", "pause questions"),
             help="Champions. Stop new questions for a while.",
         ),
         ChatCommand(
             "resume questions",
             journey.resume,
+            menu_rank=3,
             # Not "resume" alone: that carries on a half-filled request form.
             phrases=("resume questions", "resume champion", "unpause", "unpause me", "i'm back"),
             help="Champions. Get new questions again after a pause.",
@@ -691,6 +695,7 @@ def part(ctx: JourneyContext, shared: Shared) -> Part:
         ChatCommand(
             "champions",
             journey.lead_view,
+            menu_rank=3,
             phrases=("champions",),
             prefixes=("champions ",),
             help="Leads. See who has volunteered and approve them.",
@@ -698,6 +703,7 @@ def part(ctx: JourneyContext, shared: Shared) -> Part:
         ChatCommand(
             "add champions group",
             journey.add_group,
+            menu_rank=3,
             phrases=("add champions group",),
             prefixes=("add champions group ",),
             help="Leads. Add everyone in an Entra group as champions (m365 mode).",

@@ -239,6 +239,7 @@ class Upkeep:
             ChatCommand(
                 "review answers",
                 self.review,
+                menu_rank=3,
                 phrases=("review answers", "knowledge", "review knowledge", "check answers"),
                 help="Leads. Check the answers in your community that are due a review.",
             ),

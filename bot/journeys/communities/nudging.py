@@ -19,6 +19,7 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import replace as dc_replace
 from typing import Any
 
 import microsoft_teams.cards as ac
@@ -90,6 +91,49 @@ async def schedule_first(shared: Shared, question: Question) -> list[str]:
     await store.schedule(nudges)
     shared.ctx.in_background(_logged(run_due(shared, f"ask-{uuid.uuid4().hex}")))
     return [c.user_id for c in first]
+
+
+async def reopened(shared: Shared, question: Question) -> list[str]:
+    """The asker said none of the answers helped: the ladder starts again from now.
+
+    Champions not sent it before are nudged at once, the lead after N working hours and
+    the weekly digest after 2N. This round's nudges have their own ids (the question's
+    version names the round), so the first round's rows are kept as they were.
+    """
+    store = await shared.store()
+    now = shared.ctx.now()
+    before = {
+        n.recipient_id
+        for n in await store.nudges(question_ref=question.reference)
+        if n.outcome is NudgeOutcome.DELIVERED
+    }
+    answered_by = {a.champion_id for a in await store.answers(question.reference)}
+    fresh = await _pick(
+        shared, store, question, before | answered_by, shared.config.champions_per_wave
+    )
+    community = await store.community(question.community_id)
+    later = nudge_plan.later_steps(
+        question,
+        [],
+        community.lead_id if community else "",
+        now,
+        working_time(shared),
+        shared.config.nudge_after_hours,
+    )
+    # No more champions to wait for: the lead after N working hours, the digest after 2N.
+    wt, hours = working_time(shared), shared.config.nudge_after_hours
+    due = {NudgeStep.LEAD: wt.add(now, hours), NudgeStep.DIGEST: wt.add(now, 2 * hours)}
+    round_name = f"again{question.version}"
+    nudges = [
+        dc_replace(n, id=f"{n.id}:{round_name}")
+        for n in nudge_plan.first_wave(question, fresh, now)
+    ]
+    nudges += [
+        dc_replace(n, id=f"{n.id}:{round_name}", due_at=due[n.step]) for n in later if n.step in due
+    ]
+    await store.schedule(nudges)
+    shared.ctx.in_background(_logged(run_due(shared, f"again-{uuid.uuid4().hex}")))
+    return [c.user_id for c in fresh]
 
 
 async def answered(shared: Shared, question_ref: str, champion_id: str) -> None:
@@ -452,6 +496,7 @@ def part(ctx: JourneyContext, shared: Shared) -> Part:
             ChatCommand(
                 "nudges",
                 report_command(shared),
+                menu_rank=3,
                 phrases=("nudges", "nudge report"),
                 help="For community leads: see whether nudges reach champions and get answered.",
                 where="anywhere",

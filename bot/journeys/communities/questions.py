@@ -180,12 +180,9 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def tags_for(text: str, community_id: str, most: int = 8) -> tuple[str, ...]:
-    """The stemmed words of a question, for the knowledge entry; the community if none."""
-    tags: list[str] = []
-    for term in knowledge_search.terms(text):
-        if term not in tags and len(term) > 2:
-            tags.append(term)
-    return tuple(tags[:most]) or (community_id,)
+    """The question's words search counts, as written, for the knowledge entry (readable,
+    and indexed to the same terms); the community if there are none."""
+    return knowledge_search.tag_words(text, most) or (community_id,)
 
 
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -762,6 +759,7 @@ class Questions:
                 told.add(answer.champion_id)
                 key = f"reopened:{question.reference}:{len(answers)}:{answer.champion_id}"
                 await self.tell(answer.champion_id, card, key)
+        await nudging.reopened(self.shared, question)
         await self.redraw_channel(question)
         return card_reply(
             cards.resolved_card(
@@ -885,6 +883,7 @@ def part(ctx: JourneyContext, shared: Shared) -> Part:
             ChatCommand(
                 "ask",
                 ask,
+                menu_rank=1,
                 phrases=("ask", "ask a question"),
                 prefixes=("ask ",),
                 help="Ask a question about digital tools. We search answers already given, "
@@ -894,6 +893,7 @@ def part(ctx: JourneyContext, shared: Shared) -> Part:
             ChatCommand(
                 "my questions",
                 questions.mine,
+                menu_rank=1,
                 phrases=("my questions", "my question"),
                 help="See the questions you asked and their answers.",
             ),

@@ -76,7 +76,7 @@ def seed_communities() -> list[Community]:
         Community(
             "data-reporting",
             "Data and reporting",
-            "Help with Power BI, Excel reports, data quality and dashboards.",
+            "Help with Power BI, Excel reports, clean data and dashboards.",
             (
                 "power bi",
                 "report",
@@ -94,7 +94,7 @@ def seed_communities() -> list[Community]:
         Community(
             "service-design",
             "Service design and user research",
-            "Help with user research, testing with residents and designing services.",
+            "Help to find out what residents need, and to test and plan services.",
             (
                 "user research",
                 "research",

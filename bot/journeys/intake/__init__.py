@@ -82,6 +82,7 @@ def register(ctx: JourneyContext) -> Journey:
             ChatCommand(
                 "new request",
                 new_request,
+                menu_rank=1,
                 phrases=NEW_PHRASES,
                 prefixes=NEED_PREFIXES,
                 help="Ask for something digital, or tell IT before you buy or renew software.",

@@ -138,12 +138,14 @@ def register(ctx: JourneyContext) -> Journey:
             ChatCommand(
                 "my requests",
                 mine,
+                menu_rank=1,
                 phrases=MINE_PHRASES,
                 help="See your requests and where they are.",
             ),
             ChatCommand(
                 "status",
                 status,
+                menu_rank=1,
                 read=read_status,
                 example=example,
                 help="See one request, by its reference.",
