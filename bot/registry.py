@@ -18,6 +18,7 @@ from microsoft_agents.hosting.core.app._routes import RouteRank
 
 from bot.domain.commands import normalise
 from bot.errors import UserFacingError
+from bot.identity import chat_reference
 from bot.invoke import NOT_OURS, Invokes
 from bot.journey import (
     SORRY,
@@ -62,6 +63,43 @@ def register_journeys(
     )
     app.message()(_not_understood(ctx))
     app.error(_on_error)
+    app.before_turn(_remember_chats(ctx))
+
+
+# How many people one process keeps in mind as already remembered (a bound, not a limit:
+# past it, the set starts again and a chat is remembered once more).
+KNOWN_CHATS = 50_000
+
+
+def _remember_chats(ctx: JourneyContext) -> Any:
+    """Keep each person's own chat with the bot (and their Teams id) the first time this
+    process sees them in it, so a card can reach them later: a nudge, an answer, a reply."""
+    known: set[str] = set()
+
+    async def before(context: TurnContext, state: TurnState) -> bool:
+        activity = context.activity
+        actor = actor_of(activity)
+        if (
+            activity.type not in (ActivityTypes.message, ActivityTypes.invoke)
+            or conversation_type(activity) != "personal"
+            or not actor.user_id
+            or actor.user_id in known
+        ):
+            return True
+        try:
+            await ctx.store.remember_personal_chat(
+                actor.user_id, chat_reference(activity, ctx.reply_hosts)
+            )
+            await ctx.store.remember_person(actor.user_id, actor.teams_id, actor.name)
+        except Exception:
+            logger.exception("Could not keep the chat of the person writing: carrying on")
+            return True
+        if len(known) >= KNOWN_CHATS:
+            known.clear()
+        known.add(actor.user_id)
+        return True
+
+    return before
 
 
 def _check_unique(journeys: list[Journey]) -> None:

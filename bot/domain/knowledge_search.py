@@ -45,6 +45,8 @@ CONFIRM_CAP = 1.3
 
 # A community's name, keywords and description.
 _COMMUNITY_WEIGHTS = (3.0, 3.0, 1.0)
+# Added for each of a community's keyword phrases ("power automate") said as a phrase.
+PHRASE_BONUS = 2.0
 _WHERE = ("in the question", "in the tags", "in the answer")
 
 # US spellings folded to British ones before stemming, so both find the same entries.
@@ -334,6 +336,7 @@ def suggest_community(text: str, communities: Sequence[Community]) -> list[tuple
     Each comes with the reason in plain English; [] when none shares a word.
     """
     asked: dict[str, str] = {}
+    asked_terms = terms(text)
     for term, written in words(text):
         asked.setdefault(term, written)
     if not asked or not communities:
@@ -357,12 +360,30 @@ def suggest_community(text: str, communities: Sequence[Community]) -> list[tuple
             if weighted:
                 score += telling[term] * weighted / (K1 + weighted)
                 matched.append(written.casefold())
+        for phrase in _phrases_in(asked_terms, community.keywords):
+            # "power automate" said as a phrase tells more than "power" and "automate" alone.
+            score += PHRASE_BONUS
+            inside = {written.casefold() for _, written in words(phrase)}
+            matched = [phrase] + [word for word in matched if word not in inside]
         if score > 0:
             scored.append((-score, community.name.casefold(), number, matched))
     scored.sort()
     return [
         (communities[number], _fits(communities[number], matched)) for *_, number, matched in scored
     ]
+
+
+def _phrases_in(asked_terms: list[str], keywords: Sequence[str]) -> list[str]:
+    """The community's keywords of two words or more that the question says as a phrase."""
+    found = []
+    for keyword in keywords:
+        wanted = terms(keyword)
+        if len(wanted) < 2:
+            continue
+        width = len(wanted)
+        if any(asked_terms[i : i + width] == wanted for i in range(len(asked_terms) - width + 1)):
+            found.append(keyword.casefold())
+    return found
 
 
 def _fits(community: Community, matched: list[str]) -> str:

@@ -10,7 +10,7 @@ be nudged twice for one step, even by two bot processes: the store keeps each id
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from bot.domain.communities import Champion, Nudge, NudgeStep, Question
 from bot.domain.working_time import WorkingTime
@@ -53,7 +53,7 @@ def first_wave(question: Question, picked: list[Champion], now: dt.datetime) -> 
 def later_steps(
     question: Question,
     next_picked: list[Champion],
-    lead_id: str,
+    lead_id: str | Sequence[str],
     routed_at: dt.datetime,
     working_time: WorkingTime,
     after_hours: float,
@@ -62,14 +62,16 @@ def later_steps(
 
     `next_picked` are the next champions (picked excluding the first wave). The lead is
     left out of MORE_CHAMPIONS, since the LEAD step reaches them anyway; no LEAD nudge
-    when the community has no lead yet, or the lead asked it. The DIGEST row's recipient
+    when the community has no lead yet, or the lead asked it. `lead_id` may name several
+    people (the admins, standing in for a community with no lead). The DIGEST row's recipient
     is the community id.
     """
-    more = [c.user_id for c in next_picked if c.user_id != lead_id]
+    leads = [lead_id] if isinstance(lead_id, str) else list(lead_id)
+    more = [c.user_id for c in next_picked if c.user_id not in leads]
     wt, n = working_time, after_hours
     return (
         _nudges(question, NudgeStep.MORE_CHAMPIONS, more, wt.add(routed_at, n))
-        + _nudges(question, NudgeStep.LEAD, [lead_id], wt.add(routed_at, 2 * n))
+        + _nudges(question, NudgeStep.LEAD, leads, wt.add(routed_at, 2 * n))
         + _nudges(question, NudgeStep.DIGEST, [question.community_id], wt.add(routed_at, 3 * n))
     )
 

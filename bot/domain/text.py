@@ -76,3 +76,8 @@ def defang_for_display(value: str) -> str:
 def long_date(value: dt.date) -> str:
     """A date as GOV.UK writes it, like 31 March 2027, whatever the server's locale."""
     return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def month_and_year(value: dt.date) -> str:
+    """The month a date falls in, like March 2027, whatever the server's locale."""
+    return f"{_MONTHS[value.month - 1]} {value.year}"

@@ -339,6 +339,32 @@ async def test_none_helped_starts_the_ladder_again_with_champions_not_asked_yet(
     assert asked_again == {c.aad_object_id for c in champions[2:]}
 
 
+async def test_a_community_with_no_lead_channel_or_champions_still_tells_someone(
+    alex: TeamsUser, bot: BotServer
+) -> None:
+    """Nobody to ask: the admins stand in for the lead, and the digest step, with no
+    channel to post in, is recorded as reaching nobody rather than as delivered."""
+    await alex.say("help")  # the admin has used the bot: their chat is known from then on
+    asker = person(alex, 2, "Nestor Wilke")
+    reference = await ask_and_route(asker, QUESTION)
+    assert due_times(await nudges_of(bot, reference)) == {
+        NudgeStep.LEAD: {at(2026, 11, 26, 10)},
+        NudgeStep.DIGEST: {at(2026, 11, 26, 14)},
+    }
+    bot.clock.set(at(2026, 11, 26, 10))
+    await run_due(bot)
+    (card,) = cards_to(alex, reference)  # Alex is the admin
+    assert "This community has no lead yet, so we are asking you as an admin." in str(card)
+    assert "No champion could be asked." in str(card)
+    bot.clock.set(at(2026, 11, 26, 14))
+    await run_due(bot)
+    outcomes = {n.step: n.outcome for n in await nudges_of(bot, reference)}
+    assert outcomes == {
+        NudgeStep.LEAD: NudgeOutcome.DELIVERED,
+        NudgeStep.DIGEST: NudgeOutcome.UNREACHABLE,
+    }
+
+
 async def test_a_step_falling_due_after_an_answer_elsewhere_is_not_sent(
     alex: TeamsUser, bot: BotServer
 ) -> None:

@@ -345,3 +345,22 @@ def test_suggest_community_counts_rarer_words_more() -> None:
     suggested = suggest_community("staff rota payslip", [common, rare, also])
     # One word only Rare has outweighs two words that two communities share.
     assert [c.id for c, _ in suggested] == ["r", "a", "c"]
+
+
+def test_a_keyword_phrase_said_as_a_phrase_outweighs_loose_single_words() -> None:
+    """'power automate' beats 'emailing', 'team' and 'form', three words that each match
+    Microsoft 365 and Teams loosely."""
+    asked = (
+        "How do I stop a Power Automate flow emailing the whole team every time a form is "
+        "submitted?"
+    )
+    (best, why), (second, _) = suggest_community(asked, seed_communities())[:2]
+    assert (best.id, second.id) == ("power-platform", "m365-teams")
+    assert why == "Your words power automate and flow match what Power Platform helps with."
+    # The same words apart are not the phrase: no bonus, and the reason lists them singly.
+    (_, apart), *_ = [
+        (c, w)
+        for c, w in suggest_community("automate the power cut rota", seed_communities())
+        if c.id == "power-platform"
+    ]
+    assert "power automate" not in apart

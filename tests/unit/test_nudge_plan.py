@@ -122,3 +122,14 @@ def test_the_asker_is_never_nudged_about_their_own_question() -> None:
         (NudgeStep.MORE_CHAMPIONS, "c"),
         (NudgeStep.DIGEST, "power-platform"),
     ]
+
+
+def test_several_people_can_stand_in_for_a_missing_lead() -> None:
+    """A community with no lead: the admins get the lead's step, and none of them is also
+    chased as one of the next champions."""
+    admins = ["admin-1", "admin-2"]
+    picked = [champ("admin-2"), champ("c-9")]
+    rows = later_steps(QUESTION, picked, admins, ROUTED, WorkingTime(), 4)
+    by_step = {step: [r.recipient_id for r in rows if r.step is step] for step in NudgeStep}
+    assert by_step[NudgeStep.LEAD] == admins
+    assert by_step[NudgeStep.MORE_CHAMPIONS] == ["c-9"]

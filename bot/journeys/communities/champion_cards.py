@@ -69,7 +69,7 @@ def _error(text: str) -> ac.TextBlock:
     return ac.TextBlock(text=f"Error: {text}", weight="Bolder", wrap=True)
 
 
-def _error_summary(errors: Mapping[str, str]) -> ac.Container:
+def error_summary(errors: Mapping[str, str]) -> ac.Container:
     lines: list[ac.CardElement] = [
         ac.TextBlock(text="There is a problem", weight="Bolder", size="Medium", wrap=True)
     ]
@@ -77,7 +77,17 @@ def _error_summary(errors: Mapping[str, str]) -> ac.Container:
     return ac.Container(style="attention", items=lines)
 
 
-def _field(errors: Mapping[str, str], name: str, element: ac.CardElement) -> ac.Container:
+def form_start(title: str, errors: Mapping[str, str], intro: str = "") -> list[ac.CardElement]:
+    """A form's heading, then what is wrong (if anything), then what the form is for."""
+    body: list[ac.CardElement] = [heading(title)]
+    if errors:
+        body.append(error_summary(errors))
+    if intro:
+        body.append(para(intro))
+    return body
+
+
+def field_with_error(errors: Mapping[str, str], name: str, element: ac.CardElement) -> ac.Container:
     items: list[ac.CardElement] = []
     if name in errors:
         items.append(_error(errors[name]))
@@ -129,19 +139,16 @@ def volunteer_card(
 ) -> ac.AdaptiveCard:
     values = values or {}
     errors = errors or {}
-    body: list[ac.CardElement] = [heading("Volunteer as a champion")]
-    if errors:
-        body.append(_error_summary(errors))
-    body.append(
-        para(
-            "Champions answer questions from other staff about things they know. "
-            "The community's lead will say yes or no, and we will tell you."
-        )
+    body = form_start(
+        "Volunteer as a champion",
+        errors,
+        "Champions answer questions from other staff about things they know. "
+        "The community's lead will say yes or no, and we will tell you.",
     )
     choices = [ac.Choice(title=c.name, value=c.id) for c in communities]
     picked = ",".join(v for v in values.get(COMMUNITIES, "").split(",") if v)
     body += [
-        _field(
+        field_with_error(
             errors,
             COMMUNITIES,
             ac.ChoiceSetInput(
@@ -155,7 +162,7 @@ def volunteer_card(
                 error_message=MISSING[COMMUNITIES],
             ),
         ),
-        _field(
+        field_with_error(
             errors,
             SERVICE_AREA,
             ac.TextInput(
@@ -167,7 +174,7 @@ def volunteer_card(
                 error_message=MISSING[SERVICE_AREA],
             ),
         ),
-        _field(
+        field_with_error(
             errors,
             CAN_HELP_WITH,
             ac.TextInput(
@@ -239,19 +246,16 @@ def pause_card(
 ) -> ac.AdaptiveCard:
     values = values or {}
     errors = errors or {}
-    body: list[ac.CardElement] = [heading("Pause your questions")]
-    if errors:
-        body.append(_error_summary(errors))
-    body.append(
-        para(
-            "While you are paused, we send you no new questions in any of your "
-            "communities. Type resume questions when you are ready again."
-        )
+    body = form_start(
+        "Pause your questions",
+        errors,
+        "While you are paused, we send you no new questions in any of your "
+        "communities. Type resume questions when you are ready again.",
     )
     reason = values.get(REASON, "")
     until = values.get(UNTIL, "")
     body += [
-        _field(
+        field_with_error(
             errors,
             REASON,
             ac.ChoiceSetInput(
@@ -264,7 +268,7 @@ def pause_card(
                 error_message=MISSING[REASON],
             ),
         ),
-        _field(
+        field_with_error(
             errors,
             UNTIL,
             ac.DateInput(

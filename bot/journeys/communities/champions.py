@@ -42,7 +42,7 @@ from bot.journey import (
 from bot.journeys.communities import champion_cards as cards
 from bot.journeys.communities import knowledge, recognition
 from bot.journeys.communities.ports import CommunityStore
-from bot.journeys.communities.shared import Part, Shared
+from bot.journeys.communities.shared import Part, Shared, text_values
 from cards.elements import card, heading, para, to_dict
 
 logger = logging.getLogger(__name__)
@@ -129,15 +129,7 @@ def parse_nothing(data: Mapping[str, Any]) -> NoData:
 
 def _text_fields(names: tuple[str, ...]) -> Any:
     def parse(data: Mapping[str, Any]) -> Form:
-        values: dict[str, str] = {}
-        for name in names:
-            value = data.get(name, "")
-            if value is None:
-                value = ""
-            if not isinstance(value, str):
-                raise BadCardData(NOT_OURS)
-            values[name] = value
-        return Form(values)
+        return Form(text_values(data, names))
 
     return parse
 
@@ -164,11 +156,6 @@ class Champions:
     async def store(self) -> CommunityStore:
         return await self.shared.store()
 
-    def may_lead(self, actor: Actor, community: Community) -> bool:
-        return self.ctx.is_admin(actor) or (
-            bool(community.lead_id) and community.lead_id == actor.user_id
-        )
-
     async def remember_chat(self, turn: Turn) -> None:
         """Where to reach this person later: their own chat with the bot."""
         if turn.in_channel:
@@ -190,7 +177,7 @@ class Champions:
             return
         store = await self.store()
         community = match_community(await store.communities(), typed)
-        if not self.may_lead(turn.actor, community):
+        if not self.shared.may_lead(turn.actor, community):
             lead = (
                 f"Its lead is {community.lead_name}."
                 if community.lead_id
@@ -308,11 +295,7 @@ class Champions:
         champion = await store.champion(decision.volunteer_id, decision.community_id)
         if community is None or champion is None:
             raise BadCardData(NOT_OURS)
-        if not self.may_lead(turn.actor, community):
-            raise NotAllowed(
-                f"Only the lead of {community.name} or an admin can decide who is a champion "
-                "there. Nothing has changed."
-            )
+        self.shared.must_lead(turn.actor, community, "decide who is a champion there")
         if champion.status is not ChampionStatus.PENDING:
             word = "approved" if champion.status is ChampionStatus.APPROVED else "declined"
             return message_reply(
@@ -371,11 +354,12 @@ class Champions:
                     )
                     return
         for community in targets:
-            if not self.may_lead(turn.actor, community):
-                raise NotAllowed(
-                    f"Only the lead of {community.name} or an admin can see its champions "
-                    "list. Type communities to see every community."
-                )
+            self.shared.must_lead(
+                turn.actor,
+                community,
+                "see its champions list",
+                "Type communities to see every community.",
+            )
         if not targets:
             raise NotAllowed(
                 "You do not lead a community, so there is no champions list for you. "
@@ -491,11 +475,7 @@ class Champions:
                     f"add champions group {group_id} {example}"
                 )
             community = led[0]
-        if not self.may_lead(turn.actor, community):
-            raise NotAllowed(
-                f"Only the lead of {community.name} or an admin can add champions to it. "
-                "Nothing has changed."
-            )
+        self.shared.must_lead(turn.actor, community, "add champions to it")
         members = await _group_members(self.ctx, group_id)
         if members is None:
             await turn.send_text(
@@ -636,7 +616,7 @@ def _check_pause(given: Mapping[str, str], today: dt.date) -> tuple[dt.date | No
 
 def part(ctx: JourneyContext, shared: Shared) -> Part:
     journey = Champions(ctx, shared)
-    upkeep = knowledge.Upkeep(ctx, shared, journey.may_lead)
+    upkeep = knowledge.Upkeep(ctx, shared)
     points = recognition.Recognition(ctx, shared)
     commands = (
         ChatCommand(

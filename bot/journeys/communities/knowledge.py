@@ -13,7 +13,7 @@ import calendar
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +24,6 @@ from bot.domain.text import long_date
 from bot.errors import BadCardData, NotAllowed
 from bot.invoke import NOT_OURS
 from bot.journey import (
-    Actor,
     CardAction,
     ChatCommand,
     JourneyContext,
@@ -32,7 +31,8 @@ from bot.journey import (
     Turn,
     card_reply,
 )
-from bot.journeys.communities.shared import Shared
+from bot.journeys.communities.champion_cards import field_with_error, form_start
+from bot.journeys.communities.shared import Shared, text_values
 from bot.notifier import Delivered
 from cards.elements import (
     button,
@@ -84,15 +84,7 @@ def parse_entry(data: Mapping[str, Any]) -> EntryPress:
     entry_id = data.get("entry")
     if not isinstance(entry_id, str) or not entry_id or len(entry_id) > MAX_ID:
         raise BadCardData(NOT_OURS)
-    values: dict[str, str] = {}
-    for name in (QUESTION, ANSWER):
-        value = data.get(name, "")
-        if value is None:
-            value = ""
-        if not isinstance(value, str):
-            raise BadCardData(NOT_OURS)
-        values[name] = value
-    return EntryPress(entry_id, values)
+    return EntryPress(entry_id, text_values(data, (QUESTION, ANSWER)))
 
 
 # ---- Cards -------------------------------------------------------------------------------
@@ -162,32 +154,21 @@ def edit_card(
 ) -> ac.AdaptiveCard:
     values = values if values is not None else {QUESTION: entry.question, ANSWER: entry.answer}
     errors = errors or {}
-    body: list[ac.CardElement] = [heading("Change this answer")]
-    if errors:
-        problems: list[ac.CardElement] = [
-            ac.TextBlock(text="There is a problem", weight="Bolder", size="Medium", wrap=True)
-        ]
-        problems += [para(message) for message in errors.values()]
-        body.append(ac.Container(style="attention", items=problems))
+    body = form_start("Change this answer", errors)
     for name, label, most, lines in (
         (QUESTION, "Question", QUESTION_MAX, False),
         (ANSWER, "Answer", ANSWER_MAX, True),
     ):
-        items: list[ac.CardElement] = []
-        if name in errors:
-            items.append(ac.TextBlock(text=f"Error: {errors[name]}", weight="Bolder", wrap=True))
-        items.append(
-            ac.TextInput(
-                id=name,
-                label=label,
-                value=values.get(name, "")[:most] or None,
-                max_length=most,
-                is_multiline=lines or None,
-                is_required=True,
-                error_message=MISSING[name],
-            )
+        box = ac.TextInput(
+            id=name,
+            label=label,
+            value=values.get(name, "")[:most] or None,
+            max_length=most,
+            is_multiline=lines or None,
+            is_required=True,
+            error_message=MISSING[name],
         )
-        body.append(ac.Container(items=items, spacing="Large"))
+        body.append(field_with_error(errors, name, box))
     data = {"entry": entry.id}
     actions: list[ac.Action] = [
         button("Save changes", SAVE, data, primary=True, validate=True),
@@ -224,15 +205,9 @@ def _check_edit(values: Mapping[str, str]) -> tuple[dict[str, str], dict[str, st
 
 
 class Upkeep:
-    def __init__(
-        self,
-        ctx: JourneyContext,
-        shared: Shared,
-        may_lead: Callable[[Actor, Community], bool],
-    ) -> None:
+    def __init__(self, ctx: JourneyContext, shared: Shared) -> None:
         self.ctx = ctx
         self.shared = shared
-        self.may_lead = may_lead
 
     def commands(self) -> tuple[ChatCommand, ...]:
         return (
@@ -256,7 +231,7 @@ class Upkeep:
 
     async def review(self, turn: Turn, _: str) -> None:
         store = await self.shared.store()
-        led = [c for c in await store.communities() if self.may_lead(turn.actor, c)]
+        led = [c for c in await store.communities() if self.shared.may_lead(turn.actor, c)]
         if not led:
             raise NotAllowed(
                 "Only a community's lead or an admin can review its answers. "
@@ -273,11 +248,7 @@ class Upkeep:
         community = await store.community(entry.community_id) if entry else None
         if entry is None or community is None:
             raise BadCardData(NOT_OURS)
-        if not self.may_lead(turn.actor, community):
-            raise NotAllowed(
-                f"Only the lead of {community.name} or an admin can change its answers. "
-                "Nothing has changed."
-            )
+        self.shared.must_lead(turn.actor, community, "change its answers")
         return entry, community
 
     async def open(self, turn: Turn, press: EntryPress) -> Reply:

@@ -83,7 +83,7 @@ async def schedule_first(shared: Shared, question: Question) -> list[str]:
     nudges += nudge_plan.later_steps(
         question,
         more,
-        community.lead_id if community else "",
+        _leads(shared, community),
         question.routed_at or now,
         working_time(shared),
         shared.config.nudge_after_hours,
@@ -115,7 +115,7 @@ async def reopened(shared: Shared, question: Question) -> list[str]:
     later = nudge_plan.later_steps(
         question,
         [],
-        community.lead_id if community else "",
+        _leads(shared, community),
         now,
         working_time(shared),
         shared.config.nudge_after_hours,
@@ -177,8 +177,12 @@ async def _send(shared: Shared, store: CommunityStore, nudge: Nudge, owner: str)
         await store.finish(nudge.id, owner, NudgeOutcome.CANCELLED, now)
         return False
     if nudge.step is NudgeStep.DIGEST:
-        # Recorded as done: the question is now in its community's weekly digest.
-        return await store.finish(nudge.id, owner, NudgeOutcome.DELIVERED, now)
+        # The question is now in its community's weekly digest, if it has a channel to
+        # post it in; without one the digest reaches nobody, and the record says so.
+        has_channel = await shared.ctx.store.channel(shared.channel_purpose(question.community_id))
+        outcome = NudgeOutcome.DELIVERED if has_channel else NudgeOutcome.UNREACHABLE
+        await store.finish(nudge.id, owner, outcome, now)
+        return outcome is NudgeOutcome.DELIVERED
     community = await store.community(question.community_id)
     if nudge.step in CHAMPION_STEPS:
         champion = await store.champion(nudge.recipient_id, question.community_id)
@@ -293,6 +297,14 @@ async def _card(
     )
 
 
+def _leads(shared: Shared, community: Community | None) -> list[str]:
+    """Who gets the lead's step: the community's lead, or the admins while it has none,
+    so a question nobody can answer is never left with nobody told."""
+    if community is not None and community.lead_id:
+        return [community.lead_id]
+    return sorted(shared.ctx.admin_ids)
+
+
 async def _lead_note(shared: Shared, store: CommunityStore, question: Question) -> str:
     """Who was asked, and how long the question has waited, in working hours."""
     asked = [
@@ -305,7 +317,14 @@ async def _lead_note(shared: Shared, store: CommunityStore, question: Question) 
     waited = working_time(shared).working_hours_between(since, shared.ctx.now())
     hours = f"{waited:.0f} working hour" + ("" if round(waited) == 1 else "s")
     who = f"We asked {_listed(names)}." if names else "No champion could be asked."
-    return f"{who} It has waited {hours} without an answer."
+    community = await store.community(question.community_id)
+    stand_in = (
+        ""
+        if community is not None and community.lead_id
+        else " This community has no lead yet, so we are asking you as an admin."
+        " Type community lead and the community's name to choose one."
+    )
+    return f"{who} It has waited {hours} without an answer.{stand_in}"
 
 
 async def _names(

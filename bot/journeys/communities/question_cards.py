@@ -68,6 +68,26 @@ _STEP_NOTES = {
 }
 
 
+def _writing_box(
+    box_id: str, label: str, most: int, typed: str, error: str, required: str = ""
+) -> list[ac.CardElement]:
+    """A box to write in, with what was wrong above it. `required` is what Teams says
+    when it is sent empty; without it, the bot checks and says why."""
+    items: list[ac.CardElement] = [_problem(error)] if error else []
+    items.append(
+        ac.TextInput(
+            id=box_id,
+            label=label,
+            is_multiline=True,
+            max_length=most,
+            is_required=True if required else None,
+            error_message=required or None,
+            value=typed[:most] or None,
+        )
+    )
+    return items
+
+
 def _ref(question: Question) -> dict[str, Any]:
     return {"reference": question.reference}
 
@@ -193,19 +213,9 @@ def _champion_card(
     if question.status is QuestionStatus.RESOLVED:
         body.append(para("The person who asked has marked the best answer. Thank you."))
     elif question.status is not QuestionStatus.SEARCHING:
-        if error:
-            body.append(_problem(error))
-        body.append(
-            ac.TextInput(
-                id=ANSWER_TEXT,
-                label="Your answer",
-                is_multiline=True,
-                max_length=MAX_ANSWER,
-                # Not marked required: Teams would then stop "I'll answer in a call" and
-                # "This helped me too" on the same card. The bot checks it and says why.
-                value=typed[:MAX_ANSWER] or None,
-            )
-        )
+        # Not marked required: Teams would then stop "I'll answer in a call" and
+        # "This helped me too" on the same card. The bot checks it and says why.
+        body += _writing_box(ANSWER_TEXT, "Your answer", MAX_ANSWER, typed, error)
         actions = [
             button("Send answer", SEND, _ref(question), primary=True, validate=True),
             button("I'll answer in a call", CLAIM, _ref(question)),
@@ -233,18 +243,9 @@ def ask_card(key: str, error: str = "", typed: str = "") -> dict[str, Any]:
             "already given. If none helps, a digital champion will answer."
         ),
     ]
-    if error:
-        body.append(_problem(error))
-    body.append(
-        ac.TextInput(
-            id=QUESTION_TEXT,
-            label="Your question",
-            is_multiline=True,
-            max_length=MAX_QUESTION,
-            is_required=True,  # the card's only button sends it
-            error_message="Write your question first",
-            value=typed[:MAX_QUESTION] or None,
-        )
+    # Required: the card's only button sends it.
+    body += _writing_box(
+        QUESTION_TEXT, "Your question", MAX_QUESTION, typed, error, "Write your question first"
     )
     actions: list[ac.Action] = [
         button("Search answers", ASK, {"key": key}, primary=True, validate=True)

@@ -8,14 +8,11 @@ the validated Activity (`turn.actor`); card data only says which question or ans
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import hashlib
 import logging
-import re
-import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from bot.domain import knowledge_search
@@ -28,7 +25,7 @@ from bot.domain.communities import (
     Question,
     QuestionStatus,
 )
-from bot.domain.text import clean_text, long_date, one_line
+from bot.domain.text import clean_text, long_date
 from bot.domain.working_time import WorkingTime
 from bot.errors import BadCardData, NotAllowed, NotFound, UserFacingError
 from bot.identity import chat_reference
@@ -45,7 +42,23 @@ from bot.journey import (
 )
 from bot.journeys.communities import nudging
 from bot.journeys.communities import question_cards as cards
+from bot.journeys.communities.knowledge import add_months
+from bot.journeys.communities.knowledge_index import Knowledge
 from bot.journeys.communities.ports import CommunityStore, StaleQuestion
+from bot.journeys.communities.question_data import (
+    AnswerPress,
+    AskPress,
+    PagePress,
+    Press,
+    parse_answer,
+    parse_answer_send,
+    parse_ask,
+    parse_found,
+    parse_nothing,
+    parse_page,
+    parse_press,
+    parse_route,
+)
 from bot.journeys.communities.shared import Part, Shared
 from bot.notifier import Delivered
 
@@ -54,113 +67,8 @@ logger = logging.getLogger(__name__)
 PAGE = 10  # waiting questions shown at once in a channel
 MINE = 10  # the asker's newest questions shown by "my questions"
 MOST = 1000  # a list reads at most this many questions, so it always ends
-INDEX_FRESH_SECONDS = 60.0  # entries changed by another process show in search within this
-# What people type is refused with how long it may be, up to this size; beyond it the
-# card data is not from a card of ours.
-TYPED_CAP = 500_000
-_REFERENCE = re.compile(r"Q-[0-9]{4}-[0-9]{4,9}")
-_ID = re.compile(r"[A-Za-z0-9:._-]{1,200}")
 
-NOT_A_QUESTION = "That card does not name a question I know. Nothing has changed."
 NOT_ASKER = "Only the person who asked this question can do that. Nothing has changed."
-
-
-# ---- Reading card data ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Press:
-    """A button about one question, with anything typed on its card."""
-
-    reference: str
-    text: str = ""
-    community: str = ""
-    service_area: str = ""
-    entry: str = ""
-
-
-@dataclass(frozen=True)
-class AnswerPress:
-    answer_id: str
-
-
-@dataclass(frozen=True)
-class AskPress:
-    key: str
-    text: str
-
-
-@dataclass(frozen=True)
-class PagePress:
-    community: str
-    after: str
-
-
-def _field(data: Mapping[str, Any], key: str, cap: int, required: bool = True) -> str:
-    """A text field as sent; `cap` is far beyond anything a card of ours sends."""
-    value = data.get(key, "")
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise BadCardData("Something on that card was not text. Nothing has changed.")
-    if len(value) > cap:
-        raise BadCardData("Something on that card was far too long. Nothing has changed.")
-    if required and not value.strip():
-        raise BadCardData(NOT_A_QUESTION)
-    return value
-
-
-def _reference(data: Mapping[str, Any]) -> str:
-    reference = _field(data, "reference", 100).strip().upper()
-    if not _REFERENCE.fullmatch(reference):
-        raise BadCardData(NOT_A_QUESTION)
-    return reference
-
-
-def _an_id(data: Mapping[str, Any], key: str) -> str:
-    value = _field(data, key, 1000, required=False).strip()
-    if not _ID.fullmatch(value):
-        raise BadCardData("That card does not name an answer I know. Nothing has changed.")
-    return value
-
-
-def parse_press(data: Mapping[str, Any]) -> Press:
-    return Press(_reference(data))
-
-
-def parse_answer_send(data: Mapping[str, Any]) -> Press:
-    text = _field(data, cards.ANSWER_TEXT, TYPED_CAP, required=False)
-    return Press(_reference(data), text=clean_text(text))
-
-
-def parse_found(data: Mapping[str, Any]) -> Press:
-    return Press(_reference(data), entry=_an_id(data, "entry"))
-
-
-def parse_route(data: Mapping[str, Any]) -> Press:
-    return Press(
-        _reference(data),
-        community=one_line(_field(data, cards.COMMUNITY, 1000, required=False)),
-        service_area=one_line(_field(data, cards.SERVICE_AREA, TYPED_CAP, required=False)),
-    )
-
-
-def parse_answer(data: Mapping[str, Any]) -> AnswerPress:
-    return AnswerPress(_an_id(data, "answer"))
-
-
-def parse_ask(data: Mapping[str, Any]) -> AskPress:
-    key = _an_id(data, "key")
-    text = _field(data, cards.QUESTION_TEXT, TYPED_CAP, required=False)
-    return AskPress(key, clean_text(text))
-
-
-def parse_page(data: Mapping[str, Any]) -> PagePress:
-    community = _field(data, "community", 1000).strip()
-    after = _field(data, "after", 100, required=False).strip().upper()
-    if after and not _REFERENCE.fullmatch(after):
-        raise BadCardData("That card is not one I recognise. Nothing has changed.")
-    return PagePress(community, after)
 
 
 # ---- Plain helpers -------------------------------------------------------------------
@@ -171,12 +79,6 @@ def too_long(what: str, text: str, most: int) -> str:
         f"Your {what} is {len(text):,} characters long. It can be up to {most:,} characters. "
         "Please make it shorter and try again."
     )
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def tags_for(text: str, community_id: str, most: int = 8) -> tuple[str, ...]:
@@ -204,71 +106,10 @@ def card_key(turn: Turn) -> str:
     return "card-" + hashlib.sha256((turn.activity.id or "").encode()).hexdigest()[:24]
 
 
-def parse_nothing(data: Mapping[str, Any]) -> object:
-    return None
-
-
 def listed(names: Sequence[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
-
-
-class Knowledge:
-    """This process's search index over the knowledge base.
-
-    Built from the store once; this process's own changes go in at once, and it is
-    read again (changes made by another process, or by a lead) when older than a minute.
-    """
-
-    def __init__(self) -> None:
-        self._index: knowledge_search.KnowledgeIndex | None = None
-        self._entries: dict[str, KnowledgeEntry] = {}
-        self._read_at = 0.0
-
-    async def search(
-        self, store: CommunityStore, text: str, limit: int = 3
-    ) -> list[tuple[KnowledgeEntry, str]]:
-        """The best entries, each with why it matched. Each one found is read again, so an
-        entry a lead has just retired or changed (in any process) is never shown stale."""
-        if self._index is None or time.monotonic() - self._read_at > INDEX_FRESH_SECONDS:
-            await self._read(store)
-        assert self._index is not None
-        found: list[tuple[KnowledgeEntry, str]] = []
-        for match in self._index.search(text, limit=limit + 2):
-            entry = await store.entry(match.entry_id)
-            if entry is None:
-                self._index.remove(match.entry_id)
-                self._entries.pop(match.entry_id, None)
-                continue
-            if entry != self._entries.get(entry.id):
-                self.changed(entry)
-            if not entry.retired and len(found) < limit:
-                found.append((entry, match.why))
-        return found
-
-    async def _read(self, store: CommunityStore) -> None:
-        entries = {e.id: e for e in await store.entries()}
-        if self._index is None:
-            self._index = knowledge_search.build_index(list(entries.values()))
-        else:
-            for gone in self._entries.keys() - entries.keys():
-                self._index.remove(gone)
-            for entry in entries.values():
-                if self._entries.get(entry.id) != entry:
-                    self.changed(entry)
-        self._entries = entries
-        self._read_at = time.monotonic()
-
-    def changed(self, entry: KnowledgeEntry) -> None:
-        """An entry this process saved: searchable at once (or gone, if retired)."""
-        if self._index is None:
-            return  # read whole on first search
-        self._index.add(entry)  # adds, replaces, or takes out a retired one
-        if entry.retired:
-            self._entries.pop(entry.id, None)
-        else:
-            self._entries[entry.id] = entry
 
 
 # ---- The use cases ---------------------------------------------------------------------

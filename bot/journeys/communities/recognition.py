@@ -17,7 +17,7 @@ import microsoft_teams.cards as ac
 
 from bot.domain import recognition as maths
 from bot.domain.communities import Answer, Community, Question
-from bot.domain.text import long_date
+from bot.domain.text import long_date, month_and_year
 from bot.domain.working_time import WorkingTime
 from bot.journey import ChatCommand, JourneyContext, Turn
 from bot.journeys.communities.config import Points
@@ -30,20 +30,6 @@ LOOP_EVERY = 15 * 60.0  # seconds between looks for a digest due
 PAGE = 200
 LEADERS = 10
 LATE_BY = dt.timedelta(days=7)
-_MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 def _points(number: int) -> str:
@@ -56,10 +42,6 @@ def rules_in_words(points: Points) -> str:
         f"and {points.helped_too} when someone says it helped them too. "
         "Answering alone earns no points."
     )
-
-
-def month_name(start: dt.date) -> str:
-    return f"{_MONTH_NAMES[start.month - 1]} {start.year}"
 
 
 def _leader_lines(rows: list[maths.LeaderRow]) -> list[ac.CardElement]:
@@ -181,7 +163,7 @@ async def post_monthly_digests(shared: Shared) -> int:
             continue
         questions, answers = await community_answers(shared, community.id)
         digest = maths.monthly_digest(questions, answers, community.id, start, end, config.points)
-        body = to_dict(digest_card(community, digest, month_name(last), config.points))
+        body = to_dict(digest_card(community, digest, month_and_year(last), config.points))
         if await ctx.notifier.post(purpose, body) is not None:
             posted += 1
     return posted

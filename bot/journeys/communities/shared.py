@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.journey import CardAction, ChatCommand, JourneyContext, MenuButton
+from bot.domain.communities import Community
+from bot.errors import BadCardData, NotAllowed
+from bot.invoke import NOT_OURS
+from bot.journey import Actor, CardAction, ChatCommand, JourneyContext, MenuButton
 from bot.journeys.communities.config import CommunityConfig
 from bot.journeys.communities.ports import CommunityStore
 
@@ -24,6 +27,20 @@ class Part:
     menu: tuple[MenuButton, ...] = ()
     loops: tuple[Callable[[], Awaitable[None]], ...] = ()
     on_start: Callable[[], Awaitable[None]] | None = None
+
+
+def text_values(data: Mapping[str, Any], names: Iterable[str]) -> dict[str, str]:
+    """The named fields of card data as typed: missing or null is empty, and anything
+    that is not text did not come from a card of ours."""
+    values: dict[str, str] = {}
+    for name in names:
+        value = data.get(name, "")
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            raise BadCardData(NOT_OURS)
+        values[name] = value
+    return values
 
 
 @dataclass
@@ -45,6 +62,19 @@ class Shared:
         if self._store is not None:
             await self._store.close()
             self._store = None
+
+    def may_lead(self, actor: Actor, community: Community) -> bool:
+        """The community's lead, or an admin."""
+        return self.ctx.is_admin(actor) or (
+            bool(community.lead_id) and community.lead_id == actor.user_id
+        )
+
+    def must_lead(
+        self, actor: Actor, community: Community, can: str, then: str = "Nothing has changed."
+    ) -> None:
+        """Refuse anyone but the community's lead or an admin, saying what they cannot do."""
+        if not self.may_lead(actor, community):
+            raise NotAllowed(f"Only the lead of {community.name} or an admin can {can}. {then}")
 
     def channel_purpose(self, community_id: str) -> str:
         """The ChannelDirectory purpose a community's channel is registered under."""

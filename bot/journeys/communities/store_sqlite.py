@@ -8,12 +8,14 @@ they sort as text and read back timezone-aware.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.clock import Clock
 from bot.domain.communities import (
@@ -31,6 +33,9 @@ from bot.domain.communities import (
 )
 from bot.journeys.communities.ports import StaleQuestion
 from bot.store.database import Database, immediate
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS communities (
@@ -138,6 +143,9 @@ CREATE INDEX IF NOT EXISTS nudges_by_recipient ON nudges (recipient_id);
 CREATE INDEX IF NOT EXISTS nudges_sent ON nudges (outcome, sent_at);
 """
 
+T = TypeVar("T")
+R = TypeVar("R", bound="DataclassInstance")
+
 _REFERENCE = re.compile(r"Q-([0-9]{4})-([0-9]{4,9})")
 
 # A nudge was handed to a sender (or kept as delivered): only then can it be seen or acted on.
@@ -162,21 +170,23 @@ class SqliteCommunityStore:
     async def close(self) -> None:
         await self._db.close()
 
+    async def _one(self, read: Callable[[sqlite3.Row], T], sql: str, *args: object) -> T | None:
+        """The first row the query finds, read into a record; None when there is none."""
+        row = await self._db.run(lambda db: db.execute(sql, args).fetchone())
+        return None if row is None else read(row)
+
+    async def _all(self, read: Callable[[sqlite3.Row], T], sql: str, *args: object) -> list[T]:
+        """Every row the query finds, each read into a record."""
+        rows = await self._db.run(lambda db: db.execute(sql, args).fetchall())
+        return [read(row) for row in rows]
+
     # Communities
 
     async def communities(self) -> list[Community]:
-        rows = await self._db.run(
-            lambda db: db.execute("SELECT * FROM communities ORDER BY name, id").fetchall()
-        )
-        return [_community(row) for row in rows]
+        return await self._all(_community, "SELECT * FROM communities ORDER BY name, id")
 
     async def community(self, community_id: str) -> Community | None:
-        row = await self._db.run(
-            lambda db: db.execute(
-                "SELECT * FROM communities WHERE id = ?", (community_id,)
-            ).fetchone()
-        )
-        return None if row is None else _community(row)
+        return await self._one(_community, "SELECT * FROM communities WHERE id = ?", community_id)
 
     async def save_community(self, community: Community) -> None:
         c = community
@@ -217,24 +227,20 @@ class SqliteCommunityStore:
         )
 
     async def champion(self, user_id: str, community_id: str) -> Champion | None:
-        row = await self._db.run(
-            lambda db: db.execute(
-                "SELECT * FROM champions WHERE user_id = ? AND community_id = ?",
-                (user_id, community_id),
-            ).fetchone()
+        return await self._one(
+            _champion,
+            "SELECT * FROM champions WHERE user_id = ? AND community_id = ?",
+            user_id,
+            community_id,
         )
-        return None if row is None else _champion(row)
 
     async def champions(
         self, community_id: str | None = None, user_id: str | None = None
     ) -> list[Champion]:
         where, args = _filters(community_id=community_id, user_id=user_id)
-        rows = await self._db.run(
-            lambda db: db.execute(
-                f"SELECT * FROM champions{where} ORDER BY name, user_id, community_id", args
-            ).fetchall()
+        return await self._all(
+            _champion, f"SELECT * FROM champions{where} ORDER BY name, user_id, community_id", *args
         )
-        return [_champion(row) for row in rows]
 
     async def mark_unreachable(self, user_id: str, unreachable: bool = True) -> None:
         await self._db.run(
@@ -254,12 +260,9 @@ class SqliteCommunityStore:
         )
 
     async def question(self, reference: str) -> Question | None:
-        row = await self._db.run(
-            lambda db: db.execute(
-                "SELECT * FROM questions WHERE reference = ?", (reference.strip().upper(),)
-            ).fetchone()
+        return await self._one(
+            _question, "SELECT * FROM questions WHERE reference = ?", reference.strip().upper()
         )
-        return None if row is None else _question(row)
 
     async def update_question(self, question: Question) -> Question:
         return await self._db.run(lambda db: immediate(db, lambda: _update_question(db, question)))
@@ -277,24 +280,21 @@ class SqliteCommunityStore:
             year, number = _parse_reference(after)
             where += (" AND" if where else " WHERE") + " (year, number) > (?, ?)"
             args = (*args, year, number)
-        rows = await self._db.run(
-            lambda db: db.execute(
-                f"SELECT * FROM questions{where} ORDER BY year, number LIMIT ?",
-                (*args, max(0, limit)),
-            ).fetchall()
+        return await self._all(
+            _question,
+            f"SELECT * FROM questions{where} ORDER BY year, number LIMIT ?",
+            *args,
+            max(0, limit),
         )
-        return [_question(row) for row in rows]
 
     async def question_by_message(self, message_id: str) -> Question | None:
         if not message_id:
             return None
-        row = await self._db.run(
-            lambda db: db.execute(
-                "SELECT * FROM questions WHERE channel_message_id = ? ORDER BY year, number",
-                (message_id,),
-            ).fetchone()
+        return await self._one(
+            _question,
+            "SELECT * FROM questions WHERE channel_message_id = ? ORDER BY year, number",
+            message_id,
         )
-        return None if row is None else _question(row)
 
     # Answers
 
@@ -322,18 +322,12 @@ class SqliteCommunityStore:
         return await self._db.run(lambda db: immediate(db, lambda: write(db)))
 
     async def answers(self, question_ref: str) -> list[Answer]:
-        rows = await self._db.run(
-            lambda db: db.execute(
-                "SELECT * FROM answers WHERE question_ref = ? ORDER BY at, id", (question_ref,)
-            ).fetchall()
+        return await self._all(
+            _answer, "SELECT * FROM answers WHERE question_ref = ? ORDER BY at, id", question_ref
         )
-        return [_answer(row) for row in rows]
 
     async def answer(self, answer_id: str) -> Answer | None:
-        row = await self._db.run(
-            lambda db: db.execute("SELECT * FROM answers WHERE id = ?", (answer_id,)).fetchone()
-        )
-        return None if row is None else _answer(row)
+        return await self._one(_answer, "SELECT * FROM answers WHERE id = ?", answer_id)
 
     async def set_best(self, question_ref: str, answer_id: str) -> None:
         def write(db: sqlite3.Connection) -> None:
@@ -379,17 +373,11 @@ class SqliteCommunityStore:
         )
 
     async def entry(self, entry_id: str) -> KnowledgeEntry | None:
-        row = await self._db.run(
-            lambda db: db.execute("SELECT * FROM entries WHERE id = ?", (entry_id,)).fetchone()
-        )
-        return None if row is None else _entry(row)
+        return await self._one(_entry, "SELECT * FROM entries WHERE id = ?", entry_id)
 
     async def entries(self, include_retired: bool = False) -> list[KnowledgeEntry]:
         where = "" if include_retired else " WHERE retired = 0"
-        rows = await self._db.run(
-            lambda db: db.execute(f"SELECT * FROM entries{where} ORDER BY added_at, id").fetchall()
-        )
-        return [_entry(row) for row in rows]
+        return await self._all(_entry, f"SELECT * FROM entries{where} ORDER BY added_at, id")
 
     async def add_entry_helped(self, entry_id: str, user_id: str) -> bool:
         return await self._helped("entries", "entry_id", entry_id, user_id)
@@ -502,12 +490,7 @@ class SqliteCommunityStore:
         self, question_ref: str | None = None, recipient_id: str | None = None
     ) -> list[Nudge]:
         where, args = _filters(question_ref=question_ref, recipient_id=recipient_id)
-        rows = await self._db.run(
-            lambda db: db.execute(
-                f"SELECT * FROM nudges{where} ORDER BY due_at, id", args
-            ).fetchall()
-        )
-        return [_nudge(row) for row in rows]
+        return await self._all(_nudge, f"SELECT * FROM nudges{where} ORDER BY due_at, id", *args)
 
     async def mark_seen(self, question_ref: str, recipient_id: str, at: dt.datetime) -> None:
         await self._first_time("seen_at", question_ref, recipient_id, at)
@@ -648,96 +631,77 @@ def _maybe_at(text: str | None) -> dt.datetime | None:
     return None if text is None else _at(text)
 
 
-def _community(row: sqlite3.Row) -> Community:
-    return Community(
-        id=row["id"],
-        name=row["name"],
-        description=row["description"],
-        keywords=tuple(json.loads(row["keywords"])),
-        lead_id=row["lead_id"],
-        lead_name=row["lead_name"],
+def _record(record: type[R], row: sqlite3.Row, /, **read: Callable[[Any], Any]) -> R:
+    """A record from its row. The columns are named as the record's fields; `read` turns
+    those not kept as they are (times, days, flags, lists, statuses) back into their types."""
+    return record(
+        **{f.name: read.get(f.name, _as_kept)(row[f.name]) for f in dataclasses.fields(record)}
     )
 
 
+def _as_kept(value: Any) -> Any:
+    return value
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text))
+
+
+def _maybe_day(text: str | None) -> dt.date | None:
+    return None if text is None else dt.date.fromisoformat(text)
+
+
+def _community(row: sqlite3.Row) -> Community:
+    return _record(Community, row, keywords=_words)
+
+
 def _champion(row: sqlite3.Row) -> Champion:
-    paused_until = row["paused_until"]
-    return Champion(
-        user_id=row["user_id"],
-        community_id=row["community_id"],
-        name=row["name"],
-        service_area=row["service_area"],
-        can_help_with=row["can_help_with"],
-        status=ChampionStatus(row["status"]),
-        volunteered_at=_at(row["volunteered_at"]),
-        decided_by=row["decided_by"],
-        paused_until=None if paused_until is None else dt.date.fromisoformat(paused_until),
-        paused=bool(row["paused"]),
-        pause_reason=row["pause_reason"],
-        unreachable=bool(row["unreachable"]),
-        from_group=row["from_group"],
+    return _record(
+        Champion,
+        row,
+        status=ChampionStatus,
+        volunteered_at=_at,
+        paused_until=_maybe_day,
+        paused=bool,
+        unreachable=bool,
     )
 
 
 def _question(row: sqlite3.Row) -> Question:
-    return Question(
-        reference=row["reference"],
-        asker_id=row["asker_id"],
-        asker_name=row["asker_name"],
-        text=row["text"],
-        community_id=row["community_id"],
-        service_area=row["service_area"],
-        status=QuestionStatus(row["status"]),
-        asked_at=_at(row["asked_at"]),
-        routed_at=_maybe_at(row["routed_at"]),
-        first_answer_at=_maybe_at(row["first_answer_at"]),
-        resolved_at=_maybe_at(row["resolved_at"]),
-        best_answer_id=row["best_answer_id"],
-        channel_message_id=row["channel_message_id"],
-        answered_by_entry=row["answered_by_entry"],
-        version=row["version"],
+    return _record(
+        Question,
+        row,
+        status=QuestionStatus,
+        asked_at=_at,
+        routed_at=_maybe_at,
+        first_answer_at=_maybe_at,
+        resolved_at=_maybe_at,
     )
 
 
 def _answer(row: sqlite3.Row) -> Answer:
-    return Answer(
-        id=row["id"],
-        question_ref=row["question_ref"],
-        champion_id=row["champion_id"],
-        champion_name=row["champion_name"],
-        text=row["text"],
-        kind=AnswerKind(row["kind"]),
-        at=_at(row["at"]),
-        best=bool(row["best"]),
-        helped_count=row["helped_count"],
-    )
+    return _record(Answer, row, kind=AnswerKind, at=_at, best=bool)
 
 
 def _entry(row: sqlite3.Row) -> KnowledgeEntry:
-    return KnowledgeEntry(
-        id=row["id"],
-        question=row["question"],
-        answer=row["answer"],
-        community_id=row["community_id"],
-        tags=tuple(json.loads(row["tags"])),
-        answered_by=row["answered_by"],
-        added_at=_at(row["added_at"]),
-        review_on=dt.date.fromisoformat(row["review_on"]),
-        source_question=row["source_question"],
-        best_count=row["best_count"],
-        helped_count=row["helped_count"],
-        retired=bool(row["retired"]),
+    return _record(
+        KnowledgeEntry,
+        row,
+        tags=_words,
+        added_at=_at,
+        review_on=dt.date.fromisoformat,
+        retired=bool,
     )
 
 
 def _nudge(row: sqlite3.Row) -> Nudge:
-    return Nudge(
-        id=row["id"],
-        question_ref=row["question_ref"],
-        step=NudgeStep(row["step"]),
-        recipient_id=row["recipient_id"],
-        due_at=_at(row["due_at"]),
-        outcome=NudgeOutcome(row["outcome"]),
-        sent_at=_maybe_at(row["sent_at"]),
-        seen_at=_maybe_at(row["seen_at"]),
-        acted_at=_maybe_at(row["acted_at"]),
+    return _record(
+        Nudge,
+        row,
+        step=NudgeStep,
+        due_at=_at,
+        outcome=NudgeOutcome,
+        sent_at=_maybe_at,
+        seen_at=_maybe_at,
+        acted_at=_maybe_at,
     )
