@@ -254,3 +254,80 @@ async def test_who_may_answer_approved_champions_the_lead_and_admins(
     shown = text_of(s.channel_card())
     assert "Lead's answer." in shown and "Admin answer." in shown
     assert "Try turning it off." not in shown
+
+
+async def test_nobody_earns_points_from_their_own_answer_or_question(
+    http: aiohttp.ClientSession,
+    bot: BotServer,
+    connector: Connector,
+    alex: TeamsUser,
+    megan: TeamsUser,
+) -> None:
+    """Points come only from what others confirmed: a champion cannot say their own answer
+    helped them, answer their own question, or lift their own kept answer."""
+    s = Setting(http, bot, connector)
+    await s.ready(alex, megan)
+    await s.answer(s.sam, FIRST)
+    helped = action_with_verb(s.channel_card(), HELPED)["data"]
+    own = await s.sam.press(HELPED, helped)
+    assert "You wrote this answer" in str(own.get("value"))
+    assert "helped them too" not in text_of(s.channel_card())
+
+    # Sam asks a question of his own, then tries to answer it (from the channel's card).
+    card = await ask(s.sam, "How do I share a Power Apps canvas app with my whole service?")
+    mine = question_reference(card)
+    await send_to_community(s.sam, card, POWER)
+    data = {"verb": SEND_ANSWER, "reference": mine}
+    refused = await s.sam.press(SEND_ANSWER, data, {"answer_text": "Share it with a group."})
+    assert "You asked this question, so a champion will answer it" in str(refused.get("value"))
+
+
+async def test_an_answer_reused_by_someone_else_counts_for_its_champion(
+    http: aiohttp.ClientSession,
+    bot: BotServer,
+    connector: Connector,
+    alex: TeamsUser,
+    megan: TeamsUser,
+) -> None:
+    s = Setting(http, bot, connector)
+    await s.ready(alex, megan)
+    await s.answer(s.sam, FIRST)
+    answer_card = await wait_for_card(megan, megan.conversation_id, BEST)
+    await megan.press(BEST, action_with_verb(answer_card, BEST)["data"])
+    before = text_of(card_of((await s.rita.say("leaderboard"))[-1]))
+
+    found = await ask(s.rita, "Power Automate flow emails the whole team for each form")
+    this = next(
+        a
+        for a in _all_actions(found)
+        if a.get("verb") == "question.found" and a["data"].get("entry") == f"K-{s.reference}"
+    )
+    await s.rita.press("question.found", this["data"])
+    after = text_of(card_of((await s.rita.say("leaderboard"))[-1]))
+    assert "Sam Champion" in before and "Sam Champion" in after
+    assert "10 points" in before and "12 points" in after  # 10 for best, 2 for the reuse
+
+    # Sam pressing "This answered it" on his own kept answer lifts nothing.
+    found = await ask(s.sam, "Power Automate flow emails the whole team for each form")
+    this = next(
+        a
+        for a in _all_actions(found)
+        if a.get("verb") == "question.found" and a["data"].get("entry") == f"K-{s.reference}"
+    )
+    await s.sam.press("question.found", this["data"])
+    again = text_of(card_of((await s.rita.say("leaderboard"))[-1]))
+    assert "12 points" in again and "14 points" not in again
+
+
+def _all_actions(card: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if isinstance(card, dict):
+        if str(card.get("type", "")).startswith("Action."):
+            found.append(card)
+        for key, value in card.items():
+            if key != "data":
+                found += _all_actions(value)
+    elif isinstance(card, list):
+        for item in card:
+            found += _all_actions(item)
+    return found

@@ -142,6 +142,23 @@ async def test_markdown_and_mentions_show_as_typed_on_champions_cards(
         assert not any("URGENT" in t or "<at>" in t for t in text_blocks(posted)), where
 
 
+async def test_a_question_typed_after_ask_keeps_its_mentions_and_lines(
+    http: aiohttp.ClientSession,
+    bot: BotServer,
+    connector: Connector,
+    alex: TeamsUser,
+    megan: TeamsUser,
+) -> None:
+    sam = person(http, bot, connector, 1, "Sam Champion")
+    await register_community(alex, "Power Platform")
+    await volunteer_and_approve(sam, alex, "Power Platform")
+    typed = "**URGENT** <at>Everyone</at> my _Power Automate_ flow fails\n- every Monday"
+    found = card_of((await megan.say(f"Ask {typed}"))[-1])
+    await send_to_community(megan, found, POWER)
+    posted = await wait_for_card(sam, sam.conversation_id, SEND_ANSWER)
+    assert defang_for_display(typed) in runs(posted)
+
+
 async def test_forged_answers_and_choices_are_refused_and_change_nothing(
     http: aiohttp.ClientSession,
     bot: BotServer,

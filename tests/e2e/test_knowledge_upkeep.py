@@ -195,8 +195,11 @@ async def test_the_lead_is_asked_once_per_answer_per_review_date(
         assert await knowledge.ask_leads(shared) == 0  # once
     cards = connector.in_conversation(megan.conversation_id)[before:]
     assert len(cards) == 1
-    asked = card_of(cards[0])
-    assert "How do I change a flow?" in all_words(asked)
+    listed = card_of(cards[0])  # one list per person, never a card per answer
+    assert "Answers to check" in all_words(listed)
+    assert "How do I change a flow?" in all_words(listed)
+    opened = action_with_verb(listed, "knowledge.open")["data"]
+    asked = invoke_card(await megan.press("knowledge.open", opened))
     assert "How do I restore a file?" in " ".join(
         all_words(card_of(a))
         for a in connector.in_conversation(alex.conversation_id)
@@ -213,3 +216,26 @@ async def test_the_lead_is_asked_once_per_answer_per_review_date(
                 await store.save_entry(dataclasses.replace(other, retired=True))
         assert await knowledge.ask_leads(shared) == 1
     assert len(connector.in_conversation(megan.conversation_id)) == before + 2
+
+
+async def test_answers_falling_due_together_come_as_one_list_per_person(
+    alex: TeamsUser, megan: TeamsUser, bot: BotServer, connector: Connector
+) -> None:
+    """The seeded answers all fall due on one day: each person gets one list, not a card
+    for each answer."""
+    await name_lead(alex, "Power Platform", megan)
+    await megan.say("champion")
+    await alex.say("champion")
+    counts = {
+        who.name: len(connector.in_conversation(who.conversation_id)) for who in (alex, megan)
+    }
+    bot.clock.set(START + dt.timedelta(days=400))
+    async with journey_state(bot) as shared:
+        assert await knowledge.ask_leads(shared) == 2
+        assert await knowledge.ask_leads(shared) == 0
+    for who in (alex, megan):
+        new = connector.in_conversation(who.conversation_id)[counts[who.name] :]
+        assert len(new) == 1, who.name
+        assert "Answers to check" in all_words(card_of(new[0]))
+    admin_list = all_words(card_of(connector.in_conversation(alex.conversation_id)[-1]))
+    assert "more. Check these first." in admin_list  # long lists are paged, never cut silently

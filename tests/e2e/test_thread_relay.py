@@ -235,3 +235,15 @@ def _inputs(node: Any) -> list[dict[str, Any]]:
         for item in node:
             found.extend(_inputs(item))
     return found
+
+
+async def test_a_long_thread_reply_says_where_to_read_the_rest(
+    alex: TeamsUser, connector: LimitedConnector
+) -> None:
+    adele, asker, reference, root = await setup(alex)
+    thread = in_thread(adele, root)
+    long_reply = "Open the flow and add a condition. " * 300  # about 10,500 characters
+    await say_with(thread, bot_mentioned(thread, long_reply))
+    await wait_until(lambda: bool(relayed(asker, reference)))
+    (card,) = relayed(asker, reference)
+    assert f"This shows the first {relay.MAX_SHOWN:,} characters." in str(card)

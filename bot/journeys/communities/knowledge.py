@@ -12,10 +12,12 @@ import asyncio
 import calendar
 import dataclasses
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import microsoft_teams.cards as ac
 
@@ -295,6 +297,7 @@ class Upkeep:
         return card_reply(to_dict(retired_card(retired)))
 
     async def loop(self) -> None:
+        await asyncio.sleep(LOOP_EVERY)  # not in the first minutes: the app is starting
         while True:
             try:
                 await ask_leads(self.shared)
@@ -316,21 +319,38 @@ async def due_entries(shared: Shared, today: dt.date) -> list[tuple[KnowledgeEnt
 
 
 async def ask_leads(shared: Shared) -> int:
-    """Ask each lead (the admins where a community has none) about each answer past its
-    review date, once per answer per review date. Returns how many cards went."""
+    """Ask each lead (the admins where a community has none) about the answers past their
+    review date: one "Answers to check" card per person, each answer asked about once per
+    review date. Returns how many cards went."""
     ctx = shared.ctx
-    sent = 0
-    for entry, community in await due_entries(shared, ctx.now().date()):
+    today = ctx.now().astimezone(ZoneInfo(shared.config.timezone)).date()
+    waiting: dict[str, list[tuple[KnowledgeEntry, Community]]] = {}
+    for entry, community in await due_entries(shared, today):
         people = [community.lead_id] if community.lead_id else sorted(ctx.admin_ids)
-        body = to_dict(entry_card(entry, community))
         for person in people:
+            waiting.setdefault(person, []).append((entry, community))
+    sent = 0
+    for person, due in waiting.items():
+        claimed = []
+        for entry, community in due:
             key = f"knowledge.review:{entry.id}:{entry.review_on.isoformat()}:{person}"
-            try:
-                delivered = await ctx.notifier.deliver(
-                    person, body, key, via=shared.channel_purpose(community.id)
-                )
-            except Exception:
-                logger.exception("Could not ask %s to review answer %s", person, entry.id)
-                continue
+            if await ctx.store.claim_notification(key):
+                claimed.append((key, entry, community))
+        if not claimed:
+            continue
+        body = to_dict(due_card([(e, c) for _, e, c in claimed], today))
+        asked = "\n".join(key for key, _, _ in claimed).encode()
+        list_key = f"knowledge.review.list:{person}:{hashlib.sha256(asked).hexdigest()}"
+        try:
+            delivered = await ctx.notifier.deliver(
+                person, body, list_key, via=shared.channel_purpose(claimed[0][2].id)
+            )
+        except Exception:
+            logger.exception("Could not ask %s to check %d answers", person, len(claimed))
+            delivered = Delivered.NO_CHAT
+        if delivered in (Delivered.SENT, Delivered.ALREADY):
             sent += delivered == Delivered.SENT
+        else:  # not asked after all: the next look asks again
+            for key, _, _ in claimed:
+                await ctx.store.release_notification(key)
     return sent

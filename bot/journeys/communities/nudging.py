@@ -66,21 +66,31 @@ def _working_time(config: CommunityConfig) -> WorkingTime:
     return WorkingTime.from_config(config)
 
 
-async def schedule_first(shared: Shared, question: Question) -> list[str]:
-    """Pick champions fairly, keep the first wave (due now) and the later steps; send.
+def first_due(shared: Shared) -> dt.datetime:
+    """When a question sent now first reaches champions: now in working time, else the
+    next working moment (nobody is messaged at 11pm on a Saturday)."""
+    return working_time(shared).next_working_moment(shared.ctx.now())
 
-    Returns the user ids of the champions in the first wave. The first wave is sent
-    after the turn's answer, in the background: Teams waits only seconds for it.
+
+async def schedule_first(shared: Shared, question: Question) -> list[str]:
+    """Pick champions fairly, keep the first wave (due at `first_due`) and the later
+    steps; send what is due.
+
+    Returns the user ids of the champions in the first wave. With nobody to ask, the
+    lead's step (or the admins', for a community with no lead) comes first instead, so
+    a question never waits for nobody. The first wave is sent after the turn's answer,
+    in the background: Teams waits only seconds for it.
     """
     store = await shared.store()
     now = shared.ctx.now()
+    due = first_due(shared)
     per_wave = shared.config.champions_per_wave
     first = await _pick(shared, store, question, set(), per_wave)
     asked = {c.user_id for c in first}
     more = await _pick(shared, store, question, asked, per_wave)
     community = await store.community(question.community_id)
-    nudges = nudge_plan.first_wave(question, first, now)
-    nudges += nudge_plan.later_steps(
+    nudges = nudge_plan.first_wave(question, first, due)
+    later = nudge_plan.later_steps(
         question,
         more,
         _leads(shared, community),
@@ -88,7 +98,9 @@ async def schedule_first(shared: Shared, question: Question) -> list[str]:
         working_time(shared),
         shared.config.nudge_after_hours,
     )
-    await store.schedule(nudges)
+    if not first:
+        later = [dc_replace(n, due_at=due) if n.step is NudgeStep.LEAD else n for n in later]
+    await store.schedule(nudges + later)
     shared.ctx.in_background(_logged(run_due(shared, f"ask-{uuid.uuid4().hex}")))
     return [c.user_id for c in first]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -99,6 +100,10 @@ def when_words(at: dt.datetime, working: WorkingTime) -> str:
     clock += "am" if local.hour < 12 else "pm"
     day_month = long_date(local.date()).rsplit(" ", 1)[0]  # "25 November"
     return f"{clock} on {_DAYS[local.weekday()]} {day_month}"
+
+
+# "ask" and anything before it Teams adds (a mention of the bot), at the start of a message.
+_ASKED = re.compile(r"^\s*(?:<at>[^<]{0,200}</at>\s*)*ask\b[\s:,.\-]*", re.IGNORECASE)
 
 
 def card_key(turn: Turn) -> str:
@@ -190,7 +195,10 @@ class Questions:
     # -- asking ----------------------------------------------------------------------
 
     async def ask(self, turn: Turn, typed: str) -> None:
-        text = clean_text(typed)
+        # The question as typed, line breaks and mentions of other people kept: only a
+        # leading mention of the bot and the word ask are taken off.
+        as_typed = _ASKED.sub("", turn.activity.text or "", count=1)
+        text = clean_text(as_typed) if typed else ""
         if not text:
             await turn.send_text(
                 "What would you like to ask? Type it in the box below, "
@@ -290,9 +298,14 @@ class Questions:
             )
 
         question = await self.change(question.reference, resolve)
-        counted = await store.add_entry_helped(entry.id, turn.actor.user_id)
-        if counted and (fresh := await store.entry(entry.id)) is not None:
-            self.knowledge.changed(fresh)
+        best = await self.kept_from(entry.source_question)
+        if best is None or best.champion_id != turn.actor.user_id:  # nobody lifts their own
+            counted = await store.add_entry_helped(entry.id, turn.actor.user_id)
+            if counted and (fresh := await store.entry(entry.id)) is not None:
+                self.knowledge.changed(fresh)
+            if best is not None:
+                # Reuse is the best thanks: it counts for the champion who wrote it.
+                await store.add_helped(best.id, turn.actor.user_id)
         return card_reply(
             cards.resolved_card(
                 question,
@@ -300,6 +313,13 @@ class Questions:
                 "more easily by the next person.",
             )
         )
+
+    async def kept_from(self, question_ref: str) -> Answer | None:
+        """The best answer a knowledge entry was kept from, if it came from a question."""
+        if not question_ref:
+            return None
+        store = await self.store()
+        return next((a for a in await store.answers(question_ref) if a.best), None)
 
     async def none_found(self, turn: Turn, press: Press) -> Reply:
         question = await self.own_question(turn.actor, press.reference)
@@ -373,16 +393,32 @@ class Questions:
                 f"The {community.name} community has no Teams channel with this bot yet, "
                 "so we could not post it there."
             )
-        if people:
+        now = self.ctx.now()
+        starts = nudging.first_due(self.shared)
+        if people and starts > now:
+            lines.append(
+                f"We will send it to {listed(people)} at {when_words(starts, self.working)}, "
+                "when champions are at work."
+            )
+        elif people:
             lines.append(f"We have sent it to {listed(people)}.")
+        elif community.lead_id:
+            lines.append(
+                "No champion is free to answer it right now, so we have sent it to "
+                f"{community.lead_name or 'the community lead'}, who leads the community."
+            )
         else:
-            lines.append("No champion is free to answer it right now.")
-        due = self.working.add(self.ctx.now(), self.shared.config.nudge_after_hours)
-        lines.append(
-            f"When someone answers, we will send the answer to you here. If nobody answers "
-            f"by {when_words(due, self.working)}, we will ask more champions or the "
-            "community lead."
-        )
+            lines.append(
+                "No champion is free to answer it right now, and this community has no lead "
+                "yet. We have sent it to the Digital Front Door admins to find someone."
+            )
+        lines.append("When someone answers, we will send the answer to you here.")
+        if people:
+            due = self.working.add(now, self.shared.config.nudge_after_hours)
+            lines.append(
+                f"If nobody answers by {when_words(due, self.working)}, we will ask more "
+                "champions or the community lead."
+            )
         return lines
 
     async def first_wave(self, question: Question, community: Community) -> list[str]:
@@ -402,6 +438,11 @@ class Questions:
     # -- answering -------------------------------------------------------------------
 
     async def may_answer(self, actor: Actor, question: Question) -> Community | None:
+        if actor.user_id == question.asker_id:
+            raise NotAllowed(
+                "You asked this question, so a champion will answer it. Nothing has changed. "
+                "To add something, reply in the question's thread in the community channel."
+            )
         store = await self.store()
         community = await store.community(question.community_id)
         champion = await store.champion(actor.user_id, question.community_id)
@@ -623,6 +664,11 @@ class Questions:
             )
         if answer.kind is not AnswerKind.WRITTEN:
             raise BadCardData("That card is not one I recognise. Nothing has changed.")
+        if answer.champion_id == turn.actor.user_id:
+            raise NotAllowed(
+                "You wrote this answer, so it is for others to say it helped them. "
+                "Nothing has changed."
+            )
         new = await store.add_helped(answer.id, turn.actor.user_id)
         if new and question.best_answer_id == answer.id:
             entry_id = f"K-{question.reference}"

@@ -77,6 +77,15 @@ def asker_card(question: Question, replier: str, text: str) -> dict[str, Any]:
         labelled_user_text("Your question", question.text, max_chars=300),
         labelled_user_text("Reply from", replier),
         labelled_user_text("They said", text, max_chars=MAX_SHOWN),
+    ]
+    if len(text) > MAX_SHOWN:
+        body.append(
+            para(
+                f"This shows the first {MAX_SHOWN:,} characters. Read the whole reply in the "
+                "question's thread in the community channel."
+            )
+        )
+    body += [
         ac.TextInput(
             id=REPLY_TEXT,
             label="Your reply",
