@@ -98,7 +98,7 @@ async def test_the_whole_loop_ask_route_answer_best_then_reuse(
     assert f"Your question {reference} has been sent" in said
     assert "Power Platform community's channel" in said
     assert "Sam Champion" in said  # who it went to
-    assert "If nobody answers by 2pm on Wednesday 25 November" in said  # 4 working hours on
+    assert "If there is no answer by 2pm on Wednesday 25 November" in said  # 4 working hours on
 
     # 2. The question is in the community's channel, and in Sam's chat.
     posted = await wait_for_card(channel, channel.conversation_id, SEND_ANSWER)

@@ -25,6 +25,7 @@ from tests.support.cards import all_text, assert_cards_ok, elements
 from tests.support.teams import (
     START,
     YEAR,
+    BotServer,
     Connector,
     TeamsUser,
     card_of,
@@ -293,7 +294,7 @@ async def test_a_refused_link_is_shown_next_to_the_box_with_what_was_typed(
 
 
 async def test_a_closed_request_cannot_be_the_original(
-    alex: TeamsUser, megan: TeamsUser, connector: Connector
+    alex: TeamsUser, megan: TeamsUser, connector: Connector, bot: BotServer
 ) -> None:
     await triage_card_posted(alex, megan)  # 0001: withdrawn below
     await raise_more(megan, 4)  # 0002 rejected, 0003 a duplicate of 0004, 0005 to link
@@ -309,6 +310,7 @@ async def test_a_closed_request_cannot_be_the_original(
     offered = [c["value"] for c in find_input(view, "duplicateOf")["choices"]]
     assert open_one in offered, "an open request like this one is offered"
     assert not {withdrawn, rejected, duplicate} & set(offered), "closed ones are not"
+    await bot.settled()  # Megan's news of the rejection and the link has reached her
     told_before = len(connector.in_conversation(megan.conversation_id))
     cards = []
     for other, said in (

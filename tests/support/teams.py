@@ -172,6 +172,18 @@ class BotServer:
         await self.stop()
         await self.start()
 
+    async def settled(self, timeout: float = 10.0) -> None:
+        """Wait until the work the bot does after its answers (telling people, posting to
+        channels) is done: what a test counts next is then not still on its way."""
+        from bot.app import CONTEXT
+
+        assert self.app is not None, "the bot is not running"
+        tasks = self.app[CONTEXT].tasks
+        deadline = time.monotonic() + timeout
+        while any(not task.done() for task in tasks):
+            assert time.monotonic() < deadline, "The bot's background work did not finish"
+            await asyncio.sleep(0.02)
+
 
 @dataclass
 class TeamsUser:

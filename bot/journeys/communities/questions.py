@@ -416,8 +416,8 @@ class Questions:
         if people:
             due = self.working.add(now, self.shared.config.nudge_after_hours)
             lines.append(
-                f"If nobody answers by {when_words(due, self.working)}, we will ask more "
-                "champions or the community lead."
+                f"If there is no answer by {when_words(due, self.working)}, we ask more "
+                f"champions. Then we ask {'the lead' if community.lead_id else 'the admins'}."
             )
         return lines
 
