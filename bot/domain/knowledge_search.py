@@ -387,6 +387,6 @@ def _phrases_in(asked_terms: list[str], keywords: Sequence[str]) -> list[str]:
 
 
 def _fits(community: Community, matched: list[str]) -> str:
-    if len(matched) == 1:
+    if len(matched) == 1 and " " not in matched[0]:
         return f"Your word {matched[0]} matches what {community.name} helps with."
     return f"Your words {_listed(matched)} match what {community.name} helps with."

@@ -364,3 +364,19 @@ def test_a_keyword_phrase_said_as_a_phrase_outweighs_loose_single_words() -> Non
         if c.id == "power-platform"
     ]
     assert "power automate" not in apart
+
+
+def test_a_phrase_is_found_wherever_it_comes_in_the_keywords_and_the_question() -> None:
+    """'power apps' comes after single-word keywords in the list; the phrase ends the question."""
+    (best, why), *_ = suggest_community("I want to build a form in power apps", seed_communities())
+    assert best.id == "power-platform"
+    assert why.startswith("Your words power apps")
+
+
+def test_two_different_words_count_for_more_than_one_word_said_many_times() -> None:
+    """Each word's weight levels off (BM25 saturation): a community matching two of the
+    question's words beats one whose name, keywords and description repeat a single word."""
+    printers = Community("printers", "Printer", "Printer printer printer printer.", ("printer",))
+    scanners = Community("scanners", "Scanning", "Help with documents.", ("toner", "scanner"))
+    ranked = suggest_community("printer toner scanner", [printers, scanners])
+    assert [c.id for c, _ in ranked] == ["scanners", "printers"]
