@@ -233,7 +233,7 @@ async def test_unknown_references_and_bad_fields_are_refused_plainly(
         (SEND_ANSWER, {"answer_text": "Hi"}, "does not name a question"),
         (
             SEND_ANSWER,
-            {"reference": "DR-2026-0001", "answer_text": "Hi"},
+            {"reference": f"DR-{YEAR}-0001", "answer_text": "Hi"},
             "does not name a question",
         ),
         (SEND_ANSWER, {"reference": 42, "answer_text": "Hi"}, "was not text"),

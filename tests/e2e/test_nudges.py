@@ -452,7 +452,7 @@ async def test_opening_a_nudge_is_recorded_for_the_person_who_opened_it(
     }
     assert seen == {adele.aad_object_id: at(2026, 11, 25, 10, 5), diego.aad_object_id: None}
 
-    forged = await refresh_invoke(adele, {"verb": SEEN, "reference": "Q-2026-9999"})
+    forged = await refresh_invoke(adele, {"verb": SEEN, "reference": f"Q-{START.year}-9999"})
     assert forged["type"] == "application/vnd.microsoft.activity.message"
     assert "not one I know" in forged["value"]
 
