@@ -273,6 +273,9 @@ async def test_unknown_references_and_bad_fields_are_refused_plainly(
     ):
         body = await megan.press(ROUTE, {"reference": ref2}, inputs)
         assert expected in said(body), (inputs, said(body))
+        if not inputs["service_area"].strip():  # the box shows what was typed: nothing
+            (box,) = [i for i in _inputs(body.get("value")) if i.get("id") == "service_area"]
+            assert not box.get("value"), box
     mine = text_of(card_of((await megan.say("my questions"))[-1]))
     assert "Not sent yet" in mine
 
@@ -307,3 +310,16 @@ async def test_cards_stay_under_teams_size_limit_with_many_long_answers(
 
 def size(card: Any) -> int:
     return len(json.dumps(card, ensure_ascii=False).encode())
+
+
+def _inputs(node: Any) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        if str(node.get("type", "")).startswith("Input."):
+            found.append(node)
+        for value in node.values():
+            found += _inputs(value)
+    elif isinstance(node, list):
+        for item in node:
+            found += _inputs(item)
+    return found

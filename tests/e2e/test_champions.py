@@ -301,6 +301,9 @@ async def test_pause_refuses_past_and_far_dates_then_pauses_and_resumes(
     assert can_be_asked(champion, "power-platform", until + dt.timedelta(days=1))
     status = card_of((await sam.say("champion"))[-1])
     assert "paused until the end of 9 December 2026" in all_words(status)
+    # Pausing again says first how they are paused now.
+    again = all_words(card_of((await sam.say("pause"))[-1]))
+    assert "You are paused now, until the end of 9 December 2026." in again
     resumed = card_of((await sam.say("resume questions"))[-1])
     assert "Welcome back" in all_words(resumed)
     assert "Approved, getting questions" in all_words(resumed)
@@ -321,6 +324,8 @@ async def test_a_pause_with_no_end_date_lasts_until_resume(
     bot.clock.advance(dt.timedelta(days=60))
     status = card_of((await sam.say("champion"))[-1])
     assert "Approved, paused until you resume" in all_words(status)
+    again = all_words(card_of((await sam.say("pause"))[-1]))
+    assert "You are paused now, until you type resume questions." in again
     resumed = invoke_card(
         await sam.press("champion.resume", action_with_verb(status, "champion.resume")["data"])
     )

@@ -22,6 +22,7 @@ from cards.elements import (
     facts,
     heading,
     labelled_user_text,
+    notice,
     para,
     run,
     user_text,
@@ -242,8 +243,11 @@ def decided_card(champion: Champion, community: Community, by: str) -> ac.Adapti
 
 
 def pause_card(
-    values: Mapping[str, str] | None = None, errors: Mapping[str, str] | None = None
+    values: Mapping[str, str] | None = None,
+    errors: Mapping[str, str] | None = None,
+    paused_now: str = "",
 ) -> ac.AdaptiveCard:
+    """The pause form; `paused_now` says how they are paused already, if they are."""
     values = values or {}
     errors = errors or {}
     body = form_start(
@@ -252,6 +256,8 @@ def pause_card(
         "While you are paused, we send you no new questions in any of your "
         "communities. Type resume questions when you are ready again.",
     )
+    if paused_now:
+        body.append(notice(f"{paused_now} To change it, fill this in again."))
     reason = values.get(REASON, "")
     until = values.get(UNTIL, "")
     body += [

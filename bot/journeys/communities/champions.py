@@ -19,9 +19,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import microsoft_teams.cards as ac
 from microsoft_agents.activity import ChannelAccount
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
+from bot.domain.champions import is_paused
 from bot.domain.commands import normalise
 from bot.domain.communities import Champion, ChampionStatus, Community
 from bot.domain.text import long_date
@@ -394,10 +396,24 @@ class Champions:
                 "Type volunteer to offer your help."
             )
             return
-        await turn.send_card(to_dict(cards.pause_card()))
+        await turn.send_card(to_dict(await self.pause_card(turn.actor.user_id)))
 
     async def open_pause(self, turn: Turn, _: NoData) -> Reply:
-        return card_reply(to_dict(cards.pause_card()))
+        return card_reply(to_dict(await self.pause_card(turn.actor.user_id)))
+
+    async def pause_card(self, user_id: str) -> ac.AdaptiveCard:
+        """The pause form, saying first if they are paused already, and until when."""
+        today = self.ctx.now().date()
+        paused = [c for c, _ in await self.mine(user_id) if is_paused(c, today)]
+        if not paused:
+            return cards.pause_card()
+        ends = [c.paused_until for c in paused]
+        if any(end is None for end in ends):
+            now = "You are paused now, until you type resume questions."
+        else:
+            last = max(end for end in ends if end is not None)
+            now = f"You are paused now, until the end of {long_date(last)}."
+        return cards.pause_card(paused_now=now)
 
     async def pause(self, turn: Turn, form: Form) -> Reply:
         today = self.ctx.now().date()

@@ -324,7 +324,8 @@ def route_card(
             max_length=MAX_SERVICE_AREA,
             is_required=True,
             error_message="Tell us your service area",
-            value=typed_area[:MAX_SERVICE_AREA] or question.service_area or None,
+            # Shown again after a mistake: exactly what they typed, even if it was nothing.
+            value=(typed_area[:MAX_SERVICE_AREA] if error else question.service_area) or None,
         ),
     ]
     actions: list[ac.Action] = [
