@@ -348,6 +348,35 @@ async def test_the_lead_sees_who_is_waiting_and_others_cannot(
     assert "You do not lead a community" in said
 
 
+async def test_a_lead_can_stop_a_champion_and_nobody_else_can(
+    alex: TeamsUser, megan: TeamsUser, sam: TeamsUser, bot: BotServer, connector: Connector
+) -> None:
+    await name_lead(alex, "Power Platform", megan)
+    await volunteer_and_approve(sam, megan, "Power Platform")
+    listed = card_of((await megan.say("champions"))[-1])
+    stop = action_with_verb(listed, "champion.remove")
+    assert stop["title"] == "Stop Sam Green as a champion"
+    # Sam cannot end his own role through a forged card, nor anyone else's.
+    refused = await sam.press("champion.remove", stop["data"])
+    assert "Only the lead of Power Platform or an admin" in str(refused.get("value"))
+    async with journey_state(bot) as shared:
+        kept = await (await shared.store()).champion(SAM, "power-platform")
+    assert kept is not None and kept.status is ChampionStatus.APPROVED
+
+    told_before = len(connector.in_conversation(sam.conversation_id))
+    after = invoke_card(await megan.press("champion.remove", stop["data"]))
+    assert "Stop Sam Green as a champion" not in all_words(after)
+    assert "No champions yet." in all_words(after)
+    async with journey_state(bot) as shared:
+        ended = await (await shared.store()).champion(SAM, "power-platform")
+    assert ended is not None and ended.status is ChampionStatus.DECLINED
+    assert ended.decided_by == megan.aad_object_id
+    await bot.settled()
+    news = connector.in_conversation(sam.conversation_id)[told_before:]
+    assert len(news) == 1
+    assert "You are no longer a champion for Power Platform" in all_words(card_of(news[0]))
+
+
 async def test_adding_an_entra_group_needs_microsoft_graph(alex: TeamsUser, sam: TeamsUser) -> None:
     group = "0a1b2c3d-1111-2222-3333-444455556666"
     said = await last_text(alex, f"add champions group {group} Power Platform")

@@ -85,6 +85,7 @@ VERBS = (
     "champion.volunteer",
     "champion.approve",
     "champion.decline",
+    "champion.remove",
     "champion.openpause",
     "champion.pause",
     "champion.resume",

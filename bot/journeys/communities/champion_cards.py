@@ -33,6 +33,7 @@ OPEN_VOLUNTEER = "community.volunteer"  # opens the volunteer card
 VOLUNTEER = "champion.volunteer"  # sends it
 APPROVE = "champion.approve"
 DECLINE = "champion.decline"
+REMOVE = "champion.remove"  # a lead ends an approved champion's role
 PAUSE = "champion.pause"  # sends the pause card
 OPEN_PAUSE = "champion.openpause"
 RESUME = "champion.resume"
@@ -362,7 +363,11 @@ def champions_card(
         body.append(para("No champions yet."))
     for champion in approved:
         paused = " (paused)" if is_paused(champion, today) else ""
-        body.append(user_text(f"{champion.name}, {champion.service_area}{paused}"))
+        data = {"community": community.id, "volunteer": champion.user_id}
+        body += [
+            user_text(f"{champion.name}, {champion.service_area}{paused}"),
+            ac.ActionSet(actions=[button(f"Stop {champion.name} as a champion", REMOVE, data)]),
+        ]
     return card(body, fallback=f"Champions for {community.name}")
 
 

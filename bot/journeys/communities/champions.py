@@ -310,6 +310,38 @@ class Champions:
         by = turn.actor.name or "The lead"
         return card_reply(to_dict(cards.decided_card(decided, community, by)))
 
+    async def remove(self, turn: Turn, decision: Decision) -> Reply:
+        """A lead ends an approved champion's role: no more questions go to them."""
+        store = await self.store()
+        community = await store.community(decision.community_id)
+        champion = await store.champion(decision.volunteer_id, decision.community_id)
+        if community is None or champion is None:
+            raise BadCardData(NOT_OURS)
+        self.shared.must_lead(turn.actor, community, "decide who is a champion there")
+        if champion.status is ChampionStatus.APPROVED:
+            ended = dataclasses.replace(
+                champion, status=ChampionStatus.DECLINED, decided_by=turn.actor.user_id
+            )
+            await store.save_champion(ended)
+            self.ctx.in_background(self.tell_removed(ended, community))
+        everyone = await store.champions(community_id=community.id)
+        return card_reply(to_dict(cards.champions_card(community, everyone, self.ctx.now().date())))
+
+    async def tell_removed(self, champion: Champion, community: Community) -> None:
+        title = f"You are no longer a champion for {community.name}"
+        words = (
+            "Thank you for your help. The community lead has ended your role, so we will "
+            "not send you questions for this community. You can volunteer again later."
+        )
+        body = to_dict(card([heading(title), para(words)], fallback=title))
+        key = f"champion.removed:{community.id}:{champion.user_id}:{champion.volunteered_at}"
+        try:
+            await self.ctx.notifier.deliver(
+                champion.user_id, body, key, via=self.shared.channel_purpose(community.id)
+            )
+        except Exception:
+            logger.exception("Could not tell a champion their role has ended")
+
     async def tell_volunteer(self, champion: Champion, community: Community) -> None:
         if champion.status is ChampionStatus.APPROVED:
             title = f"You are now a champion for {community.name}"
@@ -718,6 +750,7 @@ def part(ctx: JourneyContext, shared: Shared) -> Part:
         ),
         CardAction(cards.APPROVE, _decision(True), journey.decide, once_only=True),
         CardAction(cards.DECLINE, _decision(False), journey.decide, once_only=True),
+        CardAction(cards.REMOVE, _decision(False), journey.remove, once_only=True),
         CardAction(cards.OPEN_PAUSE, parse_nothing, journey.open_pause),
         CardAction(
             cards.PAUSE, _text_fields((cards.REASON, cards.UNTIL)), journey.pause, once_only=True
