@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
+
+OPEN_TRIES = 20  # with OPEN_WAIT, at most about 10 seconds of trying to open a locked file
+OPEN_WAIT = 0.05
 
 # Readies a file after the schema has run, on every open: brings one made by an earlier
 # version up to date, or seeds a new one.
@@ -33,15 +37,31 @@ class Database:
 
     def _open(self) -> None:
         self._path.parent.mkdir(parents=True, exist_ok=True)
+        # Two processes opening a new file at once: SQLite can answer "locked" to the
+        # switch to WAL without waiting, so the opening is tried again, for a bounded time.
+        for attempt in range(OPEN_TRIES):
+            try:
+                self._db = self._connect()
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or attempt == OPEN_TRIES - 1:
+                    raise
+                time.sleep(OPEN_WAIT * (attempt + 1))
+
+    def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self._path, isolation_level=None, timeout=10)
-        db.row_factory = sqlite3.Row
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute("PRAGMA busy_timeout=10000")
-        db.executescript(self._schema)
-        for migrate in self._migrations:
-            migrate(db)
-        self._db = db
+        try:
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA busy_timeout=10000")
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(self._schema)
+            for migrate in self._migrations:
+                migrate(db)
+        except BaseException:
+            db.close()
+            raise
+        return db
 
     async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn` with the connection on the worker thread."""
