@@ -33,9 +33,15 @@ async def tell_admins_once(ctx: JourneyContext, problem: str) -> None:
 def register(ctx: JourneyContext) -> Journey:
     catalogue = ctx.catalogue
 
+    # The commands are all declared once the app has started: one help card per place.
+    help_cards: dict[bool, dict[str, Any]] = {}
+
     async def show_help(turn: Turn, _: str) -> None:
-        lines = catalogue.help_lines(turn.in_channel)
-        await turn.send_card(to_dict(build_help_card(lines, catalogue.menu)))
+        where = turn.in_channel
+        if where not in help_cards:
+            lines = catalogue.help_lines(where)
+            help_cards[where] = to_dict(build_help_card(lines, catalogue.menu))
+        await turn.send_card(help_cards[where])
 
     async def hello(turn: Turn, _: str) -> None:
         await turn.send_card(to_dict(build_welcome_card(turn.actor.name, catalogue.menu)))
