@@ -328,19 +328,14 @@ class Champions:
         return card_reply(to_dict(cards.champions_card(community, everyone, self.ctx.now().date())))
 
     async def tell_removed(self, champion: Champion, community: Community) -> None:
-        title = f"You are no longer a champion for {community.name}"
-        words = (
+        await self._tell(
+            champion,
+            community,
+            "removed",
+            f"You are no longer a champion for {community.name}",
             "Thank you for your help. The community lead has ended your role, so we will "
-            "not send you questions for this community. You can volunteer again later."
+            "not send you questions for this community. You can volunteer again later.",
         )
-        body = to_dict(card([heading(title), para(words)], fallback=title))
-        key = f"champion.removed:{community.id}:{champion.user_id}:{champion.volunteered_at}"
-        try:
-            await self.ctx.notifier.deliver(
-                champion.user_id, body, key, via=self.shared.channel_purpose(community.id)
-            )
-        except Exception:
-            logger.exception("Could not tell a champion their role has ended")
 
     async def tell_volunteer(self, champion: Champion, community: Community) -> None:
         if champion.status is ChampionStatus.APPROVED:
@@ -355,14 +350,20 @@ class Champions:
                 "Thank you for offering. The lead has said no this time. You can still ask "
                 "questions, and you can volunteer again later."
             )
+        await self._tell(champion, community, "decided", title, words)
+
+    async def _tell(
+        self, champion: Champion, community: Community, what: str, title: str, words: str
+    ) -> None:
+        """A short card to the champion about their role, once for each change."""
         body = to_dict(card([heading(title), para(words)], fallback=title))
-        key = f"champion.decided:{community.id}:{champion.user_id}:{champion.volunteered_at}"
+        key = f"champion.{what}:{community.id}:{champion.user_id}:{champion.volunteered_at}"
         try:
             await self.ctx.notifier.deliver(
                 champion.user_id, body, key, via=self.shared.channel_purpose(community.id)
             )
         except Exception:
-            logger.exception("Could not tell a volunteer the lead's decision")
+            logger.exception("Could not tell %s about their role (%s)", champion.name, what)
 
     async def lead_view(self, turn: Turn, typed: str) -> None:
         await self.remember_chat(turn)
