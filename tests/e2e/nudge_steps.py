@@ -102,7 +102,12 @@ async def nudger(server: BotServer) -> AsyncIterator[Shared]:
 
 
 async def run_due(server: BotServer) -> int:
-    """What the nudge loop does every few seconds, now, at the clock's time."""
+    """What the nudge loop does every few seconds, now, at the clock's time.
+
+    The bot's own background sends (the first wave, after `ask`) finish first: one still
+    running when a test moves the clock would lease what falls due, and this run would
+    find nothing to send."""
+    await server.settled()
     async with nudger(server) as shared:
         return await nudging.run_due(shared, "test-run")
 
