@@ -38,6 +38,8 @@ AGENT = web.AppKey("agent", AgentApplication)
 ADAPTER = web.AppKey("adapter", CloudAdapter)
 CONTEXT = web.AppKey("journey_context", JourneyContext)
 CLOCK = web.AppKey("clock", Clock)
+# The running journeys' web routes: (method, path) -> handler.
+ROUTES = web.AppKey("journey_routes", dict)
 
 
 async def messages(request: web.Request) -> web.StreamResponse:
@@ -108,6 +110,7 @@ def _journey_context(app: web.Application, opened: OpenStore) -> JourneyContext:
         data_dir=settings.data_dir,
         journey_settings=settings.journeys,
         reply_hosts=reply_hosts,
+        graph=opened.graph,
     )
 
 
@@ -136,6 +139,9 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     built = [register(ctx) for register in journeys.load()]
     _store_news_to_journeys(opened, ctx)
     register_journeys(app[AGENT], ctx, built)
+    app[ROUTES].update(
+        {(route.method, route.path): route.handler for journey in built for route in journey.routes}
+    )
     app[CONTEXT] = ctx
     loops: list[asyncio.Future[Any]] = [
         asyncio.ensure_future(loop()) for journey in built for loop in journey.loops
@@ -158,6 +164,19 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
                 logger.exception("Stopping the %s journey failed", journey.name)
     if opened.close is not None:
         await opened.close()
+
+
+def _journey_route(method: str, path: str) -> Handler:
+    """A route fixed before start-up, answered by the running journey's handler."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        handler = request.app[ROUTES].get((method, path))
+        if handler is None:  # the app is starting or stopping
+            return web.json_response({"status": "unavailable"}, status=503)
+        response: web.StreamResponse = await handler(request)
+        return response
+
+    return handle
 
 
 def create_app(
@@ -194,5 +213,8 @@ def create_app(
     app.router.add_get("/api/messages", messages_probe)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app[ROUTES] = {}
+    for route in journeys.declared_routes():
+        app.router.add_route(route.method, route.path, _journey_route(route.method, route.path))
     app.cleanup_ctx.append(_resources)
     return app

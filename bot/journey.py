@@ -190,6 +190,16 @@ class CardAction(Generic[Command]):
 
 
 @dataclass(frozen=True)
+class HttpRoute:
+    """A web page or endpoint a journey serves beside /api/messages (a printable pack,
+    say). The handler checks who may see it: the Activity door does not guard it."""
+
+    method: Literal["GET", "POST"]
+    path: str  # an aiohttp route, like "/packs/{token}"
+    handler: Callable[[Any], Awaitable[Any]]  # aiohttp.web.Request -> web.StreamResponse
+
+
+@dataclass(frozen=True)
 class MenuButton:
     """A button a journey offers on the welcome and help cards."""
 
@@ -246,6 +256,7 @@ class Journey:
     # Work to do when the app stops, after its loops are cancelled (closing a store, say).
     on_stop: Callable[[], Awaitable[None]] | None = None
     on_members_added: Callable[[Turn], Awaitable[None]] | None = None
+    routes: tuple[HttpRoute, ...] = ()
 
 
 @dataclass
@@ -291,6 +302,9 @@ class JourneyContext:
         default_factory=lambda: ReplyHosts(frozenset(), loopback_only=True)
     )
     catalogue: Catalogue = field(default_factory=Catalogue)
+    # BOT_STORE=sharepoint: the GraphConnection (graph_clients.wiring), for a journey that
+    # keeps council records in a SharePoint list of its own. None with SQLite.
+    graph: Any = None
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     events: Events = field(init=False)
 

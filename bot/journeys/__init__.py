@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.clock import SystemClock
-from bot.journey import ChatCommand, Journey, JourneyContext
+from bot.journey import ChatCommand, HttpRoute, Journey, JourneyContext
 
 JOURNEYS: tuple[str, ...] = (
     "intake",  # raise a digital request
@@ -23,6 +23,7 @@ JOURNEYS: tuple[str, ...] = (
     "glossary",  # what is …: the words we use, explained
     "servicedesk",  # IT problems: a pointer to the IT service desk
     "communities",  # ask a question; champions answer; communities of practice
+    "procurement",  # buy software: IT engaged early, the catalogue checked, the pack
     "home",  # welcome, hello, help
 )
 
@@ -69,3 +70,12 @@ def declared_commands() -> list[ChatCommand]:
     inert: Any = _NotRunning()
     ctx = JourneyContext(store=inert, clock=SystemClock(), notifier=inert, admin_ids=frozenset())
     return [command for register in load() for command in register(ctx).commands]
+
+
+def declared_routes() -> list[HttpRoute]:
+    """Every web route the journeys declare, without running the bot: aiohttp fixes its
+    routes before the app starts, so they are added first and answered by the running
+    journeys' handlers."""
+    inert: Any = _NotRunning()
+    ctx = JourneyContext(store=inert, clock=SystemClock(), notifier=inert, admin_ids=frozenset())
+    return [route for register in load() for route in register(ctx).routes]

@@ -1,0 +1,43 @@
+"""Procurement early engagement: IT in the room before anything is bought.
+
+A member of staff about to buy or renew software (`buy software`, "we want to buy…",
+"our contract ends…", or a request that says it involves buying) first sees what the
+council already has that may do the job (the application catalogue and the platforms it
+owns), then gathers requirements with the request form, completes the early-engagement
+checklist, and gets a printable pack for Procurement and the Technical Review Board.
+
+Three parts share one store: `flow` (starting, the catalogue check, the request),
+`checklist` (the checklist, the pack, telling the boards) and `admin` (importing the
+catalogue, contract renewal reminders, registering channels).
+"""
+
+from __future__ import annotations
+
+from bot.journey import Journey, JourneyContext
+from bot.journeys.procurement import admin, checklist, flow
+from bot.journeys.procurement.config import ProcurementConfig, load_settings
+from bot.journeys.procurement.shared import NAME, Shared
+
+__all__ = ["load_settings", "register"]
+
+
+def register(ctx: JourneyContext) -> Journey:
+    config = ctx.journey_settings.get(NAME)
+    shared = Shared(ctx, config if isinstance(config, ProcurementConfig) else ProcurementConfig())
+    parts = [flow.part(ctx, shared), checklist.part(ctx, shared), admin.part(ctx, shared)]
+    starts = [part.on_start for part in parts if part.on_start is not None]
+
+    async def on_start() -> None:
+        for start in starts:
+            await start()
+
+    return Journey(
+        name=NAME,
+        commands=tuple(command for part in parts for command in part.commands),
+        actions=tuple(action for part in parts for action in part.actions),
+        menu=tuple(button for part in parts for button in part.menu),
+        on_start=on_start if starts else None,
+        loops=tuple(loop for part in parts for loop in part.loops),
+        on_stop=shared.close,
+        routes=tuple(route for part in parts for route in part.routes),
+    )

@@ -1,0 +1,103 @@
+"""What the parts of the procurement journey share: the stores, the search index, the
+settings and the context."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.domain.procurement import CatalogueEntry, CatalogueMatch
+from bot.journey import CardAction, ChatCommand, HttpRoute, JourneyContext, MenuButton
+from bot.journeys.procurement.config import ProcurementConfig
+from bot.journeys.procurement.ports import CatalogueStore, EngagementStore
+
+NAME = "procurement"
+FILE_NAME = "procurement.sqlite3"  # in DATA_DIR, beside the bot's own working state
+# Channel purposes (ChannelDirectory): the Procurement team's channel, and a board's.
+PROCUREMENT_CHANNEL = "procurement"
+
+
+def board_channel(board_key: str) -> str:
+    """The purpose a board's channel is registered under, like "board:trb"."""
+    return f"board:{board_key}"
+
+
+@dataclass
+class Part:
+    """What one part of the journey declares; `register` joins the parts into one Journey."""
+
+    commands: tuple[ChatCommand, ...] = ()
+    actions: tuple[CardAction[Any], ...] = ()
+    menu: tuple[MenuButton, ...] = ()
+    loops: tuple[Callable[[], Awaitable[None]], ...] = ()
+    on_start: Callable[[], Awaitable[None]] | None = None
+    routes: tuple[HttpRoute, ...] = ()
+
+
+@dataclass
+class Shared:
+    ctx: JourneyContext
+    config: ProcurementConfig
+    _catalogue: CatalogueStore | None = None
+    _engagements: EngagementStore | None = None
+    _index: Any = None  # a CatalogueIndex, with the generation it was built from
+    _index_generation: int | None = None
+    _opening: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def catalogue(self) -> CatalogueStore:
+        """The catalogue: a SharePoint list with Graph, else the journey's SQLite file
+        (seeded with the sample catalogue on first open)."""
+        await self._open()
+        assert self._catalogue is not None
+        return self._catalogue
+
+    async def engagements(self) -> EngagementStore:
+        await self._open()
+        assert self._engagements is not None
+        return self._engagements
+
+    async def search(self, text: str, limit: int = 5) -> list[CatalogueMatch]:
+        """The catalogue entries most like `text`, best first, each with why it matched."""
+        from bot.domain.catalogue_search import CatalogueIndex
+
+        catalogue = await self.catalogue()
+        generation = await catalogue.generation()
+        if self._index is None or generation != self._index_generation:
+            self._index = CatalogueIndex(await catalogue.entries())
+            self._index_generation = generation
+        matches: list[CatalogueMatch] = self._index.search(text, limit)
+        return matches
+
+    async def entry(self, entry_id: str) -> CatalogueEntry | None:
+        return await (await self.catalogue()).entry(entry_id)
+
+    async def _open(self) -> None:
+        if self._catalogue is not None and self._engagements is not None:
+            return
+        async with self._opening:
+            if self._catalogue is not None and self._engagements is not None:
+                return
+            from bot.journeys.procurement.sample_catalogue import SAMPLE
+            from bot.journeys.procurement.store_sqlite import SqliteProcurementStore
+
+            data_dir = self.ctx.data_dir
+            if data_dir is None:
+                raise RuntimeError("The procurement journey needs DATA_DIR for its store")
+            local = SqliteProcurementStore(data_dir / FILE_NAME, self.ctx.clock)
+            await local.open()
+            catalogue: CatalogueStore = local
+            if self.ctx.graph is not None:
+                from graph_clients.catalogue_list import SharePointCatalogue
+
+                catalogue = SharePointCatalogue(self.ctx.graph)
+                await catalogue.open()
+            else:
+                await local.seed_if_empty(list(SAMPLE))
+            self._engagements, self._catalogue = local, catalogue
+
+    async def close(self) -> None:
+        for store in {id(s): s for s in (self._catalogue, self._engagements) if s}.values():
+            await store.close()
+        self._catalogue = self._engagements = None
