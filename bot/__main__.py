@@ -12,6 +12,12 @@ from bot.settings import SettingsError, load_settings
 
 
 def main() -> int:
+    from bot.catalogue_cli import COMMANDS
+
+    if sys.argv[1:2] and sys.argv[1] in COMMANDS:  # the catalogue's import and export
+        from bot.catalogue_cli import run
+
+        return run(sys.argv[1:])
     try:
         settings = load_settings()
         if settings.store == "sharepoint":

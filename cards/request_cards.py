@@ -10,6 +10,7 @@ import microsoft_teams.cards as ac
 from bot.domain import triage
 from bot.domain.edits import EDITED_IN_SHAREPOINT, answers_in_words
 from bot.domain.model import (
+    ALSO_AFFECTED,
     KIND_LABELS,
     STATUS_LABELS,
     AuditEntry,
@@ -34,6 +35,7 @@ from cards.elements import (
     run,
     user_text,
 )
+from cards.similar_cards import people
 
 # The board and process names are the strategy's own words; the glossary explains them.
 WORDS_HINT = "To find out what a word means, type what is and the word, like what is PMO."
@@ -255,6 +257,8 @@ def _happened(entry: AuditEntry, for_requester: bool) -> str:
         case Action.LINK_DUPLICATE.value:
             other = entry.detail.removeprefix("Duplicate of ").rstrip(".") or "another request"
             return f"{by} joined it to {other}, which asks for the same thing."
+        case _ if entry.action == ALSO_AFFECTED:
+            return f"{entry.actor_name or 'Someone'} said they are also affected."
         case _ if entry.action == EDITED_IN_SHAREPOINT:
             return entry.detail or f"{by} changed it in SharePoint."
     return f"{by}: {entry.detail}" if entry.detail else f"{by} changed it."
@@ -372,6 +376,8 @@ def build_status_card(
     if not for_requester:
         rows.append(("Raised by", request.requester.name or "Not known"))
     rows.append(("Kind", KIND_LABELS[details.kind]))
+    if request.also_affected:
+        rows.append(("Also affected", people(request.also_affected)))
     body: list[ac.CardElement] = [heading(request.reference)]
     if request.stale:
         body.append(notice(STALE_REQUEST))

@@ -105,6 +105,7 @@ def triage_columns(request: DigitalRequest) -> dict[str, Any]:
         "AssigneeName": request.assignee_name,
         "DuplicateOf": request.duplicate_of,
         "TriageJson": json.dumps({k: v for k, v in triage.items() if k not in _PEOPLES}),
+        "AlsoAffected": request.also_affected,
     }
 
 

@@ -123,6 +123,13 @@ REQUESTS = ListSpec(
             "note",
             "The open question to the requester and every triage change.",
         ),
+        # Added with the same-need check: people who joined a request instead of raising one.
+        _bot(
+            "AlsoAffected",
+            "Also affected",
+            "number",
+            "How many people besides the requester said they have the same need.",
+        ),
     ),
 )
 
@@ -148,4 +155,66 @@ CONFIG = ListSpec(
     ),
 )
 
-LISTS: tuple[ListSpec, ...] = (REQUESTS, CONFIG)
+# Who edits the catalogue: admins, in the list or by importing the CMDB export.
+_IMPORT = f"{ADMINS} An import (import catalogue) replaces it."
+
+
+def _catalogue(name: str, display: str, kind: ColumnType, meaning: str, **extra: bool) -> Column:
+    return Column(name, display, kind, description=f"{_IMPORT} {meaning}", **extra)
+
+
+CATALOGUE = ListSpec(
+    "DFD Application catalogue",
+    "The systems the council has and the platforms it owns, checked before anything is "
+    "bought. One item per system. Admins import it from the CMDB export.",
+    (
+        # The built-in Title column holds the system's name.
+        _catalogue(
+            "EntryId",
+            "Entry id",
+            "text",
+            "The system's id in the CMDB; the import matches items by it. Unique.",
+            indexed=True,
+        ),
+        _catalogue("Supplier", "Supplier", "text", "Who supplies the system."),
+        _catalogue("OwnerName", "System owner", "text", "Who in the council owns the system."),
+        _catalogue(
+            "OwnerId",
+            "System owner (Entra object id)",
+            "text",
+            "The owner's Entra object id; empty when not known (admins are told instead).",
+        ),
+        _catalogue(
+            "Capabilities",
+            "Capabilities",
+            "note",
+            "What the system does, one short phrase per line, such as case management.",
+        ),
+        _catalogue("Description", "Description", "note", "What the system is used for."),
+        _catalogue("Users", "Users", "number", "How many staff use it."),
+        _catalogue(
+            "ContractEnd",
+            "Contract end",
+            "dateTime",
+            "When the contract ends; owners are reminded before then.",
+            indexed=True,
+        ),
+        _catalogue("Licences", "Licences", "number", "How many licences the council has."),
+        _catalogue("Directorate", "Directorate", "text", "The directorate that uses it most."),
+        _catalogue(
+            "Platform",
+            "Platform",
+            "boolean",
+            "Yes for a platform the council owns across the organisation, such as Power "
+            "Platform or SharePoint.",
+        ),
+        _catalogue(
+            "Sample",
+            "Sample data",
+            "boolean",
+            "Yes for sample data; the first import removes every sample item.",
+        ),
+    ),
+)
+
+LISTS: tuple[ListSpec, ...] = (REQUESTS, CONFIG, CATALOGUE)

@@ -242,6 +242,10 @@ class AuditEntry:
     changes: tuple[FieldChange, ...] = ()
 
 
+# The history action of someone who joined a request as also affected.
+ALSO_AFFECTED = "also_affected"
+
+
 @dataclass(frozen=True)
 class DigitalRequest:
     reference: str
@@ -262,6 +266,11 @@ class DigitalRequest:
     # Read from the bot's own copy because the shared list did not answer in time: edits
     # made there since may not show yet. Never stored.
     stale: bool = False
+
+    @property
+    def also_affected(self) -> int:
+        """How many people other than the requester said they have the same need."""
+        return len({e.actor_id for e in self.history if e.action == ALSO_AFFECTED})
 
 
 @dataclass(frozen=True)

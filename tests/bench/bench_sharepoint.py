@@ -64,7 +64,7 @@ import graph_clients.store as sharepoint_store
 from bot.app import STORE
 from graph_clients.client import RetryPolicy
 from tests.bench.common import check_ranges, print_header
-from tests.e2e.journey import fill_form
+from tests.e2e.journey import distinct_answers, fill_form
 from tests.support.cards import all_text
 from tests.support.fake_graph import FakeGraph, Recorded
 from tests.support.graph import connect, provisioned
@@ -204,7 +204,8 @@ class Prepared:
 
 async def prepare(user: TeamsUser) -> Prepared:
     """Fill the form to the review card (not timed) and build the Send invoke."""
-    review = await fill_form(user)
+    # Each their own need: the same need would be offered first, not sent.
+    review = await fill_form(user, distinct_answers(user.user_id))
     send = find_action(review, "Send request")
     if send.get("verb") != verbs.FORM_SUBMIT:
         raise BenchError(f"'Send request' has verb {send.get('verb')!r}, not {verbs.FORM_SUBMIT}")

@@ -43,7 +43,7 @@ from aiohttp import web
 
 import cards.verbs as verbs
 from tests.bench.common import check_ranges, print_header
-from tests.e2e.journey import fill_form
+from tests.e2e.journey import distinct_answers, fill_form
 from tests.support.cards import all_text
 from tests.support.teams import (
     BOT,
@@ -376,7 +376,8 @@ async def submit_once(
             "tenantId": TENANT,
         },
     )
-    review = await fill_form(user)
+    # Each their own need: the same need would be offered first, not sent.
+    review = await fill_form(user, distinct_answers(user.user_id))
     send = find_action(review, "Send request")
     if send.get("verb") != verbs.FORM_SUBMIT:
         raise BenchError(f"'Send request' has verb {send.get('verb')!r}, not {verbs.FORM_SUBMIT}")

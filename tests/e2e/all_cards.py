@@ -21,7 +21,7 @@ from typing import Any
 import aiohttp
 
 from tests.e2e.conftest import CHANNEL
-from tests.e2e.journey import GOOD_ANSWERS, start_form
+from tests.e2e.journey import GOOD_ANSWERS, send_anyway, start_form
 from tests.support.teams import (
     BOT,
     YEAR,
@@ -247,7 +247,8 @@ async def walk_rejected_and_reopened(walk: Walk) -> None:
     card = await start_form(megan)
     for step in sorted(GOOD_ANSWERS):
         card = invoke_card(await press(megan, card, "Next", GOOD_ANSWERS[step]))
-    await press(megan, card, "Send request")
+    # The same need as REF_1 is offered first: Megan sends hers anyway.
+    await send_anyway(megan, invoke_card(await press(megan, card, "Send request")))
     await walk.connector.wait_for(CHANNEL["id"], 2)
     view = invoke_card(
         await alex.press("triage.refresh", {"verb": "triage.refresh", "reference": REF_2})
@@ -293,7 +294,7 @@ async def walk_change_and_withdraw(walk: Walk) -> None:
     card = await start_form(kim)
     for step in sorted(GOOD_ANSWERS):
         card = invoke_card(await press(kim, card, "Next", GOOD_ANSWERS[step]))
-    await press(kim, card, "Send request")
+    await send_anyway(kim, invoke_card(await press(kim, card, "Send request")))
     await walk.connector.wait_for(CHANNEL["id"], 3)
     status = await last_card(kim, f"status {reference}")
     form = invoke_card(await press(kim, status, "Change my answers"))
@@ -539,6 +540,138 @@ async def walk_nudges_and_relay(walk: Walk) -> None:
     clock.set(began)
 
 
+async def walk_procurement_start(walk: Walk) -> None:
+    """Before you buy: the ways in, mistakes, the catalogue check, both outcomes."""
+    from bot.journeys.procurement.sample_catalogue import SAMPLE
+
+    # The catalogue's words were typed by the council into its CMDB, not written by the bot.
+    for entry in SAMPLE:
+        walk.collected.typed.update({entry.name, entry.supplier, entry.owner_name})
+        walk.collected.typed.update({entry.description, ", ".join(entry.capabilities)})
+        walk.collected.typed.update(entry.capabilities)
+    pat = walk.person(301, "Pat Buyer")
+    card = await last_card(pat, "buy software")
+    check = "Check what the council already has"
+    invoke_card(await press(pat, card, check, {"need": "", "buy": "", "system_name": "x" * 300}))
+    payments = {"need": "a system to take card payments online", "buy": "new"}
+    found = invoke_card(await press(pat, card, check, payments))
+    invoke_card(await press(pat, found, "None of these fit", {"reason": ""}))
+    await press(pat, found, "None of these fit", {"reason": "None of them take bookings."})
+    await press(pat, found, "This already does it")  # moved on
+    again = await last_card(pat, "We want to buy a tool for parking permits")
+    await press(pat, again, "Carry on where I was")
+    other = await last_card(pat, "our contract for Civica Pay ends in June")
+    found = invoke_card(await press(pat, other, check, {**payments, "buy": "renewal"}))
+    waiting = invoke_card(await press(pat, found, "This already does it"))  # a draft is open
+    await press(pat, waiting, "Start this request")
+    nothing = await last_card(pat, "buy software")
+    nothing = invoke_card(await press(pat, nothing, check, {"need": "zzqx flarn", "buy": "new"}))
+    await press(pat, nothing, "Go on to the next step")
+
+
+async def walk_procurement_checklist(walk: Walk) -> None:
+    """After the request: the checklist with its mistakes, the pack, a second checklist
+    waiting, and a channel missing (IT triage is asked to pass the pack on)."""
+    from tests.e2e.procurement import CHECKLIST_ANSWERS, at_checklist
+
+    robin = walk.person(401, "Robin Checklist")
+    await robin.say("checklist")  # nothing to fill in yet
+    _, offer = await at_checklist(robin, title="Take card payments for pest control")
+    card = invoke_card(await press(robin, offer, "Start the checklist"))
+    card = invoke_card(await press(robin, card, "Next", {"requirements": "", "systems": ""}))
+    for step in (1, 2):
+        card = invoke_card(await press(robin, card, "Next", CHECKLIST_ANSWERS[step]))
+    card = invoke_card(await press(robin, card, "Next", {"accessibility": "not_known"}))
+    card = invoke_card(await press(robin, card, "Next", CHECKLIST_ANSWERS[3]))
+    wrong = {**CHECKLIST_ANSWERS[4], "contract_value": "lots", "contract_end": "2027-03-01"}
+    card = invoke_card(await press(robin, card, "Next", wrong))
+    renewal = {**CHECKLIST_ANSWERS[4], "renewal_or_new": "renewal"}
+    card = invoke_card(await press(robin, card, "Next", renewal))
+    review = invoke_card(await press(robin, card, "Next", CHECKLIST_ANSWERS[4]))
+    ready = invoke_card(await press(robin, review, "Make the pack"))
+    invoke_card(await press(robin, ready, "Change my answers"))
+    _, second = await at_checklist(robin, title="Book pest control visits online")
+    await press(robin, second, "Start the checklist")  # the first one is still open
+    await robin.say("checklist")
+
+
+async def walk_same_need(walk: Walk) -> None:
+    """Before sending: the same need offered, joined, joined again, bad data; the draft kept."""
+    lee = walk.person(501, "Lee Also")
+    card = await start_form(lee)
+    for step in sorted(GOOD_ANSWERS):
+        card = invoke_card(await press(lee, card, "Next", GOOD_ANSWERS[step]))
+    offered = invoke_card(await press(lee, card, "Send request"))
+    join = next(a for a in _all_actions(offered) if a.get("verb") == "request.join")
+    await lee.press("request.join", {"reference": "nope", "draftId": join["data"]["draftId"]})
+    await lee.press("request.join", {"reference": join["data"]["reference"]})
+    await lee.press("request.join", {**join["data"], "reference": f"DR-{YEAR}-0999"})
+    await lee.press(join["verb"], join["data"])
+    await lee.press(join["verb"], join["data"])  # already on it
+    await walk.megan.press(join["verb"], join["data"])  # not Megan's draft
+    again = await last_card(lee, "continue")
+    await press(lee, again, "Send request")  # shows Lee is on it now
+    await press(lee, again, "Yes, delete this draft")
+
+
+async def walk_catalogue_admin(walk: Walk) -> None:
+    """Importing the catalogue (refused, empty, with bad rows), seeing it, registering the
+    boards' and Procurement's channels, and a renewal reminder to an owner and to admins.
+    The import brings the sample systems back as rows of the file, so walks after this one
+    still find the same systems."""
+    from bot.app import CONTEXT
+    from bot.domain.catalogue_csv import export_catalogue_csv
+    from bot.journeys.procurement.admin import run_renewals
+    from bot.journeys.procurement.config import ProcurementConfig
+    from bot.journeys.procurement.sample_catalogue import SAMPLE
+    from bot.journeys.procurement.shared import Shared
+
+    alex, megan = walk.alex, walk.megan
+    owner = RecordingUser(  # a system owner, with an Entra object id as the CMDB gives it
+        alex.http,
+        alex.bot,
+        alex.connector,
+        user_id="user-id-601",
+        name="Sam Owner",
+        aad_object_id="00000000-0000-0000-0000-000000000601",
+        collected=walk.collected,
+    )
+    await owner.say("help")
+    await megan.say("catalogue")
+    await megan.say("import catalogue")  # not an admin
+    await alex.say("import catalogue")  # nothing pasted
+    await alex.say("import catalogue\nName of thing,Who sells it\nA,B")  # no System column
+    rows = (
+        f"walk-renewal,Walk Case System,Acme,Sam Owner,{owner.aad_object_id},"
+        "case management,,,2026-12-10,,,no\r\n"
+        "walk-no-owner,Old CRM,Acme,Someone who left,,crm,,,2026-12-15,,,no\r\n"
+    )
+    bad = "".join(f"bad-{n},Bad {n},,,,,,,not a date,,,\r\n" for n in range(25))
+    await alex.say("import catalogue\n" + export_catalogue_csv(SAMPLE) + rows + bad)
+    await alex.say("catalogue")
+    channel = alex.in_channel()
+    await alex.say("register board trb")  # only in a channel
+    await megan.in_channel().say("register procurement")  # only an admin
+    await channel.say("register board nonsense")
+    await channel.say("register board Technical Review Board")
+    await channel.say("register procurement")
+    assert alex.bot.app is not None
+    shared = Shared(alex.bot.app[CONTEXT], ProcurementConfig(renewal_months=1))
+    try:
+        await run_renewals(shared)
+    finally:
+        await shared.close()
+    await alex.bot.settled()
+    reminder = next(
+        card_of(a)
+        for a in reversed(walk.connector.in_conversation(owner.conversation_id))
+        if "renewal.start" in json.dumps(a.get("attachments") or [])
+    )
+    await press(owner, reminder, "Start an early engagement")
+    await press(megan, reminder, "Start an early engagement")  # not the owner
+    await owner.press("renewal.start", {"entry": "no-such-system"})
+
+
 def _all_actions(node: Any) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     if isinstance(node, dict):
@@ -571,6 +704,10 @@ WALKS: tuple[Callable[[Walk], Awaitable[None]], ...] = (
     walk_questions,
     walk_champions,
     walk_nudges_and_relay,
+    walk_procurement_start,
+    walk_procurement_checklist,
+    walk_same_need,
+    walk_catalogue_admin,  # replaces the sample catalogue (with the same systems)
     # New journeys: add their walks here (see the module docstring).
 )
 

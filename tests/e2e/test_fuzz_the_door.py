@@ -49,6 +49,8 @@ VERBS = (
     "request.save",
     "request.discard",
     "request.submit",
+    "request.join",
+    "request.send_anyway",
     "requests.mine",
     "requests.show",
     "requests.withdraw",
@@ -107,6 +109,22 @@ VERBS = (
     "question.start",
     "nudge.seen",
     "relay.reply",
+    "procurement.check",
+    "procurement.existing",
+    "procurement.none_fit",
+    "procurement.carry_on",
+    "procurement.request",
+    "engagement.start",
+    "engagement.new",
+    "engagement.continue",
+    "engagement.help",
+    "engagement.next",
+    "engagement.back",
+    "engagement.edit",
+    "engagement.save",
+    "engagement.discard",
+    "engagement.submit",
+    "renewal.start",
 )
 # Every key a card of ours puts in an action's data.
 CARD_KEYS = (
@@ -142,6 +160,10 @@ CARD_KEYS = (
     "serviceArea",
     "service_area",
     "until",
+    "engagement",
+    "need",
+    "buy",
+    "system_name",
 )
 CALM = (200, 201, 202, 400, 403, 413, 415)
 DOOR_DEPTH = 32  # the deepest JSON the door lets in, the Activity itself counting as 1

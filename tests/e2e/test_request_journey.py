@@ -158,7 +158,7 @@ async def test_triage_card_flags_procurement_and_a_missing_sponsor(
     confirmation = all_text(invoke_card(await alex.press(send["verb"], send["data"])))
     assert "Technical Review Board" in confirmation
     triage = all_text(card_of((await connector.wait_for(CHANNEL_ID, 1))[-1]))
-    assert "Procurement: yes, buying or renewing software or a contract." in triage
+    assert "Buying: yes, they want to buy or renew software or a contract." in triage
     assert "Contract end\n31 January 2027" in triage
     assert "Senior sponsor: none named yet." in triage
     assert "Acme Bookings Ltd" in triage

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.domain.model import DigitalRequest, Status
+from bot.domain.model import ALSO_AFFECTED, AuditEntry, DigitalRequest, Status
 from bot.ports import ChangedBySomeoneElse
-from graph_clients.requests_list import GraphRequests, Written
+from graph_clients.requests_list import GraphRequests, Written, triage_columns
 from tests.integration.test_store_contract import NOW, new_request
 from tests.support.fake_graph import FakeGraph
 from tests.support.graph import provisioned
@@ -106,3 +107,21 @@ async def test_the_highest_reference_number_of_a_year(graph_requests: GraphReque
     for number in (3, 12, 7):
         await graph_requests.create(request(number))
     assert await graph_requests.max_number(NOW.year) == 12
+
+
+async def test_the_number_of_people_also_affected_is_its_own_column_for_reports(
+    graph_requests: GraphRequests, fake: FakeGraph
+) -> None:
+    written = await graph_requests.create(request(1))
+    assert fake.list_items(REQUESTS)[0]["AlsoAffected"] == 0
+    joined = tuple(
+        AuditEntry(NOW, who, who, ALSO_AFFECTED, Status.SUBMITTED, Status.SUBMITTED, "Said so")
+        for who in ("u2", "u3", "u2")  # the same person twice counts once
+    )
+    found = await graph_requests.find(f"DR-{NOW.year}-0001")
+    assert found is not None and found.item_id == written.item_id
+    found = dataclasses.replace(found, history=joined)
+    await graph_requests.update_fields(found.item_id, triage_columns(found), found.etag)
+    assert fake.list_items(REQUESTS)[0]["AlsoAffected"] == 2
+    again = await graph_requests.find(f"DR-{NOW.year}-0001")
+    assert again is not None and again.also_affected == 2

@@ -156,7 +156,7 @@ def test_bot_offers_the_chat_commands(manifest: dict[str, Any]) -> None:
     }
 
     assert sorted(bot["scopes"]) == ["groupChat", "personal", "team"]
-    assert bot["supportsFiles"] is False
+    assert bot["supportsFiles"] is True  # admins attach the catalogue CSV in a personal chat
     assert commands == {
         # The most used first (menu rank 1); the menu shows only 10.
         "personal": [

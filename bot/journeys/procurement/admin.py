@@ -1,10 +1,340 @@
-"""(Being built.)"""
+"""Looking after the procurement journey: importing the application catalogue, contract
+renewal reminders, and the channels of the boards and the Procurement team.
+
+- `import catalogue` (admins, personal chat): the CSV pasted after the command or
+  attached; good rows are imported all in one go, bad rows named by line number.
+- `catalogue` (anyone): how many systems, where they came from, how to search.
+- The renewal loop (every hour): each system's owner is told, some months ahead, that its
+  contract ends, once per contract end date, across restarts and processes (the once key
+  is claimed in the bot's working store). An owner who cannot be told: the admins are.
+- `register board <name>` and `register procurement` (admins, in a team channel).
+"""
 
 from __future__ import annotations
 
-from bot.journey import JourneyContext
-from bot.journeys.procurement.shared import Part, Shared
+import asyncio
+import logging
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.domain.catalogue_csv import parse_catalogue_csv
+from bot.domain.procurement import CatalogueEntry, ImportResult, RenewalDue
+from bot.domain.renewals import due_renewals
+from bot.errors import BadCardData, NotAllowed, NotFound, UserFacingError
+from bot.identity import channel_reference
+from bot.journey import CardAction, ChatCommand, JourneyContext, Reply, Turn, card_reply
+from bot.journeys.procurement.csv_upload import CsvText, csv_from_message
+from bot.journeys.procurement.flow import start_card
+from bot.journeys.procurement.ports import CatalogueImportUnfinished, CatalogueNotStored
+from bot.journeys.procurement.shared import PROCUREMENT_CHANNEL, Part, Shared, board_channel
+from bot.notifier import Delivered
+from bot.ports import Record
+from cards import catalogue_admin_cards as cards
+
+logger = logging.getLogger(__name__)
+
+LOOP_SECONDS = 3600  # contract end dates move in months: once an hour is plenty
+FIRST_RUN_SECONDS = 300  # not while the app is starting, nor in a short test run
+IMPORTED = "catalogue.import"  # the record kept for each import: when, how many, by whom
+MAX_ENTRY_ID = 255
+IMPORT_FAILED = (
+    "Something went wrong on our side. The catalogue list may have only part of the "
+    "file. Import the same file again in a few minutes to finish it."
+)
+_TAG = re.compile(r"</?[a-z][a-z0-9]*(?:\s[^<>]*)?/?>")
+
+
+# ---- The catalogue ------------------------------------------------------------
+
+
+async def record_import(store: Any, by: str, systems: int, problems: int, now: Any) -> None:
+    """Kept in the bot's working store, so `catalogue` can say when it was last imported."""
+    data = {"systems": systems, "problems": problems}
+    await store.add_record(Record(IMPORTED, uuid.uuid4().hex, by, now, data))
+
+
+async def last_import(store: Any) -> Record | None:
+    last: Record | None = None
+    after = 0
+    while page := await store.records(IMPORTED, after_seq=after, limit=500):
+        last, after = page[-1], page[-1].seq
+    return last
+
+
+def _read_import(said: str) -> str | None:
+    said = " ".join(_TAG.sub(" ", said).split())  # a formatted message: <p>import catalogue…
+    for words in ("import catalogue", "import catalog"):
+        if said == words or said.startswith(words + " "):
+            return ""
+    return None
+
+
+@dataclass
+class CatalogueAdmin:
+    ctx: JourneyContext
+    shared: Shared
+
+    async def import_catalogue(self, turn: Turn, _: str) -> None:
+        if not self.ctx.is_admin(turn.actor):
+            raise NotAllowed(
+                "Only a Digital Front Door admin can import the catalogue of systems. "
+                "Nothing has changed."
+            )
+        activity = turn.activity
+        found = await csv_from_message(
+            activity.text or "", activity.attachments or [], self.ctx.reply_hosts.loopback_only
+        )
+        result = parse_catalogue_csv(found.text)
+        if self.ctx.graph is not None and result.entries:
+            # A SharePoint list takes minutes for a big catalogue; Teams would not wait.
+            count = len(result.entries)
+            await turn.send_text(
+                f"Importing {count:,} {'system' if count == 1 else 'systems'} into the "
+                "catalogue list in SharePoint. This can take a few minutes. "
+                "I will send you the result here."
+            )
+            key = f"catalogue.import:{activity.id or uuid.uuid4().hex}"
+            self.ctx.in_background(self._import_later(turn.actor.user_id, result, found, key))
+            return
+        await turn.send_card(await self._import(turn.actor.user_id, result, found))
+
+    async def _import(self, by: str, result: ImportResult, found: CsvText) -> dict[str, Any]:
+        """The good rows imported (all or none); the card that says what happened."""
+        catalogue = await self.shared.catalogue()
+        sample_before = any(entry.sample for entry in await catalogue.entries())
+        imported = 0
+        if result.entries:
+            try:
+                imported = await catalogue.import_entries(list(result.entries))
+            except CatalogueNotStored as error:
+                raise UserFacingError(f"Nothing has been imported. {error}") from None
+            except CatalogueImportUnfinished as error:
+                raise UserFacingError(str(error)) from None
+            await record_import(self.ctx.store, by, imported, len(result.problems), self.ctx.now())
+        total = len(await catalogue.entries())
+        return cards.import_card(
+            imported,
+            total,
+            result.problems,
+            found.file_name,
+            sample_removed=sample_before and imported > 0,
+        )
+
+    async def _import_later(self, by: str, result: ImportResult, found: CsvText, key: str) -> None:
+        try:
+            card = await self._import(by, result, found)
+        except UserFacingError as error:
+            card = cards.import_failed_card(error.message)
+        except Exception:
+            logger.exception("Importing the catalogue into SharePoint failed")
+            card = cards.import_failed_card(IMPORT_FAILED)
+        await self.ctx.notifier.deliver(by, card, key)
+
+    async def show_catalogue(self, turn: Turn, _: str) -> None:
+        entries = await (await self.shared.catalogue()).entries()
+        sample = bool(entries) and all(entry.sample for entry in entries)
+        last = None if sample else await last_import(self.ctx.store)
+        await turn.send_card(
+            cards.catalogue_card(len(entries), sample, last.at if last is not None else None)
+        )
+
+
+# ---- Contract renewals ----------------------------------------------------------
+
+
+async def run_renewals(shared: Shared) -> int:
+    """Tell each owner whose contract ends within the notice period, once per contract end
+    date; tell the admins about owners who cannot be told. How many people were told."""
+    ctx = shared.ctx
+    entries = await (await shared.catalogue()).entries()
+    told = 0
+    for due in due_renewals(entries, ctx.now().date(), shared.config.renewal_months):
+        try:
+            told += await _tell_about(ctx, due)
+        except Exception:
+            logger.exception("Telling the owner of %s about its renewal failed", due.entry.id)
+    return told
+
+
+async def _tell_about(ctx: JourneyContext, due: RenewalDue) -> int:
+    owner = due.entry.owner_id
+    if owner:
+        delivered = await ctx.notifier.deliver(
+            owner, cards.renewal_card(due), due.once_key, via=PROCUREMENT_CHANNEL
+        )
+        if delivered in (Delivered.SENT, Delivered.ALREADY):
+            return 1 if delivered == Delivered.SENT else 0
+        if due.entry.sample:
+            # Sample owners are made up: the admins are not asked to chase them.
+            logger.info("Sample entry %s: its made-up owner was not told", due.entry.id)
+            return 0
+        reason = "We could not reach its owner in Teams."
+    else:
+        reason = "The catalogue does not give its owner's Microsoft 365 account."
+    told = 0
+    card = cards.owner_not_told_card(due, reason)
+    for admin in sorted(ctx.admin_ids):
+        key = f"{due.once_key}:admins:{admin}"
+        delivered = await ctx.notifier.deliver(admin, card, key, via=PROCUREMENT_CHANNEL)
+        told += delivered == Delivered.SENT
+    return told
+
+
+@dataclass(frozen=True)
+class RenewalPress:
+    entry_id: str
+
+
+def parse_renewal_press(data: Mapping[str, Any]) -> RenewalPress:
+    entry_id = data.get("entry") if isinstance(data, Mapping) else None
+    if not isinstance(entry_id, str) or not entry_id.strip() or len(entry_id) > MAX_ENTRY_ID:
+        raise BadCardData(
+            "That button did not say which system it is about. "
+            "Type catalogue to see the application catalogue."
+        )
+    return RenewalPress(entry_id)
+
+
+def _owns(entry: CatalogueEntry, turn: Turn) -> bool:
+    actor = turn.actor
+    return bool(entry.owner_id) and entry.owner_id in (actor.user_id, actor.aad_object_id)
+
+
+def renewal_start(shared: Shared) -> Any:
+    async def handle(turn: Turn, press: RenewalPress) -> Reply:
+        entry = await shared.entry(press.entry_id)
+        if entry is None:
+            raise NotFound(
+                "That system is no longer in the application catalogue. "
+                "To start an early engagement anyway, type buy software."
+            )
+        if not (_owns(entry, turn) or shared.ctx.is_admin(turn.actor)):
+            raise NotAllowed(
+                "Only the system's owner or an admin can start this early engagement. "
+                "To start one of your own, type buy software."
+            )
+        need = f"Renew the contract for {entry.name}"
+        if entry.capabilities:
+            need += ": " + ", ".join(entry.capabilities[:6])
+        card = await start_card(
+            shared, turn.actor, need=need[:500], renewal=True, system_name=entry.name[:200]
+        )
+        return card_reply(card)
+
+    return handle
+
+
+# ---- Channels for the boards and Procurement ------------------------------------
+
+
+def _plain(name: str) -> str:
+    words = "".join(c if c.isalnum() else " " for c in name.lower()).split()
+    return " ".join(words[1:] if words[:1] == ["the"] else words)
+
+
+@dataclass
+class Channels:
+    ctx: JourneyContext
+
+    async def register_board(self, turn: Turn, name: str) -> None:
+        await self._check(turn, "register board Technical Review Board", "a board's channel")
+        boards = list((await self.ctx.store.governance()).boards.values())
+        listed = ", ".join(f"{b.name} ({b.key})" for b in boards)
+        wanted = _plain(name)
+        board = next((b for b in boards if wanted in (b.key.lower(), _plain(b.name))), None)
+        if board is None:
+            said = "There is no board with that name." if wanted else "Type the board's name too."
+            raise UserFacingError(f"{said} The boards are: {listed}. Nothing has changed.")
+        await self._register(turn, board_channel(board.key))
+        await turn.send_text(
+            f"This channel is now the {board.name}'s channel. "
+            "The bot will post the board's work here."
+        )
+
+    async def register_procurement(self, turn: Turn, _: str) -> None:
+        await self._check(turn, "register procurement", "the Procurement team's channel")
+        await self._register(turn, PROCUREMENT_CHANNEL)
+        await turn.send_text(
+            "This channel is now the Procurement team's channel. Early-engagement packs "
+            "for Procurement will be posted here."
+        )
+
+    async def _check(self, turn: Turn, example: str, what: str) -> None:
+        if turn.where != "channel":
+            raise UserFacingError(f"Type {example} in the team channel you want to use.")
+        if not self.ctx.is_admin(turn.actor):
+            raise NotAllowed(
+                f"Only a Digital Front Door admin can register {what}. Nothing has changed. "
+                "Ask an admin if this channel should be used."
+            )
+
+    async def _register(self, turn: Turn, purpose: str) -> None:
+        actor = turn.actor
+        reference = channel_reference(turn.activity, self.ctx.reply_hosts)
+        await self.ctx.store.register_channel(purpose, reference, actor.user_id)
+        if actor.teams_id:
+            await self.ctx.store.remember_person(actor.user_id, actor.teams_id, actor.name)
+
+
+# ---- The part -------------------------------------------------------------------
 
 
 def part(ctx: JourneyContext, shared: Shared) -> Part:
-    return Part()
+    catalogue = CatalogueAdmin(ctx, shared)
+    channels = Channels(ctx)
+
+    async def loop() -> None:
+        await asyncio.sleep(FIRST_RUN_SECONDS)
+        while True:
+            try:
+                await run_renewals(shared)
+            except Exception:
+                logger.exception("The contract renewal check failed; it will try again")
+            await asyncio.sleep(LOOP_SECONDS)
+
+    return Part(
+        commands=(
+            ChatCommand(
+                "import catalogue",
+                catalogue.import_catalogue,
+                read=_read_import,
+                help="Admins only. Import the list of systems the council has from a CSV file.",
+                example="import catalogue",
+                menu_rank=3,
+            ),
+            ChatCommand(
+                "catalogue",
+                catalogue.show_catalogue,
+                phrases=("catalogue", "catalog", "application catalogue"),
+                help="See the list of systems the council already has.",
+                menu_rank=3,
+            ),
+            ChatCommand(
+                "register board",
+                channels.register_board,
+                phrases=("register board",),
+                prefixes=("register board ",),
+                help="Admins only. Make this channel a board's channel.",
+                example="register board Technical Review Board",
+                where="channel",
+                menu_rank=3,
+            ),
+            ChatCommand(
+                "register procurement",
+                channels.register_procurement,
+                phrases=("register procurement",),
+                help="Admins only. Make this the channel of the Procurement team.",
+                where="channel",
+                menu_rank=3,
+            ),
+        ),
+        actions=(
+            CardAction(
+                cards.RENEWAL_START, parse_renewal_press, renewal_start(shared), once_only=True
+            ),
+        ),
+        loops=(loop,),
+    )

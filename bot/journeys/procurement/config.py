@@ -31,7 +31,7 @@ def load_settings(env: Mapping[str, str], problems: list[str]) -> ProcurementCon
     months = defaults.renewal_months
     raw = env.get("PROCUREMENT_RENEWAL_MONTHS", "").strip()
     if raw:
-        if raw.isdigit() and 1 <= int(raw) <= 36:
+        if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 36:
             months = int(raw)
         else:
             problems.append(
@@ -54,7 +54,7 @@ def load_settings(env: Mapping[str, str], problems: list[str]) -> ProcurementCon
         host = f"[{host}]"  # an IPv6 address, as a web address writes it
     url = env.get("PUBLIC_BASE_URL", "").strip().rstrip("/") or f"http://{host}:{port}"
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         problems.append(
             "PUBLIC_BASE_URL must be the bot's web address as people reach it, such as "
             f"https://dfd.example.gov.uk. It is '{url}'."

@@ -60,3 +60,95 @@ class EngagementStore(Protocol):
         """Save if nobody saved it since it was read (same `version`); the saved copy has
         the next version. Raises bot.ports.ChangedBySomeoneElse otherwise."""
         ...
+
+
+# What an entry must be to be stored, the same in every store (added by H2): the
+# SharePoint list keeps single-line text up to 255 characters and capabilities one per
+# line, so anything else could not come back as it was given.
+MAX_LINE = 255  # a name, supplier, owner, id, directorate or one capability
+MAX_NOTE = 10_000  # the description, and all the capabilities together
+MAX_COUNT = 10_000_000  # users or licences: more is a typing mistake
+
+
+class CatalogueNotStored(ValueError):
+    """An entry could not be stored, so nothing was: the message says which and why."""
+
+
+class CatalogueImportUnfinished(Exception):
+    """Part of an import was written before the list stopped answering (SharePoint only,
+    where an import cannot be one transaction). Running the same import again finishes it:
+    it writes only what is still missing or different."""
+
+    def __init__(self, written: int, total: int, not_removed: int = 0) -> None:
+        if written < total:
+            message = (
+                f"{written} of {total} catalogue entries were saved before the list stopped "
+                "answering. Run the same import again to finish it."
+            )
+        else:
+            message = (
+                f"All {total} catalogue entries were saved, but {not_removed} sample or "
+                "repeated entries could not be removed yet. Run the same import again to "
+                "finish it."
+            )
+        super().__init__(message)
+        self.message = message
+        self.written = written
+        self.total = total
+        self.not_removed = not_removed
+
+
+def catalogue_order(entry: CatalogueEntry) -> tuple[str, str]:
+    """How every store sorts `entries()`: by name, ignoring case, then by id."""
+    return (entry.name.casefold(), entry.id)
+
+
+def check_storable(entries: list[CatalogueEntry]) -> None:
+    """Raise CatalogueNotStored for the first entry a store could not keep as given."""
+    seen: set[str] = set()
+    for number, entry in enumerate(entries, start=1):
+        problem = _problem(entry)
+        if problem is None and entry.id in seen:
+            problem = "its id is used by another entry in the same import"
+        if problem is not None:
+            raise CatalogueNotStored(f"Entry {number} ({entry.id or 'no id'}): {problem}.")
+        seen.add(entry.id)
+
+
+def _problem(entry: CatalogueEntry) -> str | None:
+    if not entry.id.strip():
+        return "it has no id"
+    if not entry.name.strip():
+        return "it has no name"
+    lines = {
+        "id": entry.id,
+        "name": entry.name,
+        "supplier": entry.supplier,
+        "owner name": entry.owner_name,
+        "owner id": entry.owner_id,
+        "directorate": entry.directorate,
+    }
+    for label, value in lines.items():
+        if len(value) > MAX_LINE:
+            return f"its {label} is longer than {MAX_LINE} characters"
+        if any(ord(c) < 32 or ord(c) == 127 for c in value):
+            return f"its {label} has a line break or control character"
+    for capability in entry.capabilities:
+        if not capability.strip():
+            return "it has an empty capability"
+        if len(capability) > MAX_LINE:
+            return f"a capability is longer than {MAX_LINE} characters"
+        if any(ord(c) < 32 or ord(c) == 127 for c in capability):
+            return "a capability has a line break or control character"
+    if sum(len(c) + 1 for c in entry.capabilities) > MAX_NOTE:
+        return f"its capabilities are longer than {MAX_NOTE} characters together"
+    if len(entry.description) > MAX_NOTE:
+        return f"its description is longer than {MAX_NOTE} characters"
+    for label, number in (("users", entry.users), ("licences", entry.licences)):
+        if number is not None and (
+            isinstance(number, bool) or not isinstance(number, int) or number < 0
+        ):
+            return f"its {label} is not a whole number of 0 or more"
+        if number is not None and number > MAX_COUNT:
+            return f"its {label} is more than {MAX_COUNT:,}"
+    return None

@@ -21,6 +21,7 @@ import microsoft_teams.cards as ac
 
 from bot.domain.forms import FieldSpec
 from bot.domain.model import (
+    ALSO_AFFECTED,
     BUDGET_LABELS,
     DRIVER_LABELS,
     KIND_LABELS,
@@ -52,6 +53,7 @@ from cards.elements import (
     user_text,
 )
 from cards.request_cards import STALE_REQUEST
+from cards.similar_cards import people
 
 HISTORY_SHOWN = 5
 # Teams refreshes a card by itself for at most this many listed people.
@@ -72,6 +74,7 @@ DONE = {
     "edited_in_sharepoint": "changed it in SharePoint",
     "withdraw": "withdrew it",
     "edit_details": "changed their answers",
+    ALSO_AFFECTED: "said they are also affected",
 }
 FINISHED = frozenset(
     {"with_board", "decided", "in_change", "in_project", "delivered", "benefits_reviewed"}
@@ -119,7 +122,7 @@ def _flags(request: DigitalRequest) -> list[str]:
     details = request.details
     flags: list[str] = []
     if details.involves_procurement:
-        flags.append("Procurement: yes, buying or renewing software or a contract.")
+        flags.append("Buying: yes, they want to buy or renew software or a contract.")
     if details.personal_data:
         flags.append("Personal data: yes. It needs a data protection check, called a DPIA.")
     if not details.sponsor:
@@ -226,6 +229,9 @@ def summary(request: DigitalRequest, gov: Governance, view: TriageView) -> list[
     ]
     if request.duplicate_of:
         body.append(para(f"Duplicate of {request.duplicate_of}."))
+    if request.also_affected:
+        more = people(request.also_affected)
+        body.append(para(f"Also affected: {more}, as well as the one who raised it."))
     if request.question:
         body.append(user_text("Question for the requester: " + request.question, max_chars=400))
     body += [
@@ -338,7 +344,7 @@ def _history_line(entry: AuditEntry) -> str:
     line = f"{when}: {who} {did}."
     if entry.from_status is not entry.to_status:
         line += f" Now: {status_for_it_in_words(entry.to_status)}."
-    if entry.detail:
+    if entry.detail and entry.action != ALSO_AFFECTED:  # the words above say it all
         line += " " + entry.detail
     return line
 

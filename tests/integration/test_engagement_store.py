@@ -1,0 +1,264 @@
+"""The engagements, on the procurement journey's SQLite file: found by id, request
+reference, draft and pack token; listed per person, newest first; saved only over the
+version that was read, even by two bot processes at once; and all kept across a reopen.
+
+The race runs real OS processes (this module, run with `python -m`), each with its own
+store on the same file; they start together on a signal file, so their saves overlap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.domain.procurement import (
+    CatalogueMatch,
+    CatalogueOutcome,
+    Engagement,
+    ReviewPath,
+    Stage,
+)
+from bot.journeys.procurement.store_sqlite import SqliteProcurementStore
+from bot.ports import ChangedBySomeoneElse
+from tests.support.clock import SettableClock
+
+ROOT = Path(__file__).resolve().parents[2]
+MODULE = "tests.integration.test_engagement_store"
+NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
+WAIT = 60.0  # seconds: the most a child process may take before the test gives up
+
+
+def engagement(number: int, owner: str = "alex", **changes: Any) -> Engagement:
+    at = NOW + dt.timedelta(minutes=number)
+    made = Engagement(
+        id=f"PE-{number:012x}",
+        owner_id=owner,
+        owner_name=owner.title(),
+        need="Book and pay for garden waste collections online",
+        renewal=False,
+        system_name="",
+        stage=Stage.CATALOGUE,
+        created_at=at,
+        updated_at=at,
+    )
+    return dataclasses.replace(made, **changes)
+
+
+FULL = dict(
+    stage=Stage.READY,
+    reference="DR-2026-0042",
+    draft_id="draft-42",
+    matches=(
+        CatalogueMatch(
+            "CMDB-1",
+            "Civica APP",
+            3.25,
+            ("Its capabilities include case management.", "Its description mentions waste."),
+        ),
+        CatalogueMatch("power-platform", "Power Platform", 1.5, (), platform=True),
+    ),
+    outcome=CatalogueOutcome.NONE_FIT,
+    none_fit_reason="None of them take payments 💷 — and \"Civica\" can't do 'bookings'",
+    checklist={"dpia": "yes", "hosting": "Azure UK South\nwith backups", "value": "=1+1"},
+    path=ReviewPath.FULL,
+    pack_token="tok-abc123",
+    renewal=True,
+    system_name="Bartec",
+)
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "procurement.sqlite3"
+
+
+@pytest.fixture
+async def store(path: Path) -> AsyncIterator[SqliteProcurementStore]:
+    opened = SqliteProcurementStore(path, SettableClock(NOW))
+    await opened.open()
+    yield opened
+    await opened.close()
+
+
+async def test_an_added_engagement_is_found_every_way(store: SqliteProcurementStore) -> None:
+    given = engagement(1, **FULL)
+    added = await store.add(given)
+    assert added == dataclasses.replace(given, version=1)
+    assert await store.get(given.id) == added
+    assert await store.by_reference("DR-2026-0042") == added
+    assert await store.by_draft("draft-42") == added
+    assert await store.by_pack_token("tok-abc123") == added
+    assert added.matches[0].why[1] == "Its description mentions waste."
+    assert added.checklist["hosting"] == "Azure UK South\nwith backups"
+
+
+async def test_nothing_is_found_for_what_is_not_there(store: SqliteProcurementStore) -> None:
+    await store.add(engagement(1))  # no reference, draft or pack token yet
+    assert await store.get("PE-000000000999") is None
+    assert await store.get("") is None
+    for look in (store.by_reference, store.by_draft, store.by_pack_token):
+        assert await look("") is None, "empty never matches the engagements that have none"
+        assert await look("x' OR '1'='1") is None
+    assert await store.by_pack_token("TOK-ABC123") is None
+    assert await store.for_owner("nobody") == []
+
+
+async def test_a_pack_token_belongs_to_one_engagement(store: SqliteProcurementStore) -> None:
+    await store.add(engagement(1, pack_token="same"))
+    with pytest.raises(sqlite3.IntegrityError):
+        await store.add(engagement(2, pack_token="same"))
+    second = await store.add(engagement(3))
+    with pytest.raises(sqlite3.IntegrityError):
+        await store.save(dataclasses.replace(second, pack_token="same"))
+    assert (await store.by_pack_token("same")) == await store.get(engagement(1).id)
+    with pytest.raises(sqlite3.IntegrityError):
+        await store.add(engagement(1))  # one id, once
+
+
+async def test_someones_engagements_come_newest_first(store: SqliteProcurementStore) -> None:
+    for number in (3, 1, 5, 2, 4):
+        await store.add(engagement(number))
+    await store.add(engagement(6, owner="someone-else"))
+    mine = await store.for_owner("alex")
+    assert [e.id for e in mine] == [engagement(n).id for n in (5, 4, 3, 2, 1)]
+    assert [e.id for e in await store.for_owner("alex", limit=2)] == [
+        engagement(5).id,
+        engagement(4).id,
+    ]
+    assert await store.for_owner("alex", limit=0) == []
+    assert await store.for_owner("ALEX") == [], "ids are compared exactly"
+
+
+async def test_a_save_over_the_version_read_goes_through_and_a_stale_one_does_not(
+    store: SqliteProcurementStore,
+) -> None:
+    added = await store.add(engagement(1))
+    later = NOW + dt.timedelta(hours=1)
+    moved = dataclasses.replace(
+        added,
+        stage=Stage.REQUEST,
+        draft_id="d-1",
+        outcome=CatalogueOutcome.NONE_FIT,
+        none_fit_reason="Too small",
+        updated_at=later,
+    )
+    saved = await store.save(moved)
+    assert saved == dataclasses.replace(moved, version=2)
+    with pytest.raises(ChangedBySomeoneElse):
+        await store.save(dataclasses.replace(added, stage=Stage.EXISTING))
+    assert await store.get(added.id) == saved, "the stale save changed nothing"
+    again = await store.save(dataclasses.replace(saved, path=ReviewPath.LIGHT))
+    assert again.version == 3 and again.path == ReviewPath.LIGHT
+    cleared = await store.save(dataclasses.replace(again, path=None, outcome=None))
+    assert cleared.path is None and cleared.outcome is None
+
+
+async def test_saving_an_engagement_never_added_is_not_a_stale_save(
+    store: SqliteProcurementStore,
+) -> None:
+    with pytest.raises(LookupError):
+        await store.save(engagement(9))
+    assert await store.get(engagement(9).id) is None
+
+
+async def test_times_must_say_their_timezone(store: SqliteProcurementStore) -> None:
+    naive = engagement(1, created_at=dt.datetime(2026, 11, 25, 10, 0))
+    with pytest.raises(ValueError, match="timezone"):
+        await store.add(naive)
+    assert await store.get(naive.id) is None
+
+
+async def test_reopening_the_file_keeps_everything(path: Path) -> None:
+    first = SqliteProcurementStore(path, SettableClock(NOW))
+    await first.open()
+    kept = [await first.add(engagement(1, **FULL)), await first.add(engagement(2))]
+    kept[1] = await first.save(dataclasses.replace(kept[1], stage=Stage.CHECKLIST))
+    await first.close()
+    second = SqliteProcurementStore(path, SettableClock(NOW + dt.timedelta(days=400)))
+    await second.open()
+    try:
+        assert [await second.get(e.id) for e in kept] == kept
+        assert await second.for_owner("alex") == [kept[1], kept[0]]
+        assert await second.by_pack_token("tok-abc123") == kept[0]
+        found = await second.get(kept[0].id)
+        assert found is not None and found.created_at.tzinfo is not None
+    finally:
+        await second.close()
+
+
+# Two processes, one engagement --------------------------------------------------------
+
+
+def start(db: Path, go: Path, answer: str) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", MODULE, str(db), str(go), answer]
+    return subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+async def test_two_processes_saving_one_engagement_one_wins(
+    path: Path, tmp_path: Path, store: SqliteProcurementStore
+) -> None:
+    for round_ in range(1):  # the outcome never depends on timing: one round is enough
+        added = await store.add(engagement(100 + round_))
+        go = tmp_path / f"go-{round_}"
+        processes = [start(path, go, f"{added.id}:{name}") for name in ("one", "two")]
+        ready = [go.with_suffix(f".ready.{p.pid}") for p in processes]
+        deadline = time.monotonic() + WAIT
+        while not all(r.exists() for r in ready):
+            assert all(p.poll() is None for p in processes), "a process ended before the start"
+            assert time.monotonic() < deadline, "the processes never got ready"
+            time.sleep(0.01)
+        go.touch()
+        outcomes = []
+        for process in processes:
+            out, err = process.communicate(timeout=WAIT)
+            assert process.returncode == 0, err
+            outcomes.append(json.loads(out))
+        assert sorted(outcomes) == ["saved", "stale"], outcomes
+        winner = ("one", "two")[outcomes.index("saved")]
+        kept = await store.get(added.id)
+        assert kept is not None and kept.version == 2
+        assert kept.checklist == {"who": winner}, "the winner's answer, whole"
+
+
+# The child side ---------------------------------------------------------------------
+
+
+async def child(db: str, go: str, task: str) -> str:
+    engagement_id, answer = task.split(":")
+    store = SqliteProcurementStore(Path(db), SettableClock(NOW))
+    await store.open()
+    try:
+        read = await store.get(engagement_id)
+        assert read is not None
+        Path(f"{Path(go).with_suffix('')}.ready.{os.getpid()}").touch()
+        deadline = time.monotonic() + WAIT
+        while not Path(go).exists():
+            if time.monotonic() > deadline:
+                raise SystemExit("no start signal")
+            time.sleep(0.001)
+        try:
+            await store.save(dataclasses.replace(read, checklist={"who": answer}))
+        except ChangedBySomeoneElse:
+            return "stale"
+        return "saved"
+    finally:
+        await store.close()
+
+
+if __name__ == "__main__":
+    db_path, go_file, what = sys.argv[1:4]
+    print(json.dumps(asyncio.run(child(db_path, go_file, what))))
