@@ -12,7 +12,7 @@ import asyncio
 import datetime as dt
 import functools
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
@@ -257,6 +257,42 @@ class Journey:
     on_stop: Callable[[], Awaitable[None]] | None = None
     on_members_added: Callable[[Turn], Awaitable[None]] | None = None
     routes: tuple[HttpRoute, ...] = ()
+
+
+@dataclass
+class Part:
+    """What one part of a journey kept in several modules declares; `join` makes the
+    parts one Journey."""
+
+    commands: tuple[ChatCommand, ...] = ()
+    actions: tuple[CardAction[Any], ...] = ()
+    menu: tuple[MenuButton, ...] = ()
+    loops: tuple[Callable[[], Awaitable[None]], ...] = ()
+    on_start: Callable[[], Awaitable[None]] | None = None
+    routes: tuple[HttpRoute, ...] = ()
+
+
+def join(
+    name: str, parts: Iterable[Part], on_stop: Callable[[], Awaitable[None]] | None = None
+) -> Journey:
+    """One Journey from its parts, in order: their starts run one after another."""
+    parts = list(parts)
+    starts = [part.on_start for part in parts if part.on_start is not None]
+
+    async def on_start() -> None:
+        for start in starts:
+            await start()
+
+    return Journey(
+        name=name,
+        commands=tuple(command for part in parts for command in part.commands),
+        actions=tuple(action for part in parts for action in part.actions),
+        menu=tuple(button for part in parts for button in part.menu),
+        on_start=on_start if starts else None,
+        loops=tuple(loop for part in parts for loop in part.loops),
+        on_stop=on_stop,
+        routes=tuple(route for part in parts for route in part.routes),
+    )
 
 
 @dataclass

@@ -33,7 +33,7 @@ class ReplyHosts:
         if parts.username or parts.password or not host:
             return False
         if self.loopback_only:
-            return parts.scheme in ("http", "https") and _loopback(host)
+            return parts.scheme in ("http", "https") and is_loopback_host(host)
         if parts.scheme != "https":
             return False
         return any(host == allowed or host.endswith("." + allowed) for allowed in self.hosts)
@@ -43,7 +43,8 @@ class ReplyHosts:
         return self.allows(reference.get("serviceUrl"))
 
 
-def _loopback(host: str) -> bool:
+def is_loopback_host(host: str) -> bool:
+    """A URL's host (lower case, brackets allowed) that is this machine."""
     if host == "localhost":
         return True
     try:

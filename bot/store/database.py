@@ -73,6 +73,16 @@ class Database:
             raise RuntimeError("The store is closed.")
         return fn(self._db)
 
+    async def one(self, read: Callable[[sqlite3.Row], T], sql: str, *args: object) -> T | None:
+        """The first row the query finds, read into a record; None when there is none."""
+        row = await self.run(lambda db: db.execute(sql, args).fetchone())
+        return None if row is None else read(row)
+
+    async def every(self, read: Callable[[sqlite3.Row], T], sql: str, *args: object) -> list[T]:
+        """Every row the query finds, each read into a record."""
+        rows = await self.run(lambda db: db.execute(sql, args).fetchall())
+        return [read(row) for row in rows]
+
     async def ping(self) -> bool:
         return await self.run(lambda db: db.execute("SELECT 1").fetchone()[0] == 1)
 

@@ -11,7 +11,7 @@ upkeep, recognition) and `questions` (asking, answering, nudges, the thread rela
 
 from __future__ import annotations
 
-from bot.journey import Journey, JourneyContext
+from bot.journey import Journey, JourneyContext, join
 from bot.journeys.communities import champions, nudging, questions, relay
 from bot.journeys.communities.config import CommunityConfig, load_settings
 from bot.journeys.communities.shared import NAME, Shared
@@ -28,19 +28,4 @@ def register(ctx: JourneyContext) -> Journey:
         nudging.part(ctx, shared),
         relay.part(ctx, shared),
     ]
-    loops = tuple(loop for part in parts for loop in part.loops)
-    starts = [part.on_start for part in parts if part.on_start is not None]
-
-    async def on_start() -> None:
-        for start in starts:
-            await start()
-
-    return Journey(
-        name=NAME,
-        commands=tuple(command for part in parts for command in part.commands),
-        actions=tuple(action for part in parts for action in part.actions),
-        menu=tuple(button for part in parts for button in part.menu),
-        on_start=on_start if starts else None,
-        loops=loops,
-        on_stop=shared.close,
-    )
+    return join(NAME, parts, on_stop=shared.close)

@@ -36,6 +36,7 @@ from bot.journey import (
     ChatCommand,
     JourneyContext,
     MenuButton,
+    Part,
     Reply,
     Turn,
     card_reply,
@@ -44,7 +45,7 @@ from bot.journey import (
 from bot.journeys.communities import champion_cards as cards
 from bot.journeys.communities import knowledge, recognition
 from bot.journeys.communities.ports import CommunityStore
-from bot.journeys.communities.shared import Part, Shared, text_values
+from bot.journeys.communities.shared import Shared, text_values
 from cards.elements import card, heading, para, to_dict
 
 logger = logging.getLogger(__name__)

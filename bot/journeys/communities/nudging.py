@@ -37,11 +37,11 @@ from bot.domain.communities import (
 )
 from bot.domain.working_time import WorkingTime
 from bot.errors import BadCardData, NotAllowed
-from bot.journey import CardAction, ChatCommand, JourneyContext, Reply, Turn, card_reply
+from bot.journey import CardAction, ChatCommand, JourneyContext, Part, Reply, Turn, card_reply
 from bot.journeys.communities import digest, question_cards
 from bot.journeys.communities.config import CommunityConfig
 from bot.journeys.communities.ports import CommunityStore
-from bot.journeys.communities.shared import Part, Shared
+from bot.journeys.communities.shared import Shared
 from bot.notifier import Delivered
 from cards.elements import card, facts, heading, para, to_dict
 

@@ -36,6 +36,7 @@ from bot.journey import (
     ChatCommand,
     JourneyContext,
     MenuButton,
+    Part,
     Reply,
     Turn,
     card_reply,
@@ -60,7 +61,7 @@ from bot.journeys.communities.question_data import (
     parse_press,
     parse_route,
 )
-from bot.journeys.communities.shared import Part, Shared
+from bot.journeys.communities.shared import Shared
 from bot.notifier import Delivered
 
 logger = logging.getLogger(__name__)

@@ -23,11 +23,12 @@ from bot.journey import (
     ChatCommand,
     JourneyContext,
     NotForMe,
+    Part,
     Reply,
     Turn,
     message_reply,
 )
-from bot.journeys.communities.shared import Part, Shared
+from bot.journeys.communities.shared import Shared
 from bot.notifier import Delivered
 from cards.elements import (
     button,

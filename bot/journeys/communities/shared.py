@@ -3,30 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.domain.communities import Community
 from bot.errors import BadCardData, NotAllowed
 from bot.invoke import NOT_OURS
-from bot.journey import Actor, CardAction, ChatCommand, JourneyContext, MenuButton
+from bot.journey import Actor, JourneyContext
 from bot.journeys.communities.config import CommunityConfig
 from bot.journeys.communities.ports import CommunityStore
 
 NAME = "communities"
 FILE_NAME = "communities.sqlite3"  # in DATA_DIR, beside the bot's own working state
-
-
-@dataclass
-class Part:
-    """What one part of the journey declares; `register` joins the parts into one Journey."""
-
-    commands: tuple[ChatCommand, ...] = ()
-    actions: tuple[CardAction[Any], ...] = ()
-    menu: tuple[MenuButton, ...] = ()
-    loops: tuple[Callable[[], Awaitable[None]], ...] = ()
-    on_start: Callable[[], Awaitable[None]] | None = None
 
 
 def text_values(data: Mapping[str, Any], names: Iterable[str]) -> dict[str, str]:

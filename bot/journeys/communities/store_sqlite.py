@@ -33,6 +33,14 @@ from bot.domain.communities import (
 )
 from bot.journeys.communities.ports import StaleQuestion
 from bot.store.database import Database, immediate
+from bot.store.times import (
+    maybe_day_from,
+    maybe_day_text,
+    maybe_time_from,
+    maybe_time_text,
+    time_from,
+    time_text,
+)
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -143,7 +151,6 @@ CREATE INDEX IF NOT EXISTS nudges_by_recipient ON nudges (recipient_id);
 CREATE INDEX IF NOT EXISTS nudges_sent ON nudges (outcome, sent_at);
 """
 
-T = TypeVar("T")
 R = TypeVar("R", bound="DataclassInstance")
 
 _REFERENCE = re.compile(r"Q-([0-9]{4})-([0-9]{4,9})")
@@ -170,23 +177,15 @@ class SqliteCommunityStore:
     async def close(self) -> None:
         await self._db.close()
 
-    async def _one(self, read: Callable[[sqlite3.Row], T], sql: str, *args: object) -> T | None:
-        """The first row the query finds, read into a record; None when there is none."""
-        row = await self._db.run(lambda db: db.execute(sql, args).fetchone())
-        return None if row is None else read(row)
-
-    async def _all(self, read: Callable[[sqlite3.Row], T], sql: str, *args: object) -> list[T]:
-        """Every row the query finds, each read into a record."""
-        rows = await self._db.run(lambda db: db.execute(sql, args).fetchall())
-        return [read(row) for row in rows]
-
     # Communities
 
     async def communities(self) -> list[Community]:
-        return await self._all(_community, "SELECT * FROM communities ORDER BY name, id")
+        return await self._db.every(_community, "SELECT * FROM communities ORDER BY name, id")
 
     async def community(self, community_id: str) -> Community | None:
-        return await self._one(_community, "SELECT * FROM communities WHERE id = ?", community_id)
+        return await self._db.one(
+            _community, "SELECT * FROM communities WHERE id = ?", community_id
+        )
 
     async def save_community(self, community: Community) -> None:
         c = community
@@ -215,9 +214,9 @@ class SqliteCommunityStore:
                     c.service_area,
                     c.can_help_with,
                     str(c.status),
-                    _text(c.volunteered_at),
+                    time_text(c.volunteered_at),
                     c.decided_by,
-                    None if c.paused_until is None else c.paused_until.isoformat(),
+                    maybe_day_text(c.paused_until),
                     int(c.paused),
                     c.pause_reason,
                     int(c.unreachable),
@@ -227,7 +226,7 @@ class SqliteCommunityStore:
         )
 
     async def champion(self, user_id: str, community_id: str) -> Champion | None:
-        return await self._one(
+        return await self._db.one(
             _champion,
             "SELECT * FROM champions WHERE user_id = ? AND community_id = ?",
             user_id,
@@ -238,7 +237,7 @@ class SqliteCommunityStore:
         self, community_id: str | None = None, user_id: str | None = None
     ) -> list[Champion]:
         where, args = _filters(community_id=community_id, user_id=user_id)
-        return await self._all(
+        return await self._db.every(
             _champion, f"SELECT * FROM champions{where} ORDER BY name, user_id, community_id", *args
         )
 
@@ -260,7 +259,7 @@ class SqliteCommunityStore:
         )
 
     async def question(self, reference: str) -> Question | None:
-        return await self._one(
+        return await self._db.one(
             _question, "SELECT * FROM questions WHERE reference = ?", reference.strip().upper()
         )
 
@@ -280,7 +279,7 @@ class SqliteCommunityStore:
             year, number = _parse_reference(after)
             where += (" AND" if where else " WHERE") + " (year, number) > (?, ?)"
             args = (*args, year, number)
-        return await self._all(
+        return await self._db.every(
             _question,
             f"SELECT * FROM questions{where} ORDER BY year, number LIMIT ?",
             *args,
@@ -290,7 +289,7 @@ class SqliteCommunityStore:
     async def question_by_message(self, message_id: str) -> Question | None:
         if not message_id:
             return None
-        return await self._one(
+        return await self._db.one(
             _question,
             "SELECT * FROM questions WHERE channel_message_id = ? ORDER BY year, number",
             message_id,
@@ -312,7 +311,7 @@ class SqliteCommunityStore:
                     a.champion_name,
                     a.text,
                     str(a.kind),
-                    _text(a.at),
+                    time_text(a.at),
                     int(a.best),
                     a.helped_count,
                 ),
@@ -322,12 +321,12 @@ class SqliteCommunityStore:
         return await self._db.run(lambda db: immediate(db, lambda: write(db)))
 
     async def answers(self, question_ref: str) -> list[Answer]:
-        return await self._all(
+        return await self._db.every(
             _answer, "SELECT * FROM answers WHERE question_ref = ? ORDER BY at, id", question_ref
         )
 
     async def answer(self, answer_id: str) -> Answer | None:
-        return await self._one(_answer, "SELECT * FROM answers WHERE id = ?", answer_id)
+        return await self._db.one(_answer, "SELECT * FROM answers WHERE id = ?", answer_id)
 
     async def set_best(self, question_ref: str, answer_id: str) -> None:
         def write(db: sqlite3.Connection) -> None:
@@ -362,7 +361,7 @@ class SqliteCommunityStore:
                     e.community_id,
                     json.dumps(list(e.tags)),
                     e.answered_by,
-                    _text(e.added_at),
+                    time_text(e.added_at),
                     e.review_on.isoformat(),
                     e.source_question,
                     e.best_count,
@@ -373,18 +372,18 @@ class SqliteCommunityStore:
         )
 
     async def entry(self, entry_id: str) -> KnowledgeEntry | None:
-        return await self._one(_entry, "SELECT * FROM entries WHERE id = ?", entry_id)
+        return await self._db.one(_entry, "SELECT * FROM entries WHERE id = ?", entry_id)
 
     async def entries(self, include_retired: bool = False) -> list[KnowledgeEntry]:
         where = "" if include_retired else " WHERE retired = 0"
-        return await self._all(_entry, f"SELECT * FROM entries{where} ORDER BY added_at, id")
+        return await self._db.every(_entry, f"SELECT * FROM entries{where} ORDER BY added_at, id")
 
     async def add_entry_helped(self, entry_id: str, user_id: str) -> bool:
         return await self._helped("entries", "entry_id", entry_id, user_id)
 
     async def _helped(self, table: str, column: str, target_id: str, user_id: str) -> bool:
         """Count one person once, and bump the count in the same transaction."""
-        at = _text(self._clock.now())
+        at = time_text(self._clock.now())
 
         def write(db: sqlite3.Connection) -> bool:
             if db.execute(f"SELECT 1 FROM {table} WHERE id = ?", (target_id,)).fetchone() is None:
@@ -416,11 +415,11 @@ class SqliteCommunityStore:
                         n.question_ref,
                         str(n.step),
                         n.recipient_id,
-                        _text(n.due_at),
+                        time_text(n.due_at),
                         str(n.outcome),
-                        _maybe_text(n.sent_at),
-                        _maybe_text(n.seen_at),
-                        _maybe_text(n.acted_at),
+                        maybe_time_text(n.sent_at),
+                        maybe_time_text(n.seen_at),
+                        maybe_time_text(n.acted_at),
                     ),
                 ).rowcount
             return added
@@ -432,7 +431,7 @@ class SqliteCommunityStore:
     ) -> list[Nudge]:
         if not owner:
             raise ValueError("A lease needs an owner.")
-        at, until = _text(now), _text(now + lease)
+        at, until = time_text(now), time_text(now + lease)
 
         def write(db: sqlite3.Connection) -> list[Nudge]:
             rows = db.execute(
@@ -462,7 +461,7 @@ class SqliteCommunityStore:
             args: tuple[Any, ...] = ()
         else:
             sql = "UPDATE nudges SET outcome = ?, sent_at = ?"
-            sent = _text(at) if outcome == NudgeOutcome.DELIVERED else None
+            sent = time_text(at) if outcome == NudgeOutcome.DELIVERED else None
             args = (str(outcome), sent)
         changed = await self._db.run(
             lambda db: (
@@ -490,7 +489,9 @@ class SqliteCommunityStore:
         self, question_ref: str | None = None, recipient_id: str | None = None
     ) -> list[Nudge]:
         where, args = _filters(question_ref=question_ref, recipient_id=recipient_id)
-        return await self._all(_nudge, f"SELECT * FROM nudges{where} ORDER BY due_at, id", *args)
+        return await self._db.every(
+            _nudge, f"SELECT * FROM nudges{where} ORDER BY due_at, id", *args
+        )
 
     async def mark_seen(self, question_ref: str, recipient_id: str, at: dt.datetime) -> None:
         await self._first_time("seen_at", question_ref, recipient_id, at)
@@ -505,7 +506,7 @@ class SqliteCommunityStore:
             lambda db: db.execute(
                 f"UPDATE nudges SET {column} = ? WHERE question_ref = ? AND recipient_id = ? "
                 f"AND {column} IS NULL AND {_WAS_SENT}",
-                (_text(at), question_ref, recipient_id),
+                (time_text(at), question_ref, recipient_id),
             )
         )
 
@@ -514,7 +515,7 @@ class SqliteCommunityStore:
             lambda db: db.execute(
                 "SELECT recipient_id, COUNT(DISTINCT question_ref) AS sent FROM nudges "
                 "WHERE outcome = 'delivered' AND sent_at >= ? GROUP BY recipient_id",
-                (_text(since),),
+                (time_text(since),),
             ).fetchall()
         )
         return {row["recipient_id"]: int(row["sent"]) for row in rows}
@@ -548,10 +549,10 @@ def _add_question(db: sqlite3.Connection, question: Question, key: str) -> Quest
             q.community_id,
             q.service_area,
             str(q.status),
-            _text(q.asked_at),
-            _maybe_text(q.routed_at),
-            _maybe_text(q.first_answer_at),
-            _maybe_text(q.resolved_at),
+            time_text(q.asked_at),
+            maybe_time_text(q.routed_at),
+            maybe_time_text(q.first_answer_at),
+            maybe_time_text(q.resolved_at),
             q.best_answer_id,
             q.channel_message_id,
             q.answered_by_entry,
@@ -573,9 +574,9 @@ def _update_question(db: sqlite3.Connection, question: Question) -> Question:
             q.community_id,
             q.service_area,
             str(q.status),
-            _maybe_text(q.routed_at),
-            _maybe_text(q.first_answer_at),
-            _maybe_text(q.resolved_at),
+            maybe_time_text(q.routed_at),
+            maybe_time_text(q.first_answer_at),
+            maybe_time_text(q.resolved_at),
             q.best_answer_id,
             q.channel_message_id,
             q.answered_by_entry,
@@ -612,25 +613,6 @@ def _filters(**wanted: str | None) -> tuple[str, tuple[object, ...]]:
     return " WHERE " + " AND ".join(f"{column} = ?" for column in given), tuple(given.values())
 
 
-def _text(at: dt.datetime) -> str:
-    """UTC, with microseconds always written, so text order is time order."""
-    if at.tzinfo is None:
-        raise ValueError("The store keeps timezone-aware (UTC) times only.")
-    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
-
-
-def _maybe_text(at: dt.datetime | None) -> str | None:
-    return None if at is None else _text(at)
-
-
-def _at(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text).astimezone(dt.UTC)
-
-
-def _maybe_at(text: str | None) -> dt.datetime | None:
-    return None if text is None else _at(text)
-
-
 def _record(record: type[R], row: sqlite3.Row, /, **read: Callable[[Any], Any]) -> R:
     """A record from its row. The columns are named as the record's fields; `read` turns
     those not kept as they are (times, days, flags, lists, statuses) back into their types."""
@@ -647,10 +629,6 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(json.loads(text))
 
 
-def _maybe_day(text: str | None) -> dt.date | None:
-    return None if text is None else dt.date.fromisoformat(text)
-
-
 def _community(row: sqlite3.Row) -> Community:
     return _record(Community, row, keywords=_words)
 
@@ -660,8 +638,8 @@ def _champion(row: sqlite3.Row) -> Champion:
         Champion,
         row,
         status=ChampionStatus,
-        volunteered_at=_at,
-        paused_until=_maybe_day,
+        volunteered_at=time_from,
+        paused_until=maybe_day_from,
         paused=bool,
         unreachable=bool,
     )
@@ -672,15 +650,15 @@ def _question(row: sqlite3.Row) -> Question:
         Question,
         row,
         status=QuestionStatus,
-        asked_at=_at,
-        routed_at=_maybe_at,
-        first_answer_at=_maybe_at,
-        resolved_at=_maybe_at,
+        asked_at=time_from,
+        routed_at=maybe_time_from,
+        first_answer_at=maybe_time_from,
+        resolved_at=maybe_time_from,
     )
 
 
 def _answer(row: sqlite3.Row) -> Answer:
-    return _record(Answer, row, kind=AnswerKind, at=_at, best=bool)
+    return _record(Answer, row, kind=AnswerKind, at=time_from, best=bool)
 
 
 def _entry(row: sqlite3.Row) -> KnowledgeEntry:
@@ -688,7 +666,7 @@ def _entry(row: sqlite3.Row) -> KnowledgeEntry:
         KnowledgeEntry,
         row,
         tags=_words,
-        added_at=_at,
+        added_at=time_from,
         review_on=dt.date.fromisoformat,
         retired=bool,
     )
@@ -699,9 +677,9 @@ def _nudge(row: sqlite3.Row) -> Nudge:
         Nudge,
         row,
         step=NudgeStep,
-        due_at=_at,
+        due_at=time_from,
         outcome=NudgeOutcome,
-        sent_at=_maybe_at,
-        seen_at=_maybe_at,
-        acted_at=_maybe_at,
+        sent_at=maybe_time_from,
+        seen_at=maybe_time_from,
+        acted_at=maybe_time_from,
     )

@@ -13,7 +13,7 @@ catalogue, contract renewal reminders, registering channels).
 
 from __future__ import annotations
 
-from bot.journey import Journey, JourneyContext
+from bot.journey import Journey, JourneyContext, join
 from bot.journeys.procurement import admin, checklist, flow
 from bot.journeys.procurement.config import ProcurementConfig, load_settings
 from bot.journeys.procurement.shared import NAME, Shared
@@ -25,19 +25,4 @@ def register(ctx: JourneyContext) -> Journey:
     config = ctx.journey_settings.get(NAME)
     shared = Shared(ctx, config if isinstance(config, ProcurementConfig) else ProcurementConfig())
     parts = [flow.part(ctx, shared), checklist.part(ctx, shared), admin.part(ctx, shared)]
-    starts = [part.on_start for part in parts if part.on_start is not None]
-
-    async def on_start() -> None:
-        for start in starts:
-            await start()
-
-    return Journey(
-        name=NAME,
-        commands=tuple(command for part in parts for command in part.commands),
-        actions=tuple(action for part in parts for action in part.actions),
-        menu=tuple(button for part in parts for button in part.menu),
-        on_start=on_start if starts else None,
-        loops=tuple(loop for part in parts for loop in part.loops),
-        on_stop=shared.close,
-        routes=tuple(route for part in parts for route in part.routes),
-    )
+    return join(NAME, parts, on_stop=shared.close)

@@ -25,11 +25,11 @@ from bot.domain.procurement import CatalogueEntry, ImportResult, RenewalDue
 from bot.domain.renewals import due_renewals
 from bot.errors import BadCardData, NotAllowed, NotFound, UserFacingError
 from bot.identity import channel_reference
-from bot.journey import CardAction, ChatCommand, JourneyContext, Reply, Turn, card_reply
+from bot.journey import CardAction, ChatCommand, JourneyContext, Part, Reply, Turn, card_reply
 from bot.journeys.procurement.csv_upload import CsvText, csv_from_message
 from bot.journeys.procurement.flow import start_card
 from bot.journeys.procurement.ports import CatalogueImportUnfinished, CatalogueNotStored
-from bot.journeys.procurement.shared import PROCUREMENT_CHANNEL, Part, Shared, board_channel
+from bot.journeys.procurement.shared import PROCUREMENT_CHANNEL, Shared, board_channel
 from bot.notifier import Delivered
 from bot.ports import Record
 from cards import catalogue_admin_cards as cards

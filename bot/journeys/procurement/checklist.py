@@ -30,6 +30,7 @@ from bot.journey import (
     ChatCommand,
     HttpRoute,
     JourneyContext,
+    Part,
     Reply,
     Turn,
     card_reply,
@@ -43,7 +44,7 @@ from bot.journeys.procurement.checklist_form import (
     Checklist,
     prefill,
 )
-from bot.journeys.procurement.shared import PROCUREMENT_CHANNEL, Part, Shared, board_channel
+from bot.journeys.procurement.shared import PROCUREMENT_CHANNEL, Shared, board_channel
 from bot.ports import ChangedBySomeoneElse
 from cards import engagement_cards as cards
 from cards.elements import to_dict

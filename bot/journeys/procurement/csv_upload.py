@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import codecs
 import html
-import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from bot.errors import UserFacingError
+from bot.reply_hosts import is_loopback_host
 
 FILE_DOWNLOAD = "application/vnd.microsoft.teams.file.download.info"
 INLINE_CSV = ("text/csv", "application/csv")
@@ -115,18 +115,9 @@ def download_allowed(url: str, loopback_ok: bool) -> bool:
         return False
     if parts.username or parts.password or not host:
         return False
-    if loopback_ok and parts.scheme in ("http", "https") and _loopback(host):
+    if loopback_ok and parts.scheme in ("http", "https") and is_loopback_host(host):
         return True
     return parts.scheme == "https" and port in (None, 443) and host.endswith(".sharepoint.com")
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _content_type(attachment: Any) -> str:

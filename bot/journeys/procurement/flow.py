@@ -36,6 +36,7 @@ from bot.journey import (
     CardAction,
     ChatCommand,
     JourneyContext,
+    Part,
     Reply,
     Turn,
     card_reply,
@@ -43,7 +44,7 @@ from bot.journey import (
 )
 from bot.journeys.intake.form import REQUEST_FORM
 from bot.journeys.procurement import checklist
-from bot.journeys.procurement.shared import Part, Shared
+from bot.journeys.procurement.shared import Shared
 from bot.notifier import Delivered
 from bot.ports import ChangedBySomeoneElse
 from cards import catalogue_cards as cards

@@ -4,12 +4,11 @@ settings and the context."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.domain.procurement import CatalogueEntry, CatalogueMatch
-from bot.journey import CardAction, ChatCommand, HttpRoute, JourneyContext, MenuButton
+from bot.journey import JourneyContext
 from bot.journeys.procurement.config import ProcurementConfig
 from bot.journeys.procurement.ports import CatalogueStore, EngagementStore
 
@@ -22,18 +21,6 @@ PROCUREMENT_CHANNEL = "procurement"
 def board_channel(board_key: str) -> str:
     """The purpose a board's channel is registered under, like "board:trb"."""
     return f"board:{board_key}"
-
-
-@dataclass
-class Part:
-    """What one part of the journey declares; `register` joins the parts into one Journey."""
-
-    commands: tuple[ChatCommand, ...] = ()
-    actions: tuple[CardAction[Any], ...] = ()
-    menu: tuple[MenuButton, ...] = ()
-    loops: tuple[Callable[[], Awaitable[None]], ...] = ()
-    on_start: Callable[[], Awaitable[None]] | None = None
-    routes: tuple[HttpRoute, ...] = ()
 
 
 @dataclass
@@ -65,7 +52,10 @@ class Shared:
         catalogue = await self.catalogue()
         generation = await catalogue.generation()
         if self._index is None or generation != self._index_generation:
-            self._index = CatalogueIndex(await catalogue.entries())
+            # Some tenths of a second at 2,000 systems: built off the event loop, so other
+            # people's turns are not held up while the catalogue is read in again.
+            entries = await catalogue.entries()
+            self._index = await asyncio.to_thread(CatalogueIndex, entries)
             self._index_generation = generation
         matches: list[CatalogueMatch] = self._index.search(text, limit)
         return matches

@@ -9,12 +9,10 @@ timezone-aware. Matches and checklist answers are kept as JSON.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from bot.clock import Clock
 from bot.domain.procurement import (
@@ -28,6 +26,7 @@ from bot.domain.procurement import (
 from bot.journeys.procurement.ports import catalogue_order, check_storable
 from bot.ports import ChangedBySomeoneElse
 from bot.store.database import Database, immediate
+from bot.store.times import maybe_day_from, maybe_day_text, time_from, time_text
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS catalogue (
@@ -80,8 +79,6 @@ CREATE UNIQUE INDEX IF NOT EXISTS engagements_by_pack_token
     ON engagements (pack_token) WHERE pack_token <> '';
 """
 
-T = TypeVar("T")
-
 
 class SqliteProcurementStore:
     """CatalogueStore and EngagementStore on one SQLite file, safe for several processes."""
@@ -96,25 +93,17 @@ class SqliteProcurementStore:
     async def close(self) -> None:
         await self._db.close()
 
-    async def _one(self, read: Callable[[sqlite3.Row], T], sql: str, *args: object) -> T | None:
-        row = await self._db.run(lambda db: db.execute(sql, args).fetchone())
-        return None if row is None else read(row)
-
-    async def _all(self, read: Callable[[sqlite3.Row], T], sql: str, *args: object) -> list[T]:
-        rows = await self._db.run(lambda db: db.execute(sql, args).fetchall())
-        return [read(row) for row in rows]
-
     # The catalogue
 
     async def entries(self) -> list[CatalogueEntry]:
-        found = await self._all(_entry, "SELECT * FROM catalogue")
+        found = await self._db.every(_entry, "SELECT * FROM catalogue")
         return sorted(found, key=catalogue_order)
 
     async def entry(self, entry_id: str) -> CatalogueEntry | None:
-        return await self._one(_entry, "SELECT * FROM catalogue WHERE id = ?", entry_id)
+        return await self._db.one(_entry, "SELECT * FROM catalogue WHERE id = ?", entry_id)
 
     async def generation(self) -> int:
-        found = await self._one(
+        found = await self._db.one(
             lambda row: int(row[0]), "SELECT generation FROM catalogue_state WHERE id = 1"
         )
         return found or 0
@@ -173,12 +162,14 @@ class SqliteProcurementStore:
         return await self._db.run(lambda db: immediate(db, lambda: write(db)))
 
     async def get(self, engagement_id: str) -> Engagement | None:
-        return await self._one(_engagement, "SELECT * FROM engagements WHERE id = ?", engagement_id)
+        return await self._db.one(
+            _engagement, "SELECT * FROM engagements WHERE id = ?", engagement_id
+        )
 
     async def by_reference(self, reference: str) -> Engagement | None:
         if not reference:
             return None
-        return await self._one(
+        return await self._db.one(
             _engagement,
             "SELECT * FROM engagements WHERE reference = ? ORDER BY created_at DESC, id LIMIT 1",
             reference,
@@ -187,7 +178,7 @@ class SqliteProcurementStore:
     async def by_draft(self, draft_id: str) -> Engagement | None:
         if not draft_id:
             return None
-        return await self._one(
+        return await self._db.one(
             _engagement,
             "SELECT * FROM engagements WHERE draft_id = ? ORDER BY created_at DESC, id LIMIT 1",
             draft_id,
@@ -196,10 +187,12 @@ class SqliteProcurementStore:
     async def by_pack_token(self, token: str) -> Engagement | None:
         if not token:
             return None
-        return await self._one(_engagement, "SELECT * FROM engagements WHERE pack_token = ?", token)
+        return await self._db.one(
+            _engagement, "SELECT * FROM engagements WHERE pack_token = ?", token
+        )
 
     async def for_owner(self, owner_id: str, limit: int = 20) -> list[Engagement]:
-        return await self._all(
+        return await self._db.every(
             _engagement,
             "SELECT * FROM engagements WHERE owner_id = ? "
             "ORDER BY created_at DESC, id DESC LIMIT ?",
@@ -259,8 +252,8 @@ def _engagement_values(e: Engagement) -> tuple[Any, ...]:
         int(e.renewal),
         e.system_name,
         str(e.stage),
-        _text(e.created_at),
-        _text(e.updated_at),
+        time_text(e.created_at),
+        time_text(e.updated_at),
         e.reference,
         e.draft_id,
         json.dumps([_match_json(m) for m in e.matches], ensure_ascii=False),
@@ -288,7 +281,7 @@ def _upsert(db: sqlite3.Connection, entry: CatalogueEntry) -> None:
             json.dumps(list(c.capabilities), ensure_ascii=False),
             c.description,
             c.users,
-            None if c.contract_end is None else c.contract_end.isoformat(),
+            maybe_day_text(c.contract_end),
             c.licences,
             c.directorate,
             int(c.platform),
@@ -334,9 +327,7 @@ def _entry(row: sqlite3.Row) -> CatalogueEntry:
         capabilities=tuple(str(c) for c in json.loads(row["capabilities"])),
         description=row["description"],
         users=row["users"],
-        contract_end=None
-        if row["contract_end"] is None
-        else dt.date.fromisoformat(row["contract_end"]),
+        contract_end=maybe_day_from(row["contract_end"]),
         licences=row["licences"],
         directorate=row["directorate"],
         platform=bool(row["platform"]),
@@ -353,8 +344,8 @@ def _engagement(row: sqlite3.Row) -> Engagement:
         renewal=bool(row["renewal"]),
         system_name=row["system_name"],
         stage=Stage(row["stage"]),
-        created_at=_at(row["created_at"]),
-        updated_at=_at(row["updated_at"]),
+        created_at=time_from(row["created_at"]),
+        updated_at=time_from(row["updated_at"]),
         reference=row["reference"],
         draft_id=row["draft_id"],
         matches=tuple(_match(m) for m in json.loads(row["matches"])),
@@ -366,14 +357,3 @@ def _engagement(row: sqlite3.Row) -> Engagement:
         pack_token=row["pack_token"],
         version=int(row["version"]),
     )
-
-
-def _text(at: dt.datetime) -> str:
-    """UTC, with microseconds always written, so text order is time order."""
-    if at.tzinfo is None:
-        raise ValueError("The store keeps timezone-aware (UTC) times only.")
-    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
-
-
-def _at(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text).astimezone(dt.UTC)
