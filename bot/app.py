@@ -215,6 +215,10 @@ def create_app(
     app.router.add_get("/readyz", readyz)
     app[ROUTES] = {}
     for route in journeys.declared_routes():
-        app.router.add_route(route.method, route.path, _journey_route(route.method, route.path))
+        handler = _journey_route(route.method, route.path)
+        if route.method == "GET":
+            app.router.add_get(route.path, handler)  # HEAD too, as for any web page
+        else:
+            app.router.add_route(route.method, route.path, handler)
     app.cleanup_ctx.append(_resources)
     return app

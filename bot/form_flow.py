@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 from bot.domain import forms
 from bot.domain.forms import FormDefinition, FormView
 from bot.domain.model import Draft
+from bot.domain.text import with_article
 from bot.errors import StaleForm
 from bot.ports import ChangedBySomeoneElse, DraftStore
 
@@ -49,7 +50,7 @@ async def start(
     existing = await drafts.get_draft(owner_id, form.key)
     if existing is not None:
         notice = (
-            f"You already have a {form.noun} in progress, so we have opened it. "
+            f"You already have {with_article(form.noun)} in progress, so we have opened it. "
             "To start again instead, choose Discard draft."
         )
         return FormView(form, existing, existing.step, {}, notice, today=now.date())
@@ -116,8 +117,8 @@ async def current(
     draft = await drafts.get_draft(owner_id, form.key)
     if draft is None or draft.draft_id != draft_id:
         raise StaleForm(
-            f"This form is from a {form.noun} that has already been sent or discarded, "
-            "so nothing on it was saved."
+            f"This form is from {with_article(form.noun)} that has already been sent or "
+            "discarded, so nothing on it was saved."
         )
     return draft
 

@@ -8,6 +8,7 @@ Card data names which engagement or entry a button is about, never who pressed i
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -33,6 +34,8 @@ EXISTING = "procurement.existing"  # "This already does it"
 NONE_FIT = "procurement.none_fit"  # "None of these fit"
 CARRY_ON = "procurement.carry_on"  # "Carry on where I was"
 REQUEST = "procurement.request"  # open the engagement's request form (after a draft)
+RENEW = "procurement.renew_it"  # "Renew <system>": keep the system being renewed
+START_ANYWAY = "procurement.start"  # "Before you buy" after all (from the service desk note)
 
 # Input ids and card data keys
 NEED = "need"
@@ -152,48 +155,95 @@ def start_card(
     return to_dict(card(body, [check], fallback="Before you buy: tell us what you need."))
 
 
+def _entry_items(entry: CatalogueEntry, today: dt.date) -> list[ac.CardElement]:
+    items: list[ac.CardElement] = []
+    if entry.capabilities:
+        items.append(labelled_user_text("What it does", ", ".join(entry.capabilities)))
+    items.append(labelled_user_text("Owner", entry.owner_name))
+    items.append(labelled_user_text("Supplier", entry.supplier))
+    known: list[tuple[str, str]] = []
+    if entry.contract_end is not None:
+        ended = "Contract ended" if entry.contract_end < today else "Contract ends"
+        known.append((ended, long_date(entry.contract_end)))
+    if entry.users is not None:
+        known.append(("Users", f"{entry.users:,}"))
+    if known:
+        items.append(facts(known))
+    return items
+
+
 def _match_items(
-    engagement: Engagement, match: CatalogueMatch, entry: CatalogueEntry | None
+    engagement: Engagement,
+    match: CatalogueMatch,
+    entry: CatalogueEntry | None,
+    today: dt.date,
+    choose: str = "This already does it",
 ) -> list[ac.CardElement]:
     items: list[ac.CardElement] = [_name(match.name)]
     if match.platform or (entry is not None and entry.platform):
         items.append(para("A platform the council already owns."))
     if entry is not None:
-        if entry.capabilities:
-            items.append(labelled_user_text("What it does", ", ".join(entry.capabilities)))
-        items.append(labelled_user_text("Owner", entry.owner_name))
-        items.append(labelled_user_text("Supplier", entry.supplier))
-        known: list[tuple[str, str]] = []
-        if entry.contract_end is not None:
-            known.append(("Contract ends", long_date(entry.contract_end)))
-        if entry.users is not None:
-            known.append(("Users", f"{entry.users:,}"))
-        if known:
-            items.append(facts(known))
+        items += _entry_items(entry, today)
     if match.why:
         items.append(ac.TextBlock(text="Why it matched", weight="Bolder", wrap=True))
         items += [user_text(line) for line in match.why]
     data = {ENGAGEMENT: engagement.id, ENTRY: match.entry_id}
-    items.append(ac.ActionSet(actions=[button("This already does it", EXISTING, data)]))
+    items.append(ac.ActionSet(actions=[button(choose, EXISTING, data)]))
     return [ac.Container(items=items, separator=True, spacing="Large")]
+
+
+def renew_title(system: str) -> str:
+    """The renew button's words: the system's name, cut to fit a button."""
+    name = " ".join(system.split())
+    if not name:
+        return "Renew the current system"
+    return "Renew " + (name if len(name) <= 60 else name[:59].rstrip() + "…")
+
+
+def _renewing_items(
+    engagement: Engagement, renewed: CatalogueEntry | None, today: dt.date
+) -> list[ac.CardElement]:
+    """The system being renewed, on its own, with the button to renew it."""
+    name = renewed.name if renewed is not None else engagement.system_name
+    items: list[ac.CardElement] = [
+        ac.TextBlock(text="The system you are renewing", size="Medium", weight="Bolder", wrap=True)
+    ]
+    if name:
+        items.append(_name(name))
+    if renewed is not None:
+        items += _entry_items(renewed, today)
+    else:
+        items.append(para("We could not find it in the application catalogue.", subtle=True))
+    renew = button(renew_title(name), RENEW, {ENGAGEMENT: engagement.id}, primary=True)
+    items.append(ac.ActionSet(actions=[renew]))
+    return [ac.Container(items=items, spacing="Large")]
 
 
 def check_card(
     engagement: Engagement,
     shown: Sequence[tuple[CatalogueMatch, CatalogueEntry | None]],
     *,
+    today: dt.date,
+    renewed: CatalogueEntry | None = None,
     intro: str = "",
     error: str = "",
     reason: str = "",
 ) -> dict[str, Any]:
-    """The catalogue check: what the council already has that may do the job, and why."""
+    """The catalogue check: what the council already has that may do the job, and why.
+    For a renewal, the system being renewed comes first, on its own, with "Renew" it;
+    the matches below are other systems that could be used instead."""
     sample = any(entry is not None and entry.sample for _, entry in shown)
+    sample = sample or (renewed is not None and renewed.sample)
     title = "What the council already has" + (" (sample data)" if sample else "")
     body: list[ac.CardElement] = [heading(title)]
     if intro:
         body.append(notice(intro))
     body.append(labelled_user_text("What you need", engagement.need, max_chars=500))
     data = {ENGAGEMENT: engagement.id}
+    if engagement.renewal:
+        body += _renewing_items(engagement, renewed, today)
+        if not shown:
+            return to_dict(card(body, fallback="The system you are renewing."))
     if not shown:
         body.append(
             para(
@@ -207,14 +257,21 @@ def check_card(
         body.append(
             para("These are sample entries, not the council's real catalogue yet.", subtle=True)
         )
-    body.append(
-        para(
-            "These may already do what you need. If one does, choose This already does it. "
-            "If none does, say why below."
+    if engagement.renewal:
+        body.append(ac.TextBlock(text="Other systems", size="Medium", weight="Bolder", wrap=True))
+        body.append(
+            para("These may do the same job. You could use one of them instead of renewing.")
         )
-    )
+    else:
+        body.append(
+            para(
+                "These may already do what you need. If one does, choose This already "
+                "does it. If none does, say why below."
+            )
+        )
+    choose = "Use this instead" if engagement.renewal else "This already does it"
     for match, entry in shown:
-        body += _match_items(engagement, match, entry)
+        body += _match_items(engagement, match, entry, today, choose)
     body.append(ac.TextBlock(text="None of these fit", size="Medium", weight="Bolder", wrap=True))
     if error:
         body.append(_problem(error))
@@ -297,15 +354,54 @@ def moved_on_card(engagement: Engagement, reference_note: str = "") -> dict[str,
     return to_dict(card(body, [go_on], fallback="This early engagement has moved on."))
 
 
-def existing_done_card(entry_name: str, told: str, reference: str) -> dict[str, Any]:
+def existing_done_card(
+    entry_name: str, told: str, reference: str, noted: bool = True
+) -> dict[str, Any]:
     """After "This already does it" on an engagement whose request is already sent."""
+    if noted:
+        after = (
+            f"Your request {reference} has already been sent. We have added your choice to "
+            "it, so IT triage will see it. They can help you use this system instead of "
+            "buying something new."
+        )
+    else:
+        after = (
+            f"Your request {reference} has already been sent. We could not add your choice "
+            "to it just now. Tell IT triage when they contact you."
+        )
     body: list[ac.CardElement] = [
         heading("Thank you"),
         labelled_user_text("You chose", entry_name),
         para(told),
-        para(
-            f"Your request {reference} has already been sent. IT triage will see it and "
-            "can help you use this system instead of buying something new."
-        ),
+        para(after),
     ]
     return to_dict(card(body, fallback="Thank you. We have noted the system you chose."))
+
+
+def renewal_started_card(engagement: Engagement, entry: CatalogueEntry) -> dict[str, Any]:
+    """Tells a system's owner that someone else started the renewal of their system."""
+    who = engagement.owner_name or "A member of staff"
+    body: list[ac.CardElement] = [
+        heading("Someone started a renewal"),
+        user_text(f"{who} started the renewal of {entry.name}."),
+        labelled_user_text("The system", entry.name),
+        labelled_user_text("What they need", engagement.need, max_chars=1000),
+        para("You own this system, so we are letting you know. You do not need to do anything."),
+    ]
+    return to_dict(card(body, fallback="Someone started the renewal of your system."))
+
+
+def equipment_card(need: str, contact: str) -> dict[str, Any]:
+    """ "We want to buy a new laptop": devices come from the IT service desk, not a buy."""
+    body: list[ac.CardElement] = [
+        heading("Ask the IT service desk"),
+        labelled_user_text("You asked for", need, max_chars=300),
+        para(
+            "Laptops, phones, screens and other kit come from the IT service desk. "
+            "You do not need to buy them yourself."
+        ),
+        user_text(contact),
+        para("If you do need to buy software or a system, you can go on.", subtle=True),
+    ]
+    go_on = button("Go on anyway", START_ANYWAY, {NEED: need[:MAX_NEED]})
+    return to_dict(card(body, [go_on], fallback="Ask the IT service desk."))

@@ -3,9 +3,11 @@ being ready, and what Procurement, the Technical Review Board and IT triage are 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import microsoft_teams.cards as ac
 
-from bot.domain.procurement import Engagement
+from bot.domain.procurement import Engagement, ReviewPath
 from cards.elements import button, card, heading, labelled_user_text, notice, para
 
 START_VERB = "engagement.start"
@@ -15,6 +17,28 @@ ENGAGEMENT_KEY = "engagement"  # card data: which engagement (never who is actin
 
 def _open_pack(url: str) -> ac.OpenUrlAction:
     return ac.OpenUrlAction(title="Open the pack", url=url)
+
+
+@dataclass(frozen=True)
+class PackChange:
+    """A pack made again with other answers: what the channels were told before."""
+
+    path_was: ReviewPath | None
+    new_link: bool  # the old link had expired
+
+
+def _updated(engagement: Engagement, change: PackChange) -> str:
+    said = f"The early-engagement pack for {engagement.reference} was updated."
+    if change.path_was is ReviewPath.FULL and engagement.path is ReviewPath.LIGHT:
+        said += (
+            " It now takes the lighter review, by Procurement only. It no longer goes to "
+            "the Technical Review Board."
+        )
+    elif change.path_was is ReviewPath.LIGHT and engagement.path is ReviewPath.FULL:
+        said += " It now needs the full review, by Procurement and the Technical Review Board."
+    if change.new_link:
+        said += " It has a new link, because the old one had expired."
+    return said
 
 
 def build_offer_card(engagement: Engagement) -> ac.AdaptiveCard:
@@ -53,12 +77,25 @@ def build_pack_ready_card(
     questions: list[str],
     missing: list[str],
     again: bool,
+    new_link: bool = False,
+    changed: bool = True,
 ) -> ac.AdaptiveCard:
     """The reply to Make the pack: the link, who reviews it, and what is still open."""
     reference = engagement.reference
     body: list[ac.CardElement] = [heading("Your early-engagement pack is ready")]
-    if again:
+    if again and new_link:
+        body.append(
+            notice(
+                f"Your pack for {reference} is updated. Its old link had expired, so it has "
+                "a new link. Share this one."
+            )
+        )
+    elif again and changed:
         body.append(notice(f"Your pack for {reference} is updated. Its link has not changed."))
+    elif again:
+        body.append(
+            notice(f"Your pack for {reference} is the same as before. Its link has not changed.")
+        )
     body.append(
         para(
             f"The pack for request {reference} has your request, the catalogue check "
@@ -90,38 +127,85 @@ def _not_registered(names: list[str]) -> str:
 
 
 def build_procurement_card(
-    engagement: Engagement, title: str, requester: str, url: str, review: str
+    engagement: Engagement,
+    title: str,
+    requester: str,
+    url: str,
+    review: str,
+    change: PackChange | None = None,
 ) -> ac.AdaptiveCard:
-    """For the Procurement channel: every pack."""
+    """For the Procurement channel: every pack, and again when its answers change."""
     reference = engagement.reference
     kind = "a renewal" if engagement.renewal else "a new buy"
+    body: list[ac.CardElement] = [
+        heading(
+            f"Early-engagement pack updated: {reference}"
+            if change
+            else f"Early-engagement pack: {reference}"
+        )
+    ]
+    if change:
+        body.append(notice(_updated(engagement, change), important=True))
+    body += [
+        labelled_user_text("Title", title),
+        labelled_user_text("Requested by", requester),
+        para(f"This is {kind}. {review}"),
+    ]
     return card(
-        [
-            heading(f"Early-engagement pack: {reference}"),
-            labelled_user_text("Title", title),
-            labelled_user_text("Requested by", requester),
-            para(f"This is {kind}. {review}"),
-        ],
+        body,
         [_open_pack(url)],
-        fallback=f"Early-engagement pack for {reference}.",
+        fallback=(
+            f"The early-engagement pack for {reference} was updated."
+            if change
+            else f"Early-engagement pack for {reference}."
+        ),
     )
 
 
-def build_board_card(engagement: Engagement, title: str, why: str, url: str) -> ac.AdaptiveCard:
-    """For the Technical Review Board's channel: a pack on the full path."""
+def build_board_card(
+    engagement: Engagement, title: str, why: str, url: str, change: PackChange | None = None
+) -> ac.AdaptiveCard:
+    """For the Technical Review Board's channel: a pack on the full path, and again when
+    its answers change."""
+    reference = engagement.reference
+    body: list[ac.CardElement] = [heading(f"For the Technical Review Board: {reference}")]
+    if change:
+        body.append(notice(_updated(engagement, change), important=True))
+    body += [
+        labelled_user_text("Title", title),
+        labelled_user_text("Why it comes to the board", why),
+        para(
+            "The pack has the request, the catalogue check, the checklist and the open questions."
+        ),
+    ]
+    return card(
+        body,
+        [_open_pack(url)],
+        fallback=(
+            f"The early-engagement pack for {reference} was updated."
+            if change
+            else f"For the Technical Review Board: {reference}."
+        ),
+    )
+
+
+def build_board_no_longer_card(
+    engagement: Engagement, title: str, url: str, change: PackChange
+) -> ac.AdaptiveCard:
+    """For the board's channel: a pack it was sent now takes the lighter path."""
     reference = engagement.reference
     return card(
         [
-            heading(f"For the Technical Review Board: {reference}"),
+            heading(f"No longer for the Technical Review Board: {reference}"),
+            notice(_updated(engagement, change), important=True),
             labelled_user_text("Title", title),
-            labelled_user_text("Why it comes to the board", why),
             para(
-                "The pack has the request, the catalogue check, the checklist and the open "
-                "questions."
+                "It is a renewal with no change in scope, so Procurement reviews it. The "
+                "board does not need to review it."
             ),
         ],
         [_open_pack(url)],
-        fallback=f"For the Technical Review Board: {reference}.",
+        fallback=f"The pack for {reference} no longer needs the board's review.",
     )
 
 

@@ -19,6 +19,7 @@ from bot.domain.model import (
     Score,
     Status,
 )
+from bot.domain.procurement import CATALOGUE_CHECK
 from bot.domain.scoring import score_summary
 from bot.domain.text import defang_for_display, long_date
 from bot.domain.triage import ALLOWED_FROM, Action
@@ -261,6 +262,8 @@ def _happened(entry: AuditEntry, for_requester: bool) -> str:
             return f"{entry.actor_name or 'Someone'} said they are also affected."
         case _ if entry.action == EDITED_IN_SHAREPOINT:
             return entry.detail or f"{by} changed it in SharePoint."
+        case _ if entry.action == CATALOGUE_CHECK:
+            return f"{you} checked the application catalogue. {entry.detail}".rstrip()
     return f"{by}: {entry.detail}" if entry.detail else f"{by} changed it."
 
 

@@ -25,6 +25,16 @@ def people(count: int) -> str:
     return "1 person" if count == 1 else f"{count:,} people"
 
 
+def who_has_it(request: DigitalRequest) -> str:
+    """The people who say they have this need, not the residents or staff the request
+    serves (its own answers count those)."""
+    more = request.also_affected
+    if not more:
+        return "Raised by 1 person. Nobody else has said it affects them yet."
+    say = "1 more person says" if more == 1 else f"{more:,} more people say"
+    return f"Raised by 1 person. {say} it affects them too."
+
+
 def _standing(request: DigitalRequest, viewer_id: str) -> str:
     if request.requester.user_id == viewer_id:
         return "This is your request."
@@ -40,10 +50,10 @@ def _match(request: DigitalRequest, viewer_id: str, draft_id: str) -> ac.Contain
             [
                 ("Reference", request.reference),
                 ("Status", status_for_it(request.status)),
-                ("People affected", people(1 + request.also_affected)),
                 ("Sent", long_date(request.submitted_at.date())),
             ]
         ),
+        para(who_has_it(request)),
     ]
     if standing := _standing(request, viewer_id):
         items.append(para(standing))
@@ -67,7 +77,7 @@ def build_same_need_card(
         para(
             "These requests look like yours. If one of them is the same need, you can add "
             "yourself to it instead of sending a new request. The person who raised it and "
-            "IT triage are told, and the number of people affected goes up."
+            "IT triage are told that it affects you too."
         ),
         *[_match(request, viewer_id, draft_id) for request in requests],
         para("Your request has not been sent yet.", subtle=True),
@@ -89,7 +99,7 @@ def build_joined_card(request: DigitalRequest) -> ac.AdaptiveCard:
                 "Thank you. The person who raised it and IT triage are told that you are "
                 "also affected."
             ),
-            facts([("People affected", people(1 + request.also_affected))]),
+            para(who_has_it(request)),
             notice(DRAFT_KEPT),
         ],
         [button("Continue my draft", CONTINUE_DRAFT), button("My requests", verbs.MY_REQUESTS)],

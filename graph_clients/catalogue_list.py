@@ -2,7 +2,8 @@
 
 One item per system; the built-in Title is the system's name and EntryId its CMDB id
 (see graph_clients/schema.py CATALOGUE). Admins may edit items in the list; the import
-(`import catalogue`) adds or replaces items by EntryId.
+(`import catalogue`) adds or replaces items by EntryId and, as a whole CMDB export,
+removes the items it does not have (`add to catalogue` removes nothing).
 
 Reading: every page is read (`$expand=fields`, following `@odata.nextLink`) and kept for
 a minute, so a search does not read the whole list each time. `generation()` is a hash
@@ -11,10 +12,12 @@ of every item's id and ETag, so it changes whenever anyone changes the list.
 Importing cannot be one transaction in SharePoint. It checks every entry first (one that
 could not be stored stops the import before anything is written), then writes in
 `$batch` requests of 20: a new EntryId is created, a changed one updated, an unchanged
-one left alone; then the sample items are deleted. Running the same import again is
-safe and writes only what is still missing, so an import stopped part-way (Graph
-throttled it for too long, or stopped answering) is finished by running it again:
-CatalogueImportUnfinished says how many were saved.
+one left alone; then the items to go are deleted (the samples, a second item with one
+EntryId, and for a replacing import every EntryId not in the file). Nothing is deleted
+until every write succeeded. Running the same import again is safe and writes only what
+is still missing, so an import stopped part-way (Graph throttled it for too long, or
+stopped answering) is finished by running it again: CatalogueImportUnfinished says how
+many were saved.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +49,8 @@ from bot.domain.procurement import CatalogueEntry
 from bot.journeys.procurement.ports import (
     CatalogueImportUnfinished,
     CatalogueNotStored,
+    CatalogueRemoveUnfinished,
+    Imported,
     catalogue_order,
     check_storable,
 )
@@ -299,15 +304,22 @@ class SharePointCatalogue:
         """Never in SharePoint: the council's list is theirs; the sample is for local mode."""
         return False
 
-    async def import_entries(self, entries: list[CatalogueEntry]) -> int:
+    async def import_entries(
+        self,
+        entries: list[CatalogueEntry],
+        replace: bool = False,
+        keep: Collection[str] = frozenset(),
+    ) -> Imported:
         entries = list(entries)
         check_storable(entries)
         try:
-            return await self._import(entries)
+            return await self._import(entries, replace, set(keep))
         finally:
             self.forget()  # whatever happened, the next read shows the list as it is
 
-    async def _import(self, entries: list[CatalogueEntry]) -> int:
+    async def _import(
+        self, entries: list[CatalogueEntry], replace: bool, keep: set[str]
+    ) -> Imported:
         self.forget()
         try:
             current = await self._read_all()
@@ -327,22 +339,55 @@ class SharePointCatalogue:
                 fields = FieldValueSet(additional_data=to_fields(entry))
                 patch = self._items.by_list_item_id(found[0].item_id).fields
                 writes.append((entry.id, patch.to_patch_request_information(fields)))
-        # Then the sample items, and a second item with an EntryId the import has (an
-        # earlier import's create that Graph did and did not say so): one item per id.
+        # Then the items to go: the samples, a second item with an EntryId the import has
+        # (an earlier import's create that Graph did and did not say so), and, replacing,
+        # every EntryId the file does not have (but not the ids of its bad rows).
         deletes: list[tuple[str, RequestInformation]] = []
+        removed: list[CatalogueEntry] = []
         for item in current:
             first = by_id[item.entry.id][0]
             duplicate = item.entry.id in wanted and item is not first
-            if duplicate or (item.entry.sample and item.entry.id not in wanted):
+            gone = item.entry.id not in wanted and (
+                item.entry.sample or (replace and item.entry.id not in keep)
+            )
+            if duplicate or gone:
                 delete = self._items.by_list_item_id(item.item_id)
                 deletes.append((item.item_id, delete.to_delete_request_information()))
+            if gone and not item.entry.sample and item is first:
+                removed.append(item.entry)
         failed = await self._run(writes, "Import the application catalogue")
         if failed:
             raise CatalogueImportUnfinished(len(entries) - failed, len(entries))
-        left = await self._run(deletes, "Remove the sample catalogue")
+        left = await self._run(deletes, "Remove what the import does not have")
         if left:
             raise CatalogueImportUnfinished(len(entries), len(entries), left)
-        return len(entries)
+        return Imported(len(entries), tuple(sorted(removed, key=catalogue_order)))
+
+    async def remove_entries(self, ids: Collection[str]) -> list[CatalogueEntry]:
+        """Every item with one of these EntryIds, deleted in $batch requests; safe to run
+        again (an item already gone is what a delete wanted)."""
+        wanted = set(ids)
+        self.forget()
+        try:
+            going = [item for item in await self._read_all() if item.entry.id in wanted]
+        except CatalogueListMissing:
+            return []  # no list yet: nothing in it to remove
+        except GraphUnavailable as error:
+            raise CatalogueRemoveUnfinished() from error
+        deletes = [
+            (
+                item.item_id,
+                self._items.by_list_item_id(item.item_id).to_delete_request_information(),
+            )
+            for item in going
+        ]
+        try:
+            failed = await self._run(deletes, "Remove from the application catalogue")
+        finally:
+            self.forget()  # the next read shows the list as it is
+        if failed:
+            raise CatalogueRemoveUnfinished()
+        return sorted((item.entry for item in _unique(tuple(going))), key=catalogue_order)
 
     async def _run(self, requests: list[tuple[str, RequestInformation]], what: str) -> int:
         """Send the requests in $batch requests of 20; how many did not succeed.

@@ -433,3 +433,57 @@ def export_catalogue_csv(entries: Iterable[CatalogueEntry]) -> str:
         }
         writer.writerow([neutralise(values[field]) for field, _ in COLUMNS])
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class BadRowSystems:
+    """Which systems the bad rows of a file were about, so a replacing import keeps them
+    as they were: a typo in a row must never remove its system."""
+
+    ids: frozenset[str]  # casefolded
+    names: frozenset[str]  # casefolded
+
+    def covers(self, entry: CatalogueEntry) -> bool:
+        return entry.id.casefold() in self.ids or entry.name.casefold() in self.names
+
+
+def systems_on_bad_rows(text: str, lines: Iterable[int]) -> BadRowSystems | None:
+    """The ids and names on the rows that start on these lines (the bad rows
+    `parse_catalogue_csv` reported), read the same way. None when one of them cannot be
+    told: the file stopped being read, a row has cells in the wrong columns, or a row has
+    neither an id nor a name."""
+    wanted = set(lines)
+    if not wanted:
+        return BadRowSystems(frozenset(), frozenset())
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff").replace("\x00", "")))
+    columns: _Columns | None = None
+    ids: set[str] = set()
+    names: set[str] = set()
+    line = 1
+    try:
+        for cells in reader:
+            start, line = line, reader.line_num + 1
+            if columns is None:
+                header = _read_header(cells)
+                if isinstance(header, str):
+                    return None
+                columns = header
+                continue
+            if start not in wanted:
+                continue
+            wanted.discard(start)
+            if any(cell.strip() for cell in cells[columns.width :]):
+                return None
+            found = {f: cells[n] if n < len(cells) else "" for f, n in columns.by_field.items()}
+            name = neutralise(_one_line(found.get("name", "")))
+            entry_id = found.get("id", "").strip() or slug(name)
+            if not entry_id:
+                return None
+            ids.add(entry_id.casefold())
+            if name:
+                names.add(name.casefold())
+    except csv.Error:
+        return None  # the rest of the file was not read: its systems cannot be told
+    if wanted:
+        return None
+    return BadRowSystems(frozenset(ids), frozenset(names))

@@ -10,8 +10,9 @@ frequencies weighted by field and normalised by field length before saturation).
 Two additions for this job:
 - A capability said whole ("case management", "online payments") adds a bonus, as
   it tells more than its words one by one.
-- Words everyone uses when buying ("system", "software", "buy", "contract") are left
-  out of the question: they say nothing about what the system should do.
+- Words everyone uses when buying ("system", "software", "buy", "contract") and verbs
+  said in almost any need ("take", "get", "use", "help") are left out of the question:
+  they say nothing about what the system should do.
 
 A weak match is noise: an entry is shown only if it scores at least a share of what a
 fairly rare word is worth, and at least a share of the best entry's score. Each match
@@ -58,7 +59,17 @@ _FILLER = frozenset(
     suppliers contract contracts renew renewal renewing end ends ending council
     replace replacing replacement current currently existing""".split()  # noqa: SIM905
 )
-_FILLER_TERMS = frozenset(term for term, _ in words(" ".join(sorted(_FILLER))))
+# Verbs said in almost any need ("we want to take payments", "help us get…"): a system
+# whose description says "take" or "get" is no closer to the job for it.
+_COMMON_VERBS = frozenset(
+    """take takes taking took make makes making made get gets getting got use uses using
+    used need needs needing needed want wants wanting wanted help helps helping helped
+    have has having had let lets letting put puts putting give gives giving gave given
+    see sees seeing saw seen find finds finding found keep keeps keeping kept like
+    likes liked do does doing did done go goes going went come comes coming came
+    able allow allows""".split()  # noqa: SIM905
+)
+_FILLER_TERMS = frozenset(term for term, _ in words(" ".join(sorted(_FILLER | _COMMON_VERBS))))
 # Short forms people use at work, read as the words they stand for too (in the
 # catalogue and in questions alike), so "CRM" meets "customer relationship management".
 _SHORT_FORMS = {

@@ -70,6 +70,7 @@ STAGE_LABELS: dict[Stage, str] = {
 class CatalogueOutcome(StrEnum):
     EXISTING = "existing"  # "this already does it"
     NONE_FIT = "none_fit"  # "none of these fit, because…"
+    RENEWAL = "renewal"  # "renew <system>": keep the system the council has now
 
 
 class ReviewPath(StrEnum):
@@ -96,7 +97,9 @@ class Engagement:
     draft_id: str = ""  # the request form's draft this engagement opened
     matches: tuple[CatalogueMatch, ...] = ()  # what the catalogue check showed
     outcome: CatalogueOutcome | None = None
-    chosen_entry_id: str = ""  # with EXISTING: the system that already does it
+    # With EXISTING: the system that already does it. For a renewal still at the check,
+    # or renewed (RENEWAL): the catalogue's entry for the system being renewed, if found.
+    chosen_entry_id: str = ""
     none_fit_reason: str = ""  # with NONE_FIT: why none of the matches fit
     checklist: dict[str, str] = field(default_factory=dict)  # answers as typed, by field
     path: ReviewPath | None = None
@@ -135,3 +138,8 @@ class RenewalDue:
         """The same contract end date is told about once, across restarts and processes."""
         end = self.entry.contract_end.isoformat() if self.entry.contract_end else "none"
         return f"renewal:{self.entry.id}:{end}"
+
+
+# The request history's action for a catalogue check recorded after the request was sent
+# (or on it, when it was sent from the engagement's own form): IT triage sees it.
+CATALOGUE_CHECK = "catalogue_check"

@@ -81,3 +81,8 @@ def long_date(value: dt.date) -> str:
 def month_and_year(value: dt.date) -> str:
     """The month a date falls in, like March 2027, whatever the server's locale."""
     return f"{_MONTHS[value.month - 1]} {value.year}"
+
+
+def with_article(noun: str) -> str:
+    """The noun with the article it needs: a request, an early-engagement checklist."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"

@@ -562,8 +562,19 @@ async def walk_procurement_start(walk: Walk) -> None:
     await press(pat, again, "Carry on where I was")
     other = await last_card(pat, "our contract for Civica Pay ends in June")
     found = invoke_card(await press(pat, other, check, {**payments, "buy": "renewal"}))
-    waiting = invoke_card(await press(pat, found, "This already does it"))  # a draft is open
+    waiting = invoke_card(await press(pat, found, "Use this instead"))  # a draft is open
     await press(pat, waiting, "Start this request")
+    # Renewing the system itself (its owner told), and kit the service desk gives out.
+    mark = walk.person(108, "Mark Evans")
+    await mark.say("hello")
+    from tests.e2e.procurement import shown_values
+
+    sam = walk.person(302, "Sam Renew")
+    renewing = await last_card(sam, "our contract for Civica Pay ends")
+    found = invoke_card(await press(sam, renewing, check, shown_values(renewing)))
+    await press(sam, found, "Renew Civica Pay")
+    kit = await last_card(pat, "I want to buy a new laptop")
+    await press(pat, kit, "Go on anyway")
     nothing = await last_card(pat, "buy software")
     nothing = invoke_card(await press(pat, nothing, check, {"need": "zzqx flarn", "buy": "new"}))
     await press(pat, nothing, "Go on to the next step")
@@ -615,9 +626,11 @@ async def walk_same_need(walk: Walk) -> None:
 
 
 async def walk_catalogue_admin(walk: Walk) -> None:
-    """Importing the catalogue (refused, empty, with bad rows), seeing it, registering the
-    boards' and Procurement's channels, and a renewal reminder to an owner and to admins.
-    The import brings the sample systems back as rows of the file, so walks after this one
+    """Importing the catalogue (refused, empty, with bad rows, removing a system not in
+    the file, or not removing because a bad row names no system), adding to it, removing
+    one system (and one of two with the same name), seeing it, registering the boards'
+    and Procurement's channels, and a renewal reminder to an owner and to admins. The
+    import brings the sample systems back as rows of the file, so walks after this one
     still find the same systems."""
     from bot.app import CONTEXT
     from bot.domain.catalogue_csv import export_catalogue_csv
@@ -647,7 +660,12 @@ async def walk_catalogue_admin(walk: Walk) -> None:
         "walk-no-owner,Old CRM,Acme,Someone who left,,crm,,,2026-12-15,,,no\r\n"
     )
     bad = "".join(f"bad-{n},Bad {n},,,,,,,not a date,,,\r\n" for n in range(25))
+    retired = "walk-retired,Retired System,Acme,,,,,,,,,no\r\n"
+    await alex.say("add to catalogue\n" + export_catalogue_csv([]) + retired)
+    await megan.say("add to catalogue")  # not an admin
     await alex.say("import catalogue\n" + export_catalogue_csv(SAMPLE) + rows + bad)
+    shifted = "walk-shifted,Shifted,,,,,,,,,,no,extra,cells\r\n"
+    await alex.say("import catalogue\n" + export_catalogue_csv(SAMPLE) + rows + shifted)
     await alex.say("catalogue")
     channel = alex.in_channel()
     await alex.say("register board trb")  # only in a channel
@@ -670,6 +688,20 @@ async def walk_catalogue_admin(walk: Walk) -> None:
     await press(owner, reminder, "Start an early engagement")
     await press(megan, reminder, "Start an early engagement")  # not the owner
     await owner.press("renewal.start", {"entry": "no-such-system"})
+    spare = "walk-spare,Walk Spare,Acme,,,,,,,,,no\r\n" + "".join(
+        f"walk-twin-{n},Walk Twin,Acme,,,,,,,,,no\r\n" for n in (1, 2)
+    )
+    await alex.say("add to catalogue\n" + export_catalogue_csv([]) + spare)
+    await alex.say("remove from catalogue")  # no name
+    await alex.say("remove from catalogue No Such System")
+    await megan.say("remove from catalogue Walk Spare")  # not an admin
+    confirm = await last_card(alex, "remove from catalogue Walk Spare")
+    await press(megan, confirm, "Remove it")  # not an admin
+    await press(alex, confirm, "Remove it")
+    await alex.press("catalogue.remove", {"entry": "walk-spare"})  # already gone
+    twins = await last_card(alex, "remove from catalogue walk twin")
+    await press(alex, twins, "Remove this one")
+    await press(alex, await last_card(alex, "remove from catalogue walk twin"), "Remove it")
 
 
 def _all_actions(node: Any) -> list[dict[str, Any]]:

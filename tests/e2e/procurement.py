@@ -251,3 +251,22 @@ def pack_link(card: dict[str, Any]) -> str:
         if action.get("type") == "Action.OpenUrl" and action.get("title") == "Open the pack":
             return str(action["url"])
     raise AssertionError("No Open the pack button on the card")
+
+
+# ---- Renewing, and what the request's history says (added by fix A) ------------------------
+
+RENEW = "procurement.renew_it"
+
+
+async def renew(user: TeamsUser, card: dict[str, Any]) -> dict[str, Any]:
+    """Press "Renew <system>" on a renewal's catalogue check card; the raw answer."""
+    button = next(a for a in iter_actions(card) if a.get("verb") == RENEW)
+    return await user.press(button["verb"], button["data"])
+
+
+async def status_text(user: TeamsUser, reference: str) -> str:
+    """All the words of the requester's `status DR-…` card, history and all."""
+    from tests.support.cards import all_text
+
+    replies = await user.say(f"status {reference}")
+    return all_text(card_of(replies[-1]))

@@ -1,6 +1,8 @@
 """Admins import the council's application catalogue in Teams: pasted after `import
 catalogue`, or a CSV file attached to the message. Good rows go in, bad rows are named by
 line number, and anything that is not a catalogue gets a plain answer with nothing changed.
+The file is the whole catalogue: systems not in it are removed, but never one whose row
+was bad. `add to catalogue` only adds or updates; `remove from catalogue` removes one.
 """
 
 from __future__ import annotations
@@ -20,7 +22,15 @@ from tests.e2e.conftest import in_channel
 from tests.support.cards import all_text, assert_cards_ok
 from tests.support.fake_graph import FakeGraph
 from tests.support.graph import connect
-from tests.support.teams import BotServer, Connector, TeamsUser, card_of
+from tests.support.teams import (
+    BotServer,
+    Connector,
+    TeamsUser,
+    card_of,
+    find_action,
+    invoke_card,
+    invoke_message,
+)
 
 CATALOGUE_LIST = "DFD Application catalogue"
 FILE_DOWNLOAD = "application/vnd.microsoft.teams.file.download.info"
@@ -278,3 +288,187 @@ async def test_two_catalogues_in_one_message_are_refused(
 
     assert said in replies[-1]["text"]
     assert f"{len(SAMPLE)} systems" in await catalogue_size(alex)
+
+
+ID_HEADER = "Id,System,Supplier,Owner,Capabilities,Contract end"
+CMDB = (
+    f"{ID_HEADER}\n"
+    "cmdb-1,Tascomi Licensing,Idox,Sam Lee,licensing,31/03/2027\n"
+    "cmdb-2,Abavus Report It,Abavus,Kim Ray,fault reporting,2027-06-30\n"
+    "cmdb-3,Old CRM,Acme,Pat Doe,crm,2027-01-01\n"
+)
+
+
+async def test_an_import_removes_systems_not_in_the_file_but_keeps_a_bad_rows_system(
+    alex: TeamsUser,
+) -> None:
+    """Old CRM was retired, so the CMDB no longer has it; Abavus's row has a typo."""
+    await alex.say(f"import catalogue\n{CMDB}")
+    later = (
+        f"{ID_HEADER}\n"
+        "cmdb-1,Tascomi Licensing,Idox,Sam Lee,licensing,31/03/2028\n"
+        "cmdb-2,Abavus Report It,New Supplier Ltd,Kim Ray,fault reporting,31/02/2027\n"
+        "cmdb-4,Civica Pay,Civica,Jo Bell,payments,2027-09-30\n"
+    )
+
+    card = card_of((await alex.say(f"import catalogue\n{later}"))[-1])
+
+    text = all_text(card)
+    assert "2 systems imported. The catalogue now has 3 systems." in text
+    assert "1 system was removed" in text and "Old CRM" in text
+    assert "1 row was not imported" in text and "Line 3" in text
+    assert "kept as they were" in text
+    assert_cards_ok([card])
+    assert "3 systems" in await catalogue_size(alex)
+    kept = all_text(card_of((await alex.say("remove from catalogue cmdb-2"))[-1]))
+    assert "Abavus" in kept and "New Supplier Ltd" not in kept, "kept as it was"
+    gone = (await alex.say("remove from catalogue Old CRM"))[-1]["text"]
+    assert "There is no system with that name or id" in gone
+
+
+async def test_an_import_names_ten_removed_systems_and_counts_the_rest(alex: TeamsUser) -> None:
+    many = "".join(f"old-{n},Old System {n:02d},Acme,Pat,things,\n" for n in range(13))
+    await alex.say(f"import catalogue\n{ID_HEADER}\n{many}")
+
+    card = card_of((await alex.say(f"import catalogue\n{CMDB}"))[-1])
+
+    text = all_text(card)
+    assert "13 systems were removed" in text
+    assert "Old System 09" in text and "Old System 10" not in text
+    assert "And 3 more." in text
+    assert "3 systems" in await catalogue_size(alex)
+
+
+async def test_a_bad_row_that_names_no_system_stops_every_removal(alex: TeamsUser) -> None:
+    """A row with cells in the wrong columns could be any system: none is removed."""
+    await alex.say(f"import catalogue\n{CMDB}")
+    shifted = f"{ID_HEADER}\ncmdb-1,Tascomi Licensing,Idox,Sam Lee,licensing,,,extra\n"
+    only_one = (
+        f"{ID_HEADER}\ncmdb-4,Civica Pay,Civica,Jo Bell,payments,\n{shifted.split(chr(10))[1]}\n"
+    )
+
+    card = card_of((await alex.say(f"import catalogue\n{only_one}"))[-1])
+
+    text = all_text(card)
+    assert "1 system imported. The catalogue now has 4 systems." in text
+    assert "No systems were removed" in text and "They are not in the file" not in text
+    assert "kept as they were" not in text
+    assert_cards_ok([card])
+
+
+async def test_an_empty_file_never_empties_the_catalogue(alex: TeamsUser) -> None:
+    await alex.say(f"import catalogue\n{CMDB}")
+
+    replies = await alex.say(f"import catalogue\n{ID_HEADER}\n")
+
+    assert "Nothing imported" in all_text(card_of(replies[-1]))
+    assert "3 systems" in await catalogue_size(alex)
+
+
+async def test_add_to_catalogue_adds_and_updates_and_removes_nothing(alex: TeamsUser) -> None:
+    await alex.say(f"import catalogue\n{CMDB}")
+    part = f"{ID_HEADER}\ncmdb-4,Civica Pay,Civica,Jo Bell,payments,\ncmdb-3,Old CRM,Acme,,,\n"
+
+    card = card_of((await alex.say(f"add to catalogue\n{part}"))[-1])
+
+    text = all_text(card)
+    assert "Catalogue updated" in text
+    assert "2 systems added or updated. The catalogue now has 4 systems." in text
+    assert "Nothing was removed" in text and "They are not in the file" not in text
+    assert_cards_ok([card])
+    assert "4 systems" in await catalogue_size(alex)
+
+
+async def test_only_admins_can_add_or_remove(alex: TeamsUser, megan: TeamsUser) -> None:
+    await alex.say(f"import catalogue\n{CMDB}")
+    for typed in (f"add to catalogue\n{CMDB}", "remove from catalogue cmdb-1"):
+        assert "Only a Digital Front Door admin" in (await megan.say(typed))[-1]["text"]
+    confirm = card_of((await alex.say("remove from catalogue cmdb-1"))[-1])
+    button = find_action(confirm, "Remove it")
+
+    refused = invoke_message(await megan.press(button["verb"], button["data"]))
+
+    assert "Only a Digital Front Door admin" in refused
+    assert "3 systems" in await catalogue_size(alex)
+
+
+async def test_remove_from_catalogue_asks_first_then_removes_one_system(alex: TeamsUser) -> None:
+    await alex.say(f"import catalogue\n{CMDB}")
+
+    confirm = card_of((await alex.say("remove from catalogue old crm"))[-1])
+
+    text = all_text(confirm)
+    assert "Remove this system?" in text and "Old CRM" in text and "cmdb-3" in text
+    assert "3 systems" in await catalogue_size(alex), "nothing removed before the button"
+    button = find_action(confirm, "Remove it")
+    assert button["type"] == "Action.Execute"
+    done = invoke_card(await alex.press(button["verb"], button["data"]))
+    assert "System removed" in all_text(done) and "now has 2 systems" in all_text(done)
+    assert_cards_ok([confirm, done])
+    assert "2 systems" in await catalogue_size(alex)
+    again = await alex.press(button["verb"], button["data"])
+    assert "not in the catalogue any more" in invoke_message(again)
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("remove from catalogue", "Type the system's name or id too"),
+        ("remove from catalogue Nothing Like It", "There is no system with that name or id"),
+    ],
+)
+async def test_removing_what_is_not_there_says_so(alex: TeamsUser, typed: str, said: str) -> None:
+    replies = await alex.say(typed)
+
+    assert said in replies[-1]["text"]
+    assert f"{len(SAMPLE)} systems" in await catalogue_size(alex)
+
+
+async def test_removing_is_refused_in_a_channel(alex: TeamsUser) -> None:
+    replies = await in_channel(alex).say("remove from catalogue cmdb-1")
+
+    assert "chat with me one to one" in replies[-1]["text"]
+
+
+async def test_two_systems_with_one_name_each_get_their_own_button(alex: TeamsUser) -> None:
+    twins = f"{ID_HEADER}\ncrm-a,Old CRM,Acme,,,\ncrm-b,Old CRM,Other,,,\n"
+    await alex.say(f"import catalogue\n{twins}")
+
+    card = card_of((await alex.say("remove from catalogue Old CRM"))[-1])
+
+    text = all_text(card)
+    assert "2 systems have that name" in text and "crm-a" in text and "crm-b" in text
+    buttons = [a for a in _actions(card) if a.get("title") == "Remove this one"]
+    assert [b["data"]["entry"] for b in buttons] == ["crm-a", "crm-b"]
+    await alex.press(buttons[1]["verb"], buttons[1]["data"])
+    assert "1 system" in await catalogue_size(alex)
+    assert "crm-a" in all_text(card_of((await alex.say("remove from catalogue Old CRM"))[-1]))
+
+
+def _actions(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, dict):
+        found = [node] if node.get("type") == "Action.Execute" else []
+        return found + [a for value in node.values() for a in _actions(value)]
+    if isinstance(node, list):
+        return [a for value in node for a in _actions(value)]
+    return []
+
+
+async def test_in_sharepoint_mode_an_import_removes_items_not_in_the_file(
+    tmp_path: Path, fake: FakeGraph, http: aiohttp.ClientSession, connector: Connector
+) -> None:
+    server = BotServer(tmp_path / "data", {"BOT_STORE": "sharepoint"}, graph=lambda: connect(fake))
+    await server.start()
+    try:
+        alex = TeamsUser(http, server, connector)
+        await alex.say(f"import catalogue\n{CMDB}")
+        await server.settled()
+        await alex.say(f"import catalogue\n{GOOD_CSV}")
+        await server.settled()
+
+        result = all_text(card_of(connector.in_conversation(alex.conversation_id)[-1]))
+        assert "3 systems were removed" in result and "Old CRM" in result
+        names = {item["Title"] for item in fake.list_items(CATALOGUE_LIST)}
+        assert names == {"Tascomi Licensing", "Abavus Report It"}
+    finally:
+        await server.stop()

@@ -112,6 +112,8 @@ VERBS = (
     "procurement.check",
     "procurement.existing",
     "procurement.none_fit",
+    "procurement.renew_it",
+    "procurement.start",
     "procurement.carry_on",
     "procurement.request",
     "engagement.start",
@@ -125,6 +127,7 @@ VERBS = (
     "engagement.discard",
     "engagement.submit",
     "renewal.start",
+    "catalogue.remove",
 )
 # Every key a card of ours puts in an action's data.
 CARD_KEYS = (

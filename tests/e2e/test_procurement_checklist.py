@@ -277,15 +277,77 @@ async def test_making_the_pack_again_keeps_its_link_and_tells_nobody_twice(
     change = find_action(first, "Change my answers")
     card = invoke_card(await megan.press(change["verb"], change["data"]))
     assert inputs_of(card)["systems"] == "Academy, SharePoint"  # the answers kept
-    changed = {**CHECKLIST_ANSWERS, 2: {**CHECKLIST_ANSWERS[2], "dpia": "no"}}
-    again = await make_pack(megan, first, changed, start="Change my answers")
+    again = await make_pack(megan, first, start="Change my answers")
     assert pack_link(again) == pack_link(first)
-    assert "Its link has not changed." in all_text(again)
+    assert "is the same as before. Its link has not changed." in all_text(again)
     row = engagement_row(megan, engagement_id) or {}
-    assert '"dpia": "no"' in row["checklist"]
     await bot.settled()
     assert len(about(posted(megan.connector, PROCUREMENT), row["reference"])) == 1
     assert len(about(posted(megan.connector, TRB), row["reference"])) == 1
+
+
+async def test_changed_answers_tell_procurement_and_the_board_once_per_version(
+    alex: TeamsUser, megan: TeamsUser, bot: BotServer
+) -> None:
+    await register(alex)
+    engagement_id, offer = await at_checklist(megan)
+    first = await make_pack(megan, offer)
+    reference = (engagement_row(megan, engagement_id) or {})["reference"]
+    changed = {**CHECKLIST_ANSWERS, 2: {**CHECKLIST_ANSWERS[2], "dpia": "no"}}
+    again = await make_pack(megan, first, changed, start="Change my answers")
+    assert pack_link(again) == pack_link(first)
+    assert "is updated. Its link has not changed." in all_text(again)
+    assert '"dpia": "no"' in (engagement_row(megan, engagement_id) or {})["checklist"]
+    await bot.settled()
+    for channel in (PROCUREMENT, TRB):
+        told = about(posted(megan.connector, channel), reference)
+        assert len(told) == 2, channel
+        assert f"The early-engagement pack for {reference} was updated." in all_text(told[1])
+        assert "was updated" not in all_text(told[0])
+        assert pack_link(told[1]) == pack_link(first)
+    # The same answers again tell nobody; going back to the first answers is news.
+    await make_pack(megan, again, changed, start="Change my answers")
+    await bot.settled()
+    assert len(about(posted(megan.connector, PROCUREMENT), reference)) == 2
+    await make_pack(megan, again, start="Change my answers")
+    await bot.settled()
+    assert len(about(posted(megan.connector, PROCUREMENT), reference)) == 3
+    assert len(about(posted(megan.connector, TRB), reference)) == 3
+
+
+async def test_a_change_of_review_path_is_said_to_procurement_and_the_board(
+    alex: TeamsUser, megan: TeamsUser, bot: BotServer
+) -> None:
+    await register(alex)
+    engagement_id, offer = await at_checklist(megan)
+    first = await make_pack(megan, offer)
+    reference = (engagement_row(megan, engagement_id) or {})["reference"]
+    lighter = await make_pack(megan, first, RENEWAL, start="Change my answers")
+    assert (engagement_row(megan, engagement_id) or {})["path"] == "light"
+    await bot.settled()
+    procurement = about(posted(megan.connector, PROCUREMENT), reference)
+    board = about(posted(megan.connector, TRB), reference)
+    assert len(procurement) == 2 and len(board) == 2
+    assert "It now takes the lighter review, by Procurement only." in all_text(procurement[1])
+    assert "No longer for the Technical Review Board" in all_text(board[1])
+    assert "The board does not need to review it." in all_text(board[1])
+    await make_pack(megan, lighter, start="Change my answers")  # a new buy again
+    await bot.settled()
+    procurement = about(posted(megan.connector, PROCUREMENT), reference)
+    board = about(posted(megan.connector, TRB), reference)
+    assert len(procurement) == 3 and len(board) == 3
+    said = "It now needs the full review, by Procurement and the Technical Review Board."
+    assert said in all_text(procurement[2]) and said in all_text(board[2])
+    assert "For the Technical Review Board" in all_text(board[2])
+
+
+async def test_checklist_opens_a_made_pack_to_change_its_answers(megan: TeamsUser) -> None:
+    engagement_id, offer = await at_checklist(megan)
+    await make_pack(megan, offer)
+    reference = (engagement_row(megan, engagement_id) or {})["reference"]
+    card = card_of((await megan.say("checklist"))[-1])
+    assert f"This checklist is for request {reference}." in all_text(card)
+    assert inputs_of(card)["systems"] == "Academy, SharePoint"  # the answers kept
 
 
 async def test_someone_else_cannot_open_or_send_the_checklist(megan: TeamsUser) -> None:
@@ -362,3 +424,11 @@ async def test_checklist_opens_the_one_waiting_and_a_discarded_one_can_start_aga
 def _button(card: dict[str, Any], title: str) -> tuple[str, dict[str, Any]]:
     action = find_action(card, title)
     return action["verb"], action["data"]
+
+
+async def test_starting_the_checklist_twice_opens_the_one_in_progress(megan: TeamsUser) -> None:
+    _, offer = await at_checklist(megan)
+    start = find_action(offer, "Start the checklist")
+    invoke_card(await megan.press(start["verb"], start["data"]))
+    again = invoke_card(await megan.press(start["verb"], start["data"]))
+    assert "You already have an early-engagement checklist in progress" in all_text(again)

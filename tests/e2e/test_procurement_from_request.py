@@ -7,22 +7,40 @@ the requester is sent the catalogue check in chat."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import sqlite3
 from typing import Any
+from urllib.parse import urlsplit
 
-from tests.e2e.journey import GOOD_ANSWERS, fill_form, send_anyway
+import aiohttp
+
+from tests.e2e.conftest import CHANNEL, in_channel
+from tests.e2e.journey import GOOD_ANSWERS, fill_form, send_anyway, stored_draft
 from tests.e2e.procurement import (
+    CHECKLIST_ANSWERS,
     check,
     choose_existing,
     engagement_of,
     engagement_row,
     fill_in_the_rest,
+    make_pack,
     match_names,
     none_fit,
+    pack_link,
+    renew,
+    status_text,
 )
 from tests.support.cards import all_text
-from tests.support.teams import START, TeamsUser, card_of, find_action, invoke_card
+from tests.support.teams import (
+    START,
+    BotServer,
+    TeamsUser,
+    card_of,
+    find_action,
+    invoke_card,
+    iter_actions,
+)
 
 BUYING = {
     **GOOD_ANSWERS[2],
@@ -136,3 +154,87 @@ async def test_a_request_that_buys_nothing_starts_no_engagement(megan: TeamsUser
     await megan.bot.settled()
     assert engagements_for(megan, reference) == []
     assert not any("procurement." in str(c) for c in cards_in_chat(megan))
+
+
+# ---- IT triage sees the catalogue check on the request --------------------------------
+
+
+async def triage_card_says(user: TeamsUser, words: str) -> str:
+    """The triage channel's card, once it has been redrawn to say `words`."""
+    text = ""
+    for _ in range(100):
+        for update in reversed(user.connector.updates(CHANNEL["id"])):
+            text = all_text(update.activity["attachments"][0]["content"])
+            if words in text:
+                return text
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"The triage card never said {words!r}. Last: {text}")
+
+
+async def test_this_already_does_it_is_added_to_the_sent_request(
+    alex: TeamsUser, megan: TeamsUser
+) -> None:
+    await in_channel(alex).say("register triage")
+    review = await fill_form(megan, {**GOOD_ANSWERS, 1: PAYMENTS, 2: BUYING})
+    reference = reference_of(await send(megan, review))
+    await alex.connector.wait_for(CHANNEL["id"], 1)
+    await megan.bot.settled()
+    sent = next(c for c in cards_in_chat(megan) if "procurement.none_fit" in str(c))
+    answer = invoke_card(await choose_existing(megan, sent, "civica-pay"))
+    assert "We have added your choice to it, so IT triage will see it." in all_text(answer)
+    said = "Megan Bowen checked the application catalogue. Said Civica Pay already does this."
+    assert said in await triage_card_says(alex, said)
+    await megan.bot.settled()
+    text = await status_text(megan, reference)
+    assert "You checked the application catalogue. Said Civica Pay already does this." in text
+
+
+async def test_the_check_before_the_request_is_on_the_request_once_sent(
+    megan: TeamsUser,
+) -> None:
+    card = await check(megan, "a system to take card payments online")
+    form = invoke_card(await none_fit(megan, card, "None of them take bookings."))
+    reference = reference_of(await send(megan, await fill_in_the_rest(megan, form)))
+    await megan.bot.settled()
+    text = await status_text(megan, reference)
+    assert "Said none of the catalogue's systems fit: None of them take bookings." in text
+
+
+async def test_renewing_after_the_request_was_sent_offers_the_checklist(
+    megan: TeamsUser,
+) -> None:
+    renewing = {**BUYING, "kind": "change_existing", "existing_systems": "civica pay"}
+    review = await fill_form(megan, {**GOOD_ANSWERS, 1: PAYMENTS, 2: renewing})
+    reference = reference_of(await send(megan, review))
+    await megan.bot.settled()
+    sent = next(c for c in cards_in_chat(megan) if "procurement.renew_it" in str(c))
+    assert "The system you are renewing" in all_text(sent)
+    assert "civica-pay" not in match_names(sent)
+    offer = invoke_card(await renew(megan, sent))
+    assert "engagement.start" in str(offer)
+    row = engagements_for(megan, reference)[0]
+    assert (row["stage"], row["outcome"]) == ("checklist", "renewal")
+    await megan.bot.settled()
+    assert "Is renewing Civica Pay." in await status_text(megan, reference)
+    start = next(a for a in iter_actions(offer) if a.get("verb") == "engagement.start")
+    invoke_card(await megan.press(start["verb"], start["data"]))
+    answers = stored_draft(megan, "engagement")
+    assert answers is not None and answers["renewal_or_new"] == "renewal"
+
+
+async def test_the_pack_of_a_renewal_says_what_is_renewed(
+    megan: TeamsUser, bot: BotServer, http: aiohttp.ClientSession
+) -> None:
+    renewing = {**BUYING, "kind": "change_existing", "existing_systems": "Civica Pay"}
+    review = await fill_form(megan, {**GOOD_ANSWERS, 1: PAYMENTS, 2: renewing})
+    reference_of(await send(megan, review))
+    await megan.bot.settled()
+    sent = next(c for c in cards_in_chat(megan) if "procurement.renew_it" in str(c))
+    offer = invoke_card(await renew(megan, sent))
+    answers = {**CHECKLIST_ANSWERS, 4: {**CHECKLIST_ANSWERS[4], "renewal_or_new": "renewal"}}
+    answers[4]["scope_changing"] = "false"
+    ready = await make_pack(megan, offer, answers)
+    async with http.get(bot.url + urlsplit(pack_link(ready)).path) as response:
+        page = await response.text()
+    assert "Outcome: renewing Civica Pay." in page
+    assert "not recorded" not in page

@@ -3,6 +3,8 @@ printable document behind an unguessable link, and nothing for anyone without it
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -11,8 +13,24 @@ import pytest
 from playwright.async_api import async_playwright
 
 from tests.e2e.playground import REPO_ROOT, block_outside, launch_chromium
-from tests.e2e.procurement import at_checklist, engagement_row, make_pack, pack_link
-from tests.support.teams import BotServer, TeamsUser
+from tests.e2e.procurement import (
+    CHECKLIST_ANSWERS,
+    at_checklist,
+    engagement_row,
+    make_pack,
+    pack_link,
+    shown_values,
+)
+from tests.e2e.test_procurement_checklist import PROCUREMENT, about, posted, register
+from tests.support.cards import all_text
+from tests.support.teams import (
+    BotServer,
+    Connector,
+    TeamsUser,
+    card_of,
+    find_action,
+    invoke_card,
+)
 
 AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa", "best-practice"]
@@ -96,9 +114,13 @@ async def test_the_pack_can_only_be_read(
     megan: TeamsUser, bot: BotServer, http: aiohttp.ClientSession
 ) -> None:
     path, _ = await made_pack(megan)
-    for method in ("HEAD", "POST", "PUT", "DELETE"):
+    for method in ("POST", "PUT", "DELETE"):
         async with http.request(method, bot.url + path) as response:
             assert response.status == 405, method
+    async with http.head(bot.url + path) as response:  # as for any web page: headers only
+        assert response.status == 200
+        assert response.headers["Cache-Control"] == "no-store"
+        assert await response.read() == b""
 
 
 async def test_axe_finds_nothing_wrong_with_the_pack_on_screen_or_in_print(
@@ -126,3 +148,68 @@ async def test_axe_finds_nothing_wrong_with_the_pack_on_screen_or_in_print(
         finally:
             await browser.close()
     assert found == []
+
+
+async def made_again(megan: TeamsUser) -> dict[str, Any]:
+    """Type checklist, go through the answers kept, and press Make the pack."""
+    card = card_of((await megan.say("checklist"))[-1])
+    for _ in CHECKLIST_ANSWERS:  # each page sends what its inputs hold
+        action = find_action(card, "Next")
+        card = invoke_card(await megan.press(action["verb"], action["data"], shown_values(card)))
+    button = find_action(card, "Make the pack")
+    return invoke_card(await megan.press(button["verb"], button["data"]))
+
+
+async def test_a_pack_link_expires_and_making_the_pack_again_gives_a_new_one(
+    alex: TeamsUser, megan: TeamsUser, bot: BotServer, http: aiohttp.ClientSession
+) -> None:
+    await register(alex)
+    path, reference = await made_pack(megan)
+    bot.clock.advance(dt.timedelta(days=89, hours=23))
+    async with http.get(bot.url + path) as response:
+        assert response.status == 200
+    bot.clock.advance(dt.timedelta(hours=1))  # 90 days after the pack was made
+    async with http.get(bot.url + path) as response:
+        assert response.status == 410
+        assert response.headers["Cache-Control"] == "no-store"
+        page = await response.text()
+    assert "This link has expired" in page and "works for 90 days" in page
+    assert "they type checklist, check their answers and press Make the pack" in page
+    assert reference not in page and "Early-engagement pack:" not in page
+    ready = await made_again(megan)
+    assert "Its old link had expired, so it has a new link." in all_text(ready)
+    new_path = urlsplit(pack_link(ready)).path
+    assert new_path != path
+    async with http.get(bot.url + new_path) as response:
+        assert response.status == 200
+        assert reference in await response.text()
+    async with http.get(bot.url + path) as response:
+        assert response.status == 404  # the old link no longer works
+    await bot.settled()
+    told = about(posted(megan.connector, PROCUREMENT), reference)
+    assert len(told) == 2
+    assert "It has a new link, because the old one had expired." in all_text(told[1])
+    assert urlsplit(pack_link(told[1])).path == new_path
+
+
+async def test_how_long_a_pack_link_works_is_a_setting(
+    tmp_path: Path, http: aiohttp.ClientSession, connector: Connector
+) -> None:
+    server = BotServer(tmp_path / "short", env={"PROCUREMENT_PACK_DAYS": "1"})
+    await server.start()
+    try:
+        megan = TeamsUser(
+            http,
+            server,
+            connector,
+            user_id="user-id-1",
+            name="Megan Bowen",
+            aad_object_id="00000000-0000-0000-0000-0000000000021",
+        )
+        path, _ = await made_pack(megan)
+        server.clock.advance(dt.timedelta(days=1))
+        async with http.get(server.url + path) as response:
+            assert response.status == 410
+            assert "works for 1 day after the pack is made" in await response.text()
+    finally:
+        await server.stop()

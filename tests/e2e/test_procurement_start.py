@@ -20,6 +20,8 @@ from tests.e2e.procurement import (
     match_names,
     none_fit,
     owner_of_payments,
+    renew,
+    shown_values,
     start,
     to_request_form,
 )
@@ -303,6 +305,201 @@ async def test_a_renewal_where_none_fit_is_a_change_with_procurement(megan: Team
     draft = stored_draft(megan)
     assert draft is not None
     assert (draft["kind"], draft["involves_procurement"]) == ("change_existing", "true")
+
+
+# ---- Renewing --------------------------------------------------------------------------
+
+RENEWING = "our contract for Civica Pay ends in March 2027"
+
+
+async def renewal_check(user: TeamsUser, said: str = RENEWING) -> dict[str, Any]:
+    """Type `said`, then Check with what the start card was filled in with."""
+    card = await start(user, said)
+    button = find_action(card, "Check what the council already has")
+    return invoke_card(await user.press(button["verb"], button["data"], shown_values(card)))
+
+
+async def test_a_renewal_shows_the_system_on_its_own_with_renew(megan: TeamsUser) -> None:
+    card = await renewal_check(megan)
+    text = all_text(card)
+    assert "The system you are renewing" in text
+    assert find_action(card, "Renew Civica Pay")["verb"] == "procurement.renew_it"
+    assert "civica-pay" not in match_names(card), "not offered as its own alternative"
+    assert match_names(card), "the other systems are still shown"
+    assert "You could use one of them instead of renewing." in text
+    assert "Use this instead" in [a.get("title") for a in iter_actions(card)]
+    assert "This already does it" not in text
+    row = engagement_row(megan, engagement_of(card))
+    assert row is not None and row["chosen_entry_id"] == "civica-pay"
+
+
+async def test_renewing_fills_in_the_request_as_a_renewal_and_tells_the_owner_once(
+    megan: TeamsUser,
+) -> None:
+    mark = owner_of_payments(megan)
+    await mark.say("hello")
+    card = await renewal_check(megan)
+    engagement = engagement_of(card)
+    form = invoke_card(await renew(megan, card))
+    assert "Raise a digital request" in all_text(form)
+    draft = stored_draft(megan)
+    assert draft is not None
+    assert draft["title"] == "Renew Civica Pay"
+    assert (draft["kind"], draft["involves_procurement"]) == ("change_existing", "true")
+    assert (draft["supplier"], draft["existing_systems"]) == ("Civica", "Civica Pay")
+    row = engagement_row(megan, engagement)
+    assert row is not None
+    assert (row["stage"], row["outcome"], row["chosen_entry_id"]) == (
+        "request",
+        "renewal",
+        "civica-pay",
+    )
+    again = invoke_card(await renew(megan, card))
+    assert "This has moved on" in all_text(again)
+    await megan.bot.settled()
+    to_mark = megan.connector.in_conversation(mark.conversation_id)[1:]
+    assert len(to_mark) == 1, "the owner is told once"
+    told = all_text(card_of(to_mark[0]))
+    assert "Megan Bowen started the renewal of Civica Pay" in told
+    assert "wants to use" not in told
+
+
+async def test_the_owner_renewing_their_own_system_is_not_told_about_it(
+    megan: TeamsUser,
+) -> None:
+    mark = owner_of_payments(megan)
+    await mark.say("hello")
+    card = await renewal_check(mark, "Our contract for CIVICA PAY ends soon")
+    find_action(card, "Renew Civica Pay")  # found whatever the case typed
+    invoke_card(await renew(mark, card))
+    card = await check(mark, "a system to take card payments online")
+    form = invoke_card(await choose_existing(mark, card, "civica-pay"))
+    assert "You own Civica Pay, so we have not told anyone else." in all_text(form)
+    await mark.bot.settled()
+    to_mark = mark.connector.in_conversation(mark.conversation_id)
+    assert not any("Someone" in all_text(card_of(a)) for a in to_mark if a.get("attachments"))
+
+
+async def test_the_owner_starting_from_a_renewal_reminder_can_renew_honestly(
+    megan: TeamsUser,
+) -> None:
+    mark = owner_of_payments(megan)
+    await mark.say("hello")
+    start_card = invoke_card(await mark.press("renewal.start", {"entry": "civica-pay"}))
+    button = find_action(start_card, "Check what the council already has")
+    answer = await mark.press(button["verb"], button["data"], shown_values(start_card))
+    card = invoke_card(answer)
+    assert "The system you are renewing" in all_text(card)
+    assert "civica-pay" not in match_names(card)
+    # A card from before the fix offered the system itself: that press renews it too.
+    form = invoke_card(await choose_existing_anyway(mark, card, "civica-pay"))
+    assert "Raise a digital request" in all_text(form)
+    row = engagement_row(mark, engagement_of(card))
+    assert row is not None and row["outcome"] == "renewal"
+    draft = stored_draft(mark)
+    assert draft is not None and draft["title"] == "Renew Civica Pay"
+    await mark.bot.settled()
+    to_mark = [
+        a for a in mark.connector.in_conversation(mark.conversation_id) if a.get("attachments")
+    ]
+    assert not any("Someone" in all_text(card_of(a)) for a in to_mark)
+
+
+async def choose_existing_anyway(user: TeamsUser, card: dict[str, Any], entry: str) -> Any:
+    return await user.press(
+        "procurement.existing", {"engagement": engagement_of(card), "entry": entry}
+    )
+
+
+async def test_a_renewal_of_a_system_not_in_the_catalogue_can_still_be_renewed(
+    megan: TeamsUser,
+) -> None:
+    card = await renewal_check(megan, "Our contract for Zzqx Flarn ends in May")
+    assert "We could not find it in the application catalogue." in all_text(card)
+    invoke_card(await renew(megan, card))
+    draft = stored_draft(megan)
+    assert draft is not None and draft["title"] == "Renew Zzqx Flarn"
+    assert draft["existing_systems"] == "Zzqx Flarn"
+    card = await renewal_check(megan, "renewal")
+    button = find_action(card, "Check what the council already has")
+    inputs = {"need": "Keep our payments contract", "buy": "renewal", "system_name": ""}
+    card = invoke_card(await megan.press(button["verb"], button["data"], inputs))
+    find_action(card, "Renew the current system")
+
+
+async def test_renew_on_a_new_buy_changes_nothing(megan: TeamsUser) -> None:
+    card = await check(megan, "a system to take card payments online")
+    engagement = engagement_of(card)
+    message = invoke_message(await megan.press("procurement.renew_it", {"engagement": engagement}))
+    assert "not a renewal" in message and "Nothing has changed" in message
+    row = engagement_row(megan, engagement)
+    assert row is not None and row["stage"] == "catalogue"
+
+
+async def test_using_another_system_instead_of_renewing(megan: TeamsUser) -> None:
+    card = await renewal_check(megan)
+    invoke_card(await choose_existing(megan, card, "capita-pay360"))
+    draft = stored_draft(megan)
+    assert draft is not None and draft["title"] == "Use Pay360 instead of Civica Pay"
+
+
+# ---- Truthful words ---------------------------------------------------------------------
+
+
+async def test_nobody_told_is_not_said_to_be_told(megan: TeamsUser) -> None:
+    # Neither Mark (the owner) nor any admin has a chat with the bot.
+    card = await check(megan, "a system to take card payments online")
+    form = invoke_card(await choose_existing(megan, card, "capita-pay360"))
+    text = all_text(form)
+    assert "we have told" not in text.lower()
+    assert "We could not tell the owner of Pay360 or the IT admins yet." in text
+    assert "IT will see this when you send your request." in text
+
+
+async def test_the_title_reads_as_one_sentence(megan: TeamsUser) -> None:
+    card = await check(megan, PAYMENTS_NEED)
+    invoke_card(await choose_existing(megan, card, "civica-pay"))
+    draft = stored_draft(megan)
+    assert draft is not None
+    assert draft["title"].startswith("Use Civica Pay for we want to take card payments")
+
+
+async def test_a_contract_that_has_ended_says_ended(megan: TeamsUser) -> None:
+    # The bot's clock starts on 25 November 2026; Learning Pool's contract ended on
+    # 31 March 2026 in the sample catalogue.
+    card = await check(megan, "mandatory training courses for staff")
+    assert "learning-pool" in match_names(card)
+    text = all_text(card)
+    assert "Contract ended" in text and "31 March 2026" in text
+    assert "Contract ends: 31 March 2026" not in text
+    card = await check(megan, "a system to take card payments online")
+    text = all_text(card)
+    assert "Contract ends" in text and "Contract ended" not in text
+
+
+async def test_we_want_to_buy_on_its_own_gets_the_start_card(megan: TeamsUser) -> None:
+    for said in ("we want to buy", "We want to buy.", "i want to buy"):
+        card = await start(megan, said)
+        assert "Before you buy" in all_text(card), said
+        assert inputs_of(card)["buy"]["value"] == "new"
+
+
+@pytest.mark.parametrize(
+    "said", ["I want to buy a new laptop", "we need to buy printer ink", "We want to buy a headset"]
+)
+async def test_kit_points_to_the_service_desk_with_a_way_on(megan: TeamsUser, said: str) -> None:
+    card = await start(megan, said)
+    text = all_text(card)
+    assert "Ask the IT service desk" in text and "Contact the IT service desk" in text
+    go_on = find_action(card, "Go on anyway")
+    answer = invoke_card(await megan.press(go_on["verb"], go_on["data"]))
+    assert "Before you buy" in all_text(answer)
+    assert inputs_of(answer)["need"]["value"] == said.split("buy ", 1)[1]
+
+
+async def test_software_for_a_laptop_is_still_a_buy(megan: TeamsUser) -> None:
+    card = await start(megan, "We want to buy software to manage laptop loans")
+    assert "Before you buy" in all_text(card)
 
 
 # ---- Bad input -------------------------------------------------------------------------

@@ -11,7 +11,14 @@ import aiohttp
 import pytest
 
 from tests.e2e.conftest import CHANNEL, in_channel
-from tests.e2e.journey import GOOD_ANSWERS, SAME_NEED, SEND_MINE, fill_form, raise_request
+from tests.e2e.journey import (
+    GOOD_ANSWERS,
+    SAME_NEED,
+    SEND_MINE,
+    fill_form,
+    raise_request,
+    start_form,
+)
 from tests.support.cards import all_text, assert_cards_ok
 from tests.support.fake_graph import FakeGraph
 from tests.support.graph import connect, provisioned
@@ -33,6 +40,8 @@ FIRST = f"DR-{YEAR}-0001"
 SECOND = f"DR-{YEAR}-0002"
 JOIN_FIRST = f"Add me to {FIRST} as also affected"
 DRAFT_KEPT = "Your draft is kept. Type continue if you still want to send it, or discard it."
+NOBODY_ELSE = "Raised by 1 person. Nobody else has said it affects them yet."
+NOT_SHOWN = "You can only join an open request that looks like the one you are writing."
 
 # The same need in other words: a near-identical request from another team.
 SAME_AGAIN = {
@@ -118,8 +127,9 @@ async def test_a_second_person_joins_the_same_need_and_everyone_is_told(
     offered = await send(adele, SAME_AGAIN)
     text = all_text(offered)
     assert offered["body"][0]["text"] == SAME_NEED
-    for words in (FIRST, "Book garden waste collections online", "1 person", "25 November 2026"):
+    for words in (FIRST, "Book garden waste collections online", NOBODY_ELSE, "25 November 2026"):
         assert words in text, words
+    assert "People affected" not in text  # the request's own answers count the residents
     assert "Your request has not been sent yet." in text
     assert titles(offered) == [JOIN_FIRST, SEND_MINE, "Check my answers again"]
     assert_cards_ok([offered])
@@ -127,7 +137,8 @@ async def test_a_second_person_joins_the_same_need_and_everyone_is_told(
     joined = invoke_card(await press(adele, offered, JOIN_FIRST))
     joined_text = all_text(joined)
     assert joined["body"][0]["text"] == f"You are now on {FIRST}"
-    assert "2 people" in joined_text and DRAFT_KEPT in joined_text
+    assert "Raised by 1 person. 1 more person says it affects them too." in joined_text
+    assert DRAFT_KEPT in joined_text
     assert_cards_ok([joined])
     await bot.settled()
 
@@ -215,7 +226,7 @@ async def test_a_closed_request_is_not_offered_and_cannot_be_joined(
     draft_id = find_action(review, "Send request")["data"]["draftId"]
     forged = {"reference": FIRST, "draftId": draft_id}
     said = invoke_message(await adele.press("request.join", forged))
-    assert said == f"{FIRST} is closed, so you cannot join it. Nothing changed."
+    assert said == f"{NOT_SHOWN} {FIRST} is not one of them now, so nothing changed."
     sent = invoke_card(await press(adele, review, "Send request"))
     assert sent["body"][0]["text"] == "Request sent"
     assert SECOND in all_text(sent)
@@ -256,7 +267,7 @@ async def test_bad_join_data_is_refused_plainly_and_changes_nothing(
         ({"reference": 42, "draftId": adeles_draft}, "did not say which request"),
         ({"reference": FIRST}, "did not say which draft"),
         ({"reference": FIRST, "draftId": "x" * 5000}, "did not say which draft"),
-        ({"reference": f"DR-{YEAR}-0999", "draftId": adeles_draft}, "There is no request"),
+        ({"reference": f"DR-{YEAR}-0999", "draftId": adeles_draft}, NOT_SHOWN),
         # Megan's draft is not Adele's: the card was not drawn for her.
         ({"reference": FIRST, "draftId": megans_draft["draftId"]}, "not for a request you"),
     ]
@@ -271,3 +282,30 @@ async def test_bad_join_data_is_refused_plainly_and_changes_nothing(
     assert "Also affected" not in await status_text(megan, FIRST)
     news = cards_in(megan)
     assert not [c for c in news if c["body"][0]["text"].startswith("More people need")]
+
+
+async def test_only_a_request_shown_for_the_draft_can_be_joined(
+    bot: BotServer, alex: TeamsUser, megan: TeamsUser, adele: TeamsUser
+) -> None:
+    """Card data names the request, so the bot matches the draft again when the button is
+    pressed: a forged reference to any other open request is refused and tells nothing."""
+    await in_channel(alex).say("register triage")
+    await raise_request(megan)
+    await bot.settled()
+    redrawn = len(alex.connector.updates(CHANNEL["id"]))
+    forged = {"reference": FIRST, "draftId": ""}
+    refused = f"{NOT_SHOWN} {FIRST} is not one of them now, so nothing changed."
+    # A blank draft: nothing is like it.
+    forged["draftId"] = find_action(await start_form(adele), "Next")["data"]["draftId"]
+    said = invoke_message(await adele.press("request.join", forged))
+    assert said == refused
+    # The same draft, now about something else: FIRST is still not like it.
+    review = await fill_form(adele, UNRELATED)
+    assert find_action(review, "Send request")["data"]["draftId"] == forged["draftId"]
+    said = invoke_message(await adele.press("request.join", forged))
+    assert said == refused and "garden waste" not in said.lower()
+    await bot.settled()
+    assert "Also affected" not in await status_text(megan, FIRST)
+    news = cards_in(megan)
+    assert not [c for c in news if c["body"][0]["text"].startswith("More people need")]
+    assert len(alex.connector.updates(CHANNEL["id"])) == redrawn, "the triage card changed"

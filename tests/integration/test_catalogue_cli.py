@@ -193,3 +193,44 @@ def test_an_export_into_a_missing_folder_says_so(tmp_path: Path) -> None:
 
     assert done.returncode == 2
     assert "Could not write" in done.stderr
+
+
+def test_an_import_removes_systems_not_in_the_file_and_add_removes_nothing(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    first = tmp_path / "first.csv"
+    first.write_text(HEADER + GOOD_ROWS + "old-crm,Old CRM,Acme,Pat,crm,Retired,,1\n")
+    assert cli(data, "import-catalogue", str(first)).returncode == 0
+    part = tmp_path / "part.csv"
+    part.write_text(HEADER + "civica,Civica Pay,Civica,Jo,payments,Pays,,1\n")
+
+    added = cli(data, "import-catalogue", "--add", str(part))
+
+    assert added.returncode == 0, added.stderr
+    assert "Added or updated 1 system" in added.stdout and "now has 4 systems" in added.stdout
+    assert "Nothing was removed" in added.stdout
+
+    later = tmp_path / "later.csv"
+    later.write_text(
+        HEADER
+        + "tascomi,Tascomi Licensing,Idox,Sam Lee,licensing,Licences,31/03/2027,120\n"
+        + "abavus,Abavus Report It,Abavus,Kim Ray,forms,Reports,31/02/2027,40\n"  # a typo
+    )
+    done = cli(data, "import-catalogue", str(later))
+
+    assert done.returncode == 2, done.stderr  # a bad row: the good ones went in
+    assert "Imported 1 system" in done.stderr and "now has 2 systems" in done.stderr
+    assert "Removed 2 systems that are not in the file:" in done.stderr
+    assert "Civica Pay (civica)" in done.stderr and "Old CRM (old-crm)" in done.stderr
+    assert "kept as they were" in done.stderr and "Line 3:" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "args", [["import-catalogue", "--add"], ["export-catalogue", "--add", "x.csv"]]
+)
+def test_add_needs_a_file_and_is_for_imports_only(tmp_path: Path, args: list[str]) -> None:
+    done = cli(tmp_path / "data", *args)
+
+    assert done.returncode == 2
+    assert "Usage:" in done.stderr

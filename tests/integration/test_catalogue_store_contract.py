@@ -30,6 +30,7 @@ from bot.journeys.procurement.ports import (
     MAX_LINE,
     CatalogueImportUnfinished,
     CatalogueNotStored,
+    CatalogueRemoveUnfinished,
     CatalogueStore,
     catalogue_order,
 )
@@ -156,9 +157,9 @@ async def test_a_new_catalogue_is_empty_and_finds_nothing(place: Place) -> None:
 
 async def test_an_import_adds_and_replaces_by_id_and_keeps_the_rest(place: Place) -> None:
     store = await place.open()
-    assert await store.import_entries([entry(1), entry(2), entry(3)]) == 3
+    assert (await store.import_entries([entry(1), entry(2), entry(3)])).saved == 3
     changed = entry(2, "Academy Revenues and Benefits", supplier="Capita", users=None)
-    assert await store.import_entries([changed, entry(4)]) == 2
+    assert (await store.import_entries([changed, entry(4)])).saved == 2
     found = await store.entries()
     assert [e.id for e in found] == ["CMDB-00002", "CMDB-00001", "CMDB-00003", "CMDB-00004"]
     assert await store.entry("CMDB-00002") == changed
@@ -251,7 +252,7 @@ async def test_two_thousand_entries_round_trip(place: Place) -> None:
         )
         for n in range(1, 2001)
     ]
-    assert await store.import_entries(many) == 2000
+    assert (await store.import_entries(many)).saved == 2000
     other = await place.open()
     assert await other.entries() == sorted(many, key=catalogue_order)
     assert await other.entry("CMDB-01999") == many[1998]
@@ -296,6 +297,61 @@ async def test_nothing_given_and_nothing_known_are_kept_apart(place: Place) -> N
     assert await store.entry(zeros.id) == cleared, "an import can clear a value"
 
 
+async def test_a_replacing_import_removes_what_the_file_does_not_have(place: Place) -> None:
+    """`import catalogue` is the whole CMDB export: a retired system goes, unless its row
+    in the file was bad (kept as it was), and the samples go without being counted."""
+    store = await with_samples(place)
+    await store.import_entries([entry(1), entry(2), entry(3), entry(4, "Academy")], keep=[])
+    before = await store.generation()
+
+    done = await store.import_entries(
+        [entry(1, "Renamed"), entry(5)], replace=True, keep={"CMDB-00003"}
+    )
+
+    assert done.saved == 2
+    assert [e.id for e in done.removed] == ["CMDB-00004", "CMDB-00002"], "by name"
+    assert done.removed[0] == entry(4, "Academy"), "as they were before"
+    found = await store.entries()
+    assert [e.id for e in found] == ["CMDB-00001", "CMDB-00003", "CMDB-00005"]
+    assert await store.entry("CMDB-00003") == entry(3), "a bad row's system is kept as it was"
+    assert await store.generation() != before
+    assert await (await place.open()).entries() == found, "a second process sees it"
+    again = await store.import_entries([entry(1, "Renamed"), entry(5)], replace=True)
+    assert [e.id for e in again.removed] == ["CMDB-00003"], "with nothing to keep it goes"
+
+
+async def test_an_adding_import_removes_nothing(place: Place) -> None:
+    store = await place.open()
+    await store.import_entries([entry(1), entry(2)])
+    done = await store.import_entries([entry(3)])
+    assert done.removed == ()
+    assert [e.id for e in await store.entries()] == ["CMDB-00001", "CMDB-00002", "CMDB-00003"]
+
+
+async def test_a_refused_replacing_import_removes_nothing(place: Place) -> None:
+    store = await place.open()
+    await store.import_entries([entry(1), entry(2)])
+    with pytest.raises(CatalogueNotStored):
+        await store.import_entries([entry(3), entry(4, id="")], replace=True)
+    assert [e.id for e in await store.entries()] == ["CMDB-00001", "CMDB-00002"]
+
+
+async def test_one_system_is_removed_by_id(place: Place) -> None:
+    store = await with_samples(place)
+    await store.import_entries([entry(1), entry(2)])
+    generation = await store.generation()
+
+    assert await store.remove_entries(["CMDB-00002"]) == [entry(2)]
+
+    assert [e.id for e in await store.entries()] == ["CMDB-00001"]
+    assert await store.entry("CMDB-00002") is None
+    assert await store.generation() != generation
+    assert await (await place.open()).entry("CMDB-00002") is None
+    assert await store.remove_entries(["CMDB-00002"]) == [], "removing again: nothing to do"
+    assert await store.remove_entries(["no-such-id"]) == []
+    assert [e.id for e in await store.entries()] == ["CMDB-00001"]
+
+
 # SQLite only --------------------------------------------------------------------------
 
 
@@ -318,8 +374,11 @@ async def test_sqlite_an_import_failing_part_way_is_rolled_back(
         await store.import_entries([entry(1), entry(2), entry(3, users=2**70)])
     assert await store.entries() == before, "the samples are still there; nothing added"
     assert await store.generation() == generation
+    with pytest.raises(OverflowError):
+        await store.import_entries([entry(3, users=2**70)], replace=True)
+    assert await store.entries() == before, "a replacing import is rolled back too"
     monkeypatch.undo()
-    assert await store.import_entries([entry(1)]) == 1
+    assert (await store.import_entries([entry(1)])).saved == 1
 
 
 async def test_sqlite_a_council_that_imported_then_emptied_is_not_reseeded(
@@ -413,7 +472,7 @@ async def test_sharepoint_an_import_stopped_part_way_is_finished_by_running_it_a
     assert 0 < len(kept & {e.id for e in many}) < 60, "part of it was written"
     assert {e.id for e in SAMPLES} <= kept, "samples are removed only after every entry"
 
-    assert await store.import_entries(many) == 60
+    assert (await store.import_entries(many)).saved == 60
     ids = [i["EntryId"] for i in fake.list_items(LIST)]
     assert sorted(ids) == sorted(e.id for e in many), "finished: no samples, no repeats"
     assert await store.entries() == sorted(many, key=catalogue_order)
@@ -427,7 +486,7 @@ async def test_sharepoint_a_throttled_write_is_sent_again(sharepoint: Place) -> 
     fake.faults.throttle_every = 7
     fake.faults.retry_after = "0.01"
     many = [entry(n) for n in range(1, 31)]
-    assert await store.import_entries(many) == 30
+    assert (await store.import_entries(many)).saved == 30
     fake.faults.throttle_every = 0
     assert sorted(i["EntryId"] for i in fake.list_items(LIST)) == [e.id for e in many]
 
@@ -527,3 +586,59 @@ async def test_sharepoint_a_site_not_yet_provisioned_for_the_catalogue(
     with pytest.raises(CatalogueNotStored, match=r"python -m graph_clients\.provision"):
         await store.import_entries([entry(1)])
     assert sharepoint.fake.list_items(LIST) == []
+
+
+async def test_sharepoint_a_replacing_import_removes_nothing_until_every_write_is_done(
+    sharepoint: Place,
+) -> None:
+    """SharePoint has no transactions: the removals wait for the writes, and the same
+    import run again finishes both."""
+    fake = sharepoint.fake
+    assert fake is not None
+    store = await sharepoint.open()
+    retired = [entry(n) for n in range(101, 106)]
+    await store.import_entries(retired)
+    many = [entry(n) for n in range(1, 61)]
+    fake.reset_counters()
+    fake.faults.drop_every = 30
+    with pytest.raises(CatalogueImportUnfinished) as stopped:
+        await store.import_entries(many, replace=True)
+    fake.faults.drop_every = 0
+    assert "Nothing was removed" in stopped.value.message
+    kept = {i["EntryId"] for i in fake.list_items(LIST)}
+    assert {e.id for e in retired} <= kept, "nothing removed while writes were missing"
+
+    done = await store.import_entries(many, replace=True)
+
+    assert sorted(e.id for e in done.removed) == [e.id for e in retired]
+    assert sorted(i["EntryId"] for i in fake.list_items(LIST)) == [e.id for e in many]
+    mark = fake.requests[-1].at
+    again = await store.import_entries(many, replace=True)
+    assert again.removed == () and batches(fake, mark) == [], "finished: nothing to do"
+
+
+async def test_sharepoint_removals_go_in_batches_and_a_stopped_one_can_be_run_again(
+    sharepoint: Place,
+) -> None:
+    fake = sharepoint.fake
+    assert fake is not None
+    store = await sharepoint.open()
+    await store.import_entries([entry(n) for n in range(1, 31)])
+    mark = fake.requests[-1].at
+    done = await store.import_entries([entry(1)], replace=True)
+    assert len(done.removed) == 29
+    assert [len(r.body["requests"]) for r in batches(fake, mark)] == [20, 9]
+
+    await _put_in_list(sharepoint, [entry(2), entry(2, "Made twice")])
+    fake.faults.unavailable = True
+    fake.faults.retry_after = "0.01"
+    with pytest.raises(CatalogueRemoveUnfinished):
+        await store.remove_entries(["CMDB-00002"])
+    fake.faults.unavailable = False
+    fake.reset_counters()
+    fake.faults.drop_every = 2  # the list is read, then the delete's $batch is dropped
+    with pytest.raises(CatalogueRemoveUnfinished):
+        await store.remove_entries(["CMDB-00002"])
+    fake.faults.drop_every = 0
+    assert await store.remove_entries(["CMDB-00002"]) == [entry(2)]
+    assert [i["EntryId"] for i in fake.list_items(LIST)] == ["CMDB-00001"], "both items"

@@ -166,10 +166,10 @@ def test_bot_offers_the_chat_commands(manifest: dict[str, Any]) -> None:
             "status",
             "ask",
             "my questions",
+            "buy software",
             "continue",
             "feedback",
             "what is",
-            "password reset",
         ],
         # Commands only admins can use come last: a full menu keeps everyone's commands.
         "team": [

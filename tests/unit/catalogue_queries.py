@@ -104,6 +104,8 @@ UNRELATED: tuple[str, ...] = (
     "cctv cameras for the town centre",
     "we want to buy software",
     "our contract ends next year",
+    "we want to take something and make it better",
+    "help us get what we need and keep it",
 )
 
 

@@ -595,3 +595,34 @@ def test_a_round_trip_gives_back_the_same_clean_catalogue() -> None:
     # And the malicious file, once read, comes back the same too.
     once = parse_catalogue_csv(MALICIOUS).entries
     assert parse_catalogue_csv(export_catalogue_csv(once)).entries == once
+
+
+# ---- Which systems the bad rows were about (a replacing import keeps them) --------------
+
+
+def test_the_systems_on_bad_rows_are_named_by_id_and_by_name() -> None:
+    from bot.domain.catalogue_csv import systems_on_bad_rows
+
+    text = (
+        "Id,System,Contract end\n"
+        "pay,Civica Pay,2027-03-31\n"
+        "crm,Dynamics CRM,31/02/2027\n"
+        ",Mosaic,not a date\n"
+    )
+    found = systems_on_bad_rows(text, [3, 4])
+    assert found is not None
+    assert found.ids == {"crm", "mosaic"}
+    assert found.names == {"dynamics crm", "mosaic"}
+    assert systems_on_bad_rows(text, []) is not None
+
+
+def test_bad_rows_that_cannot_be_told_keep_everything() -> None:
+    from bot.domain.catalogue_csv import systems_on_bad_rows
+
+    shifted = "Id,System\npay,Civica Pay\ncrm,Dynamics CRM,extra cell\n"
+    assert systems_on_bad_rows(shifted, [3]) is None  # cells in the wrong columns
+    nameless = "Id,System\n,\n"
+    assert systems_on_bad_rows(nameless, [2]) is None  # neither an id nor a name
+    unread = 'Id,System\npay,"Civica Pay\n'
+    assert systems_on_bad_rows(unread, [5]) is None  # that line was never reached
+    assert systems_on_bad_rows("no header here\n", [2]) is None

@@ -95,6 +95,41 @@ def test_filler_words_do_not_count_towards_a_match() -> None:
     assert index.search("card payments")[0].score == index.search("card payments system")[0].score
 
 
+@pytest.mark.parametrize(
+    "verb",
+    [
+        "take",
+        "taking",
+        "make",
+        "get",
+        "use",
+        "need",
+        "want",
+        "help",
+        "have",
+        "let",
+        "put",
+        "give",
+        "see",
+        "find",
+        "keep",
+        "like",
+    ],
+)
+def test_a_verb_said_in_any_need_is_not_a_reason_to_match(verb: str) -> None:
+    # "Its description mentions take." says nothing about the job: the verb is left out.
+    index = with_base(entry("v", "Vague", ("records",), f"Staff {verb} things here."))
+    assert found(index, f"we {verb} card payments") == []
+    assert found(index, f"{verb} records") == ["v"]
+    assert all(verb not in " ".join(m.why) for m in index.search(f"{verb} records"))
+
+
+def test_the_reasons_for_a_real_need_name_no_common_verb() -> None:
+    reasons = " ".join(with_sample().search("We want to take card payments online")[0].why)
+    assert "take" not in reasons and "want" not in reasons
+    assert "card payments" in reasons
+
+
 # Ranking
 
 

@@ -32,9 +32,12 @@ from bot.journeys.procurement import checklist_form
 from bot.journeys.procurement.pack import (
     NOT_FOUND_PAGE,
     PackView,
+    expired_page,
+    link_works,
     open_questions,
     render_pack,
     review_path,
+    version_of,
     why_the_board,
 )
 
@@ -105,7 +108,7 @@ ENGAGEMENT = Engagement(
             "power-platform",
             "Power Platform",
             2.1,
-            ("Its description mentions booking.",),
+            ("Its description mentions booking.", "It is a platform the council already owns."),
             platform=True,
         ),
     ),
@@ -174,7 +177,7 @@ def test_the_pack_has_the_request_the_catalogue_check_and_the_checklist() -> Non
         "track housing repairs and book contractors",
         "Academy",
         "Its capabilities include case management.",
-        "A platform the council owns.",
+        "It is a platform the council already owns.",
         "none of these fit, because: Academy has no contractor booking.",
         "Nightly file of repairs from Academy.",
         "The supplier's cloud",
@@ -350,3 +353,43 @@ def test_the_not_found_page_is_plain() -> None:
     page = parsed(NOT_FOUND_PAGE)
     assert "Page not found" in " ".join(page.text)
     assert "script" not in page.tags
+
+
+def test_a_platform_is_said_to_be_one_once() -> None:
+    text = " ".join(parsed(render_pack(view())).text)
+    assert text.count("platform the council") == 1
+    # A check saved before the search said so itself still says it, once.
+    older = dataclasses.replace(ENGAGEMENT.matches[1], why=("Its description mentions booking.",))
+    engagement = dataclasses.replace(ENGAGEMENT, matches=(ENGAGEMENT.matches[0], older))
+    text = " ".join(parsed(render_pack(view(engagement))).text)
+    assert text.count("It is a platform the council already owns.") == 1
+
+
+def test_a_pack_link_works_for_its_days_from_when_the_pack_was_made() -> None:
+    made = ENGAGEMENT.updated_at
+    assert link_works(ENGAGEMENT, made, 90)
+    assert link_works(ENGAGEMENT, made + dt.timedelta(days=90, seconds=-1), 90)
+    assert not link_works(ENGAGEMENT, made + dt.timedelta(days=90), 90)
+    assert not link_works(ENGAGEMENT, made + dt.timedelta(days=2), 1)
+    assert not link_works(dataclasses.replace(ENGAGEMENT, pack_token=""), made, 90)
+
+
+def test_the_expired_page_says_so_and_how_to_get_a_new_link() -> None:
+    page = parsed(expired_page(90))
+    text = " ".join(page.text)
+    assert "This link has expired" in text
+    assert "works for 90 days after the pack is made" in text
+    assert "they type checklist, check their answers and press Make the pack" in text
+    assert "script" not in page.tags and "Early-engagement pack:" not in text
+    assert "works for 1 day after" in expired_page(1)
+
+
+def test_a_pack_version_changes_with_its_answers_path_or_link_only() -> None:
+    same = dataclasses.replace(ENGAGEMENT, updated_at=AT, version=7, checklist=dict(ANSWERS))
+    assert version_of(same) == version_of(ENGAGEMENT)
+    for changed in (
+        dataclasses.replace(ENGAGEMENT, checklist={**ANSWERS, "dpia": "no"}),
+        dataclasses.replace(ENGAGEMENT, path=ReviewPath.LIGHT),
+        dataclasses.replace(ENGAGEMENT, pack_token="y" * 32),
+    ):
+        assert version_of(changed) != version_of(ENGAGEMENT)

@@ -153,3 +153,20 @@ def test_the_bot_reads_them_at_start_and_stops_on_a_bad_one() -> None:
 def test_a_public_address_with_a_fragment_is_refused() -> None:
     _, problems = read({"PUBLIC_BASE_URL": "https://dfd.example.gov.uk/#top"})
     assert problems and problems[0].startswith("PUBLIC_BASE_URL must be")
+
+
+@pytest.mark.parametrize("days", ["1", "90", "3650", " 30 "])
+def test_pack_days_from_1_to_3650(days: str) -> None:
+    config, problems = read({"PROCUREMENT_PACK_DAYS": days})
+    assert problems == [] and config.pack_days == int(days)
+    assert ProcurementConfig().pack_days == 90
+
+
+@pytest.mark.parametrize("days", ["0", "3651", "ninety", "-1", "1.5", "90 days", "²"])
+def test_bad_pack_days_say_so(days: str) -> None:
+    config, problems = read({"PROCUREMENT_PACK_DAYS": days})
+    assert problems == [
+        "PROCUREMENT_PACK_DAYS must be a whole number of days from 1 to 3650, "
+        f"such as 90. It is '{days}'."
+    ]
+    assert config.pack_days == 90

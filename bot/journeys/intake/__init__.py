@@ -127,8 +127,9 @@ def register(ctx: JourneyContext) -> Journey:
         return card_reply(to_dict(build_confirmation_card(result, await store.governance())))
 
     async def join(turn: Turn, wanted: Join) -> Reply:
-        await similar.check_draft(store, turn.actor.user_id, wanted.draft_id)
-        joined = await similar.join(store, turn.actor, wanted.reference, ctx.now())
+        joined = await similar.join(
+            store, store, turn.actor, wanted.draft_id, wanted.reference, ctx.now()
+        )
         ctx.events.publish(REQUEST_CHANGED, joined)  # IT triage's card shows the count
         ctx.in_background(tell_about_join(joined, turn.actor))
         return card_reply(to_dict(build_joined_card(joined)))

@@ -3,7 +3,8 @@
 Someone about to send a request sees the open requests that look like the same need
 (the text matching IT triage uses for likely duplicates), and may join one as "also
 affected" instead of raising a second request. Who joins comes from the validated
-Activity; card data names only which request, and which draft the card was drawn for.
+Activity; card data names only which request, and which draft the card was drawn for,
+and the request must be one that draft is like when the button is pressed.
 """
 
 from __future__ import annotations
@@ -64,6 +65,20 @@ async def check_draft(drafts: DraftStore, owner_id: str, draft_id: str) -> None:
         )
 
 
+async def check_shown(
+    drafts: DraftStore, register: RequestRegister, owner_id: str, draft_id: str, reference: str
+) -> None:
+    """The request is one the person's draft matches now: the matching is run again, so
+    card data cannot name any other request (and learn its title, or add to its count)."""
+    await check_draft(drafts, owner_id, draft_id)
+    shown = await same_needs(drafts, register, owner_id, draft_id)
+    if reference not in {r.reference for r in shown}:
+        raise NotAllowed(
+            "You can only join an open request that looks like the one you are writing. "
+            f"{reference} is not one of them now, so nothing changed."
+        )
+
+
 def _refusal(request: DigitalRequest, actor: Actor) -> str:
     if request.status in CLOSED:
         return f"{request.reference} is closed, so you cannot join it. Nothing changed."
@@ -75,10 +90,17 @@ def _refusal(request: DigitalRequest, actor: Actor) -> str:
 
 
 async def join(
-    register: RequestRegister, actor: Actor, reference: str, now: dt.datetime
+    drafts: DraftStore,
+    register: RequestRegister,
+    actor: Actor,
+    draft_id: str,
+    reference: str,
+    now: dt.datetime,
 ) -> DigitalRequest:
-    """Add the person to the request as also affected: one history entry, saved against
-    the version read (read again and check again if someone changed it meanwhile)."""
+    """Add the person to a request their draft matches now, as also affected: one history
+    entry, saved against the version read (read again and check again if someone changed
+    it meanwhile)."""
+    await check_shown(drafts, register, actor.user_id, draft_id, reference)
     for _ in range(TRIES):
         request = await register.get(reference)
         if request is None:

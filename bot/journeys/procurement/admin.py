@@ -2,7 +2,13 @@
 renewal reminders, and the channels of the boards and the Procurement team.
 
 - `import catalogue` (admins, personal chat): the CSV pasted after the command or
-  attached; good rows are imported all in one go, bad rows named by line number.
+  attached, the council's whole CMDB export: good rows are imported all in one go, bad
+  rows named by line number, and systems not in the file are removed (never one whose
+  row was bad: a typo must not remove a system).
+- `add to catalogue` (admins, personal chat): the same, for part of the catalogue: it
+  adds or updates the rows given and removes nothing.
+- `remove from catalogue <name or id>` (admins, personal chat): one system, after a
+  confirm button.
 - `catalogue` (anyone): how many systems, where they came from, how to search.
 - The renewal loop (every hour): each system's owner is told, some months ahead, that its
   contract ends, once per contract end date, across restarts and processes (the once key
@@ -16,11 +22,11 @@ import asyncio
 import logging
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.domain.catalogue_csv import parse_catalogue_csv
+from bot.domain.catalogue_csv import parse_catalogue_csv, systems_on_bad_rows
 from bot.domain.procurement import CatalogueEntry, ImportResult, RenewalDue
 from bot.domain.renewals import due_renewals
 from bot.errors import BadCardData, NotAllowed, NotFound, UserFacingError
@@ -28,7 +34,12 @@ from bot.identity import channel_reference
 from bot.journey import CardAction, ChatCommand, JourneyContext, Part, Reply, Turn, card_reply
 from bot.journeys.procurement.csv_upload import CsvText, csv_from_message
 from bot.journeys.procurement.flow import start_card
-from bot.journeys.procurement.ports import CatalogueImportUnfinished, CatalogueNotStored
+from bot.journeys.procurement.ports import (
+    CatalogueImportUnfinished,
+    CatalogueNotStored,
+    CatalogueRemoveUnfinished,
+    CatalogueStore,
+)
 from bot.journeys.procurement.shared import PROCUREMENT_CHANNEL, Shared, board_channel
 from bot.notifier import Delivered
 from bot.ports import Record
@@ -64,12 +75,21 @@ async def last_import(store: Any) -> Record | None:
     return last
 
 
-def _read_import(said: str) -> str | None:
-    said = " ".join(_TAG.sub(" ", said).split())  # a formatted message: <p>import catalogue…
-    for words in ("import catalogue", "import catalog"):
-        if said == words or said.startswith(words + " "):
-            return ""
-    return None
+def _reader(*commands: str) -> Callable[[str], str | None]:
+    """Reads a command that a CSV may follow on the next lines (or in an attachment)."""
+
+    def read(said: str) -> str | None:
+        said = " ".join(_TAG.sub(" ", said).split())  # a formatted message: <p>import catalogue…
+        for words in commands:
+            if said == words or said.startswith(words + " "):
+                return ""
+        return None
+
+    return read
+
+
+_read_import = _reader("import catalogue", "import catalog")
+_read_add = _reader("add to catalogue", "add to catalog", "add to the catalogue")
 
 
 @dataclass
@@ -78,11 +98,22 @@ class CatalogueAdmin:
     shared: Shared
 
     async def import_catalogue(self, turn: Turn, _: str) -> None:
+        """The whole catalogue: systems not in the file are removed."""
+        await self._start(turn, replace=True)
+
+    async def add_to_catalogue(self, turn: Turn, _: str) -> None:
+        """Part of the catalogue: adds or updates, removes nothing."""
+        await self._start(turn, replace=False)
+
+    def _must_be_admin(self, turn: Turn) -> None:
         if not self.ctx.is_admin(turn.actor):
             raise NotAllowed(
-                "Only a Digital Front Door admin can import the catalogue of systems. "
+                "Only a Digital Front Door admin can change the catalogue of systems. "
                 "Nothing has changed."
             )
+
+    async def _start(self, turn: Turn, replace: bool) -> None:
+        self._must_be_admin(turn)
         activity = turn.activity
         found = await csv_from_message(
             activity.text or "", activity.attachments or [], self.ctx.reply_hosts.loopback_only
@@ -97,22 +128,38 @@ class CatalogueAdmin:
                 "I will send you the result here."
             )
             key = f"catalogue.import:{activity.id or uuid.uuid4().hex}"
-            self.ctx.in_background(self._import_later(turn.actor.user_id, result, found, key))
+            work = self._import_later(turn.actor.user_id, result, found, key, replace)
+            self.ctx.in_background(work)
             return
-        await turn.send_card(await self._import(turn.actor.user_id, result, found))
+        await turn.send_card(await self._import(turn.actor.user_id, result, found, replace))
 
-    async def _import(self, by: str, result: ImportResult, found: CsvText) -> dict[str, Any]:
+    async def _import(
+        self, by: str, result: ImportResult, found: CsvText, replace: bool
+    ) -> dict[str, Any]:
         """The good rows imported (all or none); the card that says what happened."""
         catalogue = await self.shared.catalogue()
-        sample_before = any(entry.sample for entry in await catalogue.entries())
+        before = await catalogue.entries()
+        sample_before = any(entry.sample for entry in before)
+        keep: set[str] = set()
+        removal_skipped = False
+        if replace and result.problems:
+            bad = systems_on_bad_rows(found.text, [problem.line for problem in result.problems])
+            if bad is None:
+                removal_skipped = True
+            else:
+                keep = {entry.id for entry in before if bad.covers(entry)}
         imported = 0
+        removed: tuple[CatalogueEntry, ...] = ()
         if result.entries:
             try:
-                imported = await catalogue.import_entries(list(result.entries))
+                done = await catalogue.import_entries(
+                    list(result.entries), replace=replace and not removal_skipped, keep=keep
+                )
             except CatalogueNotStored as error:
                 raise UserFacingError(f"Nothing has been imported. {error}") from None
             except CatalogueImportUnfinished as error:
                 raise UserFacingError(str(error)) from None
+            imported, removed = done.saved, done.removed
             await record_import(self.ctx.store, by, imported, len(result.problems), self.ctx.now())
         total = len(await catalogue.entries())
         return cards.import_card(
@@ -121,11 +168,16 @@ class CatalogueAdmin:
             result.problems,
             found.file_name,
             sample_removed=sample_before and imported > 0,
+            replace=replace,
+            removed=removed,
+            removal_skipped=removal_skipped,
         )
 
-    async def _import_later(self, by: str, result: ImportResult, found: CsvText, key: str) -> None:
+    async def _import_later(
+        self, by: str, result: ImportResult, found: CsvText, key: str, replace: bool
+    ) -> None:
         try:
-            card = await self._import(by, result, found)
+            card = await self._import(by, result, found, replace)
         except UserFacingError as error:
             card = cards.import_failed_card(error.message)
         except Exception:
@@ -140,6 +192,65 @@ class CatalogueAdmin:
         await turn.send_card(
             cards.catalogue_card(len(entries), sample, last.at if last is not None else None)
         )
+
+    async def remove_from_catalogue(self, turn: Turn, said: str) -> None:
+        self._must_be_admin(turn)
+        wanted = said.strip()
+        if not wanted:
+            raise UserFacingError(
+                "Type the system's name or id too, like this: remove from catalogue Civica Pay"
+            )
+        matches = find_to_remove(await (await self.shared.catalogue()).entries(), wanted)
+        if not matches:
+            raise NotFound(
+                "There is no system with that name or id in the catalogue. Nothing has "
+                "changed. Check the spelling, or use the id from the CMDB file."
+            )
+        await turn.send_card(cards.remove_card(matches))
+
+
+def find_to_remove(entries: list[CatalogueEntry], wanted: str) -> list[CatalogueEntry]:
+    """The system with this id, else every system with this name (case ignored)."""
+    folded = " ".join(wanted.split()).casefold()
+    by_id = [e for e in entries if e.id == wanted] or [
+        e for e in entries if e.id.casefold() == folded
+    ]
+    return by_id or [e for e in entries if " ".join(e.name.split()).casefold() == folded]
+
+
+@dataclass(frozen=True)
+class RemovePress:
+    entry_id: str
+
+
+def parse_remove_press(data: Mapping[str, Any]) -> RemovePress:
+    entry_id = data.get("entry") if isinstance(data, Mapping) else None
+    if not isinstance(entry_id, str) or not entry_id.strip() or len(entry_id) > MAX_ENTRY_ID:
+        raise BadCardData(
+            "That button did not say which system to remove. Nothing has changed. "
+            "Type remove from catalogue and the system's name."
+        )
+    return RemovePress(entry_id)
+
+
+def remove_confirmed(shared: Shared) -> Any:
+    async def handle(turn: Turn, press: RemovePress) -> Reply:
+        if not shared.ctx.is_admin(turn.actor):
+            raise NotAllowed(
+                "Only a Digital Front Door admin can remove a system from the catalogue. "
+                "Nothing has changed."
+            )
+        catalogue: CatalogueStore = await shared.catalogue()
+        try:
+            removed = await catalogue.remove_entries([press.entry_id])
+        except CatalogueRemoveUnfinished as error:
+            raise UserFacingError(error.message) from None
+        if not removed:
+            raise NotFound("That system is not in the catalogue any more. Nothing has changed.")
+        logger.info("%s removed %s from the catalogue", turn.actor.user_id, press.entry_id)
+        return card_reply(cards.removed_card(removed[0], len(await catalogue.entries())))
+
+    return handle
 
 
 # ---- Contract renewals ----------------------------------------------------------
@@ -301,8 +412,28 @@ def part(ctx: JourneyContext, shared: Shared) -> Part:
                 "import catalogue",
                 catalogue.import_catalogue,
                 read=_read_import,
-                help="Admins only. Import the list of systems the council has from a CSV file.",
+                help=(
+                    "Admins only. Import the whole list of systems the council has from a "
+                    "CSV file. Systems not in the file are removed."
+                ),
                 example="import catalogue",
+                menu_rank=3,
+            ),
+            ChatCommand(
+                "add to catalogue",
+                catalogue.add_to_catalogue,
+                read=_read_add,
+                help="Admins only. Add or update some systems from a CSV file. Nothing is removed.",
+                example="add to catalogue",
+                menu_rank=3,
+            ),
+            ChatCommand(
+                "remove from catalogue",
+                catalogue.remove_from_catalogue,
+                phrases=("remove from catalogue", "remove from catalog"),
+                prefixes=("remove from catalogue ", "remove from catalog "),
+                help="Admins only. Take one system out of the catalogue.",
+                example="remove from catalogue Civica Pay",
                 menu_rank=3,
             ),
             ChatCommand(
@@ -334,6 +465,9 @@ def part(ctx: JourneyContext, shared: Shared) -> Part:
         actions=(
             CardAction(
                 cards.RENEWAL_START, parse_renewal_press, renewal_start(shared), once_only=True
+            ),
+            CardAction(
+                cards.CATALOGUE_REMOVE, parse_remove_press, remove_confirmed(shared), once_only=True
             ),
         ),
         loops=(loop,),

@@ -1,9 +1,10 @@
 """The early-engagement checklist, the pack, and who is told.
 
 Once the request is sent (Stage.CHECKLIST), its owner answers the checklist. Making the
-pack decides the review path, keeps a pack link that does not change, and tells the
-Procurement channel (always) and the Technical Review Board's channel (full path), each
-once. A channel nobody registered yet is named to IT triage, which passes the pack on.
+pack decides the review path, keeps a pack link (a new one once the old has expired), and
+tells the Procurement channel (always) and the Technical Review Board's channel (full
+path), once for each version of the answers. A channel nobody registered yet is named to
+IT triage, which passes the pack on.
 """
 
 from __future__ import annotations
@@ -165,16 +166,19 @@ class ChecklistPart:
         return await self._marked(turn, _form_reply(view))
 
     async def open_mine(self, turn: Turn) -> Reply:
-        """`checklist`: the one in progress, else the newest waiting for its checklist."""
+        """`checklist`: the one in progress, else the newest waiting for its checklist,
+        else the newest pack made (to change its answers or get a new link)."""
         owner = turn.actor.user_id
         view = await form_flow.resume(CHECKLIST_FORM, self.store, owner, self.ctx.now())
         if view is not None:
             return await self._marked(turn, _form_reply(view))
-        waiting = [
+        mine = [
             engagement
             for engagement in await (await self.shared.engagements()).for_owner(owner)
-            if engagement.stage is Stage.CHECKLIST and engagement.reference
+            if engagement.reference
         ]
+        waiting = [e for e in mine if e.stage is Stage.CHECKLIST]
+        waiting += [e for e in mine if e.stage is Stage.READY]
         if waiting:
             return await self._open(turn, waiting[0])
         return message_reply(
@@ -224,12 +228,13 @@ class ChecklistPart:
         kept = answers.answers()
         path = pack.review_path(kept, self.shared.config.light_renewals)
         again = engagement.stage is Stage.READY and bool(engagement.pack_token)
+        link_works = pack.link_works(engagement, now, self.shared.config.pack_days)
         made = dataclasses.replace(
             engagement,
             checklist=kept,
             path=path,
             renewal=answers.renewal,
-            pack_token=engagement.pack_token or secrets.token_urlsafe(24),
+            pack_token=engagement.pack_token if link_works else secrets.token_urlsafe(24),
             stage=Stage.READY,
             updated_at=now,
         )
@@ -243,7 +248,8 @@ class ChecklistPart:
         await self.store.delete_draft(owner, CHECKLIST_FORM.key)
         request = await self._request(saved.reference)
         missing = [c.name for c in _channels(path) if await self.store.channel(c.purpose) is None]
-        self.ctx.in_background(self._tell_logged(saved, request))
+        before = engagement if again else None
+        self.ctx.in_background(self._tell_logged(saved, before, request))
         details = request.details if request else None
         ready = cards.build_pack_ready_card(
             saved,
@@ -252,18 +258,31 @@ class ChecklistPart:
             pack.open_questions(kept, details),
             missing,
             again,
+            new_link=again and not link_works,
+            changed=pack.version_of(engagement) != pack.version_of(saved),
         )
         return card_reply(to_dict(ready))
 
     # ---- Telling Procurement and the board -------------------------------
 
-    async def _tell_logged(self, engagement: Engagement, request: DigitalRequest | None) -> None:
+    async def _tell_logged(
+        self, engagement: Engagement, before: Engagement | None, request: DigitalRequest | None
+    ) -> None:
         try:
-            await self._tell(engagement, request)
+            await self._tell(engagement, before, request)
         except Exception:  # the once keys went back: making the pack again tells them
             logger.exception("Telling the channels about %s's pack failed", engagement.id)
 
-    async def _tell(self, engagement: Engagement, request: DigitalRequest | None) -> None:
+    async def _tell(
+        self, engagement: Engagement, before: Engagement | None, request: DigitalRequest | None
+    ) -> None:
+        """`before`: the pack as it was last made, if it was. Channels hear of a pack once
+        for each version of it; a version they heard of before comes again only after
+        another came between (its keys are given back below)."""
+        change = _change(engagement, before)
+        if change is not None and before is not None:
+            for channel in (PROCUREMENT, BOARD):
+                await self.store.release_notification(_once_key(before, channel))
         url = pack_url(self.shared, engagement)
         title = request.details.title if request else engagement.need
         requester = request.requester.name if request else engagement.owner_name
@@ -272,22 +291,35 @@ class ChecklistPart:
         await self._post(
             engagement,
             PROCUREMENT,
-            to_dict(cards.build_procurement_card(engagement, title, requester, url, review)),
+            to_dict(
+                cards.build_procurement_card(engagement, title, requester, url, review, change)
+            ),
         )
         if path is ReviewPath.FULL:
             why = pack.why_the_board(engagement.checklist, self.shared.config.light_renewals)
-            await self._post(
-                engagement, BOARD, to_dict(cards.build_board_card(engagement, title, why, url))
-            )
+            board = cards.build_board_card(engagement, title, why, url, change)
+            await self._post(engagement, BOARD, to_dict(board))
+        elif change is not None and change.path_was is ReviewPath.FULL:
+            no_longer = cards.build_board_no_longer_card(engagement, title, url, change)
+            await self._post(engagement, BOARD, to_dict(no_longer), pass_on=False)
 
-    async def _post(self, engagement: Engagement, channel: Channel, card: dict[str, Any]) -> None:
-        """Once per engagement and channel, however often the pack is made again. A channel
-        not registered is named in IT triage's, with the pack to pass on."""
-        key = f"engagement:{engagement.id}:{channel.purpose}"
+    async def _post(
+        self,
+        engagement: Engagement,
+        channel: Channel,
+        card: dict[str, Any],
+        pass_on: bool = True,
+    ) -> None:
+        """Once per version of the pack and channel, however often it is made again. A
+        channel not registered is named in IT triage's, with the pack to pass on."""
+        key = _once_key(engagement, channel)
         if not await self.store.claim_notification(key):
             return
         try:
             if await self.ctx.notifier.post(channel.purpose, card) is not None:
+                return
+            if not pass_on:
+                logger.info("No channel for %s: nobody was told", channel.purpose)
                 return
             url = pack_url(self.shared, engagement)
             instead = cards.build_missing_channel_card(
@@ -310,6 +342,9 @@ class ChecklistPart:
         engagement = await (await self.shared.engagements()).by_pack_token(token)
         if engagement is None or engagement.pack_token != token or engagement.path is None:
             return _not_found()
+        days = self.shared.config.pack_days
+        if not pack.link_works(engagement, self.ctx.now(), days):
+            return _html(pack.expired_page(days), 410)
         found = await self._request(engagement.reference)
         governance = await self.store.governance()
         board = process = ""
@@ -334,6 +369,17 @@ class ChecklistPart:
             light_renewals=self.shared.config.light_renewals,
         )
         return _html(pack.render_pack(view), 200)
+
+
+def _once_key(engagement: Engagement, channel: Channel) -> str:
+    return f"engagement:{engagement.id}:{channel.purpose}:{pack.version_of(engagement)}"
+
+
+def _change(engagement: Engagement, before: Engagement | None) -> cards.PackChange | None:
+    """What the channels hear is new, or None for a first pack or the same one again."""
+    if before is None or pack.version_of(before) == pack.version_of(engagement):
+        return None
+    return cards.PackChange(before.path, before.pack_token != engagement.pack_token)
 
 
 def _not_yet(engagement: Engagement) -> str:

@@ -20,6 +20,9 @@ class ProcurementConfig:
     light_renewals: bool = True
     # The bot's address as people reach it, for the pack's link ("" until read).
     public_url: str = "http://127.0.0.1:3978"
+    # A pack's link works for this many days after the pack is made; making the pack
+    # again after that gives a new link.
+    pack_days: int = 90
 
 
 _TRUE = {"true", "yes", "1", "on"}
@@ -48,6 +51,16 @@ def load_settings(env: Mapping[str, str], problems: list[str]) -> ProcurementCon
                 "PROCUREMENT_LIGHT_RENEWALS must be true or false. It is "
                 f"'{env['PROCUREMENT_LIGHT_RENEWALS']}'."
             )
+    pack_days = defaults.pack_days
+    raw = env.get("PROCUREMENT_PACK_DAYS", "").strip()
+    if raw:
+        if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 3650:
+            pack_days = int(raw)
+        else:
+            problems.append(
+                "PROCUREMENT_PACK_DAYS must be a whole number of days from 1 to 3650, "
+                f"such as 90. It is '{raw}'."
+            )
     host = env.get("HOST", "").strip() or "127.0.0.1"
     port = env.get("PORT", "").strip() or "3978"
     if ":" in host:
@@ -60,4 +73,6 @@ def load_settings(env: Mapping[str, str], problems: list[str]) -> ProcurementCon
             f"https://dfd.example.gov.uk. It is '{url}'."
         )
         url = defaults.public_url
-    return ProcurementConfig(renewal_months=months, light_renewals=light, public_url=url)
+    return ProcurementConfig(
+        renewal_months=months, light_renewals=light, public_url=url, pack_days=pack_days
+    )

@@ -27,7 +27,9 @@ FILE_DOWNLOAD = "application/vnd.microsoft.teams.file.download.info"
 INLINE_CSV = ("text/csv", "application/csv")
 MAX_BYTES = 5 * 1024 * 1024  # a CMDB export of a few thousand systems is well under
 DOWNLOAD_SECONDS = 30
-_COMMAND = re.compile(r"^\s*import\s+catalog(?:ue)?\b[ \t.:!]*", re.IGNORECASE)
+_COMMAND = re.compile(
+    r"^\s*(?:import|add\s+to(?:\s+the)?)\s+catalog(?:ue)?\b[ \t.:!]*", re.IGNORECASE
+)
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 _HTML_BREAK = re.compile(r"<br\s*/?>|</p>|</div>", re.IGNORECASE)
 _HTML_TAG = re.compile(r"</?[a-z][a-z0-9]*(?:\s[^<>]*)?/?>", re.IGNORECASE)
@@ -70,7 +72,7 @@ async def csv_from_message(text: str, attachments: Sequence[Any], loopback_ok: b
 
 
 def pasted_csv(text: str) -> str:
-    """What follows `import catalogue` in the message, as lines of text."""
+    """What follows `import catalogue` (or `add to catalogue`) in the message, as lines."""
     text = _MENTION.sub(" ", text or "")
     if _HTML_BREAK.search(text):  # a formatted Teams message: lines are HTML paragraphs
         text = html.unescape(_HTML_TAG.sub("", _HTML_BREAK.sub("\n", text)))

@@ -10,6 +10,7 @@ comes from the validated Activity; card data only says which engagement or entry
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import logging
 import re
@@ -21,8 +22,9 @@ from typing import Any
 from bot import form_flow
 from bot.domain.commands import without_mentions
 from bot.domain.forms import NO, YES
-from bot.domain.model import DigitalRequest, RequestKind
+from bot.domain.model import AuditEntry, DigitalRequest, RequestKind
 from bot.domain.procurement import (
+    CATALOGUE_CHECK,
     CatalogueEntry,
     CatalogueMatch,
     CatalogueOutcome,
@@ -31,6 +33,7 @@ from bot.domain.procurement import (
 )
 from bot.errors import BadCardData, NotAllowed, NotFound, UserFacingError
 from bot.journey import (
+    REQUEST_CHANGED,
     REQUEST_SUBMITTED,
     Actor,
     CardAction,
@@ -45,6 +48,7 @@ from bot.journey import (
 from bot.journeys.intake.form import REQUEST_FORM
 from bot.journeys.procurement import checklist
 from bot.journeys.procurement.shared import Shared
+from bot.journeys.servicedesk import DEFAULT_CONTACT
 from bot.notifier import Delivered
 from bot.ports import ChangedBySomeoneElse
 from cards import catalogue_cards as cards
@@ -81,28 +85,51 @@ _ENGAGEMENT_ID = re.compile(r"PE-[0-9a-f]{12}")
 _CARD_KEY = re.compile(r"[0-9a-f]{16}")
 _IN_PROGRESS = (Stage.CATALOGUE, Stage.REQUEST, Stage.CHECKLIST)
 _MOST_TYPED = 20_000  # what a card input could hold at most: beyond, it is not our card
+_TRIES = 3  # saves tried again when someone else changed the same thing meanwhile
+# Kit the IT service desk gives out: "we want to buy a new laptop" is not a procurement.
+_KIT = re.compile(
+    r"\b(?:laptops?|computers?|pcs?|desktops?|phones?|mobiles?|iphones?|smartphones?|"
+    r"monitors?|screens?|keyboards?|mouse|mice|headsets?|headphones|webcams?|printers?|"
+    r"ink|toner|cartridges?|chargers?|cables?|docking stations?|docks?|tablets?|ipads?)\b",
+    re.IGNORECASE,
+)
+_NOT_KIT = re.compile(r"\b(?:system|software|app|apps|platform|licen[cs]es?)\b", re.IGNORECASE)
+_MOST_KIT_WORDS = 8
 
 
 # ---- Reading what was typed ------------------------------------------------------------
 
 
 def read_buying(said: str) -> str | None:
-    """The message, when it starts with "we want to buy…" or "our contract…"."""
+    """The message, when it starts with "we want to buy…" or "our contract…" (or is
+    "we want to buy" on its own)."""
     for prefix in (*BUYING, *CONTRACT):
         if said.startswith(prefix) and len(said) > len(prefix):
             return said
+    if said.rstrip(" .!?") in {prefix.strip() for prefix in BUYING}:
+        return said
     return None
 
 
 def what_they_said(typed: str) -> tuple[str, bool, str]:
     """The need, whether it is a renewal, and the system, from a message as typed."""
     text = without_mentions(typed)
-    lowered = text.lower()
+    lowered = text.lower().rstrip(" .!?")
     for prefix in BUYING:
-        if lowered.startswith(prefix):
-            return text[len(prefix) :].strip(" .!"), False, ""
+        if lowered.startswith(prefix) or lowered == prefix.strip():
+            return text[len(prefix) :].strip(" .!?"), False, ""
     found = _CONTRACT_FOR.match(text)
     return text.strip(" .!"), True, found.group("system").strip() if found else ""
+
+
+def is_kit(need: str) -> bool:
+    """A short ask for a device or its parts ("a new laptop", "printer ink"), which the IT
+    service desk gives out, and not for software."""
+    return (
+        len(need.split()) <= _MOST_KIT_WORDS
+        and _KIT.search(need) is not None
+        and _NOT_KIT.search(need) is None
+    )
 
 
 # ---- Card data -----------------------------------------------------------------------
@@ -149,6 +176,11 @@ def _engagement_id(data: Mapping[str, Any]) -> str:
             "Type buy software to see yours."
         )
     return value
+
+
+def parse_need(data: Mapping[str, Any]) -> str:
+    """ "Go on anyway": the need it was about, at most what the start card can hold."""
+    return _typed(data, cards.NEED)[: cards.MAX_NEED]
 
 
 def parse_engagement(data: Mapping[str, Any]) -> EngagementPress:
@@ -207,18 +239,45 @@ def _title_case(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def prefill(engagement: Engagement, entry_name: str) -> dict[str, str]:
-    """The request form's answers we already know, as the form's inputs send them."""
+def _mid_sentence(text: str) -> str:
+    """ "We want to take…" after "for": its first letter small, unless the first word is
+    "I" or a short form in capitals ("CRM for housing")."""
+    first = text.split(" ", 1)[0]
+    if first == "I" or (len(first) > 1 and first.isupper()):
+        return text
+    return text[:1].lower() + text[1:]
+
+
+def prefill(engagement: Engagement, entry_name: str, supplier: str = "") -> dict[str, str]:
+    """The request form's answers we already know, as the form's inputs send them.
+    With RENEWAL, `entry_name` is the system being renewed and `supplier` its supplier."""
     most = REQUEST_FORM.fields["title"].max_length or 120
     if engagement.outcome is CatalogueOutcome.EXISTING:
-        start = f"Use {entry_name} for "
+        if engagement.renewal and engagement.system_name:
+            title = short_need(f"Use {entry_name} instead of {engagement.system_name}", most)
+        else:
+            start = f"Use {entry_name} for "
+            title = start + _mid_sentence(short_need(engagement.need, most - len(start)))
         return {
-            "title": start + short_need(engagement.need, most - len(start)),
+            "title": title,
             "problem": engagement.need,
             "kind": RequestKind.CHANGE_EXISTING.value,
             "existing_systems": entry_name,
             "involves_procurement": NO,
         }
+    if engagement.outcome is CatalogueOutcome.RENEWAL:
+        system = entry_name or engagement.system_name
+        values = {
+            "title": short_need(cards.renew_title(system), most),
+            "problem": engagement.need,
+            "kind": RequestKind.CHANGE_EXISTING.value,
+            "involves_procurement": YES,
+        }
+        if system:
+            values["existing_systems"] = system
+        if supplier or engagement.system_name:
+            values["supplier"] = supplier or engagement.system_name
+        return values
     kind = RequestKind.CHANGE_EXISTING if engagement.renewal else RequestKind.NEW_SYSTEM
     values = {
         "title": _title_case(short_need(engagement.need, most)),
@@ -258,16 +317,47 @@ async def start_card(
 async def shown_matches(
     shared: Shared, engagement: Engagement
 ) -> list[tuple[CatalogueMatch, CatalogueEntry | None]]:
-    return [(match, await shared.entry(match.entry_id)) for match in engagement.matches[:5]]
+    """Up to 5 matches; for a renewal, not the system being renewed (it is shown apart)."""
+    renewed = engagement.chosen_entry_id if engagement.renewal else ""
+    others = [match for match in engagement.matches if match.entry_id != renewed]
+    return [(match, await shared.entry(match.entry_id)) for match in others[:5]]
+
+
+async def renewed_entry(shared: Shared, engagement: Engagement) -> CatalogueEntry | None:
+    """The catalogue's entry for the system a renewal is renewing, if it was found."""
+    renewing = engagement.outcome in (None, CatalogueOutcome.RENEWAL)
+    if not engagement.renewal or not engagement.chosen_entry_id or not renewing:
+        return None
+    return await shared.entry(engagement.chosen_entry_id)
+
+
+async def find_renewed(
+    shared: Shared, names: list[str], matches: list[CatalogueMatch]
+) -> CatalogueEntry | None:
+    """The system being renewed, by its name (or id) as typed, in any case: the matches
+    first, then the whole catalogue."""
+    wanted = {" ".join(name.split()).casefold() for name in names if name.strip()}
+    if not wanted:
+        return None
+    for match in matches:
+        if match.name.casefold() in wanted or match.entry_id.casefold() in wanted:
+            return await shared.entry(match.entry_id)
+    for entry in await (await shared.catalogue()).entries():
+        if entry.name.casefold() in wanted or entry.id.casefold() in wanted:
+            return entry
+    return None
 
 
 async def check_card_for(
     shared: Shared, engagement: Engagement, *, intro: str = "", error: str = "", reason: str = ""
 ) -> dict[str, Any]:
-    """The catalogue check card: up to 5 matches, each with why, and "none of these fit"."""
+    """The catalogue check card: up to 5 matches, each with why, and "none of these fit";
+    for a renewal, the system being renewed first, with "Renew" it."""
     return cards.check_card(
         engagement,
         await shown_matches(shared, engagement),
+        today=shared.ctx.now().date(),
+        renewed=await renewed_entry(shared, engagement),
         intro=intro,
         error=error,
         reason=reason,
@@ -302,10 +392,18 @@ class Flow:
 
     async def start_from_words(self, turn: Turn, _: str) -> None:
         need, renewal, system = what_they_said(turn.activity.text or "")
+        if not renewal and is_kit(need):
+            contact = self.ctx.service_desk or DEFAULT_CONTACT
+            await turn.send_card(cards.equipment_card(need, contact))
+            return
         card = await start_card(
             self.shared, turn.actor, need=need, renewal=renewal, system_name=system
         )
         await turn.send_card(card)
+
+    async def start_anyway(self, turn: Turn, need: str) -> Reply:
+        """ "Go on anyway" from the service desk note: the start card, as a new buy."""
+        return card_reply(await start_card(self.shared, turn.actor, need=need, renewal=False))
 
     async def check(self, turn: Turn, press: StartPress) -> Reply:
         errors = start_errors(press)
@@ -327,17 +425,21 @@ class Flow:
             return await self.where_now(turn, already)  # the same card, pressed again
         need, system = press.need.strip(), " ".join(press.system_name.split())
         now = self.ctx.now()
+        renewal = press.buy == cards.RENEWAL
+        matches = await self.shared.search(f"{need} {system}".strip())
+        renewed = await find_renewed(self.shared, [system], matches) if renewal else None
         engagement = Engagement(
             id=engagement_id,
             owner_id=actor.user_id,
             owner_name=actor.name,
             need=need,
-            renewal=press.buy == cards.RENEWAL,
+            renewal=renewal,
             system_name=system,
             stage=Stage.CATALOGUE,
             created_at=now,
             updated_at=now,
-            matches=tuple(await self.shared.search(f"{need} {system}".strip())),
+            matches=tuple(matches),
+            chosen_entry_id=renewed.id if renewed is not None else "",
         )
         saved = await store.add(engagement)
         return card_reply(await check_card_for(self.shared, saved))
@@ -368,6 +470,8 @@ class Flow:
         engagement = await self.own(turn.actor, press.engagement_id)
         if engagement.stage is not Stage.CATALOGUE:
             return await self.moved_on(engagement)
+        if engagement.renewal and press.entry_id == engagement.chosen_entry_id:
+            return await self.renew(turn, press)  # the system being renewed is renewed
         if press.entry_id not in {match.entry_id for match in engagement.matches}:
             raise BadCardData(
                 "That system was not one of the matches on this card. Nothing has changed."
@@ -389,23 +493,35 @@ class Flow:
             saved = await (await self.shared.engagements()).save(changed)
         except ChangedBySomeoneElse:
             return await self.where_now(turn, await self.own(turn.actor, engagement.id))
-        told = await self.tell_owner(saved, entry)
+        told = await self.tell_owner(saved, entry, turn.actor)
         if saved.reference:
-            return card_reply(cards.existing_done_card(entry.name, told, saved.reference))
+            noted = await self.note_on_request(saved, turn.actor, outcome_words(saved, entry.name))
+            return card_reply(cards.existing_done_card(entry.name, told, saved.reference, noted))
         if saved.owner_id != turn.actor.user_id:
             return message_reply(f"{told} {saved.owner_name or 'They'} can carry on from here.")
         return await self.open_request(saved, told)
 
-    async def tell_owner(self, engagement: Engagement, entry: CatalogueEntry) -> str:
-        """Tell the system's owner; the admins when the owner cannot be reached. Says who."""
+    async def tell_owner(self, engagement: Engagement, entry: CatalogueEntry, actor: Actor) -> str:
+        """Tell the system's owner; the admins when the owner cannot be reached. Says who
+        was told, and only who was."""
+        if entry.owner_id and _is_owner(entry, engagement, actor):
+            return f"You own {entry.name}, so we have not told anyone else."
         if entry.owner_id:
             card = cards.owner_card(engagement, entry)
             if await self._deliver(entry.owner_id, card, f"existing:{engagement.id}"):
                 return f"We have told {entry.owner_name or 'its owner'}, who owns {entry.name}."
         admins = cards.owner_card(engagement, entry, for_admins=True)
+        reached = False
         for admin in sorted(self.ctx.admin_ids):
-            await self._deliver(admin, admins, f"existing:{engagement.id}:{admin}")
-        return f"We could not reach the owner of {entry.name}, so we have told the IT admins."
+            reached |= await self._deliver(admin, admins, f"existing:{engagement.id}:{admin}")
+        if reached:
+            return f"We could not reach the owner of {entry.name}, so we have told the IT admins."
+        later = (
+            "IT will see this on your request."
+            if engagement.reference
+            else "IT will see this when you send your request."
+        )
+        return f"We could not tell the owner of {entry.name} or the IT admins yet. {later}"
 
     async def _deliver(self, user_id: str, card: dict[str, Any], once_key: str) -> bool:
         try:
@@ -444,11 +560,72 @@ class Flow:
             saved = await (await self.shared.engagements()).save(changed)
         except ChangedBySomeoneElse:
             return await self.where_now(turn, await self.own(turn.actor, engagement.id))
-        if stage is Stage.CHECKLIST:
+        return await self.after_the_check(turn, saved)
+
+    async def after_the_check(self, turn: Turn, saved: Engagement) -> Reply:
+        """After "none of these fit" or "renew": the checklist when the request is sent
+        (the outcome added to it), else the request form."""
+        if saved.stage is Stage.CHECKLIST:
+            words = outcome_words(saved, await self.chosen_name(saved))
+            await self.note_on_request(saved, turn.actor, words)
             return card_reply(checklist.offer_card(saved))
         if saved.owner_id != turn.actor.user_id:
             return message_reply(f"Recorded. {saved.owner_name or 'They'} can carry on from here.")
         return await self.open_request(saved)
+
+    # -- "renew <system>" ----------------------------------------------------------------
+
+    async def renew(self, turn: Turn, press: EngagementPress) -> Reply:
+        engagement = await self.own(turn.actor, press.engagement_id)
+        if engagement.stage is not Stage.CATALOGUE:
+            return await self.moved_on(engagement)
+        if not engagement.renewal:
+            raise BadCardData("This early engagement is not a renewal. Nothing has changed.")
+        changed = dataclasses.replace(
+            engagement,
+            outcome=CatalogueOutcome.RENEWAL,
+            stage=Stage.CHECKLIST if engagement.reference else Stage.REQUEST,
+            updated_at=self.ctx.now(),
+        )
+        try:
+            saved = await (await self.shared.engagements()).save(changed)
+        except ChangedBySomeoneElse:
+            return await self.where_now(turn, await self.own(turn.actor, engagement.id))
+        renewed = await renewed_entry(self.shared, saved)
+        if renewed is not None and renewed.owner_id and not _is_owner(renewed, saved, turn.actor):
+            card = cards.renewal_started_card(saved, renewed)
+            await self._deliver(renewed.owner_id, card, f"renewal-started:{saved.id}")
+        return await self.after_the_check(turn, saved)
+
+    # -- telling IT triage, on the request ------------------------------------------------
+
+    async def note_on_request(self, engagement: Engagement, actor: Actor, words: str) -> bool:
+        """Add the catalogue check's outcome to the request's history, so IT triage sees
+        it, and redraw their card. False when it could not be saved."""
+        store = self.ctx.store
+        for _ in range(_TRIES):
+            request = await store.get(engagement.reference)
+            if request is None:
+                return False
+            entry = AuditEntry(
+                at=self.ctx.now().astimezone(dt.UTC),
+                actor_id=actor.user_id,
+                actor_name=actor.name,
+                action=CATALOGUE_CHECK,
+                from_status=request.status,
+                to_status=request.status,
+                detail=words,
+            )
+            try:
+                saved = await store.update(
+                    dataclasses.replace(request, history=(*request.history, entry))
+                )
+            except ChangedBySomeoneElse:
+                continue
+            self.ctx.events.publish(REQUEST_CHANGED, saved)
+            return True
+        logger.warning("%s kept changing: its catalogue check was not added", engagement.id)
+        return False
 
     # -- the request form ----------------------------------------------------------------
 
@@ -468,7 +645,8 @@ class Flow:
             view = await form_flow.resume(REQUEST_FORM, store, owner, now)
         else:
             entry_name = await self.chosen_name(engagement)
-            values = prefill(engagement, entry_name)
+            renewed = await renewed_entry(self.shared, engagement)
+            values = prefill(engagement, entry_name, renewed.supplier if renewed else "")
             view = await form_flow.start(REQUEST_FORM, store, owner, now, values)
             if view is not None and view.draft.draft_id != engagement.draft_id:
                 changed = dataclasses.replace(engagement, draft_id=view.draft.draft_id)
@@ -482,13 +660,15 @@ class Flow:
         return card_reply(to_dict(build_form_card(dataclasses.replace(view, notice=notice))))
 
     async def chosen_name(self, engagement: Engagement) -> str:
+        """The system chosen (or being renewed), by name; "" when none is."""
         if not engagement.chosen_entry_id:
-            return ""
+            return engagement.system_name if engagement.renewal else ""
         entry = await self.shared.entry(engagement.chosen_entry_id)
         if entry is not None:
             return entry.name
         names = {m.entry_id: m.name for m in engagement.matches}
-        return names.get(engagement.chosen_entry_id, "the existing system")
+        fallback = engagement.system_name or "the existing system"
+        return names.get(engagement.chosen_entry_id, fallback)
 
     # -- a request was sent -------------------------------------------------------------
 
@@ -505,8 +685,11 @@ class Flow:
 
     async def joined_to_request(self, engagement: Engagement, request: DigitalRequest) -> None:
         store = await self.shared.engagements()
-        for _ in range(3):
-            to_checklist = engagement.outcome is CatalogueOutcome.NONE_FIT
+        for _ in range(_TRIES):
+            to_checklist = engagement.outcome in (
+                CatalogueOutcome.NONE_FIT,
+                CatalogueOutcome.RENEWAL,
+            )
             changed = dataclasses.replace(
                 engagement,
                 reference=request.reference,
@@ -523,6 +706,11 @@ class Flow:
                 engagement = latest
         else:
             return
+        if saved.outcome is not None:  # the check, as it was recorded, on the new request
+            requester = Actor(saved.owner_id, "", saved.owner_name, "")
+            await self.note_on_request(
+                saved, requester, outcome_words(saved, await self.chosen_name(saved))
+            )
         if saved.stage is Stage.CHECKLIST:
             card = checklist.offer_card(saved)
             await self._deliver(saved.owner_id, card, f"checklist-offer:{saved.id}")
@@ -537,24 +725,48 @@ class Flow:
             details, now = request.details, self.ctx.now()
             need = details.problem
             matches = await self.shared.search(f"{details.title} {need} {details.supplier}")
+            # A current contract that ends is one being renewed: of the systems it names.
+            renewal = details.contract_end is not None
+            names = [*details.existing_systems.split(","), details.supplier]
+            renewed = await find_renewed(self.shared, names, matches) if renewal else None
             engagement = await store.add(
                 Engagement(
                     id=engagement_id,
                     owner_id=request.requester.user_id,
                     owner_name=request.requester.name,
                     need=need,
-                    # A current contract that ends is one being renewed.
-                    renewal=details.contract_end is not None,
+                    renewal=renewal,
                     system_name=details.supplier,
                     stage=Stage.CATALOGUE,
                     created_at=now,
                     updated_at=now,
                     reference=request.reference,
                     matches=tuple(matches),
+                    chosen_entry_id=renewed.id if renewed is not None else "",
                 )
             )
         card = await check_card_for(self.shared, engagement, intro=FROM_REQUEST)
         await self._deliver(engagement.owner_id, card, f"catalogue-check:{engagement.id}")
+
+
+def _is_owner(entry: CatalogueEntry, engagement: Engagement, actor: Actor) -> bool:
+    """The system's owner is the person the engagement is for, or the one pressing."""
+    mine = {engagement.owner_id, actor.user_id, actor.aad_object_id} - {""}
+    return entry.owner_id in mine
+
+
+def outcome_words(engagement: Engagement, name: str) -> str:
+    """The catalogue check's outcome, as IT triage reads it in the request's history."""
+    match engagement.outcome:
+        case CatalogueOutcome.EXISTING:
+            return f"Said {name or 'a system the council has'} already does this."
+        case CatalogueOutcome.RENEWAL:
+            return f"Is renewing {name or 'the current system'}."
+        case CatalogueOutcome.NONE_FIT if engagement.none_fit_reason == NOTHING_MATCHED:
+            return NOTHING_MATCHED
+        case CatalogueOutcome.NONE_FIT:
+            return f"Said none of the catalogue's systems fit: {engagement.none_fit_reason}"
+    return ""
 
 
 def _sent_note(engagement: Engagement) -> str:
@@ -581,7 +793,7 @@ def part(ctx: JourneyContext, shared: Shared) -> Part:
                 phrases=PHRASES,
                 help="Tell IT before you buy or renew software, and see what the council "
                 "already has.",
-                menu_rank=2,
+                menu_rank=1,  # a main way in: shown in Teams' command menu
             ),
             # "We want to buy…", "our contract ends…": read first, so "we need to buy…" is
             # this and not a request titled "to buy…" (commands with a reading go first).
@@ -591,6 +803,8 @@ def part(ctx: JourneyContext, shared: Shared) -> Part:
             CardAction(cards.CHECK, parse_start, flow.check, once_only=True),
             CardAction(cards.EXISTING, parse_existing, flow.existing, once_only=True),
             CardAction(cards.NONE_FIT, parse_none_fit, flow.none_fit, once_only=True),
+            CardAction(cards.RENEW, parse_engagement, flow.renew, once_only=True),
+            CardAction(cards.START_ANYWAY, parse_need, flow.start_anyway),
             CardAction(cards.CARRY_ON, parse_engagement, flow.carry_on),
             CardAction(cards.REQUEST, parse_engagement, flow.start_request, once_only=True),
         ),

@@ -3,14 +3,17 @@ Review Board, with the request, the catalogue check, the checklist and what is s
 
 Pure functions: which review an engagement needs, its open questions, and the page
 itself (HTML that prints well on A4; no scripts, every value escaped). The page's
-address holds an unguessable token, which is the only key to it.
+address holds an unguessable token, which is the only key to it. The link works for a
+set number of days after the pack is made; making the pack after that gives a new one.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import html
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -24,7 +27,7 @@ from bot.domain.model import (
     RequestDetails,
     RequestKind,
 )
-from bot.domain.procurement import CatalogueOutcome, Engagement, ReviewPath
+from bot.domain.procurement import CatalogueMatch, CatalogueOutcome, Engagement, ReviewPath
 from bot.domain.scoring import score_summary
 from bot.domain.text import long_date
 from bot.journeys.intake.form import FIELDS as REQUEST_FIELDS
@@ -83,6 +86,25 @@ def who_reviews(path: ReviewPath | None) -> str:
         f"Procurement and the {TRB} review it. The board checks how it fits the council's "
         "systems and IT architecture before anything is bought."
     )
+
+
+# ---- How long the link works, and what a channel was told ------------------
+
+
+def link_expires(engagement: Engagement, days: int) -> dt.datetime:
+    """The pack is made when it is saved as ready, and nothing saves it after that."""
+    return engagement.updated_at + dt.timedelta(days=days)
+
+
+def link_works(engagement: Engagement, now: dt.datetime, days: int) -> bool:
+    return bool(engagement.pack_token) and now < link_expires(engagement, days)
+
+
+def version_of(engagement: Engagement) -> str:
+    """A short fingerprint of what a channel is told: the answers, the path and the link.
+    The same pack made again has the same one."""
+    told = [sorted(engagement.checklist.items()), engagement.path, engagement.pack_token]
+    return hashlib.sha256(json.dumps(told).encode()).hexdigest()[:12]
 
 
 # ---- What is still open ----------------------------------------------------
@@ -226,9 +248,7 @@ def _catalogue_section(view: PackView) -> str:
     )
     if engagement.matches:
         rows = "".join(
-            f'<tr><th scope="row">{_e(match.name)}</th>'
-            f"<td>{'A platform the council owns. ' if match.platform else ''}"
-            f"{_e(' '.join(match.why))}</td></tr>"
+            f'<tr><th scope="row">{_e(match.name)}</th><td>{_e(" ".join(_why(match)))}</td></tr>'
             for match in engagement.matches
         )
         parts.append(
@@ -246,9 +266,22 @@ def _catalogue_section(view: PackView) -> str:
     elif engagement.outcome is CatalogueOutcome.NONE_FIT:
         reason = engagement.none_fit_reason or "no reason given"
         parts.append(f"<p>Outcome: none of these fit, because: {_text(reason)}</p>")
+    elif engagement.outcome is CatalogueOutcome.RENEWAL:
+        renewed = view.chosen_name or engagement.system_name or "the current system"
+        parts.append(f"<p>Outcome: renewing {_e(renewed)}.</p>")
     else:
         parts.append("<p>Outcome: not recorded.</p>")
     return "".join(parts)
+
+
+_PLATFORM = "It is a platform the council already owns."
+
+
+def _why(match: CatalogueMatch) -> tuple[str, ...]:
+    """The search says when a match is a platform the council owns; older checks did not."""
+    if match.platform and _PLATFORM not in match.why:
+        return (*match.why, _PLATFORM)
+    return match.why
 
 
 def _answer(name: str, raw: str) -> str:
@@ -369,3 +402,17 @@ NOT_FOUND_PAGE = _page(
     "<h1>Page not found</h1><p>There is no early-engagement pack at this address. "
     "Check the link, or ask the person who sent it for a new one.</p>",
 )
+
+
+def expired_page(days: int) -> str:
+    """What an old link shows: that it has expired, and how to get a new one."""
+    return _page(
+        "This link has expired",
+        "<h1>This link has expired</h1>"
+        f"<p>A link to an early-engagement pack works for {days:,} "
+        f"{'day' if days == 1 else 'days'} after the pack is made. This link is older than "
+        "that, so it no longer shows the pack.</p>"
+        "<p>To get a new link, ask the person who made the pack. In the Digital Front Door "
+        "bot in Teams, they type checklist, check their answers and press Make the pack. "
+        "They get a new link to share.</p>",
+    )

@@ -6,9 +6,21 @@ Both stores pass one contract suite (tests/integration/test_catalogue_store_cont
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.domain.procurement import CatalogueEntry, Engagement
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What an import did: how many entries were saved, and the systems it removed
+    because they were not in the file (a replacing import only; the sample entries,
+    always removed, are not among them)."""
+
+    saved: int
+    removed: tuple[CatalogueEntry, ...] = ()
 
 
 class CatalogueStore(Protocol):
@@ -27,9 +39,20 @@ class CatalogueStore(Protocol):
         from `entries()` is rebuilt only then."""
         ...
 
-    async def import_entries(self, entries: list[CatalogueEntry]) -> int:
-        """Add or replace these entries by id, all in one go (all or nothing), and drop
-        the sample entries: the council's real catalogue has arrived. How many were kept."""
+    async def import_entries(
+        self,
+        entries: list[CatalogueEntry],
+        replace: bool = False,
+        keep: Collection[str] = frozenset(),
+    ) -> Imported:
+        """Add or update these entries by id, all in one go (all or nothing), and drop
+        the sample entries: the council's real catalogue has arrived. With `replace`, the
+        file is the whole catalogue: every other entry is removed too, except the ids in
+        `keep` (systems whose row in the file was bad, kept as they were)."""
+        ...
+
+    async def remove_entries(self, ids: Collection[str]) -> list[CatalogueEntry]:
+        """Remove the entries with these ids, all in one go; the ones that were there."""
         ...
 
     async def seed_if_empty(self, entries: list[CatalogueEntry]) -> bool:
@@ -83,19 +106,30 @@ class CatalogueImportUnfinished(Exception):
         if written < total:
             message = (
                 f"{written} of {total} catalogue entries were saved before the list stopped "
-                "answering. Run the same import again to finish it."
+                "answering. Nothing was removed. Run the same import again to finish it."
             )
         else:
             message = (
-                f"All {total} catalogue entries were saved, but {not_removed} sample or "
-                "repeated entries could not be removed yet. Run the same import again to "
-                "finish it."
+                f"All {total} catalogue entries were saved, but {not_removed} entries that "
+                "should go could not be removed yet. Run the same import again to finish it."
             )
         super().__init__(message)
         self.message = message
         self.written = written
         self.total = total
         self.not_removed = not_removed
+
+
+class CatalogueRemoveUnfinished(Exception):
+    """The list stopped answering while entries were being removed (SharePoint only).
+    Removing them again is safe: one already gone is not an error."""
+
+    def __init__(self) -> None:
+        self.message = (
+            "The catalogue list in SharePoint stopped answering, so the system may not have "
+            "been removed. Try again in a few minutes."
+        )
+        super().__init__(self.message)
 
 
 def catalogue_order(entry: CatalogueEntry) -> tuple[str, str]:

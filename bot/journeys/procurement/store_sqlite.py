@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from bot.domain.procurement import (
     ReviewPath,
     Stage,
 )
-from bot.journeys.procurement.ports import catalogue_order, check_storable
+from bot.journeys.procurement.ports import Imported, catalogue_order, check_storable
 from bot.ports import ChangedBySomeoneElse
 from bot.store.database import Database, immediate
 from bot.store.times import maybe_day_from, maybe_day_text, time_from, time_text
@@ -108,18 +109,46 @@ class SqliteProcurementStore:
         )
         return found or 0
 
-    async def import_entries(self, entries: list[CatalogueEntry]) -> int:
+    async def import_entries(
+        self,
+        entries: list[CatalogueEntry],
+        replace: bool = False,
+        keep: Collection[str] = frozenset(),
+    ) -> Imported:
         entries = list(entries)
         check_storable(entries)
+        staying = {entry.id for entry in entries} | set(keep)
 
-        def write(db: sqlite3.Connection) -> int:
-            db.execute("DELETE FROM catalogue WHERE sample = 1")
+        def write(db: sqlite3.Connection) -> Imported:
+            removed: list[CatalogueEntry] = []
+            for row in db.execute("SELECT * FROM catalogue").fetchall():
+                if row["sample"]:
+                    db.execute("DELETE FROM catalogue WHERE id = ?", (row["id"],))
+                elif replace and row["id"] not in staying:
+                    db.execute("DELETE FROM catalogue WHERE id = ?", (row["id"],))
+                    removed.append(_entry(row))
             for entry in entries:
                 _upsert(db, entry)
             db.execute(
                 "UPDATE catalogue_state SET generation = generation + 1, imported = 1 WHERE id = 1"
             )
-            return len(entries)
+            return Imported(len(entries), tuple(sorted(removed, key=catalogue_order)))
+
+        return await self._db.run(lambda db: immediate(db, lambda: write(db)))
+
+    async def remove_entries(self, ids: Collection[str]) -> list[CatalogueEntry]:
+        wanted = set(ids)
+
+        def write(db: sqlite3.Connection) -> list[CatalogueEntry]:
+            removed = []
+            for entry_id in sorted(wanted):
+                row = db.execute("SELECT * FROM catalogue WHERE id = ?", (entry_id,)).fetchone()
+                if row is not None:
+                    db.execute("DELETE FROM catalogue WHERE id = ?", (entry_id,))
+                    removed.append(_entry(row))
+            if removed:
+                db.execute("UPDATE catalogue_state SET generation = generation + 1 WHERE id = 1")
+            return sorted(removed, key=catalogue_order)
 
         return await self._db.run(lambda db: immediate(db, lambda: write(db)))
 

@@ -34,6 +34,7 @@ from bot.domain.model import (
     ScoreLine,
     Status,
 )
+from bot.domain.procurement import CATALOGUE_CHECK
 from bot.domain.scoring import score_summary
 from bot.domain.text import long_date
 from bot.domain.triage import Action, status_for_it, status_for_it_in_words
@@ -75,6 +76,7 @@ DONE = {
     "withdraw": "withdrew it",
     "edit_details": "changed their answers",
     ALSO_AFFECTED: "said they are also affected",
+    CATALOGUE_CHECK: "checked the application catalogue",
 }
 FINISHED = frozenset(
     {"with_board", "decided", "in_change", "in_project", "delivered", "benefits_reviewed"}
