@@ -108,7 +108,7 @@ class FormButtons:
 
     async def help(self, turn: Turn, _: NoData) -> Reply:
         catalogue = self.ctx.catalogue
-        lines = catalogue.help_lines(turn.in_channel)
+        lines = catalogue.help_lines(turn.in_channel, self.ctx.is_admin(turn.actor))
         return card_reply(to_dict(build_help_card(lines, catalogue.menu)))
 
     async def next(self, turn: Turn, press: FormPress) -> Reply:

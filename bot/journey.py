@@ -302,12 +302,15 @@ class Catalogue:
     commands: list[ChatCommand] = field(default_factory=list)
     menu: list[MenuButton] = field(default_factory=list)
 
-    def help_lines(self, in_channel: bool) -> list[tuple[str, str]]:
+    def help_lines(self, in_channel: bool, admin: bool = True) -> list[tuple[str, str]]:
+        """What help lists: with `admin` False, not the commands only admins can use."""
         lines = []
         for command in self.commands:
             if not command.help:
                 continue
             if command.where == "channel" and not in_channel:
+                continue
+            if not admin and command.help.startswith("Admins only"):
                 continue
             lines.append((command.example or command.name, command.help))
         return lines

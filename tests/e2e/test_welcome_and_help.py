@@ -51,3 +51,15 @@ async def test_commands_are_forgiving_about_case_and_punctuation(alex: TeamsUser
         assert "What you can type" in all_text(card_of((await alex.say(said))[-1])), said
     for said in ("New Request", "raise a request", "request"):
         assert "Step 1 of 4" in all_text(card_of((await alex.say(said))[-1])), said
+
+
+async def test_help_shows_admins_their_own_commands_and_nobody_else(alex: TeamsUser) -> None:
+    """Alex is an admin; Megan is not. Her help card is shorter: no command she cannot use."""
+    megan = TeamsUser(alex.http, alex.bot, alex.connector, "user-id-megan", "Megan Bowen", "megan")
+    admins = all_text(card_of((await alex.say("help"))[-1]))
+    everyone = all_text(card_of((await megan.say("help"))[-1]))
+    for command in ("import catalogue", "feedback summary", "remove from catalogue"):
+        assert command in admins and command not in everyone, command
+    assert "Admins only" not in everyone
+    for command in ("new request", "buy software", "ask", "help"):
+        assert command in everyone, command

@@ -33,15 +33,16 @@ async def tell_admins_once(ctx: JourneyContext, problem: str) -> None:
 def register(ctx: JourneyContext) -> Journey:
     catalogue = ctx.catalogue
 
-    # The commands are all declared once the app has started: one help card per place.
-    help_cards: dict[bool, dict[str, Any]] = {}
+    # The commands are all declared once the app has started: one help card per place,
+    # for admins and for everyone else (who are not shown the admins' own commands).
+    help_cards: dict[tuple[bool, bool], dict[str, Any]] = {}
 
     async def show_help(turn: Turn, _: str) -> None:
-        where = turn.in_channel
-        if where not in help_cards:
-            lines = catalogue.help_lines(where)
-            help_cards[where] = to_dict(build_help_card(lines, catalogue.menu))
-        await turn.send_card(help_cards[where])
+        key = (turn.in_channel, ctx.is_admin(turn.actor))
+        if key not in help_cards:
+            lines = catalogue.help_lines(*key)
+            help_cards[key] = to_dict(build_help_card(lines, catalogue.menu))
+        await turn.send_card(help_cards[key])
 
     async def hello(turn: Turn, _: str) -> None:
         await turn.send_card(to_dict(build_welcome_card(turn.actor.name, catalogue.menu)))
