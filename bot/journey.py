@@ -149,6 +149,10 @@ class ChatCommand:
     # Where the message must be, beyond `where`, read from the Activity (a reply in a
     # channel thread, say). None: anywhere `where` allows.
     applies: Callable[[Activity], bool] | None = None
+    # A reading that guesses from words anywhere in the message (an IT problem): tried
+    # after every other command's own reading, so "import catalogue" with a pasted list
+    # that mentions "broken" is still an import.
+    guess: bool = False
 
     def match(self, text: str) -> str | None:
         """The argument if this command is what was typed, else None."""

@@ -47,8 +47,8 @@ def register_journeys(
     for journey in journeys:
         ctx.catalogue.commands.extend(journey.commands)
         ctx.catalogue.menu.extend(journey.menu)
-        for command in journey.commands:
-            app.add_route(_typed(command), _command_route(ctx, command), rank=_rank(command))
+    commands = command_order(ctx.catalogue.commands)
+    app.add_route(_typed(commands), _command_route(ctx, commands), rank=RouteRank.FIRST)
     _add_actions(app, invokes, [action for journey in journeys for action in journey.actions])
     app.conversation_update("membersAdded")(_welcome(journeys))
     app.adaptive_card.action_execute(re.compile(r".*", re.DOTALL), rank=RouteRank.LAST)(
@@ -60,7 +60,7 @@ def register_journeys(
         is_invoke=True,
         rank=RouteRank.LAST,
     )
-    app.message()(_not_understood(ctx))
+    app.message(rank=RouteRank.LAST)(_not_understood(ctx))
     app.error(_on_error)
     app.before_turn(_remember_chats(ctx))
 
@@ -112,30 +112,46 @@ def _check_unique(journeys: list[Journey]) -> None:
         raise ValueError(f"More than one journey declares: {', '.join(map(repr, clashes))}")
 
 
-def _rank(command: ChatCommand) -> RouteRank:
-    """A command with its own reading is more particular than a phrase or a prefix, so it
-    is tried first: "I need a password reset" is an IT problem, not "i need " a request.
-    (Among routes of equal rank the SDK's order is not the order they were added in.)
-    Typed commands never match a button's data, so FIRST puts no button behind them."""
-    return RouteRank.FIRST if command.read is not None else RouteRank.DEFAULT
+def command_order(commands: Iterable[ChatCommand]) -> list[ChatCommand]:
+    """The order typed commands are tried in, first match wins. A command with its own
+    reading is more particular than a phrase or a prefix, so it comes first ("I need a
+    password reset" is an IT problem, not "i need " a request); a reading that guesses
+    from any word comes after the other readings; then phrases and prefixes. Within each,
+    the journeys' order. (One route for them all: the SDK's order among routes of one
+    rank is not the order they were added in.)"""
+    commands = list(commands)
+    readers = [c for c in commands if c.read is not None and not c.guess]
+    guesses = [c for c in commands if c.read is not None and c.guess]
+    return readers + guesses + [c for c in commands if c.read is None]
 
 
-def _typed(command: ChatCommand) -> Any:
-    def selector(context: TurnContext) -> bool:
-        activity = context.activity
-        if activity.type != ActivityTypes.message:
-            return False
-        if activity.value is not None and not activity.text:
-            return False  # a button from a client without Universal Actions, not typing
+def _first_match(commands: list[ChatCommand], activity: Any) -> ChatCommand | None:
+    if activity.type != ActivityTypes.message:
+        return None
+    if activity.value is not None and not activity.text:
+        return None  # a button from a client without Universal Actions, not typing
+    text = activity.text or ""
+    for command in commands:
         if command.applies is not None and not command.applies(activity):
-            return False
-        return command.match(activity.text or "") is not None
+            continue
+        if command.match(text) is not None:
+            return command
+    return None
+
+
+def _typed(commands: list[ChatCommand]) -> Any:
+    def selector(context: TurnContext) -> bool:
+        return _first_match(commands, context.activity) is not None
 
     return selector
 
 
-def _command_route(ctx: JourneyContext, command: ChatCommand) -> Any:
+def _command_route(ctx: JourneyContext, commands: list[ChatCommand]) -> Any:
     async def route(context: TurnContext, state: TurnState) -> None:
+        command = _first_match(commands, context.activity)
+        if command is None:  # the selector found one: this does not happen
+            await _not_understood(ctx)(context, state)
+            return
         turn = Turn(context, actor_of(context.activity))
         if command.where == "personal" and turn.in_channel:
             await turn.send_text(_one_to_one(ctx, command, turn))

@@ -165,3 +165,17 @@ def test_two_journeys_claiming_one_verb_or_phrase_stop_the_bot_starting(tmp_path
     ctx = JourneyContext(store=inert, clock=inert, notifier=inert, admin_ids=frozenset())
     with pytest.raises(ValueError, match=re.escape("'go', 'x.go'")):
         register_journeys(app, ctx, [first, second])
+
+
+def test_typed_commands_are_tried_readings_first_then_guesses_then_phrases() -> None:
+    """The order is ours, not the SDK's: its order among routes of one rank is not the
+    order they were added in, which once sent a pasted catalogue to the service desk."""
+    from bot.registry import command_order
+
+    async def run(turn: Any, argument: str) -> None:
+        return None
+
+    phrase = ChatCommand("new request", run, phrases=("new request",))
+    guess = ChatCommand("password reset", run, read=lambda said: said or None, guess=True)
+    reader = ChatCommand("import catalogue", run, read=lambda said: said or None)
+    assert command_order([phrase, guess, reader]) == [reader, guess, phrase]

@@ -113,6 +113,7 @@ def register(ctx: JourneyContext) -> Journey:
                 "password reset",
                 point_to_service_desk,
                 read=read_it_problem,
+                guess=True,
                 example="my laptop is broken",
                 help="Find out who can fix an IT problem, like a password or a broken laptop.",
                 where="anywhere",
