@@ -626,3 +626,37 @@ def test_bad_rows_that_cannot_be_told_keep_everything() -> None:
     unread = 'Id,System\npay,"Civica Pay\n'
     assert systems_on_bad_rows(unread, [5]) is None  # that line was never reached
     assert systems_on_bad_rows("no header here\n", [2]) is None
+
+
+def test_bad_rows_are_read_as_the_import_reads_them() -> None:
+    """A byte-order mark, NUL characters, short rows and a file with no Id column: the
+    systems named are the ones the import would have named."""
+    from bot.domain.catalogue_csv import systems_on_bad_rows
+
+    bom = "\ufeffId,System,Contract end\npay,Civica Pay,2027-03-31\ncrm,Dynamics CRM,31/02/2027\n"
+    found = systems_on_bad_rows(bom, [3])
+    assert found is not None and found.ids == {"crm"}
+
+    nul = "Id,System\nc\x00rm,Dynamics\x00 CRM\n"
+    found = systems_on_bad_rows(nul, [2])
+    assert found is not None and found.ids == {"crm"} and found.names == {"dynamics crm"}
+
+    short = "System,Id,Contract end\nMosaic\n"  # one cell: no id, no date
+    found = systems_on_bad_rows(short, [2])
+    assert found is not None and found.ids == {"mosaic"} and found.names == {"mosaic"}
+
+    no_id_column = "System,Contract end\nMosaic,not a date\n"
+    found = systems_on_bad_rows(no_id_column, [2])
+    assert found is not None and found.ids == {"mosaic"}
+
+
+def test_with_no_bad_rows_nothing_is_kept_back() -> None:
+    from bot.domain.catalogue_csv import BadRowSystems, systems_on_bad_rows
+    from bot.domain.procurement import CatalogueEntry
+
+    found = systems_on_bad_rows("Id,System\npay,Civica Pay\n", [])
+    assert found == BadRowSystems(frozenset(), frozenset())
+    entry = CatalogueEntry("pay", "Civica Pay", "", "", "", ("payments",), "")
+    assert not found.covers(entry)
+    assert BadRowSystems(frozenset({"pay"}), frozenset()).covers(entry)
+    assert BadRowSystems(frozenset(), frozenset({"civica pay"})).covers(entry)
