@@ -285,6 +285,7 @@ class SharePointCatalogue:
         adapter = self._graph.client.request_adapter
 
         async def get() -> Any:
+            # "XXX" is Kiota's key for "any error status": Graph's errors read as ODataError.
             return await adapter.send_primitive_async(info, "bytes", {"XXX": ODataError})
 
         try:
