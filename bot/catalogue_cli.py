@@ -185,7 +185,6 @@ def _read(path: Path) -> bytes:
 @asynccontextmanager
 async def _catalogue(settings: Settings) -> AsyncIterator[CatalogueStore]:
     """The catalogue as the bot opens it (the sample on a first local start)."""
-    clock = SystemClock()
     if settings.store == "sharepoint":
         from graph_clients.catalogue_list import SharePointCatalogue
         from graph_clients.wiring import connect_from_environment
@@ -203,7 +202,7 @@ async def _catalogue(settings: Settings) -> AsyncIterator[CatalogueStore]:
     from bot.journeys.procurement.shared import FILE_NAME
     from bot.journeys.procurement.store_sqlite import SqliteProcurementStore
 
-    local = SqliteProcurementStore(settings.data_dir / FILE_NAME, clock)
+    local = SqliteProcurementStore(settings.data_dir / FILE_NAME)
     await local.open()
     try:
         await local.seed_if_empty(list(SAMPLE))

@@ -162,7 +162,7 @@ async def stored(data: Path) -> list[str]:
     path = data / FILE_NAME
     if not path.exists():
         return []
-    store = SqliteProcurementStore(path, SystemClock())
+    store = SqliteProcurementStore(path)
     await store.open()
     try:
         return [entry.id for entry in await store.entries()]

@@ -38,11 +38,9 @@ from bot.journeys.procurement.store_sqlite import SqliteProcurementStore
 from graph_clients.catalogue_list import SharePointCatalogue, to_fields
 from graph_clients.schema import CATALOGUE
 from graph_clients.wiring import GraphConnection
-from tests.support.clock import SettableClock
 from tests.support.fake_graph import FakeGraph
 from tests.support.graph import provisioned
 
-NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
 LIST = CATALOGUE.name
 
 
@@ -76,7 +74,6 @@ class Place:
     def __init__(self, kind: str, tmp_path: Path) -> None:
         self.kind = kind
         self._path = tmp_path / "procurement.sqlite3"
-        self._clock = SettableClock(NOW)
         self._opened: list[CatalogueStore] = []
         self.fake: FakeGraph | None = None
         self.graph: GraphConnection | None = None
@@ -96,7 +93,7 @@ class Place:
     async def open(self) -> CatalogueStore:
         store: CatalogueStore
         if self.kind == "sqlite":
-            store = SqliteProcurementStore(self._path, self._clock)
+            store = SqliteProcurementStore(self._path)
         else:
             assert self.graph is not None
             store = SharePointCatalogue(self.graph, monotonic=lambda: self.seconds)

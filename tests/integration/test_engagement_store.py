@@ -32,7 +32,6 @@ from bot.domain.procurement import (
 )
 from bot.journeys.procurement.store_sqlite import SqliteProcurementStore
 from bot.ports import ChangedBySomeoneElse
-from tests.support.clock import SettableClock
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULE = "tests.integration.test_engagement_store"
@@ -86,7 +85,7 @@ def path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def store(path: Path) -> AsyncIterator[SqliteProcurementStore]:
-    opened = SqliteProcurementStore(path, SettableClock(NOW))
+    opened = SqliteProcurementStore(path)
     await opened.open()
     yield opened
     await opened.close()
@@ -181,12 +180,12 @@ async def test_times_must_say_their_timezone(store: SqliteProcurementStore) -> N
 
 
 async def test_reopening_the_file_keeps_everything(path: Path) -> None:
-    first = SqliteProcurementStore(path, SettableClock(NOW))
+    first = SqliteProcurementStore(path)
     await first.open()
     kept = [await first.add(engagement(1, **FULL)), await first.add(engagement(2))]
     kept[1] = await first.save(dataclasses.replace(kept[1], stage=Stage.CHECKLIST))
     await first.close()
-    second = SqliteProcurementStore(path, SettableClock(NOW + dt.timedelta(days=400)))
+    second = SqliteProcurementStore(path)
     await second.open()
     try:
         assert [await second.get(e.id) for e in kept] == kept
@@ -239,7 +238,7 @@ async def test_two_processes_saving_one_engagement_one_wins(
 
 async def child(db: str, go: str, task: str) -> str:
     engagement_id, answer = task.split(":")
-    store = SqliteProcurementStore(Path(db), SettableClock(NOW))
+    store = SqliteProcurementStore(Path(db))
     await store.open()
     try:
         read = await store.get(engagement_id)

@@ -75,7 +75,7 @@ class Shared:
             data_dir = self.ctx.data_dir
             if data_dir is None:
                 raise RuntimeError("The procurement journey needs DATA_DIR for its store")
-            local = SqliteProcurementStore(data_dir / FILE_NAME, self.ctx.clock)
+            local = SqliteProcurementStore(data_dir / FILE_NAME)
             await local.open()
             catalogue: CatalogueStore = local
             if self.ctx.graph is not None:

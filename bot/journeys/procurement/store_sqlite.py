@@ -15,7 +15,6 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from bot.clock import Clock
 from bot.domain.procurement import (
     CatalogueEntry,
     CatalogueMatch,
@@ -84,9 +83,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS engagements_by_pack_token
 class SqliteProcurementStore:
     """CatalogueStore and EngagementStore on one SQLite file, safe for several processes."""
 
-    def __init__(self, path: Path, clock: Clock) -> None:
+    def __init__(self, path: Path) -> None:
         self._db = Database(path, SCHEMA)
-        self._clock = clock
 
     async def open(self) -> None:
         await self._db.open()
