@@ -28,6 +28,8 @@ from microsoft_agents.hosting.core import TurnContext
 
 from bot.clock import Clock
 from bot.domain.commands import normalise, without_mentions
+from bot.domain.deadlines import StageTargets
+from bot.domain.working_time import WorkingTime
 from bot.notifier import Notifier
 from bot.ports import Roster, Store
 from bot.reply_hosts import ReplyHosts
@@ -348,6 +350,11 @@ class JourneyContext:
     # BOT_STORE=sharepoint: the GraphConnection (graph_clients.wiring), for a journey that
     # keeps council records in a SharePoint list of its own. None with SQLite.
     graph: Any = None
+    # The council's working calendar (working days and hours, bank holidays): champions'
+    # nudges and every stage's deadline count in it. Built from COMMUNITY_WORKING_* .
+    calendar: WorkingTime = field(default_factory=WorkingTime)
+    # The target time of each stage of a request (DEADLINE_* settings).
+    targets: StageTargets = field(default_factory=StageTargets)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     events: Events = field(init=False)
 

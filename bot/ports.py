@@ -23,6 +23,7 @@ from bot.domain.model import (
     Route,
     RoutingRule,
     Score,
+    Status,
 )
 
 
@@ -70,6 +71,16 @@ class Governance:
     rules: tuple[RoutingRule, ...]
 
 
+@dataclass(frozen=True)
+class RequestQuery:
+    """Which requests `RequestRegister.query` returns: every condition given must hold."""
+
+    statuses: frozenset[Status] = frozenset()  # empty: any status
+    board: str = ""  # a board's key; "": any board
+    submitted_from: dt.datetime | None = None  # submitted at or after
+    submitted_before: dt.datetime | None = None  # submitted before
+
+
 class RequestRegister(Protocol):
     async def add(self, new: NewRequest) -> DigitalRequest:
         """Store it under the next DR-YYYY-NNNN reference. Idempotent by draft id."""
@@ -100,6 +111,15 @@ class RequestRegister(Protocol):
 
     async def mark_triage_posted(self, reference: str, message_id: str) -> None: ...
 
+    async def query(
+        self, query: RequestQuery, after: int = 0, limit: int = 500
+    ) -> list[DigitalRequest]:
+        """Requests matching `query`, oldest first, a page at a time: `after` is the
+        `item_id` (as an int) of the last one of the page before, 0 for the first page.
+        A page shorter than `limit` is the last. In SharePoint mode the journal answers
+        (every request raised through the bot), as `recent` does."""
+        ...
+
     async def triage_message_id(self, reference: str) -> str:
         """The id of the request's card in the triage channel, or ""."""
         ...
@@ -123,6 +143,18 @@ class DraftStore(Protocol):
 
 class GovernanceStore(Protocol):
     async def governance(self) -> Governance: ...
+
+    async def save_matrix(self, matrix: Matrix) -> None:
+        """Publish a new version of the prioritisation matrix (the board's weights card).
+
+        The version before it is kept in the matrix history (`matrix_history`), so a
+        score made with it can still be explained. New scores use the new one; scores
+        already made keep theirs. In SharePoint mode it is written to DFD Config."""
+        ...
+
+    async def matrix_history(self) -> list[Matrix]:
+        """Every matrix version published before the current one, oldest first."""
+        ...
 
 
 class ChannelDirectory(Protocol):
@@ -276,6 +308,10 @@ class Journal(RequestRegister, GovernanceStore, Protocol):
     async def replace_governance(self, config: dict[str, Any]) -> None:
         """Keep the latest governance read from SharePoint (key -> JSON value)."""
         ...
+
+    async def save_matrix(self, matrix: Matrix) -> None: ...
+
+    async def matrix_history(self) -> list[Matrix]: ...
 
 
 class Roster(Protocol):

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 from bot.clock import Clock
 from bot.domain.edits import EDITED_IN_SHAREPOINT, described_changes, entries_not_in
-from bot.domain.model import AuditEntry, DigitalRequest, Draft
+from bot.domain.model import AuditEntry, DigitalRequest, Draft, Matrix
 from bot.domain.references import parse_reference
 from bot.errors import NotAnsweringNow, UserFacingError
 from bot.ports import (
@@ -39,6 +39,7 @@ from bot.ports import (
     OutboxOp,
     Page,
     Record,
+    RequestQuery,
     WorkingState,
 )
 from graph_clients.client import GraphUnavailable, is_transient, waiting_at_most
@@ -289,6 +290,14 @@ class SharePointStore:
             await self.journal.replace_governance(config_seed())
             return await self.journal.governance()
 
+    async def save_matrix(self, matrix: Matrix) -> None:
+        # For now the journal only: H3 (issue 13) writes it to DFD Config as well, so a
+        # refresh from SharePoint does not undo it.
+        await self.journal.save_matrix(matrix)
+
+    async def matrix_history(self) -> list[Matrix]:
+        return await self.journal.matrix_history()
+
     async def listen_for_config_problems(self, tell: Callable[[str], Awaitable[None]]) -> None:
         """Set who hears of invalid config edits, and tell them of any found already (at
         start-up, before anyone was listening)."""
@@ -413,6 +422,12 @@ class SharePointStore:
     async def recent(self, limit: int = 200) -> list[DigitalRequest]:
         # The journal holds every request raised through the bot: enough to find duplicates.
         return await self.journal.recent(limit)
+
+    async def query(
+        self, query: RequestQuery, after: int = 0, limit: int = 500
+    ) -> list[DigitalRequest]:
+        # The journal holds every request raised through the bot, as for `recent`.
+        return await self.journal.query(query, after, limit)
 
     async def awaiting_triage_post(self, limit: int = 50) -> list[DigitalRequest]:
         return await self.journal.awaiting_triage_post(limit)

@@ -99,6 +99,10 @@ def triage_to_dict(request: DigitalRequest) -> dict[str, Any]:
         "duplicate_of": request.duplicate_of,
         "question": request.question,
         "history": [_entry_to_dict(entry) for entry in request.history],
+        "delivery_owner": request.delivery_owner,
+        "deferred_until": request.deferred_until.isoformat() if request.deferred_until else "",
+        "theme": request.theme,
+        "horizon": request.horizon,
     }
 
 
@@ -137,4 +141,10 @@ def triage_fields(data: dict[str, Any] | None) -> dict[str, Any]:
         "duplicate_of": data.get("duplicate_of", ""),
         "question": data.get("question", ""),
         "history": history,
+        "delivery_owner": data.get("delivery_owner", ""),
+        "deferred_until": (
+            dt.date.fromisoformat(data["deferred_until"]) if data.get("deferred_until") else None
+        ),
+        "theme": data.get("theme", ""),
+        "horizon": data.get("horizon", ""),
     }

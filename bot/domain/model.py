@@ -117,6 +117,38 @@ STATUS_LABELS: dict[Status, str] = {
 }
 
 
+class Theme(StrEnum):
+    """The strategy's four themes. Technology and architecture enables the other three."""
+
+    PEOPLE_AND_SKILLS = "people_and_skills"
+    ORGANISATION_AND_PROCESS = "organisation_and_process"
+    DESIGN_PLAN_IMPLEMENT = "design_plan_implement"
+    TECHNOLOGY_AND_ARCHITECTURE = "technology_and_architecture"
+
+
+THEME_LABELS: dict[Theme, str] = {
+    Theme.PEOPLE_AND_SKILLS: "People and skills",
+    Theme.ORGANISATION_AND_PROCESS: "Organisation and process",
+    Theme.DESIGN_PLAN_IMPLEMENT: "Design, plan and implement",
+    Theme.TECHNOLOGY_AND_ARCHITECTURE: "Technology and architecture",
+}
+
+
+class Horizon(StrEnum):
+    """Where an approved request sits on the transformation roadmap (appendix 2)."""
+
+    NOW = "now"
+    NEXT = "next"
+    LATER = "later"
+
+
+HORIZON_LABELS: dict[Horizon, str] = {
+    Horizon.NOW: "Now",
+    Horizon.NEXT: "Next",
+    Horizon.LATER: "Later",
+}
+
+
 @dataclass(frozen=True)
 class RequestDetails:
     """A member of staff's answers, checked and typed. Built only by validation."""
@@ -266,6 +298,12 @@ class DigitalRequest:
     # Read from the bot's own copy because the shared list did not answer in time: edits
     # made there since may not show yet. Never stored.
     stale: bool = False
+    # Set by a board's decision (issue 13): who delivers it, the date a deferred request
+    # comes back, the strategy theme and the roadmap horizon ("" / None until decided).
+    delivery_owner: str = ""
+    deferred_until: dt.date | None = None
+    theme: str = ""  # a Theme value; "" until a board sets it (see boards.theme_of)
+    horizon: str = ""  # a Horizon value; "" until a board approves it
 
     @property
     def also_affected(self) -> int:

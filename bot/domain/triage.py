@@ -52,9 +52,24 @@ class Action(StrEnum):
     # The requester's own, from their chat: never triage buttons.
     WITHDRAW = "withdraw"
     EDIT_DETAILS = "edit_details"
+    # A board's decisions, from the agenda card: members (or their deputies) only.
+    APPROVE = "approve"  # to the change request or project process, with a delivery owner
+    DEFER = "defer"  # back on the agenda from a date
+    BOARD_REJECT = "board_reject"  # not taken forward, with the board's rationale
+    BOARD_ASK_INFO = "board_ask_info"  # the requester answers; it comes back to the board
+    SEND_TO_BOARD = "send_to_board"  # to another board's queue, with the reason
 
 
 REQUESTER_ACTIONS = frozenset({Action.ANSWER_INFO, Action.WITHDRAW, Action.EDIT_DETAILS})
+BOARD_ACTIONS = frozenset(
+    {
+        Action.APPROVE,
+        Action.DEFER,
+        Action.BOARD_REJECT,
+        Action.BOARD_ASK_INFO,
+        Action.SEND_TO_BOARD,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -68,6 +83,11 @@ class TriageState:
     duplicate_of: str = ""
     question: str = ""
     history: tuple[AuditEntry, ...] = ()
+    # Set by a board's decision.
+    delivery_owner: str = ""
+    deferred_until: dt.date | None = None
+    theme: str = ""
+    horizon: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,6 +107,14 @@ class Change:
     answer: str = ""
     duplicate_of: str = ""
     changes: tuple[FieldChange, ...] = ()  # EDIT_DETAILS: the answers the requester changed
+    # A board's decision: APPROVE sets process, delivery_owner, theme and horizon; DEFER
+    # sets deferred_until; SEND_TO_BOARD sets board; `reason` is the rationale. A deputy
+    # deciding for a member names that member in `on_behalf_of` (their name), for the record.
+    delivery_owner: str = ""
+    deferred_until: dt.date | None = None
+    theme: str = ""
+    horizon: str = ""
+    on_behalf_of: str = ""
 
 
 class TransitionRefused(Exception):
@@ -109,6 +137,12 @@ ALLOWED_FROM: dict[Action, frozenset[Status]] = {
     # Until a board decides: a request on a board's list can still be withdrawn.
     Action.WITHDRAW: _TRIAGE | {Status.WITH_BOARD},
     Action.EDIT_DETAILS: _TRIAGE,
+    # A board decides only what is on its list.
+    Action.APPROVE: frozenset({Status.WITH_BOARD}),
+    Action.DEFER: frozenset({Status.WITH_BOARD}),
+    Action.BOARD_REJECT: frozenset({Status.WITH_BOARD}),
+    Action.BOARD_ASK_INFO: frozenset({Status.WITH_BOARD}),
+    Action.SEND_TO_BOARD: frozenset({Status.WITH_BOARD}),
 }
 
 # How a refusal describes the request to the triager. Not STATUS_LABELS: those
@@ -139,6 +173,11 @@ _CANNOT: dict[Action, str] = {
     Action.REOPEN: "reopen it",
     Action.WITHDRAW: "withdraw it",
     Action.EDIT_DETAILS: "change its answers",
+    Action.APPROVE: "approve it",
+    Action.DEFER: "defer it",
+    Action.BOARD_REJECT: "turn it down",
+    Action.BOARD_ASK_INFO: "ask the requester for more information",
+    Action.SEND_TO_BOARD: "send it to another board",
 }
 
 _BOARD_SHORT = {
@@ -152,7 +191,9 @@ _PROCESS_WORDS = {"change_request": "then a change request", "project": "then a 
 def allowed_actions(state: TriageState) -> tuple[Action, ...]:
     """The triage buttons to show. Answering is not one: only the requester answers."""
     return tuple(
-        a for a in Action if state.status in ALLOWED_FROM[a] and a not in REQUESTER_ACTIONS
+        a
+        for a in Action
+        if state.status in ALLOWED_FROM[a] and a not in REQUESTER_ACTIONS | BOARD_ACTIONS
     )
 
 

@@ -24,6 +24,7 @@ JOURNEYS: tuple[str, ...] = (
     "servicedesk",  # IT problems: a pointer to the IT service desk
     "communities",  # ask a question; champions answer; communities of practice
     "procurement",  # buy software: IT engaged early, the catalogue checked, the pack
+    "boards",  # board agendas and decisions, deadlines, the quarterly review, the matrix
     "home",  # welcome, hello, help
 )
 

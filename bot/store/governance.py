@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.domain import codec
 from bot.domain import governance as defaults
+from bot.domain.model import Matrix
 from bot.ports import Governance
 from bot.store.database import Database, immediate
 
@@ -60,3 +61,26 @@ class GovernanceTable:
                 )
 
         await self._db.run(lambda db: immediate(db, lambda: write(db)))
+
+    async def save_matrix(self, matrix: Matrix) -> None:
+        """The new matrix becomes current; the one it replaces joins `matrix_history`."""
+
+        def write(db: sqlite3.Connection) -> None:
+            rows = dict(db.execute("SELECT key, value FROM config").fetchall())
+            history = json.loads(rows.get("matrix_history", "[]"))
+            if "matrix" in rows:
+                history.append(json.loads(rows["matrix"]))
+            current = codec.matrix_to_dict(matrix)
+            for key, value in (("matrix_history", history), ("matrix", current)):
+                db.execute(
+                    "INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) "
+                    "DO UPDATE SET value = excluded.value",
+                    (key, json.dumps(value)),
+                )
+
+        await self._db.run(lambda db: immediate(db, lambda: write(db)))
+
+    async def matrix_history(self) -> list[Matrix]:
+        sql = "SELECT value FROM config WHERE key = 'matrix_history'"
+        row = await self._db.run(lambda db: db.execute(sql).fetchone())
+        return [codec.matrix_from_dict(m) for m in json.loads(row["value"])] if row else []

@@ -15,7 +15,7 @@ from bot.domain import codec
 from bot.domain.model import DigitalRequest, Requester, Status
 from bot.domain.references import format_reference
 from bot.page_tokens import PageTokens, requests_of_requester
-from bot.ports import ChangedBySomeoneElse, NewRequest, Page
+from bot.ports import ChangedBySomeoneElse, NewRequest, Page, RequestQuery
 from bot.store.database import Database, immediate
 
 SCHEMA = """
@@ -158,6 +158,28 @@ class RequestTables:
                 "SELECT * FROM requests ORDER BY item_id DESC LIMIT ?", (limit,)
             ).fetchall()
         )
+        return [request_from_row(r) for r in rows]
+
+    async def query(
+        self, query: RequestQuery, after: int = 0, limit: int = 500
+    ) -> list[DigitalRequest]:
+        where: list[str] = ["item_id > ?"]
+        args: list[object] = [after]
+        if query.statuses:
+            where.append(f"status IN ({', '.join('?' for _ in query.statuses)})")
+            args.extend(sorted(s.value for s in query.statuses))
+        if query.board:
+            where.append("board = ?")
+            args.append(query.board)
+        # submitted_at is kept as UTC ISO text, so text order is time order.
+        if query.submitted_from is not None:
+            where.append("submitted_at >= ?")
+            args.append(query.submitted_from.astimezone(dt.UTC).isoformat())
+        if query.submitted_before is not None:
+            where.append("submitted_at < ?")
+            args.append(query.submitted_before.astimezone(dt.UTC).isoformat())
+        sql = f"SELECT * FROM requests WHERE {' AND '.join(where)} ORDER BY item_id LIMIT ?"
+        rows = await self._db.run(lambda db: db.execute(sql, (*args, limit)).fetchall())
         return [request_from_row(r) for r in rows]
 
     async def awaiting_triage_post(self, limit: int = 50) -> list[DigitalRequest]:

@@ -7,6 +7,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.domain.boards import board_channel
 from bot.domain.procurement import CatalogueEntry, CatalogueMatch
 from bot.journey import JourneyContext
 from bot.journeys.procurement.config import ProcurementConfig
@@ -17,10 +18,7 @@ FILE_NAME = "procurement.sqlite3"  # in DATA_DIR, beside the bot's own working s
 # Channel purposes (ChannelDirectory): the Procurement team's channel, and a board's.
 PROCUREMENT_CHANNEL = "procurement"
 
-
-def board_channel(board_key: str) -> str:
-    """The purpose a board's channel is registered under, like "board:trb"."""
-    return f"board:{board_key}"
+__all__ = ["FILE_NAME", "NAME", "PROCUREMENT_CHANNEL", "Shared", "board_channel"]
 
 
 @dataclass

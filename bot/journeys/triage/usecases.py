@@ -58,6 +58,10 @@ def state_of(request: DigitalRequest) -> TriageState:
         duplicate_of=request.duplicate_of,
         question=request.question,
         history=request.history,
+        delivery_owner=request.delivery_owner,
+        deferred_until=request.deferred_until,
+        theme=request.theme,
+        horizon=request.horizon,
     )
 
 
@@ -76,6 +80,10 @@ def with_state(request: DigitalRequest, state: TriageState) -> DigitalRequest:
         duplicate_of=state.duplicate_of,
         question=state.question,
         history=state.history,
+        delivery_owner=state.delivery_owner,
+        deferred_until=state.deferred_until,
+        theme=state.theme,
+        horizon=state.horizon,
     )
 
 
