@@ -10,13 +10,13 @@ Parts share one store: `setup` (a board's people, channel, meetings and deputies
 `agenda` (the board's list, ordered by priority score), `decisions` (approve, defer,
 reject, ask for more, send to another board), `deadlines` (every stage's target time,
 with reminders), `roadmap` (the quarterly pack) and `matrix` (how requests are scored,
-the weights card, rescoring).
+the weights card, rescoring); `sync` writes decisions to SharePoint in m365 mode.
 """
 
 from __future__ import annotations
 
 from bot.journey import Journey, JourneyContext, join
-from bot.journeys.boards import agenda, deadlines, decisions, matrix, roadmap, setup
+from bot.journeys.boards import agenda, deadlines, decisions, matrix, roadmap, setup, sync
 from bot.journeys.boards.config import BoardsConfig, load_settings
 from bot.journeys.boards.shared import NAME, Shared
 
@@ -33,5 +33,6 @@ def register(ctx: JourneyContext) -> Journey:
         deadlines.part(ctx, shared),
         roadmap.part(ctx, shared),
         matrix.part(ctx, shared),
+        sync.part(ctx, shared),
     ]
     return join(NAME, parts, on_stop=shared.close)
