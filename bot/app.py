@@ -19,6 +19,8 @@ from bot.agent import build_agent, build_connections
 from bot.backends import OpenStore, open_roster, open_store
 from bot.channel_posts import ChannelPoster
 from bot.clock import Clock, SystemClock
+from bot.domain.deadlines import StageTargets
+from bot.domain.working_time import WorkingTime
 from bot.door import Door, guarded, refusal
 from bot.journey import CONFIG_PROBLEM, REQUEST_NOT_APPLIED, JourneyContext
 from bot.notifier import AppInstaller, TeamsNotifier
@@ -111,7 +113,20 @@ def _journey_context(app: web.Application, opened: OpenStore) -> JourneyContext:
         journey_settings=settings.journeys,
         reply_hosts=reply_hosts,
         graph=opened.graph,
+        calendar=_calendar(settings),
+        targets=StageTargets(
+            triage_days=settings.deadline_triage_days,
+            question_days=settings.deadline_question_days,
+            board_days_without_meetings=settings.deadline_board_days,
+        ),
     )
+
+
+def _calendar(settings: Settings) -> WorkingTime:
+    """The council's working calendar, from the communities journey's COMMUNITY_WORKING_*
+    settings, so champions' nudges and every stage's deadline count the same days."""
+    hours = settings.journeys.get("communities")  # a CommunityConfig: it has the hours
+    return WorkingTime() if hours is None else WorkingTime.from_config(hours)
 
 
 def _publisher(ctx: JourneyContext, kind: str) -> Callable[[Any], Awaitable[None]]:

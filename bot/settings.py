@@ -74,6 +74,11 @@ class Settings:
     # The bot's app id in the organisation's Teams app catalogue (m365 mode): the bot
     # installs itself for a person through Graph before starting a chat with them.
     teams_app_id: str = ""
+    # The target time of each stage of a request, in working days (DEADLINE_*): triage,
+    # an answer to a question, and a board's decision when the board has no meetings set.
+    deadline_triage_days: int = 5
+    deadline_question_days: int = 10
+    deadline_board_days: int = 20
 
     @property
     def anonymous(self) -> bool:
@@ -170,6 +175,31 @@ def _port(raw: str, problems: list[str]) -> int:
         problems.append(f"PORT must be a whole number from 1 to 65535. It is '{raw}'.")
         return 0
     return int(raw)
+
+
+# Each stage's target: (variable, default, most allowed), in working days from 1.
+DEADLINES = (
+    ("DEADLINE_TRIAGE_DAYS", 5, 60),
+    ("DEADLINE_QUESTION_DAYS", 10, 60),
+    ("DEADLINE_BOARD_DAYS", 20, 120),
+)
+
+
+def _deadline_days(env: Mapping[str, str], problems: list[str]) -> tuple[int, ...]:
+    """DEADLINE_*: whole numbers of working days; a bad one is named in a plain sentence."""
+    days = []
+    for name, default, most in DEADLINES:
+        raw = env.get(name, "").strip()
+        if raw and raw.isascii() and raw.isdigit() and 1 <= int(raw) <= most:
+            days.append(int(raw))
+            continue
+        if raw:
+            problems.append(
+                f"{name} must be a whole number of working days from 1 to {most}, "
+                f"such as {default}. It is '{raw[:60]}'."
+            )
+        days.append(default)
+    return tuple(days)
 
 
 def _check_ids(name: str, ids: frozenset[str], problems: list[str]) -> None:
@@ -283,6 +313,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     origins = _origins(mode, env.get("ALLOWED_ORIGINS", ""), problems)
     service_desk = _service_desk(env.get("SERVICE_DESK_CONTACT", ""), problems)
     teams_app_id = _teams_app_id(env.get("TEAMS_APP_ID", ""), store, problems)
+    triage_days, question_days, board_days = _deadline_days(env, problems)
     from bot.journeys import load_journey_settings  # the journeys import this module
 
     journey_settings = load_journey_settings(env, problems)
@@ -311,6 +342,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         service_desk_contact=service_desk,
         journeys=journey_settings,
         teams_app_id=teams_app_id,
+        deadline_triage_days=triage_days,
+        deadline_question_days=question_days,
+        deadline_board_days=board_days,
     )
 
 

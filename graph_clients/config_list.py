@@ -12,8 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kiota_abstractions.api_error import APIError
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph import GraphServiceClient
+from msgraph.generated.models.field_value_set import FieldValueSet
+from msgraph.generated.models.list_item import ListItem
 from msgraph.generated.sites.item.lists.item.items.items_request_builder import (
     ItemsRequestBuilder,
 )
@@ -26,7 +29,7 @@ from bot.ports import Governance
 from graph_clients.client import RetryPolicy, with_retries
 from graph_clients.schema import CONFIG
 
-KEYS = ("boards", "processes", "matrix", "routing_rules")
+KEYS = ("boards", "processes", "matrix", "routing_rules", "matrix_history")
 WEIGHTS_TOTAL = 100  # the published matrix's weights add up to 100, so points are plain
 
 
@@ -40,10 +43,25 @@ class CheckedConfig:
     problems: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ConfigItem:
+    item_id: str
+    etag: str
+    value_json: str
+
+
 async def read_config(
     client: GraphServiceClient, site_id: str, policy: RetryPolicy
 ) -> dict[str, str]:
-    """Every config item, key to its ValueJson text, unchecked. Pages through @odata.nextLink."""
+    """Every config item, key to its ValueJson text, unchecked."""
+    items = await read_config_items(client, site_id, policy)
+    return {key: item.value_json for key, item in items.items()}
+
+
+async def read_config_items(
+    client: GraphServiceClient, site_id: str, policy: RetryPolicy
+) -> dict[str, ConfigItem]:
+    """Every config item by key, with its id and ETag. Pages through @odata.nextLink."""
     items = client.sites.by_site_id(site_id).lists.by_list_id(CONFIG.name).items
     config = RequestConfiguration(
         query_parameters=ItemsRequestBuilder.ItemsRequestBuilderGetQueryParameters(
@@ -54,14 +72,16 @@ async def read_config(
     async def first() -> Any:
         return await items.get(request_configuration=config)
 
-    values: dict[str, str] = {}
+    values: dict[str, ConfigItem] = {}
     page = await with_retries(first, policy, "Read DFD Config")
     for _ in range(100):  # bounded: the config list has a handful of items
         for item in (page.value or []) if page else []:
             fields = item.fields.additional_data if item.fields else {}
             key = fields.get("ConfigKey") or fields.get("Title")
             if key in KEYS:
-                values[str(key)] = str(fields.get("ValueJson") or "")
+                etag = item.e_tag or str(fields.get("@odata.etag") or "")
+                text = str(fields.get("ValueJson") or "")
+                values[str(key)] = ConfigItem(str(item.id or ""), etag, text)
         link = page.odata_next_link if page else None
         if not link:
             break
@@ -221,6 +241,19 @@ def _matrix(value: Any) -> Matrix:
     return matrix
 
 
+def _matrix_history(value: Any) -> list[Matrix]:
+    """The matrices published before the current one, oldest first (none yet: [])."""
+    if not isinstance(value, list):
+        raise Invalid("it must be a JSON list [...] of the matrices published before")
+    history = []
+    for number, entry in enumerate(value, start=1):
+        try:
+            history.append(_matrix(entry))
+        except Invalid as error:
+            raise Invalid(f"matrix {number}: {error}") from error
+    return history
+
+
 def _rules(value: Any) -> tuple[RoutingRule, ...]:
     shape = {"key": str, "board": str, "process": str, "reason": str, "when": dict}
     rules = codec.rules_from_list(_objects(value, "routing rule", shape, optional=("when",)))
@@ -236,10 +269,102 @@ _DECODERS: dict[str, Any] = {
     "processes": _processes,
     "matrix": _matrix,
     "routing_rules": _rules,
+    "matrix_history": _matrix_history,
 }
 _ENCODERS: dict[str, Any] = {
     "boards": lambda boards: [dataclasses.asdict(b) for b in boards.values()],
     "processes": lambda processes: [dataclasses.asdict(p) for p in processes.values()],
     "matrix": codec.matrix_to_dict,
     "routing_rules": codec.rules_to_list,
+    "matrix_history": lambda history: [codec.matrix_to_dict(m) for m in history],
 }
+
+
+class ConfigChangedMeanwhile(Exception):
+    """Someone else changed a config item between the bot's read and its write."""
+
+
+async def publish_matrix(
+    client: GraphServiceClient,
+    site_id: str,
+    policy: RetryPolicy,
+    matrix: Matrix,
+    last_good: Matrix,
+    last_history: list[Matrix],
+) -> list[Matrix]:
+    """Make `matrix` the "matrix" item, the one it replaces joining "matrix_history" first
+    (so a failure between the two writes loses no version). Returns the history written.
+
+    The matrix replaced is SharePoint's if valid, else `last_good`; the history is
+    SharePoint's if valid, else `last_history` (a broken item is written over with a good
+    one). Safe to run again after a failure: a version already last in the history, or
+    already current, is not added twice. Each write carries the ETag read (`If-Match`)."""
+    # Never publish what the next read would refuse.
+    _matrix(json.loads(json.dumps(codec.matrix_to_dict(matrix))))
+    items = await read_config_items(client, site_id, policy)
+    current = _valid(_matrix, items.get("matrix")) or last_good
+    history = _valid(_matrix_history, items.get("matrix_history"))
+    history = list(last_history if history is None else history)
+    if current != matrix and (not history or history[-1] != current):
+        history.append(current)
+    writes = (
+        ("matrix_history", [codec.matrix_to_dict(m) for m in history]),
+        ("matrix", codec.matrix_to_dict(matrix)),
+    )
+    for key, value in writes:
+        text = json.dumps(value, indent=2, ensure_ascii=False)
+        await put_config_item(client, site_id, policy, key, items.get(key), text)
+    return history
+
+
+def _valid(decode: Any, item: ConfigItem | None) -> Any:
+    if item is None:
+        return None
+    try:
+        return decode(_json(item.value_json))
+    except Invalid:
+        return None
+
+
+async def put_config_item(
+    client: GraphServiceClient,
+    site_id: str,
+    policy: RetryPolicy,
+    key: str,
+    item: ConfigItem | None,
+    value_json: str,
+) -> None:
+    """Write one config item as read (`item`, None if the list has none: it is added).
+    Raises ConfigChangedMeanwhile if someone else changed it since it was read."""
+    items = client.sites.by_site_id(site_id).lists.by_list_id(CONFIG.name).items
+    if item is None:
+        body = ListItem(
+            fields=FieldValueSet(
+                additional_data={"Title": key, "ConfigKey": key, "ValueJson": value_json}
+            )
+        )
+
+        async def post() -> Any:
+            return await items.post(body)
+
+        await with_retries(post, policy, f"Add DFD Config item {key}", idempotent=False)
+        return
+    if item.value_json == value_json:
+        return
+    config: RequestConfiguration[Any] = RequestConfiguration()
+    config.headers.add("If-Match", item.etag or "*")
+    fields = items.by_list_item_id(item.item_id).fields
+    body_fields = FieldValueSet(additional_data={"ValueJson": value_json})
+
+    async def patch() -> Any:
+        return await fields.patch(body_fields, request_configuration=config)
+
+    try:
+        await with_retries(patch, policy, f"Change DFD Config item {key}")
+    except APIError as error:
+        if error.response_status_code != 412:
+            raise
+        # A retry of a write whose answer was lost finds its own change: that is done.
+        now = (await read_config_items(client, site_id, policy)).get(key)
+        if now is None or now.value_json != value_json:
+            raise ConfigChangedMeanwhile(f"DFD Config item {key} changed meanwhile") from error

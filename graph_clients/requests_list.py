@@ -106,7 +106,17 @@ def triage_columns(request: DigitalRequest) -> dict[str, Any]:
         "DuplicateOf": request.duplicate_of,
         "TriageJson": json.dumps({k: v for k, v in triage.items() if k not in _PEOPLES}),
         "AlsoAffected": request.also_affected,
+        # Copies for views and Power BI of what a board's decision set (read from TriageJson).
+        "Theme": request.theme,
+        "Horizon": request.horizon,
+        "DeliveryOwner": request.delivery_owner,
+        "DeferredUntil": _day(request.deferred_until),
     }
+
+
+def _day(day: dt.date | None) -> str | None:
+    """A day as a dateTime column keeps it: midnight UTC (None clears the column)."""
+    return None if day is None else f"{day.isoformat()}T00:00:00Z"
 
 
 _PEOPLES = ("assignee_id", "assignee_name", "duplicate_of")  # in TriageJson of old items

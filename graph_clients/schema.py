@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.domain.model import Status
+from bot.domain.boards import DecisionKind
+from bot.domain.model import Status, Theme
 
 ColumnType = Literal["text", "note", "number", "boolean", "dateTime"]
 
@@ -40,6 +41,7 @@ PEOPLE = "People edit this; the bot reads it from here."
 BOT = "Set by the bot; do not edit (the bot does not read changes made here)."
 ADMINS = "Admins edit this."
 _STATUSES = ", ".join(status.value for status in Status)
+_THEMES = ", ".join(theme.value for theme in Theme)
 _AS_SUBMITTED = "What the requester said, copied from Details (JSON) for views and reports."
 
 
@@ -130,6 +132,22 @@ REQUESTS = ListSpec(
             "number",
             "How many people besides the requester said they have the same need.",
         ),
+        # Added with the boards' decisions: what an approval or a deferral set, for views
+        # and Power BI. Each decision's who, when and why is in DFD Decisions.
+        _bot("Theme", "Strategy theme", "text", f"One of: {_THEMES}. Set when approved."),
+        _bot("Horizon", "Roadmap", "text", "now, next or later. Set when approved."),
+        _bot(
+            "DeliveryOwner",
+            "Delivery owner",
+            "text",
+            "Who delivers the change request or project. Set when approved.",
+        ),
+        _bot(
+            "DeferredUntil",
+            "Deferred until",
+            "dateTime",
+            "The day a deferred request comes back to its board's list.",
+        ),
     ),
 )
 
@@ -137,13 +155,14 @@ CONFIG = ListSpec(
     "DFD Config",
     "Boards, processes, the prioritisation matrix and routing rules. Edited by admins.",
     (
-        # Title holds the key: boards, processes, matrix, routing_rules.
+        # Title holds the key: boards, processes, matrix, routing_rules; and matrix_history
+        # (the matrices published before, a JSON list) once the weights are changed.
         Column(
             "ConfigKey",
             "Key",
             "text",
             indexed=True,
-            description=f"{ADMINS} boards, processes, matrix or routing_rules.",
+            description=f"{ADMINS} boards, processes, matrix, matrix_history or routing_rules.",
         ),
         Column(
             "ValueJson",
@@ -217,4 +236,54 @@ CATALOGUE = ListSpec(
     ),
 )
 
-LISTS: tuple[ListSpec, ...] = (REQUESTS, CONFIG, CATALOGUE)
+DECISIONS = ListSpec(
+    "DFD Decisions",
+    "Every decision a governance board made on a request, for Power BI. One item per "
+    "decision, written by the bot after the decision is kept.",
+    (
+        # The built-in Title column holds the reference and the decision in words, such as
+        # "DR-2026-0042: Approved".
+        _bot(
+            "DecisionId",
+            "Decision id",
+            "text",
+            "The decision's own id: the reference and a number. Unique.",
+            indexed=True,
+        ),
+        _bot("Reference", "Reference", "text", "The request's reference.", indexed=True),
+        _bot("Board", "Board", "text", "The key of the board that decided it.", indexed=True),
+        _bot(
+            "Decision",
+            "Decision",
+            "text",
+            f"One of: {', '.join(kind.value for kind in DecisionKind)}.",
+            indexed=True,
+        ),
+        _bot("DecidedById", "Decided by (id)", "text", "Who decided: an Entra object id."),
+        _bot("DecidedBy", "Decided by", "text", "Who decided: their name."),
+        _bot(
+            "OnBehalfOfId",
+            "On behalf of (id)",
+            "text",
+            "The member a deputy decided for; empty when a member decided.",
+        ),
+        _bot("OnBehalfOf", "On behalf of", "text", "The member a deputy decided for."),
+        _bot("DecidedAt", "Decided at", "dateTime", "When it was decided.", indexed=True),
+        _bot("Rationale", "Why", "note", "Why the board decided so, in its own words."),
+        _bot(
+            "Process",
+            "Next process",
+            "text",
+            "Approved: change_request or project (keys of processes in DFD Config).",
+        ),
+        _bot("DeliveryOwner", "Delivery owner", "text", "Approved: who delivers it."),
+        _bot("Theme", "Strategy theme", "text", f"Approved: one of {_THEMES}."),
+        _bot("Horizon", "Roadmap", "text", "Approved: now, next or later."),
+        _bot("DeferredUntil", "Deferred until", "dateTime", "Deferred: when it comes back."),
+        _bot("ToBoard", "Sent to board", "text", "Sent to another board: its key."),
+        _bot("Score", "Priority score", "number", "The request's score when decided."),
+        _bot("MatrixVersion", "Matrix version", "text", "The matrix that score used."),
+    ),
+)
+
+LISTS: tuple[ListSpec, ...] = (REQUESTS, CONFIG, CATALOGUE, DECISIONS)

@@ -25,7 +25,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import httpx
+from kiota_abstractions.api_error import APIError
+
 from bot.clock import Clock
+from bot.domain import codec
 from bot.domain.edits import EDITED_IN_SHAREPOINT, described_changes, entries_not_in
 from bot.domain.model import AuditEntry, DigitalRequest, Draft, Matrix
 from bot.domain.references import parse_reference
@@ -44,7 +48,12 @@ from bot.ports import (
 )
 from graph_clients.client import GraphUnavailable, is_transient, waiting_at_most
 from graph_clients.config import DEFAULT_READ_WAIT
-from graph_clients.config_list import check_config, read_config
+from graph_clients.config_list import (
+    ConfigChangedMeanwhile,
+    check_config,
+    publish_matrix,
+    read_config,
+)
 from graph_clients.provision import config_seed
 from graph_clients.requests_list import MAX_BATCH, GraphRequests, Written, changed_columns
 
@@ -62,6 +71,17 @@ CATCH_UP_PAUSE = 30.0
 CONCURRENT_WRITES = 8
 # Queued writes the writer looks at per round: enough to see each item's updates together.
 LOOKAHEAD = 500
+# How long a board member's weights change waits for SharePoint before it is refused.
+MATRIX_SAVE_WAIT = 10.0
+MATRIX_KEYS = ("matrix", "matrix_history")
+MATRIX_NOT_SAVED = (
+    "SharePoint is not answering, so the new weights were not saved. Nothing has changed. "
+    "Try again in a few minutes."
+)
+MATRIX_CHANGED_MEANWHILE = (
+    "Someone changed the weights in SharePoint just now, so your new weights were not saved. "
+    "Nothing else has changed. Look at the weights again, then make your change."
+)
 NO_REFERENCE_YET = (
     "I can't give out a reference just now: SharePoint isn't answering, and I need to check "
     "its latest reference first. Your answers are kept: press Send again in a few minutes."
@@ -152,6 +172,10 @@ class SharePointStore:
         self.config_problems: list[str] = []
         self.on_config_problem: Callable[[str], Awaitable[None]] | None = None
         self._config_problems_told: set[str] = set()
+        # A weights change (`save_matrix`): one at a time, and counted, so a governance
+        # read that crossed it does not put back the matrix it replaced.
+        self._saving_matrix = asyncio.Lock()
+        self._matrix_saves = 0
 
     # Lifecycle ----------------------------------------------------------------
 
@@ -264,14 +288,20 @@ class SharePointStore:
         good copy in use, and admins are told what is wrong."""
         self._governance_at = time.monotonic()
         if self._read_governance is not None:
+            saves = self._matrix_saves
             try:
                 items = await self._read_governance()
             except Exception as error:
                 logger.warning("Using the last known governance; SharePoint said %r", error)
             else:
                 checked = check_config(items, await self._last_good_governance())
-                if checked.values:
-                    await self.journal.replace_governance(checked.values)
+                values = checked.values
+                if self._matrix_saves != saves or self._saving_matrix.locked():
+                    # A new matrix was saved while this read was on its way: it may have
+                    # read the one before. The next read takes SharePoint's matrix.
+                    values = {k: v for k, v in values.items() if k not in MATRIX_KEYS}
+                if values:
+                    await self.journal.replace_governance(values)
                 await self._config_checked(checked.problems)
         # A board or process typed into the requests list is checked against these.
         self.requests.known = await self._last_good_governance()
@@ -291,9 +321,35 @@ class SharePointStore:
             return await self.journal.governance()
 
     async def save_matrix(self, matrix: Matrix) -> None:
-        # For now the journal only: H3 (issue 13) writes it to DFD Config as well, so a
-        # refresh from SharePoint does not undo it.
-        await self.journal.save_matrix(matrix)
+        """Written to DFD Config through Graph first, then to the journal, so the next
+        read of SharePoint keeps it. If Graph cannot take it, nothing changes anywhere:
+        the board is told plainly and tries again (never a matrix kept locally only)."""
+        self._matrix_saves += 1  # a governance read begun before this one is out of date
+        async with self._saving_matrix:
+            known = await self._last_good_governance()
+            try:
+                with waiting_at_most(MATRIX_SAVE_WAIT):
+                    history = await publish_matrix(
+                        self.graph.client,
+                        self.graph.site_id,
+                        self.graph.policy,
+                        matrix,
+                        known.matrix,
+                        await self.journal.matrix_history(),
+                    )
+            except ConfigChangedMeanwhile as error:
+                logger.warning("The new matrix was not saved: %s", error)
+                raise UserFacingError(MATRIX_CHANGED_MEANWHILE) from error
+            except (GraphUnavailable, APIError, httpx.HTTPError, TimeoutError) as error:
+                logger.warning("The new matrix was not saved: SharePoint said %r", error)
+                raise UserFacingError(MATRIX_NOT_SAVED) from error
+            self._matrix_saves += 1
+            await self.journal.replace_governance(
+                {
+                    "matrix": codec.matrix_to_dict(matrix),
+                    "matrix_history": [codec.matrix_to_dict(m) for m in history],
+                }
+            )
 
     async def matrix_history(self) -> list[Matrix]:
         return await self.journal.matrix_history()

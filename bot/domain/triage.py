@@ -10,14 +10,26 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
-from bot.domain.model import STATUS_LABELS, AuditEntry, FieldChange, Status
+from bot.domain.boards import board_asked_last
+from bot.domain.model import (
+    HORIZON_LABELS,
+    STATUS_LABELS,
+    THEME_LABELS,
+    AuditEntry,
+    FieldChange,
+    Horizon,
+    Status,
+    Theme,
+)
 from bot.domain.references import format_reference, parse_reference
-from bot.domain.text import clean_text, one_line
+from bot.domain.text import clean_text, long_date, one_line
 
 __all__ = [
     "ALLOWED_FROM",
     "BOARDS",
+    "BOARD_ACTIONS",
     "NEXT_STEPS",
     "PROCESSES",
     "REQUESTER_ACTIONS",
@@ -28,6 +40,7 @@ __all__ = [
     "TriageState",
     "allowed_actions",
     "apply",
+    "board_decision_message",
     "next_steps",
     "refusal",
     "requester_message",
@@ -188,8 +201,16 @@ _BOARD_SHORT = {
 _PROCESS_WORDS = {"change_request": "then a change request", "project": "then a project"}
 
 
+def _board_question_open(state: TriageState) -> bool:
+    """The board asked the requester a question and is waiting for the answer."""
+    return state.status is Status.AWAITING_INFORMATION and board_asked_last(state.history)
+
+
 def allowed_actions(state: TriageState) -> tuple[Action, ...]:
-    """The triage buttons to show. Answering is not one: only the requester answers."""
+    """The triage buttons to show. Answering is not one: only the requester answers.
+    None while the board waits for the requester's answer: the request is the board's."""
+    if _board_question_open(state):
+        return ()
     return tuple(
         a
         for a in Action
@@ -206,6 +227,10 @@ def _refusal(state: TriageState, action: Action) -> TransitionRefused:
         )
     if action in REQUESTER_ACTIONS:
         return _refusal_for_requester(state.status, action)
+    if action in BOARD_ACTIONS:
+        return _refusal_for_board(state)
+    if _board_question_open(state):
+        return TransitionRefused(_BOARD_ASKED)
     status = state.status
     told = f"This request {_STATE_WORDS[status]}, so you cannot {_CANNOT[action]}."
     if status is Status.WITHDRAWN:
@@ -243,6 +268,42 @@ def _refusal_for_requester(status: Status, action: Action) -> TransitionRefused:
     return TransitionRefused(
         f"The board has already made its decision, so you cannot {_CANNOT[action]} now. "
         "If it is no longer needed, tell the board's secretary."
+    )
+
+
+_BOARD_ASKED = (
+    "The board asked the requester a question. When they answer, it goes back to the board."
+)
+# Why the board cannot decide a request that is not on its list, and what to do instead.
+_NOT_FOR_BOARD_YET: dict[Status, str] = {
+    Status.SUBMITTED: "This request is waiting for IT triage, so the board cannot decide it "
+    "yet. IT triage sends it to the board when it is ready.",
+    Status.IN_TRIAGE: "This request is being triaged by IT, so the board cannot decide it yet. "
+    "IT triage sends it to the board when it is ready.",
+    Status.AWAITING_INFORMATION: "IT triage is waiting for the requester's answer, so the "
+    "board cannot decide this request yet.",
+    Status.REJECTED: "This request has already been turned down, so the board cannot decide "
+    "it. Nothing has changed.",
+    Status.DUPLICATE: "This request has been joined to another request, so the board cannot "
+    "decide it. Decide the other request instead.",
+    Status.WITHDRAWN: "The person who raised this request has withdrawn it, so the board "
+    "cannot decide it. Nothing has changed.",
+}
+
+
+def _refusal_for_board(state: TriageState) -> TransitionRefused:
+    """Why the board cannot decide this request now (it is not on its list)."""
+    if _board_question_open(state):
+        return TransitionRefused(
+            "The board asked the requester a question and is waiting for the answer. "
+            "When they answer, it comes back to the board's list."
+        )
+    said = _NOT_FOR_BOARD_YET.get(state.status)
+    if said is not None:
+        return TransitionRefused(said)
+    return TransitionRefused(
+        f"The board has already decided this request: it {_STATE_WORDS[state.status]}. "
+        "Nothing has changed."
     )
 
 
@@ -344,7 +405,9 @@ def _answer_info(state: TriageState, change: Change, reference: str) -> tuple[Tr
         "Write your answer before you send it.",
         "Keep your answer to 2,000 characters or fewer.",
     )
-    return replace(state, status=Status.IN_TRIAGE, question=""), f"Answer: {answer}"
+    # The board's question goes back to the board; IT triage's to IT triage.
+    back_to = Status.WITH_BOARD if board_asked_last(state.history) else Status.IN_TRIAGE
+    return replace(state, status=back_to, question=""), f"Answer: {answer}"
 
 
 def _canonical(reference: str) -> str:
@@ -423,6 +486,141 @@ def _reopen(state: TriageState, change: Change, reference: str) -> tuple[TriageS
     return replace(state, status=Status.IN_TRIAGE, duplicate_of=""), ""
 
 
+# -- A board's decisions ---------------------------------------------------------------
+
+_COUNCIL_ZONE = ZoneInfo("Europe/London")
+_DEFER_YEARS = 2
+_PROCESS_STATUS = {"change_request": Status.IN_CHANGE, "project": Status.IN_PROJECT}
+_APPROVED_AS = {"change_request": "a change request", "project": "a project"}
+_REASON = " The reason: "
+
+
+def _deputy(change: Change) -> str:
+    """When a deputy decided, who for whom: " Decided by Sam Lee for Alex Kay (deputy)."."""
+    member = one_line(change.on_behalf_of)
+    if not member:
+        return ""
+    return f" Decided by {one_line(change.actor_name) or 'someone'} for {member} (deputy)."
+
+
+def _board_reason(text: str, low: int, missing: str) -> str:
+    return _needs(text, low, 1000, missing, "Keep the reason to 1,000 characters or fewer.")
+
+
+def _with_reason(said: str, change: Change, reason: str) -> str:
+    """A board's history entry: what it decided, who for whom, then the reason as given."""
+    given = _REASON + _sentence(reason[:1].upper() + reason[1:]) if reason else ""
+    return f"{said}{_deputy(change)}{given}"
+
+
+def _approved_words(process: str, owner: str, horizon: str, theme: str) -> str:
+    return (
+        f"Approved as {_APPROVED_AS[process]}. Delivery owner: {owner}. "
+        f"Roadmap: {HORIZON_LABELS[Horizon(horizon)].lower()}. "
+        f"Theme: {THEME_LABELS[Theme(theme)]}."
+    )
+
+
+def _approve(state: TriageState, change: Change, reference: str) -> tuple[TriageState, str]:
+    if change.process not in PROCESSES:
+        raise TransitionRefused("Choose change request or project.")
+    owner = one_line(
+        _needs(
+            change.delivery_owner,
+            2,
+            200,
+            "Say who will own delivery.",
+            "Keep the delivery owner to 200 characters or fewer.",
+        )
+    )
+    if change.horizon not in set(Horizon):
+        raise TransitionRefused("Choose when it goes on the roadmap: now, next or later.")
+    if change.theme not in set(Theme):
+        raise TransitionRefused("Choose one of the strategy's four themes.")
+    reason = clean_text(change.reason)  # optional when approving
+    if len(reason) > 1000:
+        raise TransitionRefused("Keep the reason to 1,000 characters or fewer.")
+    approved = replace(
+        state,
+        status=_PROCESS_STATUS[change.process],
+        process=change.process,
+        delivery_owner=owner,
+        horizon=change.horizon,
+        theme=change.theme,
+        question="",
+        deferred_until=None,
+    )
+    said = _approved_words(change.process, owner, change.horizon, change.theme)
+    return approved, _with_reason(said, change, reason)
+
+
+def _latest_defer_date(today: dt.date) -> dt.date:
+    try:
+        return today.replace(year=today.year + _DEFER_YEARS)
+    except ValueError:  # 29 February: two years on there is none
+        return today.replace(year=today.year + _DEFER_YEARS, day=28)
+
+
+def _defer(state: TriageState, change: Change, reference: str) -> tuple[TriageState, str]:
+    until = change.deferred_until
+    if until is None:
+        raise TransitionRefused("Choose the date the board should look at it again.")
+    today = change.at.astimezone(_COUNCIL_ZONE).date()
+    if until <= today:
+        raise TransitionRefused("Choose a date after today.")
+    latest = _latest_defer_date(today)
+    if until > latest:
+        raise TransitionRefused(
+            f"Choose a date within {_DEFER_YEARS} years, on or before {long_date(latest)}."
+        )
+    reason = _board_reason(
+        change.reason, 3, "Say why the board is waiting. The requester will see it."
+    )
+    deferred = replace(state, deferred_until=until, question="")
+    return deferred, _with_reason(f"Deferred until {long_date(until)}.", change, reason)
+
+
+def _board_reject(state: TriageState, change: Change, reference: str) -> tuple[TriageState, str]:
+    reason = _board_reason(
+        change.reason,
+        3,
+        "Give the board's reason for not taking it forward. The requester will see it.",
+    )
+    rejected = replace(state, status=Status.REJECTED, question="", deferred_until=None)
+    return rejected, _with_reason("Not taken forward by the board.", change, reason)
+
+
+def _board_ask_info(state: TriageState, change: Change, reference: str) -> tuple[TriageState, str]:
+    question = _needs(
+        change.question,
+        1,
+        1000,
+        "Write the question for the requester.",
+        "Keep the question to 1,000 characters or fewer.",
+    )
+    asked = replace(
+        state, status=Status.AWAITING_INFORMATION, question=question, deferred_until=None
+    )
+    return asked, f"{question}{_deputy(change)}"
+
+
+def _send_to_board(state: TriageState, change: Change, reference: str) -> tuple[TriageState, str]:
+    if change.board not in BOARDS:
+        raise TransitionRefused(
+            "Choose one of the three boards: the Digital, Data and Customer Board, the "
+            "Technical Review Board or the ICT Improvement Group."
+        )
+    if change.board == state.board:
+        raise TransitionRefused(
+            f"It is already on {_BOARD_SHORT[change.board]}'s list. Choose another board."
+        )
+    reason = _board_reason(
+        change.reason, 3, "Say why it goes to another board. The requester will see it."
+    )
+    sent = replace(state, board=change.board, route_reason=reason, deferred_until=None, question="")
+    return sent, _with_reason(f"Sent to {_BOARD_SHORT[change.board]}.", change, reason)
+
+
 _RULES: dict[Action, _Rule] = {
     Action.ASSIGN: _assign,
     Action.CHANGE_ROUTE: _change_route,
@@ -434,6 +632,11 @@ _RULES: dict[Action, _Rule] = {
     Action.REOPEN: _reopen,
     Action.WITHDRAW: _withdraw,
     Action.EDIT_DETAILS: _edit_details,
+    Action.APPROVE: _approve,
+    Action.DEFER: _defer,
+    Action.BOARD_REJECT: _board_reject,
+    Action.BOARD_ASK_INFO: _board_ask_info,
+    Action.SEND_TO_BOARD: _send_to_board,
 }
 
 
@@ -443,6 +646,8 @@ def apply(state: TriageState, change: Change, reference: str) -> TriageState:
         raise ValueError("Change.at must be timezone-aware, so the history is in UTC")
     if state.status not in ALLOWED_FROM[change.action]:
         raise _refusal(state, change.action)
+    if _board_question_open(state) and change.action not in REQUESTER_ACTIONS:
+        raise TransitionRefused(_BOARD_ASKED)
     new, detail = _RULES[change.action](state, change, reference)
     entry = AuditEntry(
         at=change.at.astimezone(dt.UTC),
@@ -516,7 +721,16 @@ def _sentence(text: str) -> str:
 
 
 def requester_message(reference: str, old: TriageState, new: TriageState, board_name: str) -> str:
-    """One paragraph telling the requester what changed, why, and what happens next."""
+    """One paragraph telling the requester what changed, why, and what happens next.
+
+    `board_name` is the name of the request's board now. A board's decision is told with
+    `board_decision_message`."""
+    last_action = new.history[-1].action if new.history else ""
+    if last_action in BOARD_ACTIONS:
+        decided_by = board_name
+        if last_action == Action.SEND_TO_BOARD.value:
+            decided_by = _board_title(old.board)
+        return board_decision_message(reference, old, new, decided_by, to_board_name=board_name)
     lines = [f"Your request {reference} has a new status: {status_in_words(new.status)}."]
     last = new.history[-1] if new.history else None
     if new.status is Status.REJECTED and last and last.detail:
@@ -529,3 +743,85 @@ def requester_message(reference: str, old: TriageState, new: TriageState, board_
         lines.append(f"It now goes to the {board_name}. The reason: {_sentence(new.route_reason)}")
     lines.append(next_steps(new.status, board_name))
     return " ".join(lines)
+
+
+# What the requester reads about a board's decision: the roadmap horizon in words.
+_ROADMAP_WORDS: dict[str, str] = {
+    Horizon.NOW.value: "It is on the roadmap to start now.",
+    Horizon.NEXT.value: "It is on the roadmap to start next, after the work happening now.",
+    Horizon.LATER.value: "It is on the roadmap for later.",
+}
+_PROCESS_NAMES = {"change_request": "the change request process", "project": "the project process"}
+
+
+def _given_reason(entry: AuditEntry) -> str:
+    """The reason a board gave, as typed, from its history entry ("" if none). It is the
+    entry's last part; only names and fixed words come before it."""
+    return entry.detail.partition(_REASON)[2]
+
+
+def _board_title(board: str) -> str:
+    """ "Technical Review Board" for "trb": the name mid-sentence reads "the …"."""
+    return _BOARD_SHORT.get(board, board).removeprefix("the ")
+
+
+def board_decision_message(
+    reference: str,
+    old: TriageState,
+    new: TriageState,
+    board_name: str,
+    *,
+    to_board_name: str = "",
+) -> str:
+    """What the requester reads about the board's decision (the newest history entry): what
+    it decided, why, and what happens next. `board_name` is the board that decided, like
+    "Technical Review Board"; `to_board_name` the board a request was sent to (its usual
+    name if not given)."""
+    if not new.history or new.history[-1].action not in BOARD_ACTIONS:
+        return requester_message(reference, old, new, board_name)
+    action = new.history[-1].action
+    reason = _given_reason(new.history[-1])
+    why = [f"The reason: {reason}"] if reason else []
+    board = f"The {board_name}"
+    said: list[str]
+    if action == Action.APPROVE.value:
+        said = [
+            f"{board} has approved your request {reference}.",
+            # Robust to a request edited elsewhere since (SharePoint): never a KeyError here.
+            f"It goes to {_PROCESS_NAMES.get(new.process, 'delivery')} now.",
+            *([f"{new.delivery_owner} will own delivery."] if new.delivery_owner else []),
+            *([_ROADMAP_WORDS[new.horizon]] if new.horizon in _ROADMAP_WORDS else []),
+            *why,
+            next_steps(new.status, board_name),
+        ]
+    elif action == Action.DEFER.value:
+        said = [
+            f"{board} has put off deciding your request {reference}.",
+            *(
+                [f"It will look at it again from {long_date(new.deferred_until)}."]
+                if new.deferred_until
+                else []
+            ),
+            *why,
+            "You do not need to do anything now. I will tell you what it decides.",
+        ]
+    elif action == Action.BOARD_REJECT.value:
+        said = [
+            f"{board} has decided not to take your request {reference} forward.",
+            *why,
+            next_steps(Status.REJECTED, board_name),
+        ]
+    elif action == Action.BOARD_ASK_INFO.value:
+        said = [
+            f"{board} needs more information about your request {reference}.",
+            f"The board asks: {_sentence(new.question)}",
+            "Answer the question below. Your answer goes straight back to the board.",
+        ]
+    else:  # sent to another board
+        to = to_board_name or _board_title(new.board)
+        said = [
+            f"{board} has sent your request {reference} to the {to}.",
+            *why,
+            next_steps(Status.WITH_BOARD, to),
+        ]
+    return " ".join(said)

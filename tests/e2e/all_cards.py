@@ -704,6 +704,206 @@ async def walk_catalogue_admin(walk: Walk) -> None:
     await press(alex, await last_card(alex, "remove from catalogue walk twin"), "Remove it")
 
 
+async def walk_matrix(walk: Walk) -> None:
+    """How requests are scored; new weights refused, then published (with a note in the
+    Digital, Data and Customer Board's channel); a board's list rescored."""
+    from bot.domain.governance import DEFAULT_MATRIX
+    from tests.e2e.boards import in_board_channel
+
+    alex, megan = walk.alex, walk.megan
+    await megan.say("how are requests scored?")
+    await megan.say("change weights")  # not on the board
+    await in_board_channel(alex, "ddc").say("register board Digital, Data and Customer Board")
+    card = await last_card(alex, "change weights")
+    typed = {f"weight_{c.key}": str(c.weight) for c in DEFAULT_MATRIX.criteria}
+    wrong = {**typed, "weight_benefits": "ten", "weight_reuse": "101", "reason": ""}
+    card = invoke_card(await press(alex, card, "Publish the new weights", wrong))
+    why = "Reuse of what we have matters more this year."
+    short = {**typed, "weight_benefits": "10", "reason": why}  # adds up to 90
+    card = invoke_card(await press(alex, card, "Publish the new weights", short))
+    moved = {**short, "weight_reuse": "20"}
+    await press(alex, card, "Publish the new weights", moved)
+    await megan.say("how are requests scored?")
+    await in_board_channel(alex, "trb").say("register board Technical Review Board")
+    trb = in_board_channel(alex, "trb")
+    await alex.in_channel().say("rescore")  # not a board's channel
+    replies = await trb.say("rescore")
+    listed = replies[-1].get("attachments") or []
+    if listed:  # the requests walked to the board's list, scored with 2026.1
+        content = listed[0]["content"]
+        use = next(a for a in _all_actions(content) if a.get("verb") == "matrix.rescore")
+        await trb.press(use["verb"], use["data"])
+    await trb.say("rescore")  # nothing left to rescore
+
+
+async def walk_deadline_reminders(walk: Walk) -> None:
+    """Deadline reminders in chat, built the way the deadline loop builds them: the owner's
+    at half time, a board chair's before the meeting, and the overseer's when it is missed."""
+    from bot.domain.deadlines import Stage
+    from cards.deadline_cards import ReminderNote, build_reminder_card
+    from cards.elements import to_dict
+
+    title = str(GOOD_ANSWERS[1]["title"])
+    notes = [
+        ReminderNote(
+            REF_1,
+            title,
+            Stage.TRIAGE,
+            50,
+            "5 working days",
+            "2 working days left (due by 10am on Thursday 3 December)",
+            "Open it in the IT triage channel and decide where it goes next.",
+        ),
+        ReminderNote(
+            REF_2,
+            title,
+            Stage.BOARD,
+            75,
+            "A decision at the board's meeting on Tuesday 1 December",
+            "Due at the meeting on Tuesday 1 December",
+            "It is on the agenda for the board's meeting. Please decide it there.",
+        ),
+        ReminderNote(
+            REF_1,
+            title,
+            Stage.QUESTION,
+            100,
+            "10 working days",
+            "Overdue by 2 working days (it was due by 10am on Thursday 10 December)",
+            "The requester has not answered yet. You may want to contact them.",
+            owner_name="Megan Bowen",
+            overseer=True,
+            owner_unreachable=True,
+        ),
+    ]
+    for note in notes:
+        walk.collected.add_card("deadline reminder", to_dict(build_reminder_card(note)))
+
+
+async def walk_roadmap_review(walk: Walk) -> None:
+    """The quarterly roadmap review: refused to someone not on the board, the summary card
+    for an admin, the quarter before from its button, and a quarter not understood."""
+    alex, megan = walk.alex, walk.megan
+    await megan.say("roadmap review")
+    card = await last_card(alex, "roadmap review")
+    await press(alex, card, "See Q2 2026-27")
+    await alex.say("roadmap review soon")
+    await alex.say("roadmap review Q1 2027-28")
+
+
+async def walk_agenda_and_decisions(walk: Walk) -> None:
+    """A board's agenda and its decisions: the agenda in the Technical Review Board's
+    channel (where walk_triage sent DR-…-0001) and outside any board's channel, a page past
+    the end, the decision card, a refused answer, someone not on the board, a question to
+    the requester and their answer, a deferral; and the note for a board with no channel."""
+    from dataclasses import replace
+
+    from cards.agenda_cards import build_no_channel_card
+    from cards.elements import to_dict
+    from tests.e2e.boards import decide_button, in_board_channel
+
+    alex, megan = walk.alex, walk.megan
+    board = replace(alex, conversation=in_board_channel(alex, "trb").conversation)
+    outsider = replace(megan, conversation=board.conversation)
+    await megan.say("agenda")
+    await board.say("register board Technical Review Board")
+    agenda = await last_card(board, "agenda")
+    await board.say("agenda page 7")
+    card = invoke_card(await press(board, agenda, f"Decide on {REF_1}"))
+    refused = decide_button(card, "reject")
+    await board.press(refused["verb"], refused["data"], {"rejectRationale": " "})
+    await outsider.press(refused["verb"], refused["data"], {"rejectRationale": "No."})
+    ask = decide_button(card, "ask_info")
+    await board.press(ask["verb"], ask["data"], {"askQuestion": "How many bookings a week?"})
+    from tests.e2e.communities import wait_for_card
+
+    question = await wait_for_card(megan, megan.conversation_id, "request.answer")
+    await press(megan, question, "Send answer", {"answer": "About 400 a week."})
+    agenda = await last_card(board, "agenda")
+    card = invoke_card(await press(board, agenda, f"Decide on {REF_1}"))
+    defer = decide_button(card, "defer")
+    until = {"deferUntil": f"{YEAR + 1}-01-12", "deferReason": "Wait for the new contract."}
+    await board.press(defer["verb"], defer["data"], until)
+    news = build_no_channel_card("ICT Improvement Group", "Wednesday 16 December 2026 at 10am", 3)
+    walk.collected.add_card("agenda not posted", to_dict(news))
+
+
+async def walk_board_setup(walk: Walk) -> None:
+    """A board's setup and its members' deputies, in the ICT Improvement Group's channel:
+    `board` there, elsewhere and in a chat; the meetings card with a mistake, saved and
+    cancelled; members, chair and secretary named by @mention, and the refusals; a
+    deputy named (and told), a bad date, `deputies`, and the member back from leave."""
+    from dataclasses import replace
+
+    from tests.e2e.boards import in_board_channel
+
+    alex, megan = walk.alex, walk.megan
+    sam = walk.person(701, "Sam Deputy")
+    await sam.say("help")  # the bot knows Sam's chat, to tell him he is a deputy
+    channel = replace(alex, conversation=in_board_channel(alex, "ictig").conversation)
+    megan_there = replace(megan, conversation=channel.conversation)
+
+    async def naming(user: RecordingUser, text: str, people: list[RecordingUser]) -> None:
+        entities = [{"type": "mention", "text": f"<at>{BOT['name']}</at>", "mentioned": BOT}]
+        for person in people:
+            text = text.replace("@", f"<at>{person.name}</at>", 1)
+            entities.append(
+                {
+                    "type": "mention",
+                    "text": f"<at>{person.name}</at>",
+                    "mentioned": {
+                        "id": person.user_id,
+                        "name": person.name,
+                        "aadObjectId": person.aad_object_id,
+                    },
+                }
+            )
+        activity = user.activity(type="message", text=text, entities=entities)
+        status, _ = await user.post(activity)
+        assert status in (200, 201, 202)
+        await user.connector.wait_for_replies(user.conversation_id, activity["id"])
+
+    await megan.say("board")  # on no board
+    await alex.in_channel().say("board")  # not a board's channel
+    await channel.say("register board ICT Improvement Group")
+    shown = await last_card(channel, "board")
+    await last_card(megan_there, "board")  # no buttons to change it
+    form = invoke_card(await press(channel, shown, "Change meetings"))
+    bad = {
+        "firstMeeting": "2027-02-30",
+        "meetingTime": "25:00",
+        "repeat": "yearly",
+        "agendaDaysBefore": "15",
+    }
+    await press(channel, form, "Save meetings", bad)
+    await press(channel, form, "Cancel")
+    await megan_there.press("board.meetings", {"board": "ictig"})  # not allowed
+    good = {
+        "firstMeeting": f"{YEAR + 1}-01-13",
+        "meetingTime": "10:00",
+        "repeat": "monthly",
+        "agendaDaysBefore": "5",
+    }
+    await press(channel, form, "Save meetings", good)
+    await naming(channel, "add board member Megan", [])  # nobody mentioned
+    await naming(megan_there, "add board member @", [sam])  # not the secretary
+    await naming(channel, "add board member @", [megan])
+    await naming(channel, "board chair @", [megan])
+    await naming(channel, "board secretary @", [alex])
+    await naming(channel, "remove board member @", [megan])  # the chair
+    await naming(channel, "remove board member @", [sam])  # not on the board
+    await channel.say("board group 0a1b2c3d-1111-2222-3333-444455556666")  # local mode
+    await alex.say("add board member")  # not in a channel
+    await last_card(channel, "board")
+    await last_card(alex, "board")  # the boards Alex is on
+    await naming(megan_there, "deputy @ until 31 February", [sam])
+    await naming(megan_there, "deputy @ until 12 December", [sam])
+    await naming(megan_there, "deputy @ from 20 December until 3 January", [sam])
+    await last_card(megan_there, "deputies")
+    await megan.say("back from leave")
+    await alex.bot.settled()
+
+
 def _all_actions(node: Any) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     if isinstance(node, dict):
@@ -740,6 +940,11 @@ WALKS: tuple[Callable[[Walk], Awaitable[None]], ...] = (
     walk_procurement_checklist,
     walk_same_need,
     walk_catalogue_admin,  # replaces the sample catalogue (with the same systems)
+    walk_matrix,  # publishes matrix 2026.2: later walks score with it
+    walk_roadmap_review,
+    walk_deadline_reminders,
+    walk_agenda_and_decisions,
+    walk_board_setup,
     # New journeys: add their walks here (see the module docstring).
 )
 

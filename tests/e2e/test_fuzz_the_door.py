@@ -128,6 +128,16 @@ VERBS = (
     "engagement.submit",
     "renewal.start",
     "catalogue.remove",
+    "board.meetings.open",
+    "board.meetings",
+    "board.show",
+    "agenda.page",
+    "decide.open",
+    "decide.record",
+    "roadmap.review",
+    "matrix.publish",
+    "matrix.rescore",
+    "matrix.rescore_page",
 )
 # Every key a card of ours puts in an action's data.
 CARD_KEYS = (
@@ -167,6 +177,20 @@ CARD_KEYS = (
     "need",
     "buy",
     "system_name",
+    "board",
+    "references",
+    "seen",
+    "weight_benefits",
+    "decision",
+    "changeOwner",
+    "deferUntil",
+    "rejectRationale",
+    "sendBoard",
+    "quarter",
+    "firstMeeting",
+    "meetingTime",
+    "repeat",
+    "agendaDaysBefore",
 )
 CALM = (200, 201, 202, 400, 403, 413, 415)
 DOOR_DEPTH = 32  # the deepest JSON the door lets in, the Activity itself counting as 1

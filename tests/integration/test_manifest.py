@@ -175,6 +175,7 @@ def test_bot_offers_the_chat_commands(manifest: dict[str, Any]) -> None:
         "team": [
             "help",
             "status",
+            "agenda",  # a board's channel: its list of requests
             "what is",
             "password reset",
             "register community",
@@ -182,7 +183,6 @@ def test_bot_offers_the_chat_commands(manifest: dict[str, Any]) -> None:
             "leaderboard",
             "questions",
             "nudges",
-            "register triage",
         ],
     }
     described = {

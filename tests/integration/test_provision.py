@@ -100,7 +100,7 @@ async def test_from_nothing_it_creates_every_list_column_and_index_and_seeds_con
 ) -> None:
     report = await provision(client, fake.site_id)
 
-    assert report.lists_created == [schema.REQUESTS.name, schema.CONFIG.name, schema.CATALOGUE.name]
+    assert report.lists_created == [spec.name for spec in schema.LISTS]
     assert len(report.columns_added) == sum(len(spec.columns) for spec in schema.LISTS)
     for spec in schema.LISTS:
         assert_matches_schema(fake, spec)
@@ -116,7 +116,10 @@ async def test_from_nothing_it_creates_every_list_column_and_index_and_seeds_con
     rules = codec.rules_from_list(json.loads(items["routing_rules"]["ValueJson"]))
     assert rules == tuple(governance.DEFAULT_RULES)
     assert report.changed
-    assert "Created lists: DFD Requests, DFD Config, DFD Application catalogue." in report.summary()
+    assert (
+        "Created lists: DFD Requests, DFD Config, DFD Application catalogue, DFD Decisions."
+        in report.summary()
+    )
     assert not [r for r in fake.requests if r.method == "DELETE"]
 
 
@@ -284,13 +287,18 @@ async def test_check_reports_what_would_change_then_nothing_after_a_real_run(
 
     code, out = await run("--check")
     assert code == 3
-    assert "Would create lists: DFD Requests, DFD Config, DFD Application catalogue." in out
+    assert (
+        "Would create lists: DFD Requests, DFD Config, DFD Application catalogue, DFD Decisions."
+        in out
+    )
     assert "Would seed DFD Config with: boards, processes, matrix, routing_rules." in out
     assert writes_since(fake, 0) == []
 
     code, out = await run()
     assert code == 0
-    assert "Created lists: DFD Requests, DFD Config, DFD Application catalogue." in out
+    assert (
+        "Created lists: DFD Requests, DFD Config, DFD Application catalogue, DFD Decisions." in out
+    )
 
     mark = len(fake.requests)
     assert await run("--check") == (0, NOTHING_TO_CHANGE + "\n")

@@ -14,6 +14,7 @@ import pytest
 from bot.domain.model import STATUS_LABELS, FieldChange, Status
 from bot.domain.triage import (
     ALLOWED_FROM,
+    BOARD_ACTIONS,
     NEXT_STEPS,
     REQUESTER_ACTIONS,
     Action,
@@ -41,6 +42,16 @@ VALID: dict[Action, dict[str, Any]] = {
     Action.REOPEN: {},
     Action.WITHDRAW: {"reason": "We found a form that does this."},
     Action.EDIT_DETAILS: {"changes": (FieldChange("title", "Old", "New"),)},
+    Action.APPROVE: {
+        "process": "change_request",
+        "delivery_owner": "Priya Shah",
+        "horizon": "next",
+        "theme": "organisation_and_process",
+    },
+    Action.DEFER: {"deferred_until": dt.date(2027, 1, 12), "reason": "waiting for the budget"},
+    Action.BOARD_REJECT: {"reason": "The council already has a system that does this."},
+    Action.BOARD_ASK_INFO: {"question": "Who is the senior sponsor?"},
+    Action.SEND_TO_BOARD: {"board": "ictig", "reason": "It is about user feedback."},
 }
 DETAIL: dict[Action, str] = {
     Action.ASSIGN: "Assigned to Adele Vance.",
@@ -55,6 +66,14 @@ DETAIL: dict[Action, str] = {
     Action.REOPEN: "",
     Action.WITHDRAW: "We found a form that does this.",
     Action.EDIT_DETAILS: "Changed: title.",
+    Action.APPROVE: "Approved as a change request. Delivery owner: Priya Shah. Roadmap: next. "
+    "Theme: Organisation and process.",
+    Action.DEFER: "Deferred until 12 January 2027. The reason: Waiting for the budget.",
+    Action.BOARD_REJECT: "Not taken forward by the board. "
+    "The reason: The council already has a system that does this.",
+    Action.BOARD_ASK_INFO: "Who is the senior sponsor?",
+    Action.SEND_TO_BOARD: "Sent to the ICT Improvement Group. The reason: It is about user "
+    "feedback.",
 }
 # The words a refusal uses for each status: the triager must be able to tell them apart.
 STATUS_WORDS: dict[Status, str] = {
@@ -88,7 +107,9 @@ def refusal(before: TriageState, action: Action, **kw: str) -> str:
 
 
 @pytest.mark.parametrize("status", list(Status))
-@pytest.mark.parametrize("action", [a for a in Action if a not in REQUESTER_ACTIONS])
+@pytest.mark.parametrize(
+    "action", [a for a in Action if a not in REQUESTER_ACTIONS | BOARD_ACTIONS]
+)
 def test_a_refusal_names_the_status_and_says_what_can_be_done(
     status: Status, action: Action
 ) -> None:
@@ -242,8 +263,8 @@ def test_every_button_shown_works_and_every_button_hidden_is_refused(status: Sta
             works = True
         except TransitionRefused:
             works = False
-        if action in REQUESTER_ACTIONS:
-            assert action not in shown, "the requester's own actions are never triage buttons"
+        if action in REQUESTER_ACTIONS | BOARD_ACTIONS:
+            assert action not in shown, "the requester's and boards' are never triage buttons"
             assert works is (status in ALLOWED_FROM[action])
         else:
             assert (action in shown) is works, (status, action)

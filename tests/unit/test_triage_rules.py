@@ -10,6 +10,7 @@ import pytest
 from bot.domain.model import FieldChange, Status
 from bot.domain.triage import (
     ALLOWED_FROM,
+    BOARD_ACTIONS,
     REQUESTER_ACTIONS,
     Action,
     Change,
@@ -34,6 +35,16 @@ VALID: dict[Action, dict[str, Any]] = {
     Action.REOPEN: {},
     Action.WITHDRAW: {"reason": ""},  # the reason is optional
     Action.EDIT_DETAILS: {"changes": (FieldChange("budget", "Under £10,000", "Over £250,000"),)},
+    Action.APPROVE: {
+        "process": "project",
+        "delivery_owner": "Priya Shah",
+        "horizon": "now",
+        "theme": "technology_and_architecture",
+    },
+    Action.DEFER: {"deferred_until": dt.date(2027, 1, 12), "reason": "Waiting for the budget."},
+    Action.BOARD_REJECT: {"reason": "We already have a system for this."},
+    Action.BOARD_ASK_INFO: {"question": "Who is the senior sponsor?"},
+    Action.SEND_TO_BOARD: {"board": "trb", "reason": "It is new technology."},
 }
 EXPECTED_TO: dict[Action, Status | None] = {
     Action.ASSIGN: None,  # into triage from submitted, otherwise unchanged
@@ -46,6 +57,11 @@ EXPECTED_TO: dict[Action, Status | None] = {
     Action.REOPEN: Status.IN_TRIAGE,
     Action.WITHDRAW: Status.WITHDRAWN,
     Action.EDIT_DETAILS: None,  # an edit keeps the status (submitted stays submitted)
+    Action.APPROVE: Status.IN_PROJECT,
+    Action.DEFER: Status.WITH_BOARD,
+    Action.BOARD_REJECT: Status.REJECTED,
+    Action.BOARD_ASK_INFO: Status.AWAITING_INFORMATION,
+    Action.SEND_TO_BOARD: Status.WITH_BOARD,
 }
 
 
@@ -92,6 +108,9 @@ def test_the_buttons_shown_are_exactly_the_actions_allowed(status: Status) -> No
     for action in Action:
         if action in REQUESTER_ACTIONS:
             assert action not in shown, "only the requester answers, withdraws or edits"
+            continue
+        if action in BOARD_ACTIONS:
+            assert action not in shown, "only a board decides, from its agenda"
             continue
         assert (action in shown) == (status in ALLOWED_FROM[action]), action
 

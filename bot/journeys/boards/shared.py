@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.domain.model import DigitalRequest, Status
 from bot.journey import JourneyContext
@@ -23,6 +24,9 @@ class Shared:
     config: BoardsConfig
     _store: BoardStore | None = None
     _opening: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # m365 mode: each board's Entra group, read through Graph and held a few minutes
+    # (group id -> graph_clients.roster.GroupRoster); see setup.effective_setup.
+    groups: dict[str, Any] = field(default_factory=dict)
 
     async def store(self) -> BoardStore:
         """The journey's SQLite file, opened (and seeded with sample setups in local mode)
@@ -36,7 +40,12 @@ class Shared:
                 data_dir = self.ctx.data_dir
                 if data_dir is None:
                     raise RuntimeError("The boards journey needs DATA_DIR for its store")
-                store = SqliteBoardStore(data_dir / FILE_NAME, seed=self.ctx.graph is None)
+                local = self.ctx.graph is None
+                store = SqliteBoardStore(
+                    data_dir / FILE_NAME,
+                    seed=local,
+                    seed_members=frozenset(self.ctx.admin_ids) if local else frozenset(),
+                )
                 await store.open()
                 self._store = store
         return self._store

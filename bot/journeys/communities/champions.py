@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import microsoft_teams.cards as ac
-from microsoft_agents.activity import ChannelAccount
-from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
 from bot.domain.champions import is_paused
 from bot.domain.commands import normalise
@@ -46,6 +44,8 @@ from bot.journeys.communities import champion_cards as cards
 from bot.journeys.communities import knowledge, recognition
 from bot.journeys.communities.ports import CommunityStore
 from bot.journeys.communities.shared import Shared, text_values
+from bot.mentions import entra_id as _entra_id
+from bot.mentions import mentioned as _mentioned
 from cards.elements import card, heading, para, to_dict
 
 logger = logging.getLogger(__name__)
@@ -579,38 +579,6 @@ async def _group_members(ctx: JourneyContext, group_id: str) -> dict[str, str] |
     ids = await roster.members()
     names = await roster.names()
     return {user_id: names.get(user_id, "") for user_id in ids}
-
-
-def _mentioned(turn: Turn) -> list[ChannelAccount]:
-    """People @mentioned in the message, not the bot, each once."""
-    bot_id = turn.activity.recipient.id if turn.activity.recipient else ""
-    people: dict[str, ChannelAccount] = {}
-    for entity in turn.activity.entities or []:
-        if getattr(entity, "type", "") != "mention":
-            continue
-        mentioned = getattr(entity, "mentioned", None)
-        if isinstance(mentioned, ChannelAccount) and mentioned.id and mentioned.id != bot_id:
-            people[mentioned.id] = mentioned
-    return list(people.values())
-
-
-async def _entra_id(turn: Turn, person: ChannelAccount) -> str:
-    """The mentioned person's Entra object id. Teams puts only their Teams id in a mention,
-    so the bot asks Teams, through the conversation's members, who that is."""
-    if person.aad_object_id:
-        return person.aad_object_id
-    if _GROUP_ID.fullmatch(person.id or ""):
-        return person.id
-    client = turn.context.services.get(ConnectorClientBase)  # type: ignore[type-abstract]
-    conversation = turn.activity.conversation.id if turn.activity.conversation else ""
-    if client is None or not conversation:
-        return ""
-    try:
-        member = await client.conversations.get_conversation_member(conversation, person.id)
-    except Exception:
-        logger.exception("Could not look up a mentioned person in the conversation")
-        return ""
-    return member.aad_object_id or ""
 
 
 def _check_volunteer(

@@ -13,7 +13,8 @@ renewal reminders, and the channels of the boards and the Procurement team.
 - The renewal loop (every hour): each system's owner is told, some months ahead, that its
   contract ends, once per contract end date, across restarts and processes (the once key
   is claimed in the bot's working store). An owner who cannot be told: the admins are.
-- `register board <name>` and `register procurement` (admins, in a team channel).
+- `register procurement` (admins, in a team channel). A board's channel is registered
+  by the boards journey.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from bot.journeys.procurement.ports import (
     CatalogueRemoveUnfinished,
     CatalogueStore,
 )
-from bot.journeys.procurement.shared import PROCUREMENT_CHANNEL, Shared, board_channel
+from bot.journeys.procurement.shared import PROCUREMENT_CHANNEL, Shared
 from bot.notifier import Delivered
 from bot.ports import Record
 from cards import catalogue_admin_cards as cards
@@ -338,32 +339,12 @@ def renewal_start(shared: Shared) -> Any:
     return handle
 
 
-# ---- Channels for the boards and Procurement ------------------------------------
-
-
-def _plain(name: str) -> str:
-    words = "".join(c if c.isalnum() else " " for c in name.lower()).split()
-    return " ".join(words[1:] if words[:1] == ["the"] else words)
+# ---- The Procurement team's channel ---------------------------------------------
 
 
 @dataclass
 class Channels:
     ctx: JourneyContext
-
-    async def register_board(self, turn: Turn, name: str) -> None:
-        await self._check(turn, "register board Technical Review Board", "a board's channel")
-        boards = list((await self.ctx.store.governance()).boards.values())
-        listed = ", ".join(f"{b.name} ({b.key})" for b in boards)
-        wanted = _plain(name)
-        board = next((b for b in boards if wanted in (b.key.lower(), _plain(b.name))), None)
-        if board is None:
-            said = "There is no board with that name." if wanted else "Type the board's name too."
-            raise UserFacingError(f"{said} The boards are: {listed}. Nothing has changed.")
-        await self._register(turn, board_channel(board.key))
-        await turn.send_text(
-            f"This channel is now the {board.name}'s channel. "
-            "The bot will post the board's work here."
-        )
 
     async def register_procurement(self, turn: Turn, _: str) -> None:
         await self._check(turn, "register procurement", "the Procurement team's channel")
@@ -441,16 +422,6 @@ def part(ctx: JourneyContext, shared: Shared) -> Part:
                 catalogue.show_catalogue,
                 phrases=("catalogue", "catalog", "application catalogue"),
                 help="See the list of systems the council already has.",
-                menu_rank=3,
-            ),
-            ChatCommand(
-                "register board",
-                channels.register_board,
-                phrases=("register board",),
-                prefixes=("register board ",),
-                help="Admins only. Make this channel a board's channel.",
-                example="register board Technical Review Board",
-                where="channel",
                 menu_rank=3,
             ),
             ChatCommand(

@@ -11,7 +11,7 @@ import logging
 import re
 from typing import Any
 
-from bot.domain import triage
+from bot.domain import deadlines, triage
 from bot.domain.model import DigitalRequest, Status
 from bot.errors import NotAllowed
 from bot.identity import channel_reference
@@ -134,8 +134,9 @@ class Triage:
             for uid, (teams_id, _) in sorted(people.items(), key=lambda p: (not p[1][0], p[0]))
         )
         today = self.ctx.now().date()
+        left = _time_left(self.ctx, request)
         if actor is None or not await self.on_roster(actor):
-            return TriageView(refresh_for=refresh_for, note=note, today=today)
+            return TriageView(refresh_for=refresh_for, note=note, today=today, time_left=left)
         others = await self.store.recent()
         allowed = tuple(a.value for a in triage.allowed_actions(state_of(request)))
         roster = tuple(
@@ -151,6 +152,7 @@ class Triage:
             similar=tuple(similar_open(request, others)),
             today=today,
             error=error,
+            time_left=left,
         )
 
     async def card_for(
@@ -342,6 +344,12 @@ class Triage:
                 await self.poster.post_waiting()
             except Exception:
                 logger.exception("Retrying triage posts failed; will try again")
+
+
+def _time_left(ctx: JourneyContext, request: DigitalRequest) -> str:
+    """Time left in triage or for the requester's answer; a board's time is its own card's."""
+    face = deadlines.clockface(request, ctx.now(), ctx.calendar, ctx.targets, None)
+    return face.words if face and face.stage is not deadlines.Stage.BOARD else ""
 
 
 def register(ctx: JourneyContext) -> Journey:

@@ -107,6 +107,9 @@ class TriageView:
     viewer_id: str = ""  # who is looking (their user id), to leave out "Assign to me"
     today: dt.date | None = None  # to flag a statutory deadline that has passed
     error: PanelError | None = None
+    # Time left or overdue in triage or for the requester's answer (deadlines.Clockface
+    # words), "" when the request waits in neither.
+    time_left: str = ""
 
 
 def _data(request: DigitalRequest, **extra: Any) -> dict[str, Any]:
@@ -245,6 +248,8 @@ def summary(request: DigitalRequest, gov: Governance, view: TriageView) -> list[
         heading("Dates", size="Medium"),
         facts(_dates(request, view.today)),
     ]
+    if view.time_left:
+        body.append(facts([("Time left", view.time_left)]))
     return body
 
 

@@ -1,0 +1,383 @@
+"""The boards journey's own SQLite file: each board's setup, its deputies, its decisions
+and a few small values (the SharePoint sync's cursor, pack tokens).
+
+Decisions are kept once by id (`UNIQUE`), in the order kept (`seq`), so a card pressed
+twice, or two bot processes sharing the file, never keep one decision twice. In local
+mode a new file is seeded with sample setups for the three boards, so `agenda` and the
+decision cards work on a fresh clone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from bot.domain.boards import BoardSetup, Cadence, Decision, DecisionKind, Deputy, Repeat
+from bot.store.database import Database, immediate
+from bot.store.times import maybe_day_from, maybe_day_text, time_from, time_text
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS setups (
+    key TEXT PRIMARY KEY,
+    data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deputies (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    board TEXT NOT NULL,
+    member_id TEXT NOT NULL,
+    member_name TEXT NOT NULL,
+    deputy_id TEXT NOT NULL,
+    deputy_name TEXT NOT NULL,
+    starts TEXT NOT NULL,
+    ends TEXT NOT NULL,
+    named_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deputies_by_board ON deputies (board, member_id, starts);
+CREATE TABLE IF NOT EXISTS decisions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    reference TEXT NOT NULL,
+    board TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    decided_by_id TEXT NOT NULL,
+    decided_by_name TEXT NOT NULL,
+    at TEXT NOT NULL,
+    rationale TEXT NOT NULL,
+    on_behalf_of_id TEXT NOT NULL,
+    on_behalf_of_name TEXT NOT NULL,
+    process TEXT NOT NULL,
+    delivery_owner TEXT NOT NULL,
+    theme TEXT NOT NULL,
+    horizon TEXT NOT NULL,
+    deferred_until TEXT,
+    to_board TEXT NOT NULL,
+    score INTEGER NOT NULL,
+    matrix_version TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS decisions_by_board ON decisions (board, seq);
+CREATE INDEX IF NOT EXISTS decisions_by_reference ON decisions (reference, seq);
+CREATE TABLE IF NOT EXISTS board_values (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+_SEEDED = "sample_setups_seeded"  # kept in board_values once the sample setups are written
+
+# Sample boards for local mode: made-up people, and meetings as fixed data that work in
+# any year (each cadence repeats from its first meeting).
+_SAMPLE_PEOPLE: dict[str, tuple[str, ...]] = {
+    "ddc": ("Morgan Ellis", "Priya Nair", "Tom Hughes", "Grace Okafor"),
+    "trb": ("Daniel Price", "Aisha Rahman", "Owen Lloyd"),
+    "ictig": ("Hannah Webb", "Sanjay Patel", "Megan Carter"),
+}
+_SAMPLE_CADENCES: dict[str, Cadence] = {
+    "ddc": Cadence(dt.date(2026, 1, 13), dt.time(10, 0), Repeat.MONTHLY),  # a Tuesday
+    "trb": Cadence(dt.date(2026, 1, 8), dt.time(14, 0), Repeat.FORTNIGHTLY),  # a Thursday
+    "ictig": Cadence(dt.date(2026, 1, 14), dt.time(10, 0), Repeat.FOUR_WEEKLY),  # a Wednesday
+}
+
+
+def sample_setups(seed_members: frozenset[str] = frozenset()) -> list[BoardSetup]:
+    """The three boards as a local demo has them: made-up members (the first is the
+    chair, the second the secretary) plus `seed_members` (so the demo's admin can decide)."""
+    found = []
+    for key, people in _SAMPLE_PEOPLE.items():
+        names = {f"sample-{key}-{n}": name for n, name in enumerate(people, start=1)}
+        found.append(
+            BoardSetup(
+                key=key,
+                members=frozenset(names) | seed_members,
+                names=names,
+                secretary_id=f"sample-{key}-2",
+                chair_id=f"sample-{key}-1",
+                cadence=_SAMPLE_CADENCES[key],
+                agenda_days_before=3,
+                sample=True,
+            )
+        )
+    return found
+
+
+class SqliteBoardStore:
+    """BoardStore on one SQLite file, safe for several processes sharing it."""
+
+    def __init__(self, path: Path, seed: bool, seed_members: frozenset[str] = frozenset()) -> None:
+        migrations = (lambda db: _seed(db, seed_members),) if seed else ()
+        self._db = Database(path, SCHEMA, migrations)
+
+    async def open(self) -> None:
+        await self._db.open()
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    # -- Setups
+
+    async def setup(self, board: str) -> BoardSetup:
+        found = await self._db.one(_setup, "SELECT data FROM setups WHERE key = ?", board)
+        return found if found is not None else BoardSetup(board)
+
+    async def setups(self) -> list[BoardSetup]:
+        return await self._db.every(_setup, "SELECT data FROM setups ORDER BY key")
+
+    async def save_setup(self, setup: BoardSetup) -> None:
+        data = json.dumps(_setup_data(setup), sort_keys=True)
+        await self._db.run(
+            lambda db: db.execute(
+                "INSERT INTO setups (key, data) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET data = excluded.data",
+                (setup.key, data),
+            )
+        )
+
+    # -- Deputies
+
+    async def add_deputy(self, deputy: Deputy) -> None:
+        await self._db.run(lambda db: immediate(db, lambda: _add_deputy(db, deputy)))
+
+    async def end_deputy(self, board: str, member_id: str, today: dt.date) -> bool:
+        return await self._db.run(
+            lambda db: immediate(db, lambda: _end_deputy(db, board, member_id, today))
+        )
+
+    async def deputies(self, board: str, on: dt.date | None = None) -> list[Deputy]:
+        if on is None:
+            return await self._db.every(
+                _deputy,
+                "SELECT * FROM deputies WHERE board = ? ORDER BY starts, member_id, id",
+                board,
+            )
+        day = on.isoformat()
+        return await self._db.every(
+            _deputy,
+            "SELECT * FROM deputies WHERE board = ? AND starts <= ? AND ends >= ? "
+            "ORDER BY starts, member_id, id",
+            board,
+            day,
+            day,
+        )
+
+    # -- Decisions
+
+    async def add_decision(self, decision: Decision) -> bool:
+        row = _decision_row(decision)
+        columns = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        sql = f"INSERT INTO decisions ({columns}) VALUES ({marks}) ON CONFLICT (id) DO NOTHING"
+
+        def _add(db: sqlite3.Connection) -> bool:
+            return db.execute(sql, tuple(row.values())).rowcount == 1
+
+        return await self._db.run(_add)
+
+    async def decisions(
+        self, after_seq: int = 0, limit: int = 500, board: str = ""
+    ) -> list[Decision]:
+        if board:
+            return await self._db.every(
+                _decision,
+                "SELECT * FROM decisions WHERE seq > ? AND board = ? ORDER BY seq LIMIT ?",
+                after_seq,
+                board,
+                limit,
+            )
+        return await self._db.every(
+            _decision,
+            "SELECT * FROM decisions WHERE seq > ? ORDER BY seq LIMIT ?",
+            after_seq,
+            limit,
+        )
+
+    async def decisions_for(self, reference: str) -> list[Decision]:
+        return await self._db.every(
+            _decision, "SELECT * FROM decisions WHERE reference = ? ORDER BY seq", reference
+        )
+
+    # -- Values
+
+    async def get_value(self, key: str) -> str:
+        found = await self._db.one(
+            lambda row: str(row["value"]), "SELECT value FROM board_values WHERE key = ?", key
+        )
+        return found or ""
+
+    async def set_value(self, key: str, value: str) -> None:
+        await self._db.run(
+            lambda db: db.execute(
+                "INSERT INTO board_values (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+        )
+
+
+def _seed(db: sqlite3.Connection, seed_members: frozenset[str]) -> None:
+    """Write the sample setups on a file's first open only: a board set up since, or a
+    sample changed by an admin, is never written over."""
+
+    def _write() -> None:
+        if db.execute("SELECT 1 FROM board_values WHERE key = ?", (_SEEDED,)).fetchone():
+            return
+        for setup in sample_setups(seed_members):
+            db.execute(
+                "INSERT INTO setups (key, data) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                (setup.key, json.dumps(_setup_data(setup), sort_keys=True)),
+            )
+        db.execute("INSERT INTO board_values (key, value) VALUES (?, ?)", (_SEEDED, "yes"))
+
+    immediate(db, _write)
+
+
+# -- Setups as JSON
+
+
+def _setup_data(setup: BoardSetup) -> dict[str, Any]:
+    cadence = setup.cadence
+    return {
+        "key": setup.key,
+        "members": sorted(setup.members),
+        "names": dict(setup.names),
+        "member_group": setup.member_group,
+        "secretary_id": setup.secretary_id,
+        "chair_id": setup.chair_id,
+        "cadence": None
+        if cadence is None
+        else {
+            "first": cadence.first.isoformat(),
+            "at": cadence.at.strftime("%H:%M"),
+            "repeat": cadence.repeat.value,
+            "timezone": cadence.timezone,
+        },
+        "agenda_days_before": setup.agenda_days_before,
+        "sample": setup.sample,
+    }
+
+
+def _setup(row: sqlite3.Row) -> BoardSetup:
+    data = json.loads(row["data"])
+    cadence = data.get("cadence")
+    return BoardSetup(
+        key=data["key"],
+        members=frozenset(data.get("members", [])),
+        names=dict(data.get("names", {})),
+        member_group=data.get("member_group", ""),
+        secretary_id=data.get("secretary_id", ""),
+        chair_id=data.get("chair_id", ""),
+        cadence=None
+        if cadence is None
+        else Cadence(
+            first=dt.date.fromisoformat(cadence["first"]),
+            at=dt.time.fromisoformat(cadence["at"]),
+            repeat=Repeat(cadence["repeat"]),
+            timezone=cadence.get("timezone", "Europe/London"),
+        ),
+        agenda_days_before=int(data.get("agenda_days_before", 3)),
+        sample=bool(data.get("sample", False)),
+    )
+
+
+# -- Deputies
+
+
+def _add_deputy(db: sqlite3.Connection, deputy: Deputy) -> None:
+    # An earlier deputy of this member whose period overlaps the new one is replaced.
+    db.execute(
+        "DELETE FROM deputies WHERE board = ? AND member_id = ? AND starts <= ? AND ends >= ?",
+        (deputy.board, deputy.member_id, deputy.ends.isoformat(), deputy.starts.isoformat()),
+    )
+    db.execute(
+        "INSERT INTO deputies (board, member_id, member_name, deputy_id, deputy_name, starts, "
+        "ends, named_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            deputy.board,
+            deputy.member_id,
+            deputy.member_name,
+            deputy.deputy_id,
+            deputy.deputy_name,
+            deputy.starts.isoformat(),
+            deputy.ends.isoformat(),
+            time_text(deputy.named_at),
+        ),
+    )
+
+
+def _end_deputy(db: sqlite3.Connection, board: str, member_id: str, today: dt.date) -> bool:
+    """Deputies still running end yesterday; those not started yet (or starting today) go."""
+    day = today.isoformat()
+    yesterday = (today - dt.timedelta(days=1)).isoformat()
+    gone = db.execute(
+        "DELETE FROM deputies WHERE board = ? AND member_id = ? AND starts >= ?",
+        (board, member_id, day),
+    ).rowcount
+    ended = db.execute(
+        "UPDATE deputies SET ends = ? WHERE board = ? AND member_id = ? AND ends >= ?",
+        (yesterday, board, member_id, day),
+    ).rowcount
+    return gone + ended > 0
+
+
+def _deputy(row: sqlite3.Row) -> Deputy:
+    return Deputy(
+        board=row["board"],
+        member_id=row["member_id"],
+        member_name=row["member_name"],
+        deputy_id=row["deputy_id"],
+        deputy_name=row["deputy_name"],
+        starts=dt.date.fromisoformat(row["starts"]),
+        ends=dt.date.fromisoformat(row["ends"]),
+        named_at=time_from(row["named_at"]),
+    )
+
+
+# -- Decisions
+
+
+def _decision_row(d: Decision) -> dict[str, object]:
+    return {
+        "id": d.id,
+        "reference": d.reference,
+        "board": d.board,
+        "kind": d.kind.value,
+        "decided_by_id": d.decided_by_id,
+        "decided_by_name": d.decided_by_name,
+        "at": time_text(d.at),
+        "rationale": d.rationale,
+        "on_behalf_of_id": d.on_behalf_of_id,
+        "on_behalf_of_name": d.on_behalf_of_name,
+        "process": d.process,
+        "delivery_owner": d.delivery_owner,
+        "theme": d.theme,
+        "horizon": d.horizon,
+        "deferred_until": maybe_day_text(d.deferred_until),
+        "to_board": d.to_board,
+        "score": d.score,
+        "matrix_version": d.matrix_version,
+    }
+
+
+def _decision(row: sqlite3.Row) -> Decision:
+    return Decision(
+        id=row["id"],
+        reference=row["reference"],
+        board=row["board"],
+        kind=DecisionKind(row["kind"]),
+        decided_by_id=row["decided_by_id"],
+        decided_by_name=row["decided_by_name"],
+        at=time_from(row["at"]),
+        rationale=row["rationale"],
+        on_behalf_of_id=row["on_behalf_of_id"],
+        on_behalf_of_name=row["on_behalf_of_name"],
+        process=row["process"],
+        delivery_owner=row["delivery_owner"],
+        theme=row["theme"],
+        horizon=row["horizon"],
+        deferred_until=maybe_day_from(row["deferred_until"]),
+        to_board=row["to_board"],
+        score=int(row["score"]),
+        matrix_version=row["matrix_version"],
+        seq=int(row["seq"]),
+    )
