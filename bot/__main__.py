@@ -8,6 +8,7 @@ import sys
 from aiohttp import web
 
 from bot.app import create_app
+from bot.backends import StoreNotReady
 from bot.settings import SettingsError, load_settings
 
 
@@ -39,6 +40,12 @@ def main() -> int:
     )
     try:
         web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    except StoreNotReady as error:
+        print("Digital Front Door cannot start. The SharePoint site is not ready:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        print(error.fix, file=sys.stderr)
+        return 2
     except OSError as error:
         print(
             f"Digital Front Door cannot listen on {settings.host}:{settings.port}: "

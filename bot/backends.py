@@ -18,6 +18,16 @@ if TYPE_CHECKING:
     from graph_clients.store import SharePointStore
 
 
+class StoreNotReady(Exception):
+    """The store cannot be used as it is (a SharePoint site without a list or column this
+    version writes): the bot does not start. Each problem in plain words, then the fix."""
+
+    def __init__(self, problems: list[str], fix: str) -> None:
+        super().__init__("\n".join([*problems, fix]))
+        self.problems = problems
+        self.fix = fix
+
+
 @dataclass
 class OpenStore:
     store: Store

@@ -223,6 +223,12 @@ def item_bytes(item: AgendaItem) -> int:
     return fixed + sum(_json_bytes(word) for word in words)
 
 
+def _note(text: str) -> ac.Container:
+    """The line at the top of a card: what was recorded, or who acted first. It carries
+    people's words (a delivery owner, a reason), so it is plain text, never Markdown."""
+    return ac.Container(style="warning", items=[user_text(text)], spacing="Medium")
+
+
 def _paging(page: AgendaPage) -> list[ac.Action]:
     actions: list[ac.Action] = []
     if page.page > 1:
@@ -239,7 +245,7 @@ def _paging(page: AgendaPage) -> list[ac.Action]:
 def build_agenda_card(page: AgendaPage) -> ac.AdaptiveCard:
     body: list[ac.CardElement] = []
     if page.note:
-        body.append(notice(page.note, important=True))
+        body.append(_note(page.note))
     body += [heading(f"{page.board_name}: agenda"), para(page.meeting)]
     if page.past_end:
         body.append(notice(page.past_end))
@@ -430,7 +436,7 @@ def _request_facts(view: DecisionView) -> list[ac.CardElement]:
 def build_decision_card(view: DecisionView) -> ac.AdaptiveCard:
     body: list[ac.CardElement] = []
     if view.note:
-        body.append(notice(view.note, important=True))
+        body.append(_note(view.note))
     body.append(heading(f"Decide on {view.reference}"))
     body.append(para(f"For the {view.board_name}. Choose what the board decided."))
     body += _request_facts(view)

@@ -60,13 +60,14 @@ class SetupView:
     meetings: str  # when it meets, in words; "" when not set
     next_meeting: dt.datetime | None
     agenda_out: dt.datetime | None  # when the next meeting's agenda goes out
-    agenda_sent: bool  # that time has passed
+    agenda_sent: bool  # the agenda was posted (kept when it went out)
     deputies: tuple[Deputy, ...]  # current and coming, in order
     today: dt.date
     sample: bool = False
     from_group: bool = False  # an Entra group's members count as members
     can_change: bool = False  # the person who asked may change it (an admin or the secretary)
     note: str = ""  # what just changed
+    agenda_late: str = ""  # its time has passed and it was not posted: why, in words
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,10 @@ def setup_card(view: SetupView) -> ac.AdaptiveCard:
             lines.append(("Next meeting", when(view.next_meeting)))
         if view.agenda_out is not None:
             label = "Agenda went out" if view.agenda_sent else "Agenda goes out"
-            lines.append((label, when(view.agenda_out)))
+            if view.agenda_late:
+                label = "Agenda due"
+            shown = when(view.agenda_out)
+            lines.append((label, f"{shown}. {view.agenda_late}" if view.agenda_late else shown))
         body.append(facts(lines))
     else:
         body.append(para("Meetings are not set yet, so no agenda goes out by itself."))

@@ -37,6 +37,9 @@ class ReminderNote:
     owner_name: str = ""
     overseer: bool = False
     owner_unreachable: bool = False
+    # For a deputy standing in for the owner today: whose deputy, and until when.
+    deputy_for: str = ""
+    deputy_until: str = ""  # "11 December 2026"
 
 
 def _heading(note: ReminderNote) -> str:
@@ -46,6 +49,13 @@ def _heading(note: ReminderNote) -> str:
 
 
 def _why_you(note: ReminderNote) -> list[ac.CardElement]:
+    if note.deputy_for:
+        return [
+            user_text(
+                f"You are standing in for {note.deputy_for} on the board until "
+                f"{note.deputy_until}, so you are told too."
+            )
+        ]
     if not note.overseer:
         return []
     who = note.owner_name or "the person who has it"

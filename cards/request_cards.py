@@ -4,6 +4,7 @@ status card (their single record of it), the list, and what withdrawing or chang
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import microsoft_teams.cards as ac
 
@@ -179,29 +180,67 @@ def _closed_rows(request: DigitalRequest, for_requester: bool) -> list[ac.CardEl
     return []
 
 
-def _questions(request: DigitalRequest, for_requester: bool) -> list[ac.CardElement]:
-    """Every question IT triage asked, each with the answer given (or that none is yet)."""
-    asked: list[tuple[AuditEntry, AuditEntry | None]] = []
+# Which board has a request: named at the start of the history line that took it there
+# ("To the Technical Review Board, then a change request.", "Sent to the ICT Improvement Group.").
+_BOARD_NAMES = {
+    "ddc": "Digital, Data and Customer Board",
+    "trb": "Technical Review Board",
+    "ictig": "ICT Improvement Group",
+}
+_TO_A_BOARD = frozenset({Action.ACCEPT.value, Action.SEND_TO_BOARD.value})
+# A deputy's question ends with who decided for whom: the record keeps it, the card need not.
+_DEPUTY_NOTE = re.compile(r" Decided by .{1,400} for .{1,400} \(deputy\)\.$")
+
+
+def _board_in(detail: str) -> str:
+    first = detail.split(". ", 1)[0]
+    return next((key for key, name in _BOARD_NAMES.items() if name in first), "")
+
+
+def _asked(request: DigitalRequest) -> list[tuple[str, AuditEntry, AuditEntry | None]]:
+    """Every question asked, by IT triage or a board, with the answer given (or None)."""
+    asked: list[tuple[str, AuditEntry, AuditEntry | None]] = []
+    board = ""
     for entry in request.history:
+        if entry.action in _TO_A_BOARD:
+            board = _board_in(entry.detail) or board
         if entry.action == Action.ASK_INFO.value:
-            asked.append((entry, None))
-        elif entry.action == Action.ANSWER_INFO.value and asked and asked[-1][1] is None:
-            asked[-1] = (asked[-1][0], entry)
+            asked.append(("IT triage", entry, None))
+        elif entry.action == Action.BOARD_ASK_INFO.value:
+            name = _BOARD_NAMES.get(board or request.route.board, "board")
+            asked.append((f"The {name}", entry, None))
+        elif entry.action == Action.ANSWER_INFO.value and asked and asked[-1][2] is None:
+            asked[-1] = (asked[-1][0], asked[-1][1], entry)
+    return asked
+
+
+def _questions_heading(asked: list[tuple[str, AuditEntry, AuditEntry | None]]) -> str:
+    askers = {who == "IT triage" for who, _, _ in asked}
+    if askers == {True}:
+        return "Questions from IT triage"
+    return "Questions from the board" if askers == {False} else "Questions about it"
+
+
+def _questions(request: DigitalRequest, for_requester: bool) -> list[ac.CardElement]:
+    """Every question IT triage or a board asked, each with the answer given (or that
+    none is yet), saying who asked."""
+    asked = _asked(request)
     if not asked:
         return []
     who = "You" if for_requester else "The requester"
-    rows: list[ac.CardElement] = [heading("Questions from IT triage", size="Medium")]
+    rows: list[ac.CardElement] = [heading(_questions_heading(asked), size="Medium")]
     if len(asked) > QUESTIONS_SHOWN:
         earlier = len(asked) - QUESTIONS_SHOWN
         rows.append(para(f"{_count(earlier, 'earlier question')} kept.", subtle=True))
         asked = asked[-QUESTIONS_SHOWN:]
     cut = False
-    for question, answer in asked:
-        cut = cut or len(question.detail) > QUESTION_CHARS
+    for asker, question, answer in asked:
+        said_by_asker = _DEPUTY_NOTE.sub("", question.detail)
+        cut = cut or len(said_by_asker) > QUESTION_CHARS
         rows.append(
             labelled_user_text(
-                f"IT triage asked on {long_date(question.at.date())}",
-                question.detail,
+                f"{asker} asked on {long_date(question.at.date())}",
+                said_by_asker,
                 max_chars=QUESTION_CHARS,
             )
         )

@@ -7,9 +7,9 @@ from typing import Any
 
 import microsoft_teams.cards as ac
 
-from bot.domain.deadlines import STAGE_LABELS
+from bot.domain.deadlines import STAGE_LABELS, Stage
 from bot.domain.model import THEME_LABELS
-from bot.domain.roadmap_review import Review
+from bot.domain.roadmap_review import Review, StageFigures
 from cards.elements import button, card, facts, heading, para, to_dict, user_text
 
 REVIEW_VERB = "roadmap.review"  # data: {"quarter": "2026-q2"}, which quarter (never who)
@@ -24,7 +24,7 @@ def _days(value: float | None) -> str:
 def _top(review: Review, horizon_words: dict[str, str]) -> list[ac.CardElement]:
     top = review.top(TOP_COUNT)
     if not top:
-        return [para("There are no open requests.")]
+        return [para("No requests are waiting for a decision.")]
     found: list[ac.CardElement] = []
     for n, point in enumerate(top, start=1):
         found.append(user_text(f"{n}. {point.reference}: {point.title}", "Bolder", 120))
@@ -38,11 +38,20 @@ def _top(review: Review, horizon_words: dict[str, str]) -> list[ac.CardElement]:
     return found
 
 
+def _target(review: Review, figures: StageFigures) -> str:
+    days = f"{figures.target_days} working days"
+    if figures.stage is not Stage.BOARD:
+        return f"the target of {days}"
+    if review.meeting_boards:
+        return f"the target: the next meeting, or {days} for a board without meetings"
+    return f"the target of {days} (no board has its meetings set)"
+
+
 def _stages(review: Review) -> list[tuple[str, str]]:
     return [
         (
             STAGE_LABELS[s.stage],
-            f"{s.met:,} of {s.finished:,} met the {s.target_days}-day target. "
+            f"{s.met:,} of {s.finished:,} met {_target(review, s)}. "
             f"Middle time {_days(s.median_days)}.",
         )
         for s in review.stages
@@ -73,7 +82,7 @@ def summary_card(
                 ("Delivered", f"{moved.delivered:,}"),
             ]
         ),
-        heading("Highest priority open requests", "Medium"),
+        heading("Top scores still waiting for a decision", "Medium"),
         *_top(review, horizon_words),
         heading("Time in each stage", "Medium"),
         facts(_stages(review)),

@@ -39,16 +39,23 @@ MAX_BATCH = 20  # Graph's limit on requests in one $batch
 LOOK_UP = 10  # DecisionIds looked up in one query: keeps the $filter (and the URL) short
 BATCH_ROUNDS = 5  # a throttled create is tried again this many times within one write
 MAX_PAGES = 100  # pages read per look-up at most: a DecisionId is there once, or a few times
+FAILED = -1.0  # a create failed, perhaps only for now (any other answer, or none)
+REFUSED = -2.0  # SharePoint refused this decision's create for good: sending it again won't help
+# The answers that refuse the item itself (bad or too large), not the app (401, 403) or the
+# moment (408, 409, 423, 429): only these count towards skipping a decision (see sync.py).
+REFUSED_FOR_GOOD = frozenset({400, 413, 422})
 
 
 class DecisionsNotWritten(RuntimeError):
     """Some decisions were not written (SharePoint refused them, or kept throttling):
-    the caller keeps its cursor, and the next write looks them up and tries again."""
+    the caller keeps its cursor, and the next write looks them up and tries again.
+    `refused` names those SharePoint refused for good (REFUSED_FOR_GOOD), among `failed`."""
 
-    def __init__(self, written: int, failed: int) -> None:
+    def __init__(self, written: int, failed: int, refused: Sequence[str] = ()) -> None:
         super().__init__(f"{failed} decision(s) not written to {DECISIONS.name}; {written} were")
         self.written = written
         self.failed = failed
+        self.refused = tuple(refused)
 
 
 class DecisionsListMissing(RuntimeError):
@@ -108,6 +115,7 @@ class SharePointDecisions:
         kept = await self.kept_ids([d.id for d in unique])
         waiting = [d for d in unique if d.id not in kept]
         written, failed = 0, 0
+        refused: list[str] = []
         for round_ in range(BATCH_ROUNDS):
             throttled: list[Decision] = []
             pause = 0.0
@@ -118,6 +126,8 @@ class SharePointDecisions:
                         written += 1
                     elif outcome < 0:
                         failed += 1
+                        if outcome == REFUSED:
+                            refused.append(decision.id)
                     else:
                         throttled.append(decision)
                         pause = max(pause, outcome)
@@ -128,7 +138,7 @@ class SharePointDecisions:
                 await self._wait(pause)
         failed += len(waiting)
         if failed:
-            raise DecisionsNotWritten(written, failed)
+            raise DecisionsNotWritten(written, failed, refused)
         return written
 
     async def kept_ids(self, ids: Sequence[str]) -> set[str]:
@@ -176,7 +186,7 @@ class SharePointDecisions:
 
     async def _batch(self, chunk: list[Decision]) -> list[float | None]:
         """One $batch of creates: per decision None when created, seconds to wait when
-        throttled (not processed), -1 when refused."""
+        throttled (not processed), FAILED or REFUSED (for good) otherwise."""
         content = BatchRequestContent()
         for number, decision in enumerate(chunk, start=1):
             body = ListItem(fields=FieldValueSet(additional_data=to_fields(decision)))
@@ -201,7 +211,7 @@ class SharePointDecisions:
                 outcomes.append(retry_after_seconds(item.headers if item else None) or 1.0)
             else:
                 logger.warning("Writing decision %s answered HTTP %s", decision.id, status)
-                outcomes.append(-1.0)
+                outcomes.append(REFUSED if status in REFUSED_FOR_GOOD else FAILED)
         return outcomes
 
     async def _wait(self, seconds: float) -> None:

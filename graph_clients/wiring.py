@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 from msgraph import GraphServiceClient
 
+from bot.backends import StoreNotReady
 from bot.clock import Clock
 from bot.ports import Journal, WorkingState
 from graph_clients.client import (
@@ -17,9 +18,11 @@ from graph_clients.client import (
     build_graph_client,
     close_http_client,
     new_http_client,
+    waiting_at_most,
 )
 from graph_clients.config import DEFAULT_READ_WAIT
 from graph_clients.requests_list import GraphRequests
+from graph_clients.site_check import check_site
 from graph_clients.store import SharePointStore, governance_reader
 
 
@@ -83,5 +86,13 @@ async def open_sharepoint_store(
     )
     store.graph = graph
     store.read_budget = graph.read_wait
+    # Checked before the store opens (its first reads then have their full wait), and as
+    # patiently: while Graph is away the check is not made, and the journal answers.
+    try:
+        with waiting_at_most(graph.read_wait):
+            await check_site(graph)
+    except StoreNotReady:
+        await graph.close()
+        raise
     await store.open()
     return store

@@ -81,12 +81,13 @@ CRITERION_MEANINGS: dict[str, str] = {
 
 
 def _criterion_terms() -> list[Term]:
-    """Each part of the priority score, named as the score card names it."""
+    """Each part of the priority score, named as the score card names it. No weight:
+    a board can publish new ones at any time, and `how are requests scored` shows them."""
     return [
         Term(
             criterion.label,
-            f"One part of the priority score, worth up to {criterion.weight} of 100 points. "
-            f"{CRITERION_MEANINGS[criterion.key]}",
+            f"One part of the priority score. {CRITERION_MEANINGS[criterion.key]} "
+            "Type how are requests scored to see how many points it is worth now.",
             (criterion.key.replace("_", " "), f"{criterion.label} criterion"),
         )
         for criterion in DEFAULT_MATRIX.criteria

@@ -13,17 +13,18 @@ past quarter shows the same figures whenever it is opened. Pure: no I/O.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.domain.boards import Decision, DecisionKind
-from bot.domain.deadlines import Stage, StageTargets
+from bot.domain.boards import BoardSetup, Decision, DecisionKind, first_meeting_for
+from bot.domain.deadlines import Stage, StageTargets, due_at
 from bot.domain.model import Budget, DigitalRequest, Horizon, Status, Theme
 from bot.domain.themes import THEME_ORDER, theme_of
 from bot.domain.working_time import WorkingTime
@@ -67,6 +68,10 @@ APPROVED = frozenset(
     }
 )
 _TRIAGE = frozenset({Status.SUBMITTED, Status.IN_TRIAGE})
+# Still waiting for a decision: with IT triage, the requester or a board.
+WAITING = frozenset(
+    {Status.SUBMITTED, Status.IN_TRIAGE, Status.AWAITING_INFORMATION, Status.WITH_BOARD}
+)
 _STAGE_OF: dict[Status, Stage] = {
     Status.SUBMITTED: Stage.TRIAGE,
     Status.IN_TRIAGE: Stage.TRIAGE,
@@ -268,11 +273,15 @@ class Review:
     stages: tuple[StageFigures, ...]
     benefits: Benefits
     points: tuple[Point, ...]  # every counted request still going or done, for the chart
+    # Boards with meetings set: their target is the meeting, as for reminders and agendas.
+    # The others have `StageFigures.target_days` working days.
+    meeting_boards: tuple[str, ...] = ()
 
     def top(self, count: int = 5) -> list[Point]:
-        """The highest-scoring requests still open: score, then oldest, then reference."""
-        open_points = [point for point in self.points if point.status not in CLOSED]
-        return sorted(open_points, key=lambda p: (-p.score, p.submitted_at, p.reference))[:count]
+        """The highest-scoring requests still waiting for a decision (with IT triage, the
+        requester or a board, not yet approved): score, then oldest, then reference."""
+        waiting = [point for point in self.points if point.status in WAITING]
+        return sorted(waiting, key=lambda p: (-p.score, p.submitted_at, p.reference))[:count]
 
 
 # ---- Working it out --------------------------------------------------------------
@@ -313,6 +322,8 @@ class _Stay:
     stage: Stage
     entered: dt.datetime
     left: dt.datetime | None  # None: still in the stage at the end
+    board: str = ""  # Stage.BOARD: the board it waited for
+    due: dt.datetime | None = None  # its deadline (see _with_deadline)
 
 
 def stays(request: DigitalRequest, until: dt.datetime) -> list[_Stay]:
@@ -383,33 +394,73 @@ def _target(stage: Stage, targets: StageTargets) -> int:
     }[stage]
 
 
+def _with_boards(
+    request: DigitalRequest, found: list[_Stay], sends: Sequence[Decision]
+) -> list[_Stay]:
+    """Each board stay with the board it waited for: the board that sent it on next
+    (its "send to another board" decision; `sends` are the request's), else the
+    request's board now."""
+    mine = sorted(sends, key=lambda d: d.at)
+    placed = []
+    for stay in found:
+        if stay.stage is Stage.BOARD:
+            later = [d.board for d in mine if d.at > stay.entered]
+            stay = dataclasses.replace(stay, board=later[0] if later else request.route.board)
+        placed.append(stay)
+    return placed
+
+
+def _with_deadline(
+    stay: _Stay,
+    calendar: WorkingTime,
+    targets: StageTargets,
+    setup_of: Callable[[str], BoardSetup | None],
+) -> _Stay:
+    """The stay with its deadline, worked out as reminders and agendas work it out
+    (`deadlines.due_at`): a board with meetings set decides by the first meeting whose
+    agenda goes out after the request reached its list."""
+    meeting = None
+    if stay.stage is Stage.BOARD:
+        setup = setup_of(stay.board)
+        meeting = first_meeting_for(setup, stay.entered) if setup is not None else None
+    return dataclasses.replace(
+        stay, due=due_at(stay.stage, stay.entered, calendar, targets, meeting)
+    )
+
+
 def _stage_figures(
     all_stays: list[_Stay],
     window: tuple[dt.datetime, dt.datetime],
     calendar: WorkingTime,
     targets: StageTargets,
 ) -> tuple[StageFigures, ...]:
+    """Each stay is measured against its own deadline (see _with_deadline)."""
     start, end = window
+
+    def kept(stay: _Stay, ended: dt.datetime, days: float, target: int) -> bool:
+        return ended <= stay.due if stay.due is not None else days <= target
+
     figures = []
     for stage in Stage:
         target = _target(stage, targets)
         mine = [stay for stay in all_stays if stay.stage is stage]
         took = [
-            working_days(calendar, stay.entered, stay.left)
+            (working_days(calendar, stay.entered, stay.left), stay)
             for stay in mine
             if stay.left is not None and start <= stay.left < end
         ]
-        waiting = [working_days(calendar, s.entered, end) for s in mine if s.left is None]
+        waiting = [(working_days(calendar, s.entered, end), s) for s in mine if s.left is None]
+        times = [days for days, _ in took]
         figures.append(
             StageFigures(
                 stage=stage,
                 target_days=target,
                 finished=len(took),
-                median_days=round(statistics.median(took), 1) if took else None,
-                slowest_days=nearest_rank(took, 0.9) if took else None,
-                met=sum(days <= target for days in took),
+                median_days=round(statistics.median(times), 1) if times else None,
+                slowest_days=nearest_rank(times, 0.9) if times else None,
+                met=sum(kept(s, s.left, days, target) for days, s in took if s.left),
                 waiting=len(waiting),
-                waiting_over=sum(days > target for days in waiting),
+                waiting_over=sum(not kept(s, end, days, target) for days, s in waiting),
             )
         )
     return tuple(figures)
@@ -470,11 +521,20 @@ def build_review(
     calendar: WorkingTime,
     targets: StageTargets,
     benefits_recorded: Iterable[Mapping[str, Any]],
+    setups: Mapping[str, BoardSetup] | None = None,
 ) -> Review:
     """The quarter's figures, as at the quarter's end (or `now`, if sooner).
 
     `benefits_recorded` are the data of "benefits_recorded" records kept by then:
-    {"reference", "cash_saving_per_year", "hours_saved_per_year"}."""
+    {"reference", "cash_saving_per_year", "hours_saved_per_year"}. `setups` are the
+    boards' setups by key: a board with meetings set is measured against its meetings,
+    as reminders and agendas are; any other board against DEADLINE_BOARD_DAYS."""
+    setups = setups or {}
+    decisions = list(decisions)
+    sends: dict[str, list[Decision]] = {}
+    for sent in decisions:
+        if sent.kind is DecisionKind.SEND_TO_BOARD:
+            sends.setdefault(sent.reference, []).append(sent)
     start = quarter.starts_at(calendar.zone)
     ends = quarter.ends_at(calendar.zone)
     # What happened at `now` itself is in: figures as at a moment include that moment.
@@ -498,7 +558,14 @@ def build_review(
             for entry in request.history
             if entry.to_status is Status.DELIVERED and start <= entry.at < until
         )
-        all_stays.extend(stays(request, until))
+        # Only stays that ended in the quarter or are still going are measured.
+        all_stays.extend(
+            _with_deadline(stay, calendar, targets, setups.get)
+            for stay in _with_boards(
+                request, stays(request, until), sends.get(request.reference, [])
+            )
+            if stay.left is None or stay.left >= start
+        )
     decided = Counter(d.kind for d in decisions if start <= d.at < until)
     themes = Counter(theme_for(request) for request, _ in counted)
     horizons = Counter(horizon_for(request) for request, _ in counted)
@@ -524,4 +591,5 @@ def build_review(
         points=tuple(
             _point(request, status) for request, status in counted if status not in DROPPED
         ),
+        meeting_boards=tuple(sorted(k for k, setup in setups.items() if setup.cadence)),
     )

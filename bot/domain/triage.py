@@ -18,8 +18,10 @@ from bot.domain.model import (
     STATUS_LABELS,
     THEME_LABELS,
     AuditEntry,
+    DigitalRequest,
     FieldChange,
     Horizon,
+    Route,
     Status,
     Theme,
 )
@@ -44,9 +46,11 @@ __all__ = [
     "next_steps",
     "refusal",
     "requester_message",
+    "state_of",
     "status_for_it",
     "status_for_it_in_words",
     "status_in_words",
+    "with_state",
 ]
 
 BOARDS = ("ddc", "trb", "ictig")
@@ -128,6 +132,52 @@ class Change:
     theme: str = ""
     horizon: str = ""
     on_behalf_of: str = ""
+
+
+def state_of(request: DigitalRequest) -> TriageState:
+    """The life cycle's view of a request."""
+    return TriageState(
+        status=request.status,
+        assignee_id=request.assignee_id,
+        assignee_name=request.assignee_name,
+        board=request.route.board,
+        process=request.route.process,
+        route_reason=request.route.reason,
+        duplicate_of=request.duplicate_of,
+        question=request.question,
+        history=request.history,
+        delivery_owner=request.delivery_owner,
+        deferred_until=request.deferred_until,
+        theme=request.theme,
+        horizon=request.horizon,
+    )
+
+
+def with_state(
+    request: DigitalRequest, state: TriageState, route_changed_by: str = "changed in triage"
+) -> DigitalRequest:
+    """The request after a change: a new route is recorded as `route_changed_by`."""
+    route = request.route
+    if (state.board, state.process, state.route_reason) != (
+        route.board,
+        route.process,
+        route.reason,
+    ):
+        route = Route(state.board, state.process, state.route_reason, route_changed_by)
+    return replace(
+        request,
+        status=state.status,
+        route=route,
+        assignee_id=state.assignee_id,
+        assignee_name=state.assignee_name,
+        duplicate_of=state.duplicate_of,
+        question=state.question,
+        history=state.history,
+        delivery_owner=state.delivery_owner,
+        deferred_until=state.deferred_until,
+        theme=state.theme,
+        horizon=state.horizon,
+    )
 
 
 class TransitionRefused(Exception):

@@ -24,7 +24,7 @@ import statistics
 import sys
 import time
 
-from bot.domain.boards import Decision, DecisionKind
+from bot.domain.boards import BoardSetup, Cadence, Decision, DecisionKind, Repeat
 from bot.domain.deadlines import StageTargets
 from bot.domain.model import (
     AuditEntry,
@@ -52,6 +52,12 @@ BOARDS = {
     "ddc": "Digital, Data and Customer Board",
     "trb": "Technical Review Board",
     "ictig": "ICT Improvement Group",
+}
+# Two boards with meetings (measured against them), one without (working days).
+SETUPS = {
+    "ddc": BoardSetup("ddc", cadence=Cadence(dt.date(2025, 1, 2), dt.time(14), Repeat.WEEKLY)),
+    "trb": BoardSetup("trb", cadence=Cadence(dt.date(2025, 1, 6), dt.time(10), Repeat.MONTHLY)),
+    "ictig": BoardSetup("ictig"),
 }
 
 
@@ -195,7 +201,7 @@ def one_run(requests: list[DigitalRequest], decisions: list[Decision]) -> dict[s
     calendar = WorkingTime()
     times: dict[str, float] = {}
     started = time.perf_counter()
-    review = build_review(requests, decisions, QUARTER, NOW, calendar, StageTargets(), [])
+    review = build_review(requests, decisions, QUARTER, NOW, calendar, StageTargets(), [], SETUPS)
     times["build_review"] = time.perf_counter() - started
     view = roadmap_page.PackView(review, BOARDS, NOW, "Bench", calendar.zone)
     mark = time.perf_counter()

@@ -379,3 +379,57 @@ async def test_an_agenda_that_could_not_be_posted_is_tried_again(
     assert len(posted) == 1 and "For the meeting on Monday 7 December" in all_text(
         card_of(posted[0])
     )
+
+
+# ---- Fix round: pages as typed, and "went out" only once posted ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("agenda 2", "Page 2 of 2: requests 9 to 10."),
+        ("agenda page 2", "Page 2 of 2: requests 9 to 10."),
+        ("agenda 0002", "Page 2 of 2: requests 9 to 10."),
+        ("agenda 99999999999999999999", "There is no page that far on. This is the last page"),
+        ("agenda page 1000000", "There is no page that far on. This is the last page"),
+        ("agenda 100000", "There is no page 100000. This is the last page, page 2."),
+    ],
+)
+async def test_a_page_can_be_typed_with_or_without_the_word_page(
+    bot: BotServer, alex: TeamsUser, typed: str, said: str
+) -> None:
+    await put_on_list(bot, "ictig", 10)
+    channel = await register_board_channel(alex, "ictig")
+
+    text = all_text(await agenda_of(channel, typed))
+
+    assert said in text
+    assert "Page 2 of 2: requests 9 to 10." in text
+
+
+async def board_card_text(user: TeamsUser, key: str = "trb") -> str:
+    """The board's setup card, as `board.show` draws it (anywhere, for any board)."""
+    return all_text(invoke_card(await user.press("board.show", {"board": key})))
+
+
+async def test_the_board_card_says_the_agenda_went_out_only_once_it_was_posted(
+    bot: BotServer, alex: TeamsUser, quiet_boards: None
+) -> None:
+    out = "Friday 4 December 2026 at 10am"
+    assert f"Agenda goes out\n{out}" in await board_card_text(alex)
+
+    bot.clock.set(AGENDA_OUT + dt.timedelta(minutes=5))
+    text = await board_card_text(alex)
+    assert f"Agenda due\n{out}. It was not posted: no channel is registered for the board." in text
+    assert "went out" not in text
+
+    await register_board_channel(alex, "trb")
+    text = await board_card_text(alex)
+    assert f"Agenda due\n{out}. It will be posted shortly." in text
+
+    assert await agendas_now(bot) == 1
+    text = await board_card_text(alex)
+    assert f"Agenda went out\n{out}" in text and "shortly" not in text
+    async with board_state(bot) as shared:
+        kept = await (await shared.store()).get_value("agenda_posted:trb:20261207T1000")
+    assert kept == (AGENDA_OUT + dt.timedelta(minutes=5)).isoformat()

@@ -19,6 +19,7 @@ from tests.e2e.boards import (
     agenda_of,
     board_state,
     decide,
+    decide_button,
     decision_card,
     in_board_channel,
     make_member,
@@ -601,3 +602,154 @@ async def test_a_decision_in_sharepoint_mode_moves_the_request_on(
     finally:
         await server.stop()
         await fake.stop()
+
+
+# ---- Fix round: another board's list, people's words, a second press --------------------
+
+DDC = "Digital, Data and Customer Board"
+MARKDOWN = "[Click](https://evil.example) **boss**"
+
+
+async def sent_on_to_ddc(bot: BotServer, alex: TeamsUser, megan: TeamsUser) -> tuple[str, Any]:
+    """Alex (the Technical Review Board's only member) sends Megan's request on to the
+    Digital, Data and Customer Board. The request, and the decision card Alex used."""
+    reference, channel = await on_trb_list(bot, alex, megan)
+    card = await decision_card(channel, await agenda_of(channel), reference)
+    await decide(channel, card, "send_to_board", {"sendBoard": "ddc", "sendReason": "Roadmap."})
+    return reference, card
+
+
+async def test_a_board_cannot_decide_a_request_it_sent_to_another_board(
+    bot: BotServer, alex: TeamsUser, megan: TeamsUser
+) -> None:
+    reference, _ = await sent_on_to_ddc(bot, alex, megan)
+    channel = in_board_channel(alex, "trb")
+    request = await stored(bot, reference)
+    data = {**card_data(reference), "version": request.etag, "decision": "approve_change"}
+
+    said = invoke_message(await channel.press("decide.record", {**data, **APPROVE_INPUTS}))
+    opened = invoke_message(await channel.press("decide.open", data))
+
+    for answer in (said, opened):
+        assert answer == (
+            f"{reference} is on the {DDC}'s list now, not the {TRB}'s. Only the {DDC} can "
+            "decide it. Nothing has changed."
+        )
+    after = await stored(bot, reference)
+    assert (after.status, after.route.board) == (Status.WITH_BOARD, "ddc")
+    assert after.etag == request.etag
+    assert [d.kind for d in await kept(bot, reference)] == [DecisionKind.SEND_TO_BOARD]
+
+
+@pytest.mark.parametrize("version", ["card", "made-up"])
+async def test_an_old_or_made_up_version_for_another_boards_request_changes_nothing(
+    bot: BotServer, alex: TeamsUser, megan: TeamsUser, version: str
+) -> None:
+    reference, card = await sent_on_to_ddc(bot, alex, megan)
+    channel = in_board_channel(alex, "trb")
+    request = await stored(bot, reference)
+    data = {**decide_button(card, "approve_change")["data"], **APPROVE_INPUTS}
+    if version == "made-up":
+        data["version"] = "W/\"datetime'2026-11-25T10%3A00%3A00Z'\""
+
+    answer = invoke_card(await channel.press("decide.record", data))
+
+    text = all_text(answer)
+    assert f"Alex Wilber changed {reference} first" in text
+    assert "Nothing you chose was recorded." in text
+    after = await stored(bot, reference)
+    assert (after.status, after.route.board, after.etag) == (Status.WITH_BOARD, "ddc", request.etag)
+    assert len(await kept(bot, reference)) == 1
+
+
+def _texts(node: Any) -> list[tuple[str, str]]:
+    """Every (element type, text) on a card: TextBlocks, TextRuns and facts."""
+    found: list[tuple[str, str]] = []
+    if isinstance(node, dict):
+        if isinstance(node.get("text"), str):
+            found.append((str(node.get("type", "")), node["text"]))
+        for value in node.values():
+            found += _texts(value)
+    elif isinstance(node, list):
+        for item in node:
+            found += _texts(item)
+    return found
+
+
+def assert_plain(card: dict[str, Any]) -> None:
+    """The Markdown someone typed is on the card as plain text: never a live link or bold."""
+    shown = [(kind, text) for kind, text in _texts(card) if "evil" in text]
+    assert shown, "the typed words are on the card"
+    for kind, text in shown:
+        assert kind == "TextRun", (kind, text)
+        assert "://" not in text
+
+
+async def test_a_delivery_owner_typed_as_markdown_is_shown_as_plain_text(
+    bot: BotServer, alex: TeamsUser, megan: TeamsUser
+) -> None:
+    reference, channel = await on_trb_list(bot, alex, megan)
+    card = await decision_card(channel, await agenda_of(channel), reference)
+
+    answer = invoke_card(
+        await decide(channel, card, "approve_change", {**APPROVE_INPUTS, "changeOwner": MARKDOWN})
+    )
+
+    assert all_text(answer).startswith(f"Recorded: {reference} approved as a change request.")
+    assert_plain(answer)
+
+
+async def test_a_reason_typed_as_markdown_is_plain_on_the_card_that_says_who_was_first(
+    bot: BotServer, alex: TeamsUser, megan: TeamsUser, adele: TeamsUser
+) -> None:
+    reference, channel = await on_trb_list(bot, alex, megan)
+    await make_member(bot, "trb", adele)
+    other = in_board_channel(adele, "trb")
+    agenda = await agenda_of(channel)
+    alexs = await decision_card(channel, agenda, reference)
+    await decide(
+        other,
+        await decision_card(other, agenda, reference),
+        "reject",
+        {"rejectRationale": MARKDOWN},
+    )
+
+    answer = invoke_card(await decide(channel, alexs, "reject", {"rejectRationale": "No."}))
+
+    assert "Adele Vance changed" in all_text(answer)
+    assert_plain(answer)
+
+
+async def test_pressing_the_same_decision_again_says_it_is_already_recorded(
+    bot: BotServer, alex: TeamsUser, megan: TeamsUser
+) -> None:
+    reference, channel = await on_trb_list(bot, alex, megan)
+    card = await decision_card(channel, await agenda_of(channel), reference)
+    await decide(channel, card, "approve_change", APPROVE_INPUTS)
+
+    again = all_text(invoke_card(await decide(channel, card, "approve_change", APPROVE_INPUTS)))
+
+    assert again.startswith(f"Your decision on {reference} is already recorded, from ")
+    assert "Approved as a change request. Delivery owner: Jo Smith, Waste Services." in again
+    assert "Nothing new was recorded." in again
+    assert "changed" not in again.split("\n")[0] and "Nothing you chose" not in again
+    assert len(await kept(bot, reference)) == 1
+
+
+async def test_the_same_decision_by_someone_else_first_says_who(
+    bot: BotServer, alex: TeamsUser, megan: TeamsUser, adele: TeamsUser
+) -> None:
+    reference, channel = await on_trb_list(bot, alex, megan)
+    await make_member(bot, "trb", adele)
+    other = in_board_channel(adele, "trb")
+    agenda = await agenda_of(channel)
+    alexs = await decision_card(channel, agenda, reference)
+    await decide(
+        other, await decision_card(other, agenda, reference), "approve_change", {**APPROVE_INPUTS}
+    )
+
+    again = all_text(invoke_card(await decide(channel, alexs, "approve_change", APPROVE_INPUTS)))
+
+    assert again.startswith(f"Adele Vance changed {reference} first")
+    assert "Nothing you chose was recorded." in again and "already recorded" not in again
+    assert len(await kept(bot, reference)) == 1

@@ -121,9 +121,9 @@ async def test_board_in_its_channel_shows_the_sample_setup_and_admins_can_change
         assert name in text
     assert "Every 2 weeks on Thursday at 2pm, from 8 January 2026" in text
     # 25 November 2026 is a Wednesday: the next fortnightly Thursday is the day after,
-    # and its agenda went out 3 days before it.
+    # and its agenda was due 3 days before it (it has not been posted yet).
     assert "Next meeting\nThursday 26 November 2026 at 2pm" in text
-    assert "Agenda went out\nMonday 23 November 2026 at 2pm" in text
+    assert "Agenda due\nMonday 23 November 2026 at 2pm. It will be posted shortly." in text
     assert "Nobody is standing in" in text
     assert find_action(shown, "Change meetings")["verb"] == "board.meetings.open"
     assert "add board member @name" in text

@@ -8,6 +8,7 @@ run the loop's work (`run_deadlines`) themselves.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,12 +17,25 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.app import CONTEXT
+from bot.domain import deadlines as domain_deadlines
 from bot.domain.boards import Cadence, Repeat
+from bot.domain.model import Requester, Route
+from bot.domain.scoring import score
 from bot.journeys.boards.deadlines import clockface_for, run_deadlines
-from tests.e2e.boards import board_state, press_on, set_setup, to_board, triage_view
+from bot.journeys.intake.form import build_details
+from bot.ports import NewRequest
+from tests.e2e.boards import (
+    add_deputy,
+    board_state,
+    press_on,
+    set_setup,
+    to_board,
+    triage_view,
+)
 from tests.e2e.conftest import in_channel
-from tests.e2e.journey import raise_request
-from tests.support.cards import all_text
+from tests.e2e.journey import GOOD_ANSWERS, raise_request
+from tests.support.cards import all_text, assert_cards_ok
 from tests.support.limited_connector import LimitedConnector
 from tests.support.teams import BotServer, TeamsUser, invoke_card
 
@@ -327,6 +341,87 @@ async def test_a_board_with_meetings_is_due_at_its_next_meeting(
     assert await remind(bot, at(1, 14, month=12)) == 2
     assert "Overdue: it was due at the meeting today" in said(isaiah, reference)[-1]
     assert len(said(johanna, reference)) == 1
+
+
+async def test_the_chairs_deputy_today_hears_too_saying_whose_deputy_they_are(
+    alex: TeamsUser, megan: TeamsUser, bot: BotServer
+) -> None:
+    isaiah = someone(alex, ISAIAH, "Isaiah Langer")
+    adele = someone(alex, "00000000-0000-0000-0000-000000000104", "Adele Vance")
+    diego = someone(alex, "00000000-0000-0000-0000-000000000105", "Diego Siciliani")
+    bot.clock.set(THURSDAY)
+    reference = await to_board(alex, megan, board="trb")
+    await trb_setup(bot, None)
+    # Adele stands in for the chair over the half-way day; Diego's turn is over by then.
+    await add_deputy(bot, "trb", isaiah, adele, dt.date(2026, 12, 9), dt.date(2026, 12, 11))
+    await add_deputy(bot, "trb", isaiah, diego, dt.date(2026, 11, 26), dt.date(2026, 12, 4))
+
+    assert await remind(bot, at(10, 10, month=12)) == 2
+
+    assert len(said(isaiah, reference)) == 1
+    [told] = said(adele, reference)
+    assert "You are standing in for Isaiah Langer on the board until 11 December 2026" in told
+    assert "Type 'agenda' in the board's channel to decide it." in told
+    assert_cards_ok(reminders(adele, reference))
+    assert not said(diego, reference)
+    # At the deadline (Christmas Eve) Adele's turn is over: the chair and secretary hear.
+    assert await remind(bot, at(24, 10, month=12)) == 2
+    assert len(said(adele, reference)) == 1
+
+
+# ---- Many open requests ------------------------------------------------------------------
+
+
+async def test_a_look_at_many_open_requests_lets_other_turns_run_as_it_goes(
+    alex: TeamsUser, bot: BotServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Working out reminders costs about a millisecond a request on the event loop:
+    with thousands open, everyone else's turn would wait seconds if it never let go."""
+    bot.clock.set(THURSDAY)
+    assert bot.app is not None
+    store = bot.app[CONTEXT].store
+    values = {k: str(v) for step in GOOD_ANSWERS.values() for k, v in step.items()}
+    details = build_details(values, THURSDAY.date())
+    matrix = (await store.governance()).matrix
+    for number in range(240):
+        await store.add(
+            NewRequest(
+                draft_id=f"draft-{number}",
+                details=details,
+                requester=Requester(f"person-{number}", f"Person {number}", f"aad-{number}"),
+                score=score(details, matrix, THURSDAY.date()),
+                route=Route("trb", "change_request", "It needs the board.", "rule"),
+                submitted_at=THURSDAY,
+            )
+        )
+    # Count the requests worked out, and see how many go by between two turns of
+    # someone else's.
+    worked_out = 0
+    work_out = domain_deadlines.reminders_due
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal worked_out
+        worked_out += 1
+        return work_out(*args, **kwargs)
+
+    monkeypatch.setattr(domain_deadlines, "reminders_due", counted)
+    longest, done = 0, asyncio.Event()
+
+    async def someone_elses_turns() -> None:
+        nonlocal longest
+        seen = worked_out
+        while not done.is_set():
+            await asyncio.sleep(0)
+            longest, seen = max(longest, worked_out - seen), worked_out
+
+    others = asyncio.create_task(someone_elses_turns())
+    async with board_state(bot) as shared:
+        assert await run_deadlines(shared) == 0  # nothing due yet: only the working out
+    done.set()
+    await others
+
+    assert worked_out == 240
+    assert longest <= 25
 
 
 # ---- Settings -------------------------------------------------------------------------

@@ -380,6 +380,9 @@ async def test_pressing_uses_the_new_scores_and_records_it(
     redrawn = [all_text(card_of(sent.activity)) for sent in connector.updates(CHANNEL["id"])]
     for reference in (first, second):
         assert any(reference in t and "Rescored with matrix 2026.2" in t for t in redrawn)
+    # The history says what happened in plain words, not "Alex Wilber rescored."
+    assert any("Alex Wilber gave it a new score. Rescored with matrix 2026.2" in t for t in redrawn)
+    assert not any("Alex Wilber rescored." in t for t in redrawn)
     text = all_text(done)
     assert "2 requests now scored with version 2026.2" in text
     assert "Every request on the list is scored with version 2026.2" in text
@@ -387,6 +390,27 @@ async def test_pressing_uses_the_new_scores_and_records_it(
     # Nothing left to rescore now.
     said = (await in_board_channel(alex, "ddc").say("rescore"))[-1]["text"]
     assert "already scored with version 2026.2. There is nothing to rescore." in said
+
+
+async def test_pressing_again_says_you_rescored_it_already_not_that_someone_changed_it(
+    bot: BotServer, alex: TeamsUser, megan: TeamsUser
+) -> None:
+    first, second = await two_on_the_list(alex, megan)
+    await publish(alex, **MOVED)
+    card = await rescore_card(alex)
+    bot.clock.set(START + dt.timedelta(minutes=4))
+    button = "Use the new scores for these 2 requests"
+    await press_on(in_board_channel(alex, "ddc"), card, button)
+    bot.clock.set(START + dt.timedelta(minutes=9))
+
+    again = invoke_card(await press_on(in_board_channel(alex, "ddc"), card, button))
+
+    text = all_text(again)
+    for reference in (first, second):
+        assert f"{reference}: It already has the new score (you rescored it at 10:04am)." in text
+    assert "changed it after this list was shown" not in text
+    assert "No requests were rescored." in text
+    assert_cards_ok([again])
 
 
 async def test_a_request_changed_in_between_is_skipped_and_named(

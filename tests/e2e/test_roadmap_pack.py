@@ -12,8 +12,11 @@ from urllib.parse import urlsplit
 import aiohttp
 from playwright.async_api import async_playwright
 
+from bot.app import CONTEXT
+from bot.domain.boards import Cadence, Repeat
+from bot.domain.model import AuditEntry, Status
 from bot.journeys.boards.roadmap import NOT_UNDERSTOOD, WHO_MAY
-from tests.e2e.boards import make_member, put_on_list, to_board
+from tests.e2e.boards import make_member, put_on_list, set_setup, to_board
 from tests.e2e.playground import REPO_ROOT, block_outside, launch_chromium
 from tests.support.cards import all_text
 from tests.support.teams import (
@@ -64,6 +67,57 @@ async def test_a_board_member_gets_the_quarters_summary_with_links_to_the_pack(
         assert reference in text
     assert "No benefits have been recorded yet." in text
     assert set(links(card)) == {"Open the pack", "Download the PDF"}
+
+
+async def _approve(bot: BotServer, reference: str) -> None:
+    """The board approved it into the change process (kept straight in the bot's store)."""
+    import dataclasses
+
+    assert bot.app is not None
+    store = bot.app[CONTEXT].store
+    found = await store.get(reference)
+    assert found is not None
+    now = bot.app[CONTEXT].now()
+    approved = AuditEntry(now, "m", "Sam Lee", "approve", Status.WITH_BOARD, Status.IN_CHANGE)
+    await store.update(
+        dataclasses.replace(found, status=Status.IN_CHANGE, history=(*found.history, approved))
+    )
+
+
+async def test_the_top_requests_are_those_waiting_and_each_boards_target_is_said(
+    megan: TeamsUser, bot: BotServer, http: aiohttp.ClientSession
+) -> None:
+    # The board meets on Thursdays at 2pm; the others have no meetings set.
+    weekly = Cadence(dt.date(2026, 10, 1), dt.time(14), Repeat.WEEKLY)
+    await set_setup(bot, "ddc", cadence=weekly)
+    await set_setup(bot, "trb", cadence=None)
+    await set_setup(bot, "ictig", cadence=None)
+    waiting = await put_on_list(bot, "ddc", 2)
+    approved = (await put_on_list(bot, "trb", 1))[0]
+    await _approve(bot, approved)
+    await make_member(bot, "ddc", megan)
+    card = await review_card(megan)
+    text = all_text(card)
+    assert "Top scores still waiting for a decision" in text
+    assert "Highest priority open requests" not in text
+    assert all(reference in text for reference in waiting)
+    assert approved not in text
+    facts = {f["title"]: f["value"] for f in _facts(card)}
+    # The approved one was decided at once by the Technical Review Board: in time.
+    assert facts["Board decision"].startswith(
+        "1 of 1 met the target: the next meeting, or 20 working days for a board without meetings."
+    )
+    assert facts["IT triage"].startswith("3 of 3 met the target of 5 working days.")
+    async with http.get(bot.url + links(card)["Open the pack"]) as response:
+        page = await response.text()
+    assert (
+        "A board with meetings set should decide at its next meeting: the first one whose "
+        "agenda goes out after the request reaches its list. Its reminders use the same "
+        "deadline. Boards measured this way: Digital, Data and Customer Board. Any other "
+        "board has 20 working days (the DEADLINE_BOARD_DAYS setting)."
+    ) in page
+    assert "The next meeting (20 working days without meetings)" in page
+    assert "highest-scoring requests waiting for a decision" in page
 
 
 def _facts(card: dict[str, Any]) -> list[dict[str, str]]:

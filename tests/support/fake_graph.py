@@ -740,6 +740,18 @@ class FakeGraph:
         """The columnDefinition of every column of a list, built-in ones first."""
         return [json.loads(json.dumps(c.data)) for c in self._find_list(display_name).columns]
 
+    def remove_columns(self, display_name: str, *names: str) -> None:
+        """Take columns out of a list, as on a site provisioned by an earlier version."""
+        lst = self._find_list(display_name)
+        lst.columns = [c for c in lst.columns if c.name not in names]
+        for item in lst.items.values():
+            for name in names:
+                item.values.pop(name, None)
+
+    def remove_list(self, display_name: str) -> None:
+        """Take a list off the site, as on a site provisioned by an earlier version."""
+        del self._lists[self._find_list(display_name).id]
+
     def add_group(
         self,
         group_id: str,

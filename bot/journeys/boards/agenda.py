@@ -48,7 +48,7 @@ CARD_BYTES = 28 * 1024
 HEADER_BYTES = 4 * 1024
 TIME_LEFT_BYTES = 160  # room for the time-left line, worked out only for the page shown
 MAX_PAGE = 100_000
-_READ = re.compile(r"(?:show (?:me )?(?:the )?)?agenda(?: page (\d{1,6}))?")
+_READ = re.compile(r"(?:show (?:me )?(?:the )?)?agenda(?: (?:page )?(\d+))?")
 
 
 def cut_at_word(text: str, limit: int = SUMMARY_CHARS) -> str:
@@ -203,7 +203,10 @@ async def _page(
     past_end = ""
     if asked > pages:
         last = "This is the only page." if pages == 1 else f"This is the last page, page {pages}."
-        past_end = f"There is no page {asked}. {last}"
+        there = (
+            f"There is no page {asked}." if asked <= MAX_PAGE else "There is no page that far on."
+        )
+        past_end = f"{there} {last}"
     page = AgendaPage(
         board=listing.board,
         board_name=listing.board_name,
@@ -248,7 +251,14 @@ async def post_agenda(shared: Shared, board_key: str, meeting: dt.datetime) -> b
     found = await listing(shared, board_key)
     for number in range(1, len(found.spans) + 1):
         await ctx.notifier.post(purpose, await _page(shared, found, number, meeting=meeting))
+    # The board's card says the agenda "went out" only from this record.
+    await (await shared.store()).set_value(posted_key(board_key, meeting), ctx.now().isoformat())
     return True
+
+
+def posted_key(board_key: str, meeting: dt.datetime) -> str:
+    """Where the time an agenda was posted is kept, per board and meeting (UTC)."""
+    return f"agenda_posted:{board_key}:{meeting.astimezone(dt.UTC):%Y%m%dT%H%M}"
 
 
 async def run_agendas(shared: Shared) -> int:
@@ -297,11 +307,13 @@ async def _tell_no_channel(
 
 
 def read_agenda(said: str) -> str | None:
-    """ "agenda", "show the agenda", "agenda page 2": the page asked for, as text."""
+    """ "agenda", "show the agenda", "agenda page 2", "agenda 2": the page asked for, as
+    text. A page past the end is answered with the last page."""
     found = _READ.fullmatch(said)
     if found is None:
         return None
-    return found.group(1) or "1"
+    digits = (found.group(1) or "1").lstrip("0") or "0"
+    return digits if len(digits) <= len(str(MAX_PAGE)) else str(MAX_PAGE + 1)
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,10 @@
 Every few minutes the loop reads the open requests, works out which milestones of
 their stage's target they have reached (`bot.domain.deadlines`) and tells people in
 their chat with the bot: the stage's owner at 50% and 75%, the owner and whoever
-oversees the stage at 100%. Each reminder's key is claimed before anything is sent,
-so it goes once, across restarts; an owner the bot cannot reach is replaced by the
-overseer, once.
+oversees the stage at 100%. Whoever stands in for a board's chair (or secretary) that
+day as their deputy hears what they hear. Each reminder's key is claimed before anything
+is sent, so it goes once, across restarts; an owner the bot cannot reach is replaced by
+the overseer, once.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from bot.domain import deadlines
 from bot.domain.boards import BoardSetup, board_channel, first_meeting_for
 from bot.domain.deadlines import Clockface, Reminder, Stage
 from bot.domain.model import DigitalRequest, Status
+from bot.domain.text import long_date
 from bot.journey import JourneyContext, Part
 from bot.journeys.boards.shared import Shared
 from bot.notifier import Delivered
@@ -32,7 +34,11 @@ LOOP_SECONDS = 600  # real time between looks: targets are counted in working da
 OPEN = frozenset(
     {Status.SUBMITTED, Status.IN_TRIAGE, Status.AWAITING_INFORMATION, Status.WITH_BOARD}
 )
-PAGE = 500
+# Working out one request's reminders takes about a millisecond on the event loop, where
+# everyone's turns run: read small pages and give other turns a go every few requests, so
+# thousands of open requests never hold a turn up for long.
+PAGE = 100
+YIELD_EVERY = 20
 TRIAGE_CHANNEL = "triage"  # the triage channel's purpose: a chat is made through it
 _NOT_REACHED = frozenset({Delivered.NO_CHAT, Delivered.UNREACHABLE})
 _NO_CHAIR = "the board, which has no chair or secretary set yet"
@@ -57,7 +63,9 @@ async def run_deadlines(shared: Shared) -> int:
     after = 0
     while True:
         page = await ctx.store.query(RequestQuery(statuses=OPEN), after=after, limit=PAGE)
-        for request in page:
+        for number, request in enumerate(page, 1):
+            if number % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
             try:
                 sent += await _remind(shared, request, now, setups)
             except Exception:
@@ -139,6 +147,8 @@ async def _send(
         delivered = await _deliver(shared, owner, note, reminder, people.via)
         sent += delivered is Delivered.SENT
         reached = reached or delivered not in _NOT_REACHED
+    if reminder.stage is Stage.BOARD:
+        sent += await _tell_deputies(shared, request, note, reminder, people)
     breach = reminder.milestone >= 100
     if not breach and reached:
         return sent
@@ -148,6 +158,23 @@ async def _send(
         if overseer in people.owners and reached:
             continue  # already told, as the owner
         delivered = await _deliver(shared, overseer, overseer_note, reminder, people.via)
+        sent += delivered is Delivered.SENT
+    return sent
+
+
+async def _tell_deputies(
+    shared: Shared, request: DigitalRequest, note: ReminderNote, reminder: Reminder, people: People
+) -> int:
+    """Whoever stands in for the board's owner today hears what the owner hears."""
+    deputies = await (await shared.store()).deputies(request.route.board, on=shared.today())
+    sent = 0
+    for deputy in deputies:
+        if deputy.member_id not in people.owners or deputy.deputy_id in people.owners:
+            continue
+        standing_in = replace(
+            note, deputy_for=deputy.member_name, deputy_until=long_date(deputy.ends)
+        )
+        delivered = await _deliver(shared, deputy.deputy_id, standing_in, reminder, people.via)
         sent += delivered is Delivered.SENT
     return sent
 

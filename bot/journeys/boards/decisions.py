@@ -26,7 +26,6 @@ from bot.domain.model import (
     THEME_LABELS,
     DigitalRequest,
     Horizon,
-    Route,
     Status,
     Theme,
 )
@@ -34,7 +33,7 @@ from bot.domain.references import parse_reference
 from bot.domain.scoring import MAX_TOTAL
 from bot.domain.text import clean_text, long_date, one_line
 from bot.domain.themes import theme_of, theme_reason
-from bot.domain.triage import Action, Change, TransitionRefused, TriageState
+from bot.domain.triage import Action, Change, TransitionRefused, state_of, with_state
 from bot.errors import BadCardData, NotAllowed, NotFound
 from bot.journey import (
     REQUEST_CHANGED,
@@ -176,48 +175,6 @@ def parse_decide(data: Mapping[str, Any]) -> DecideCommand:
     )
 
 
-# ---- The life cycle's view of a request --------------------------------------------
-
-
-def state_of(request: DigitalRequest) -> TriageState:
-    return TriageState(
-        status=request.status,
-        assignee_id=request.assignee_id,
-        assignee_name=request.assignee_name,
-        board=request.route.board,
-        process=request.route.process,
-        route_reason=request.route.reason,
-        duplicate_of=request.duplicate_of,
-        question=request.question,
-        history=request.history,
-        delivery_owner=request.delivery_owner,
-        deferred_until=request.deferred_until,
-        theme=request.theme,
-        horizon=request.horizon,
-    )
-
-
-def with_state(request: DigitalRequest, state: TriageState) -> DigitalRequest:
-    route = request.route
-    if (state.board, state.process, state.route_reason) != (
-        route.board,
-        route.process,
-        route.reason,
-    ):
-        route = Route(state.board, state.process, state.route_reason, "decided by a board")
-    return dataclasses.replace(
-        request,
-        status=state.status,
-        route=route,
-        question=state.question,
-        history=state.history,
-        delivery_owner=state.delivery_owner,
-        deferred_until=state.deferred_until,
-        theme=state.theme,
-        horizon=state.horizon,
-    )
-
-
 # ---- Who may decide ------------------------------------------------------------------
 
 
@@ -291,6 +248,57 @@ def first_note(request: DigitalRequest, zone: ZoneInfo) -> str:
     )
 
 
+def _matches(request: DigitalRequest, actor: Actor, command: DecideCommand) -> bool:
+    """The latest change is this person's, and is the decision they chose again."""
+    if not request.history:
+        return False
+    last = request.history[-1]
+    action, _, process = _DECISIONS[command.decision]
+    if last.actor_id != actor.user_id or last.action != action.value:
+        return False
+    return not process or request.route.process == process
+
+
+def stale_note(
+    request: DigitalRequest, actor: Actor, command: DecideCommand, zone: ZoneInfo
+) -> str:
+    """A press against an older version: their own decision again is already recorded;
+    otherwise who acted first."""
+    if not _matches(request, actor, command):
+        return first_note(request, zone)
+    last = request.history[-1]
+    at = last.at.astimezone(zone)
+    detail = f" {cut_at_word(last.detail, 300)}" if last.detail else ""
+    return (
+        f"Your decision on {request.reference} is already recorded, from "
+        f"{at:%H:%M} on {long_date(at.date())}.{detail} It is now "
+        f"{triage.status_for_it_in_words(request.status)}. Nothing new was recorded."
+    )
+
+
+async def not_on_list(
+    shared: Shared, request: DigitalRequest, board: str, change: Change | None = None
+) -> str:
+    """Why the board cannot decide a request that is not on its list now: the rules' own
+    words (already decided, still in triage), or the board whose list it is on."""
+    name = await board_name(shared, board)
+    if request.status is Status.WITH_BOARD:
+        other = await board_name(shared, request.route.board)
+        return (
+            f"{request.reference} is on the {other}'s list now, not the {name}'s. Only the "
+            f"{other} can decide it. Nothing has changed."
+        )
+    try:
+        if change is not None:
+            triage.apply(state_of(request), change, request.reference)
+    except TransitionRefused as refused:
+        return refused.message
+    return (
+        f"{request.reference} is not on the {name}'s list now: it is "
+        f"{triage.status_for_it_in_words(request.status)}. Nothing has changed."
+    )
+
+
 def _date(text: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text) if len(text) == 10 else None
@@ -308,7 +316,8 @@ async def decide(shared: Shared, actor: Actor, command: DecideCommand) -> Outcom
     if request is None or not await _on_this_board(shared, request, command.board):
         raise NotFound(f"{command.reference} is not on the {name}'s list. Nothing has changed.")
     if command.version != request.etag:
-        return Outcome(request, changed=False, note=first_note(request, ctx.calendar.zone))
+        note = stale_note(request, actor, command, ctx.calendar.zone)
+        return Outcome(request, changed=False, note=note)
     action, kind, process = _DECISIONS[command.decision]
     now = ctx.now()
     change = Change(
@@ -326,19 +335,22 @@ async def decide(shared: Shared, actor: Actor, command: DecideCommand) -> Outcom
         horizon=command.horizon,
         on_behalf_of=authority.on_behalf_of_name,
     )
+    if request.status is not Status.WITH_BOARD or request.route.board != command.board:
+        # Only a request on this board's list now: one it decided before, or sent on, is
+        # another board's (or nobody's) to decide.
+        raise NotAllowed(await not_on_list(shared, request, command.board, change))
     try:
         state = triage.apply(state_of(request), change, request.reference)
     except TransitionRefused as refused:
-        if request.status is not Status.WITH_BOARD or request.route.board != command.board:
-            raise NotAllowed(refused.message) from refused
         raise DecisionRefused(refused.message, request) from refused
     try:
-        saved = await ctx.store.update(with_state(request, state))
+        saved = await ctx.store.update(with_state(request, state, "decided by a board"))
     except ChangedBySomeoneElse:
         fresh = await ctx.store.get(request.reference)
         if fresh is None:
             raise
-        return Outcome(fresh, changed=False, note=first_note(fresh, ctx.calendar.zone))
+        note = stale_note(fresh, actor, command, ctx.calendar.zone)
+        return Outcome(fresh, changed=False, note=note)
     decision = _decision(saved, command, kind, actor, authority, now)
     await (await shared.store()).add_decision(decision)
     return Outcome(saved, changed=True, decision=decision, before=request)
@@ -528,10 +540,7 @@ async def open_decision(shared: Shared, actor: Actor, press: OpenPress) -> dict[
         raise NotFound(f"{press.reference} is not on the {name}'s list. Nothing has changed.")
     if request.status is not Status.WITH_BOARD or request.route.board != press.board:
         if press.version == request.etag:  # not from an agenda card: it never was here
-            raise NotAllowed(
-                f"{request.reference} is not on the {name}'s list now: it is "
-                f"{triage.status_for_it_in_words(request.status)}. Nothing has changed."
-            )
+            raise NotAllowed(await not_on_list(shared, request, press.board))
         note = first_note(request, shared.ctx.calendar.zone)
         return (await agenda_cards(shared, press.board, press.page, note=note))[0]
     note = ""

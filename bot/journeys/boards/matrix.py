@@ -19,8 +19,10 @@ from typing import Any
 from bot.domain import matrix_change, scoring
 from bot.domain.boards import board_channel
 from bot.domain.commands import REFERENCE
+from bot.domain.deadlines import clock_time
 from bot.domain.matrix_change import Published, RescoreRow
 from bot.domain.model import AuditEntry, DigitalRequest, Matrix, Status
+from bot.domain.text import long_date
 from bot.errors import BadCardData, NotAllowed, NotFound
 from bot.journey import (
     REQUEST_CHANGED,
@@ -339,7 +341,7 @@ class MatrixPart:
         if request.route.board != press.board:
             return "It is no longer on this board's list."
         if press.seen.get(reference, request.etag) != request.etag:
-            return changed_since(request)
+            return self.already_yours(request, actor, matrix) or changed_since(request)
         if request.score.matrix_version == matrix.version:
             return f"It is already scored with version {matrix.version}."
         new = scoring.score(request.details, matrix, self.shared.today())
@@ -356,10 +358,27 @@ class MatrixPart:
         try:
             saved = await self.ctx.store.update(changed)
         except ChangedBySomeoneElse:
-            fresh = await self.ctx.store.get(reference)
-            return changed_since(fresh or request)
+            fresh = await self.ctx.store.get(reference) or request
+            return self.already_yours(fresh, actor, matrix) or changed_since(fresh)
         self.ctx.events.publish(REQUEST_CHANGED, saved)
         return request.score.total, new.total
+
+    def already_yours(self, request: DigitalRequest, actor: Actor, matrix: Matrix) -> str:
+        """When the last change is this person's own rescore to the version now: say so,
+        rather than blaming them for changing it. "" otherwise."""
+        last = request.history[-1] if request.history else None
+        if (
+            last is None
+            or last.action != matrix_change.RESCORED
+            or last.actor_id != actor.user_id
+            or request.score.matrix_version != matrix.version
+        ):
+            return ""
+        local = last.at.astimezone(self.ctx.calendar.zone)
+        when = f"at {clock_time(local)}"
+        if local.date() != self.shared.today():
+            when = f"on {long_date(local.date())} {when}"
+        return f"It already has the new score (you rescored it {when})."
 
 
 def changed_since(request: DigitalRequest) -> str:

@@ -23,7 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.domain.boards import Decision, authority
+from bot.domain.boards import BoardSetup, Decision, authority
 from bot.domain.model import DigitalRequest
 from bot.domain.roadmap_review import (
     BENEFITS_RECORDED,
@@ -156,11 +156,16 @@ class Roadmap:
                 return found
             after = page[-1].seq
 
+    async def _setups(self) -> dict[str, BoardSetup]:
+        """Each board's setup now: its meetings set the board's target, as for reminders."""
+        return {setup.key: setup for setup in await (await self.shared.store()).setups()}
+
     async def review(self, quarter: Quarter, as_at: dt.datetime) -> Review:
         # Raised at `as_at` itself counts, as build_review counts it.
         requests = await self._requests(as_at + dt.timedelta(seconds=1))
         decisions = await self._decisions()
         benefits = await self._benefits(as_at)
+        setups = await self._setups()
         return await asyncio.to_thread(
             build_review,
             requests,
@@ -170,6 +175,7 @@ class Roadmap:
             self.ctx.calendar,
             self.ctx.targets,
             benefits,
+            setups,
         )
 
     # ---- The command and the button

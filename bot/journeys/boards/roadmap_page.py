@@ -27,7 +27,7 @@ from bot.domain.model import (
     Horizon,
     Theme,
 )
-from bot.domain.roadmap_review import EFFORT_ORDER, NOT_PLACED, Review
+from bot.domain.roadmap_review import EFFORT_ORDER, NOT_PLACED, Review, StageFigures
 from bot.domain.text import long_date
 from bot.domain.triage import status_for_it
 from bot.journeys.boards import roadmap_charts
@@ -142,11 +142,17 @@ def throughput_table(review: Review) -> Table:
     return Table("What moved in the quarter", ("What happened", "Times"), tuple(rows))
 
 
+def _target(review: Review, figures: StageFigures) -> str:
+    if figures.stage is Stage.BOARD and review.meeting_boards:
+        return f"The next meeting ({_days(figures.target_days)} without meetings)"
+    return _days(figures.target_days)
+
+
 def stage_table(review: Review) -> Table:
     rows = tuple(
         (
             STAGE_LABELS[s.stage],
-            _days(s.target_days),
+            _target(review, s),
             f"{s.finished:,}",
             _days(s.median_days),
             _days(s.slowest_days),
@@ -224,18 +230,37 @@ def top_table(review: Review, count: int) -> Table:
         for p in review.top(count)
     )
     head = ("Reference", "Request", "Score", "Estimated cost", "People", "Theme", "Horizon")
-    return Table(f"The {count} highest-scoring open requests", head, rows)
+    return Table(f"The {count} highest-scoring requests waiting for a decision", head, rows)
 
 
-def stage_notes(review: Review) -> list[str]:
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def board_target_words(view: PackView) -> str:
+    """How a board's decision time is measured, naming the boards with meetings."""
+    review = view.review
     board = next(s for s in review.stages if s.stage is Stage.BOARD)
+    days = f"{board.target_days} working days (the DEADLINE_BOARD_DAYS setting)"
+    meeting = sorted(board_label(view, key) for key in review.meeting_boards)
+    if not meeting:
+        return (
+            f"No board has its meetings set, so a board's target is {days} from the request "
+            "reaching its list."
+        )
+    return (
+        "A board with meetings set should decide at its next meeting: the first one whose "
+        "agenda goes out after the request reaches its list. Its reminders use the same "
+        f"deadline. Boards measured this way: {_listed(meeting)}. Any other board has {days}."
+    )
+
+
+def stage_notes(view: PackView) -> list[str]:
     return [
         "Times are in working days: Monday to Friday, less bank holidays in England.",
         "A stay in a stage counts in the quarter it finished. The middle time is the median. "
         "The slowest time is the 90th percentile: 9 in 10 stays were quicker.",
-        f"A board's target is its next meeting. Here it is counted as {board.target_days} "
-        "working days (the DEADLINE_BOARD_DAYS setting), so every board is measured the same "
-        "way. Time a request was deferred is not counted.",
+        board_target_words(view) + " Time a request was deferred is not counted.",
     ]
 
 
@@ -344,7 +369,7 @@ def sections(view: PackView) -> list[tuple[str, list[str | Table]]]:
         ("Requests by status", [status_table(review)]),
         ("Requests by board", [board_table(view)]),
         ("What moved in the quarter", [throughput_table(review)]),
-        ("Time in each stage against its target", [*stage_notes(review), stage_table(review)]),
+        ("Time in each stage against its target", [*stage_notes(view), stage_table(review)]),
         (
             "Benefits expected against recorded",
             [

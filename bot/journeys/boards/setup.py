@@ -286,6 +286,21 @@ class BoardSetupPart:
         found = {uid: name for uid, (_, name) in known.items() if name}
         return dataclasses.replace(setup, names={**found, **setup.names}) if found else setup
 
+    async def agenda_posted(
+        self, key: str, meeting: dt.datetime, out: dt.datetime
+    ) -> tuple[bool, str]:
+        """Whether the meeting's agenda was posted (the record post_agenda keeps), and if
+        its time has passed without it, why not yet."""
+        from bot.journeys.boards.agenda import posted_key  # agenda.py imports this file
+
+        if await (await self.shared.store()).get_value(posted_key(key, meeting)):
+            return True, ""
+        if out > self.ctx.now():
+            return False, ""
+        if await self.ctx.store.channel(board_channel(key)) is None:
+            return False, "It was not posted: no channel is registered for the board."
+        return False, "It will be posted shortly."
+
     async def view(self, key: str, turn: Turn, note: str = "") -> cards.SetupView:
         """The board's card as this person sees it."""
         board = await self.board(key)
@@ -294,6 +309,7 @@ class BoardSetupPart:
         today = self.shared.today()
         next_meeting: dt.datetime | None = None
         agenda_out: dt.datetime | None = None
+        agenda_sent, agenda_late = False, ""
         words = ""
         if setup.cadence is not None:
             zone = ZoneInfo(setup.cadence.timezone)
@@ -302,6 +318,7 @@ class BoardSetupPart:
             if upcoming:
                 next_meeting = upcoming[0].astimezone(zone)
                 agenda_out = agenda_at(setup, upcoming[0]).astimezone(zone)
+                agenda_sent, agenda_late = await self.agenda_posted(key, upcoming[0], agenda_out)
         deputies = await (await self.shared.store()).deputies(key)
         return cards.SetupView(
             key=key,
@@ -313,7 +330,8 @@ class BoardSetupPart:
             meetings=words,
             next_meeting=next_meeting,
             agenda_out=agenda_out,
-            agenda_sent=agenda_out is not None and agenda_out <= now,
+            agenda_sent=agenda_sent,
+            agenda_late=agenda_late,
             deputies=tuple(sorted((d for d in deputies if d.ends >= today), key=by_start)),
             today=today,
             sample=setup.sample,

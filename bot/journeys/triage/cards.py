@@ -77,6 +77,13 @@ DONE = {
     "edit_details": "changed their answers",
     ALSO_AFFECTED: "said they are also affected",
     CATALOGUE_CHECK: "checked the application catalogue",
+    "rescored": "gave it a new score",
+    # A board's decisions (the boards journey).
+    "approve": "approved it for the board",
+    "defer": "deferred it for the board",
+    "board_reject": "decided for the board not to take it forward",
+    "board_ask_info": "asked the requester a question for the board",
+    "send_to_board": "sent it to another board",
 }
 FINISHED = frozenset(
     {"with_board", "decided", "in_change", "in_project", "delivered", "benefits_reviewed"}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
@@ -11,10 +10,10 @@ from typing import Any, Protocol
 
 from bot.domain import triage
 from bot.domain.edits import EDITED_IN_SHAREPOINT
-from bot.domain.model import AuditEntry, DigitalRequest, Route, Status
+from bot.domain.model import AuditEntry, DigitalRequest, Status
 from bot.domain.similarity import most_similar
 from bot.domain.text import long_date
-from bot.domain.triage import Action, Change, TransitionRefused, TriageState
+from bot.domain.triage import Action, Change, TransitionRefused, state_of, with_state
 from bot.errors import NotAllowed, NotFound
 from bot.journey import Actor
 from bot.journeys.triage.commands import TriageCommand
@@ -45,46 +44,6 @@ class Outcome:
     changed: bool
     note: str = ""
     before: DigitalRequest | None = None
-
-
-def state_of(request: DigitalRequest) -> TriageState:
-    return TriageState(
-        status=request.status,
-        assignee_id=request.assignee_id,
-        assignee_name=request.assignee_name,
-        board=request.route.board,
-        process=request.route.process,
-        route_reason=request.route.reason,
-        duplicate_of=request.duplicate_of,
-        question=request.question,
-        history=request.history,
-        delivery_owner=request.delivery_owner,
-        deferred_until=request.deferred_until,
-        theme=request.theme,
-        horizon=request.horizon,
-    )
-
-
-def with_state(request: DigitalRequest, state: TriageState) -> DigitalRequest:
-    route = request.route
-    if (state.board, state.process) != (route.board, route.process) or (
-        state.route_reason != route.reason
-    ):
-        route = Route(state.board, state.process, state.route_reason, "changed in triage")
-    return dataclasses.replace(
-        request,
-        status=state.status,
-        route=route,
-        assignee_id=state.assignee_id,
-        assignee_name=state.assignee_name,
-        duplicate_of=state.duplicate_of,
-        question=state.question,
-        history=state.history,
-        delivery_owner=state.delivery_owner,
-        deferred_until=state.deferred_until,
-        theme=state.theme,
-        horizon=state.horizon,
-    )
 
 
 def change_for(
