@@ -125,6 +125,14 @@ class Turn:
             await self.send_text(str(reply.value))
 
 
+# The people some commands are for. Their commands are listed by "help <key>", so the
+# help card everyone sees stays short.
+AUDIENCES: dict[str, str] = {
+    "champions": "Champions and community leads: see your commands.",
+    "boards": "Board members, secretaries and chairs: see your commands.",
+}
+
+
 @dataclass(frozen=True)
 class ChatCommand:
     """Something a person can type. Matched on the text with mentions and case removed.
@@ -155,6 +163,9 @@ class ChatCommand:
     # after every other command's own reading, so "import catalogue" with a pasted list
     # that mentions "broken" is still an import.
     guess: bool = False
+    # Who it is for, when not everyone: a key of AUDIENCES. The help card lists everyone's
+    # commands, and one line per audience ("help boards") that lists that audience's.
+    audience: str = ""
 
     def match(self, text: str) -> str | None:
         """The argument if this command is what was typed, else None."""
@@ -308,8 +319,11 @@ class Catalogue:
     commands: list[ChatCommand] = field(default_factory=list)
     menu: list[MenuButton] = field(default_factory=list)
 
-    def help_lines(self, in_channel: bool, admin: bool = True) -> list[tuple[str, str]]:
-        """What help lists: with `admin` False, not the commands only admins can use."""
+    def help_lines(
+        self, in_channel: bool, admin: bool = True, audience: str | None = ""
+    ) -> list[tuple[str, str]]:
+        """What help lists: with `admin` False, not the commands only admins can use; the
+        commands for everyone (`audience` ""), for one audience, or all (None)."""
         lines = []
         for command in self.commands:
             if not command.help:
@@ -318,8 +332,18 @@ class Catalogue:
                 continue
             if not admin and command.help.startswith("Admins only"):
                 continue
+            if audience is not None and command.audience != audience:
+                continue
             lines.append((command.example or command.name, command.help))
         return lines
+
+    def audience_lines(self, in_channel: bool, admin: bool = True) -> list[tuple[str, str]]:
+        """One help line for each audience with commands here: what to type to see them."""
+        return [
+            (f"help {key}", said)
+            for key, said in AUDIENCES.items()
+            if self.help_lines(in_channel, admin, key)
+        ]
 
     def channel_commands(self) -> list[str]:
         return [c.name for c in self.commands if c.where != "personal" and c.help]

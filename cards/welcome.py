@@ -47,9 +47,13 @@ def build_welcome_card(name: str, menu: Sequence[MenuEntry]) -> ac.AdaptiveCard:
     )
 
 
-def build_help_card(lines: Sequence[tuple[str, str]], menu: Sequence[MenuEntry]) -> ac.AdaptiveCard:
-    """`lines` are (what to type, what it does), in the order the journeys declared them."""
-    rows: list[ac.CardElement] = [heading("What you can type", size="Medium")]
+def build_help_card(
+    lines: Sequence[tuple[str, str]], menu: Sequence[MenuEntry], title: str = ""
+) -> ac.AdaptiveCard:
+    """`lines` are (what to type, what it does), in the order the journeys declared them.
+    `title` names whose commands these are ("Board members, secretaries and chairs")."""
+    heading_text = f"What you can type: {title[:1].lower()}{title[1:]}" if title else ""
+    rows: list[ac.CardElement] = [heading(heading_text or "What you can type", size="Medium")]
     for command, meaning in lines:
         rows.append(
             ac.ColumnSet(

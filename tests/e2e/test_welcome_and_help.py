@@ -63,3 +63,41 @@ async def test_help_shows_admins_their_own_commands_and_nobody_else(alex: TeamsU
     assert "Admins only" not in everyone
     for command in ("new request", "buy software", "ask", "help"):
         assert command in everyone, command
+
+
+async def test_help_keeps_the_commands_of_champions_and_boards_behind_one_line_each(
+    alex: TeamsUser,
+) -> None:
+    """Most staff are neither champions nor board members: their help card names each
+    group once, and "help boards" or "help champions" lists that group's commands."""
+    everyone = all_text(card_of((await alex.say("help"))[-1]))
+    for hidden in ("deputy end", "change weights", "resume questions", "review answers"):
+        assert hidden not in everyone, hidden
+    assert "help boards" in everyone and "help champions" in everyone
+    assert "how are requests scored?" in everyone  # for anyone: not hidden
+
+    boards = all_text(card_of((await alex.say("help boards"))[-1]))
+    assert "What you can type: board members, secretaries and chairs" in boards
+    for command in ("deputy @name until 12 December", "deputy end", "deputies", "change weights"):
+        assert command in boards, command
+    assert "Carry on with a request" not in boards and "resume questions" not in boards
+
+    champions = all_text(card_of((await alex.say("Help for champions"))[-1]))
+    for command in ("pause", "resume questions", "review answers", "nudges"):
+        assert command in champions, command
+    assert "deputy end" not in champions
+
+
+async def test_help_for_a_group_in_a_channel_lists_that_groups_channel_commands(
+    alex: TeamsUser,
+) -> None:
+    channel = all_text(card_of((await in_channel(alex).say("help boards"))[-1]))
+    for command in ("rescore", "add board member", "board chair"):
+        assert command in channel, command
+
+
+async def test_help_about_something_else_is_not_taken_for_a_group(alex: TeamsUser) -> None:
+    """ "help me with excel" names no group: it is not a group's help card."""
+    replies = await alex.say("help me with excel")
+    said = all_text(card_of(replies[-1])) if replies[-1].get("attachments") else replies[-1]["text"]
+    assert "What you can type:" not in said

@@ -296,6 +296,7 @@ def part(ctx: JourneyContext, shared: Shared) -> Part:
                 name="roadmap review",
                 run=roadmap.command,
                 read=_read,
+                audience="boards",
                 help="For the Digital, Data and Customer Board: the quarterly roadmap review "
                 "pack, with charts and a PDF. Add a quarter, like last quarter.",
                 example="roadmap review last quarter",

@@ -680,6 +680,7 @@ def part(ctx: JourneyContext, shared: Shared) -> Part:
             journey.start_pause,
             menu_rank=3,
             phrases=("pause", "pause me", "pause questions"),
+            audience="champions",
             help="Champions. Stop new questions for a while.",
         ),
         ChatCommand(
@@ -688,6 +689,7 @@ def part(ctx: JourneyContext, shared: Shared) -> Part:
             menu_rank=3,
             # Not "resume" alone: that carries on a half-filled request form.
             phrases=("resume questions", "resume champion", "unpause", "unpause me", "i'm back"),
+            audience="champions",
             help="Champions. Get new questions again after a pause.",
         ),
         ChatCommand(
@@ -696,6 +698,7 @@ def part(ctx: JourneyContext, shared: Shared) -> Part:
             menu_rank=3,
             phrases=("champions",),
             prefixes=("champions ",),
+            audience="champions",
             help="Leads. See who has volunteered and approve them.",
         ),
         ChatCommand(
@@ -704,6 +707,7 @@ def part(ctx: JourneyContext, shared: Shared) -> Part:
             menu_rank=3,
             phrases=("add champions group",),
             prefixes=("add champions group ",),
+            audience="champions",
             help="Leads. Add everyone in an Entra group as champions (m365 mode).",
             example="add champions group <group id> <community>",
         ),

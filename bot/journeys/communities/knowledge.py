@@ -218,6 +218,7 @@ class Upkeep:
                 self.review,
                 menu_rank=3,
                 phrases=("review answers", "knowledge", "review knowledge", "check answers"),
+                audience="champions",
                 help="Leads. Check the answers in your community that are due a review.",
             ),
         )

@@ -529,6 +529,7 @@ def part(ctx: JourneyContext, shared: Shared) -> Part:
                 report_command(shared),
                 menu_rank=3,
                 phrases=("nudges", "nudge report"),
+                audience="champions",
                 help="For community leads: see whether nudges reach champions and get answered.",
                 where="anywhere",
             ),

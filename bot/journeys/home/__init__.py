@@ -4,12 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.journey import CONFIG_PROBLEM, ChatCommand, Journey, JourneyContext, Turn
+from bot.domain.commands import normalise
+from bot.journey import AUDIENCES, CONFIG_PROBLEM, ChatCommand, Journey, JourneyContext, Turn
 from cards.elements import to_dict
 from cards.welcome import build_help_card, build_notice_card, build_welcome_card
 
 HELP_PHRASES = ("", "help", "?", "menu", "commands", "what can you do")
 HELLO_PHRASES = ("hi", "hello", "hey", "start")
+# "help boards", "help for board members", "help champion": one audience's commands.
+_AUDIENCE_WORDS: dict[str, tuple[str, ...]] = {
+    "champions": ("champions", "champion", "leads", "lead", "community leads"),
+    "boards": ("boards", "board", "board members", "board member"),
+}
+
+
+def read_help_for(text: str) -> str | None:
+    """The audience asked about in "help boards" (or "help for boards"), else None."""
+    said = normalise(text)
+    for start in ("help for ", "help "):
+        if said.startswith(start):
+            topic = said.removeprefix(start).strip()
+            for key, words in _AUDIENCE_WORDS.items():
+                if topic in words:
+                    return key
+    return None
 
 
 CONFIG_NOT_USED = "A change to the council's settings was not used"
@@ -37,12 +55,25 @@ def register(ctx: JourneyContext) -> Journey:
     # for admins and for everyone else (who are not shown the admins' own commands).
     help_cards: dict[tuple[bool, bool], dict[str, Any]] = {}
 
+    help_for_cards: dict[tuple[bool, bool, str], dict[str, Any]] = {}
+
     async def show_help(turn: Turn, _: str) -> None:
         key = (turn.in_channel, ctx.is_admin(turn.actor))
         if key not in help_cards:
-            lines = catalogue.help_lines(*key)
+            lines = catalogue.help_lines(*key) + catalogue.audience_lines(*key)
             help_cards[key] = to_dict(build_help_card(lines, catalogue.menu))
         await turn.send_card(help_cards[key])
+
+    async def show_help_for(turn: Turn, audience: str) -> None:
+        key = (turn.in_channel, ctx.is_admin(turn.actor), audience)
+        if key not in help_for_cards:
+            lines = catalogue.help_lines(key[0], key[1], audience)
+            if not lines:  # this audience's commands are all for a channel, say
+                lines = catalogue.help_lines(True, key[1], audience)
+            help_for_cards[key] = to_dict(
+                build_help_card(lines, catalogue.menu, title=AUDIENCES[audience].split(":")[0])
+            )
+        await turn.send_card(help_for_cards[key])
 
     async def hello(turn: Turn, _: str) -> None:
         await turn.send_card(to_dict(build_welcome_card(turn.actor.name, catalogue.menu)))
@@ -79,6 +110,7 @@ def register(ctx: JourneyContext) -> Journey:
                 menu_hint="What I can do for you",
                 where="anywhere",
             ),
+            ChatCommand("help for", show_help_for, read=read_help_for, where="anywhere"),
         ),
         on_members_added=welcome,
     )
