@@ -437,8 +437,10 @@ def _stage_figures(
     """Each stay is measured against its own deadline (see _with_deadline)."""
     start, end = window
 
-    def kept(stay: _Stay, ended: dt.datetime, days: float, target: int) -> bool:
-        return ended <= stay.due if stay.due is not None else days <= target
+    def kept(stay: _Stay, ended: dt.datetime) -> bool:
+        if stay.due is None:  # never: build_review gives every stay its deadline first
+            raise ValueError("a stay is measured only once it has its deadline")
+        return ended <= stay.due
 
     figures = []
     for stage in Stage:
@@ -458,9 +460,9 @@ def _stage_figures(
                 finished=len(took),
                 median_days=round(statistics.median(times), 1) if times else None,
                 slowest_days=nearest_rank(times, 0.9) if times else None,
-                met=sum(kept(s, s.left, days, target) for days, s in took if s.left),
+                met=sum(kept(s, s.left) for _, s in took if s.left),
                 waiting=len(waiting),
-                waiting_over=sum(not kept(s, end, days, target) for days, s in waiting),
+                waiting_over=sum(not kept(s, end) for _, s in waiting),
             )
         )
     return tuple(figures)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import time
 from typing import Any
 
 import pytest
@@ -42,6 +43,7 @@ from bot.domain.roadmap_review import (
     parse_quarter,
     quarter_of,
     status_at,
+    working_days,
 )
 from bot.domain.working_time import WorkingTime
 from bot.journeys.boards import roadmap_charts, roadmap_page
@@ -287,7 +289,9 @@ RECORDED = [
 ]
 
 
-@pytest.fixture(scope="module")
+# Built afresh for each test (it is quick): mutmut runs only the tests it saw call the code,
+# and a module-wide fixture is seen by the first test that asks for it alone.
+@pytest.fixture
 def review() -> Review:
     return build_review(REQUESTS, DECISIONS, Q3, NOW, CALENDAR, TARGETS, RECORDED)
 
@@ -482,6 +486,7 @@ def test_status_at_a_moment_comes_from_the_history() -> None:
     assert status_at(BOARD_REJECTED, at(11, 1)) is S
     assert status_at(BOARD_REJECTED, at(11, 20)) is BOARD
     assert status_at(BOARD_REJECTED, at(12, 1)) is Status.REJECTED
+    assert status_at(BOARD_REJECTED, at(11, 24)) is BOARD  # turned down at that moment: not yet
     assert status_at(request(at(11, 2), status=BOARD), at(11, 1)) is BOARD  # no history
 
 
@@ -532,6 +537,9 @@ TODAY = dt.date(2026, 11, 25)
         ("Quarter 4 of 2025 to 2026", Quarter(2025, 4)),
         ("q1 2026-2027", Quarter(2026, 1)),
         ("Q1", Quarter(2026, 1)),
+        ("Q2, 2026-27", Quarter(2026, 2)),
+        ("q1 2000", Quarter(2000, 1)),
+        ("q1 2100", Quarter(2100, 1)),
     ],
 )
 def test_what_people_type_for_a_quarter(said: str, quarter: Quarter) -> None:
@@ -539,7 +547,18 @@ def test_what_people_type_for_a_quarter(said: str, quarter: Quarter) -> None:
 
 
 @pytest.mark.parametrize(
-    "said", ["", "soon", "q5 2026", "q2 2026-28", "q2 1066", "quarter two", "q2 2026-27 please"]
+    "said",
+    [
+        "",
+        "soon",
+        "q5 2026",
+        "q2 2026-28",
+        "q2 1066",
+        "q1 1999",
+        "q1 2101",
+        "quarter two",
+        "q2 2026-27 please",
+    ],
 )
 def test_anything_else_is_not_a_quarter(said: str) -> None:
     assert parse_quarter(said, TODAY) is None
@@ -646,3 +665,234 @@ def test_the_pack_says_how_each_boards_target_is_counted(review: Review) -> None
         "The next meeting (20 working days without meetings)"
     )
     assert roadmap_page.stage_table(review).rows[2][1] == "20 working days"
+
+
+# ---- The edges: the quarter's first and last moments, ties, odd records --------------
+
+START, END = Q3.starts_at(CALENDAR.zone), Q3.ends_at(CALENDAR.zone)
+
+
+def _alone(
+    *requests: DigitalRequest,
+    decisions: tuple[Decision, ...] = (),
+    now: dt.datetime = NOW,
+    setups: dict[str, BoardSetup] | None = None,
+) -> Review:
+    return build_review(list(requests), decisions, Q3, now, CALENDAR, TARGETS, [], setups)
+
+
+def test_the_quarter_has_its_first_moment_and_not_the_moment_it_ends() -> None:
+    # Midnight on 1 October is in British Summer Time; midnight on 1 January is not.
+    assert dt.datetime(2026, 9, 30, 23, tzinfo=dt.UTC) == START
+    assert dt.datetime(2027, 1, 1, tzinfo=dt.UTC) == END
+    found = _alone(request(START, theme=PEOPLE), request(END, theme=PEOPLE))
+    assert (found.counted, found.throughput.raised) == (1, 1)
+
+
+def test_a_closed_request_counts_if_raised_or_moved_in_the_quarter() -> None:
+    duplicate = request(START, status=Status.DUPLICATE, theme=PEOPLE)  # raised, never moved
+    closed_at_start = request(at(9, 1), moved(START, "reject", S, Status.REJECTED), theme=PEOPLE)
+    reopened_at_end = request(
+        at(9, 1),
+        moved(at(9, 2), "reject", S, Status.REJECTED),
+        moved(END, "reopen", Status.REJECTED, TRIAGE),
+        theme=PEOPLE,
+    )
+    found = _alone(duplicate, closed_at_start, reopened_at_end)
+    assert found.by_status == {Status.REJECTED: 1, Status.DUPLICATE: 1}
+
+
+def test_leaving_it_triage_counts_once_each_time_even_after_a_question() -> None:
+    # Left before the quarter; turned down, reopened, questioned and sent on again in it,
+    # then approved and delivered: once in the quarter.
+    again = request(
+        at(9, 1),
+        moved(at(9, 2), "accept", S, BOARD),
+        moved(at(9, 20), "board_reject", BOARD, Status.REJECTED),
+        moved(at(10, 5), "reopen", Status.REJECTED, TRIAGE),
+        moved(at(10, 6), "ask_info", TRIAGE, AWAIT),
+        moved(at(10, 8), "answer_info", AWAIT, TRIAGE),
+        moved(at(10, 9), "accept", TRIAGE, BOARD),
+        moved(at(10, 20), "approve", BOARD, Status.IN_CHANGE),
+        moved(at(11, 20), "deliver", Status.IN_CHANGE, Status.DELIVERED),
+    )
+    assert _alone(again).throughput.left_triage == 1
+    # Turned down, reopened and turned down again: twice.
+    twice = request(
+        at(10, 5),
+        moved(at(10, 6), "reject", S, Status.REJECTED),
+        moved(at(10, 7), "reopen", Status.REJECTED, S),
+        moved(at(10, 8), "reject", S, Status.REJECTED),
+    )
+    assert _alone(twice).throughput.left_triage == 2
+    # Sent to a board at the quarter's first moment: in it; at the moment it ended: not.
+    assert _alone(request(at(9, 28), moved(START, "accept", S, BOARD))).throughput.left_triage == 1
+    assert _alone(request(at(12, 30), moved(END, "accept", S, BOARD))).throughput.left_triage == 0
+
+
+def test_a_move_at_the_moment_the_quarter_ends_is_not_in_it() -> None:
+    found = _alone(request(at(12, 30), moved(END, "accept", S, BOARD)))
+    assert found.by_status == {S: 1}
+    triage, _, board = found.stages
+    assert (triage.finished, triage.waiting, board.waiting) == (0, 1, 0)
+
+
+def test_a_stay_that_ended_at_the_quarters_first_moment_is_measured_in_it() -> None:
+    triage = _alone(request(at(9, 29), moved(START, "accept", S, BOARD))).stages[0]
+    assert (triage.finished, triage.met, triage.waiting) == (1, 1, 0)
+
+
+def test_deliveries_and_decisions_at_the_first_moment_are_in_and_at_the_end_out() -> None:
+    def delivered(when: dt.datetime) -> DigitalRequest:
+        return request(
+            at(6, 1),
+            moved(at(6, 2), "accept", S, BOARD),
+            moved(at(7, 1), "approve", BOARD, Status.IN_CHANGE),
+            moved(when, "deliver", Status.IN_CHANGE, Status.DELIVERED),
+        )
+
+    first, last = delivered(START), delivered(END)
+    decisions = (
+        decision(first.reference, DecisionKind.APPROVE, START),
+        decision(last.reference, DecisionKind.APPROVE, END),
+    )
+    moved_on = _alone(first, last, decisions=decisions).throughput
+    assert (moved_on.delivered, moved_on.decided[DecisionKind.APPROVE]) == (1, 1)
+
+
+def test_a_pack_made_at_the_moment_the_quarter_ends_is_complete() -> None:
+    found = _alone(now=END)
+    assert found.complete and found.as_at == END
+
+
+def test_nothing_after_the_moment_itself_is_counted() -> None:
+    now = at(11, 20)
+    assert _alone(request(now + dt.timedelta(microseconds=1)), now=now).counted == 0
+
+
+def test_a_summer_quarter_starts_and_ends_at_local_midnight() -> None:
+    # 00:30 on 1 July, British Summer Time: in Quarter 2, not Quarter 1.
+    early = request(dt.datetime(2026, 6, 30, 23, 30, tzinfo=dt.UTC), theme=PEOPLE)
+    in_q2 = build_review([early], [], Quarter(2026, 2), NOW, CALENDAR, TARGETS, [])
+    in_q1 = build_review([early], [], Quarter(2026, 1), NOW, CALENDAR, TARGETS, [])
+    assert (in_q2.throughput.raised, in_q1.counted) == (1, 0)
+    assert Quarter(2026, 1).ends_at(CALENDAR.zone) == dt.datetime(2026, 6, 30, 23, tzinfo=dt.UTC)
+
+
+def test_quarter_moments_are_in_utc_whatever_the_machines_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        start = Quarter(2026, 2).starts_at(CALENDAR.zone)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert start == dt.datetime(2026, 6, 30, 23, tzinfo=dt.UTC)
+    assert start.utcoffset() == dt.timedelta(0)
+
+
+def test_times_are_working_days_to_one_decimal_place() -> None:
+    # Raised at 10:00 on Monday 2 November; sent on 1.2 and 1.5 working days (of 8 hours) later.
+    quick = request(
+        at(11, 2), moved(dt.datetime(2026, 11, 3, 11, 36, tzinfo=dt.UTC), "accept", S, BOARD)
+    )
+    slower = request(at(11, 2), moved(at(11, 3, hour=14), "accept", S, BOARD))
+    triage = _alone(quick, slower).stages[0]
+    assert (triage.finished, triage.median_days, triage.slowest_days) == (2, 1.4, 1.5)
+    assert working_days(CALENDAR, at(11, 2), dt.datetime(2026, 11, 3, 10, 20, tzinfo=dt.UTC)) == 1
+    # 4 January 2027 to 3 January 2028: 260 weekdays less 7 bank holidays (Good Friday,
+    # Easter Monday, two in May, August, and Christmas and Boxing Day moved to 27 and 28 Dec).
+    year = working_days(
+        CALENDAR,
+        dt.datetime(2027, 1, 4, 9, tzinfo=dt.UTC),
+        dt.datetime(2028, 1, 3, 9, tzinfo=dt.UTC),
+    )
+    assert year == 253
+
+
+def test_boards_with_as_many_requests_are_in_alphabetical_order() -> None:
+    found = _alone(
+        request(at(11, 2), board="zeta"),
+        request(at(11, 2), board="mid"),
+        request(at(11, 2), board="alpha"),
+        request(at(11, 3), board="mid"),
+    )
+    assert list(found.by_board.items()) == [("mid", 2), ("alpha", 1), ("zeta", 1)]
+
+
+def test_among_equal_scores_the_oldest_request_comes_first() -> None:
+    newer = request(at(11, 10), score=50, theme=PEOPLE)
+    older = request(at(11, 2), score=50, theme=PEOPLE)  # the later reference
+    found = _alone(newer, older)
+    assert [p.reference for p in found.top()] == [older.reference, newer.reference]
+    assert [p.submitted_at for p in found.points] == [at(11, 10), at(11, 2)]
+
+
+def test_the_top_requests_are_five_unless_asked(review: Review) -> None:
+    assert len(review.top()) == 5
+
+
+def test_recorded_benefits_add_whole_positive_numbers_for_approved_requests() -> None:
+    def approved(**details: Any) -> DigitalRequest:
+        return request(
+            at(11, 2),
+            moved(at(11, 3), "accept", S, BOARD),
+            moved(at(11, 4), "approve", BOARD, Status.IN_CHANGE),
+            **details,
+        )
+
+    unsure = approved()  # no savings expected
+    saving = approved(cash_saving_per_year=300, hours_saved_per_year=20)
+    waiting = request(at(11, 2))
+    cash, hours = "cash_saving_per_year", "hours_saved_per_year"
+    recorded = [
+        {"reference": waiting.reference, cash: 7, hours: 7},  # not approved: left out
+        {"reference": unsure.reference, cash: 1, hours: 1},
+        {"reference": unsure.reference, cash: 2.5, hours: True},  # not whole numbers
+        {"reference": unsure.reference, cash: -5, hours: "7"},
+        {"reference": saving.reference, cash: 100},
+        {"reference": unsure.reference, cash: 1000, hours: 10},
+    ]
+    found = build_review(
+        [unsure, saving, waiting], [], Q3, NOW, CALENDAR, TARGETS, recorded
+    ).benefits
+    assert (found.approved, found.expected_cash, found.expected_hours) == (2, 300, 20)
+    assert found.recorded_requests == 2
+    assert (found.recorded_cash, found.recorded_hours) == (1101, 11)
+
+
+def test_each_board_stay_is_for_the_board_that_sent_it_on_next() -> None:
+    # With the Digital, Data and Customer Board (no meetings) from 3 to 10 November, sent
+    # on to the Technical Review Board (meets Mondays) and sent on again on 17 November.
+    moves = request(
+        at(11, 2),
+        moved(at(11, 3), "accept", S, BOARD),
+        moved(at(11, 10), "send_to_board", BOARD, BOARD),
+        moved(at(11, 17), "send_to_board", BOARD, BOARD),
+        board="ictig",
+    )
+    by_ddc = decision(moves.reference, DecisionKind.SEND_TO_BOARD, at(11, 10))
+    by_trb = dataclasses.replace(
+        decision(moves.reference, DecisionKind.SEND_TO_BOARD, at(11, 17)), board="trb"
+    )
+    setups = {"ddc": BoardSetup("ddc"), "trb": TRB_MEETS}
+    board = _alone(moves, decisions=(by_trb, by_ddc), setups=setups).stages[2]
+    # 5 working days against 20: in time. The Technical Review Board's meeting was on
+    # 16 November: late. With the ICT Improvement Group since 17 November: past 20 days.
+    assert (board.finished, board.met, board.waiting, board.waiting_over) == (2, 1, 1, 1)
+
+
+def test_a_quarter_is_numbered_1_to_4() -> None:
+    for number in (0, 5):
+        with pytest.raises(ValueError) as refused:
+            Quarter(2026, number)
+        assert str(refused.value) == "a quarter is numbered 1 to 4"
+    assert Quarter.from_key("2026-q5") is None
+
+
+def test_a_horizon_that_is_not_now_next_or_later_is_not_placed() -> None:
+    found = _alone(request(at(11, 2), horizon="someday"), request(at(11, 2), horizon="next"))
+    assert found.by_horizon == {"now": 0, "next": 1, "later": 0, NOT_PLACED: 1}
+    assert [p.horizon for p in found.points] == [NOT_PLACED, "next"]
