@@ -128,8 +128,8 @@ class Turn:
 # The people some commands are for. Their commands are listed by "help <key>", so the
 # help card everyone sees stays short.
 AUDIENCES: dict[str, str] = {
-    "champions": "Champions and community leads: see your commands.",
-    "boards": "Board members, secretaries and chairs: see your commands.",
+    "champions": "champions and leads",
+    "boards": "board members, chairs and secretaries",
 }
 
 
@@ -340,8 +340,8 @@ class Catalogue:
     def audience_lines(self, in_channel: bool, admin: bool = True) -> list[tuple[str, str]]:
         """One help line for each audience with commands here: what to type to see them."""
         return [
-            (f"help {key}", said)
-            for key, said in AUDIENCES.items()
+            (f"help {key}", f"See the commands for {who}.")
+            for key, who in AUDIENCES.items()
             if self.help_lines(in_channel, admin, key)
         ]
 

@@ -51,9 +51,9 @@ def build_help_card(
     lines: Sequence[tuple[str, str]], menu: Sequence[MenuEntry], title: str = ""
 ) -> ac.AdaptiveCard:
     """`lines` are (what to type, what it does), in the order the journeys declared them.
-    `title` names whose commands these are ("Board members, secretaries and chairs")."""
-    heading_text = f"What you can type: {title[:1].lower()}{title[1:]}" if title else ""
-    rows: list[ac.CardElement] = [heading(heading_text or "What you can type", size="Medium")]
+    `title` names whose commands these are ("board members, chairs and secretaries")."""
+    heading_text = f"What you can type: {title}" if title else "What you can type"
+    rows: list[ac.CardElement] = [heading(heading_text, size="Medium")]
     for command, meaning in lines:
         rows.append(
             ac.ColumnSet(

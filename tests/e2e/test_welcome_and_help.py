@@ -77,7 +77,7 @@ async def test_help_keeps_the_commands_of_champions_and_boards_behind_one_line_e
     assert "how are requests scored?" in everyone  # for anyone: not hidden
 
     boards = all_text(card_of((await alex.say("help boards"))[-1]))
-    assert "What you can type: board members, secretaries and chairs" in boards
+    assert "What you can type: board members, chairs and secretaries" in boards
     for command in ("deputy @name until 12 December", "deputy end", "deputies", "change weights"):
         assert command in boards, command
     assert "Carry on with a request" not in boards and "resume questions" not in boards

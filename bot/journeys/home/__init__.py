@@ -71,7 +71,7 @@ def register(ctx: JourneyContext) -> Journey:
             if not lines:  # this audience's commands are all for a channel, say
                 lines = catalogue.help_lines(True, key[1], audience)
             help_for_cards[key] = to_dict(
-                build_help_card(lines, catalogue.menu, title=AUDIENCES[audience].split(":")[0])
+                build_help_card(lines, catalogue.menu, title=AUDIENCES[audience])
             )
         await turn.send_card(help_for_cards[key])
 
