@@ -264,7 +264,8 @@ def _not_understood(ctx: JourneyContext) -> Any:
             return
         where = conversation_type(activity)
         usable = _usable(ctx, where, ctx.is_admin(actor_of(activity)))
-        examples = [c.example or c.name for c in usable if c.name != "help"]
+        # Everyone's commands: those of champions or board members are behind help.
+        examples = [c.example or c.name for c in usable if c.name != "help" and not c.audience]
         start = "Sorry, I did not understand that."
         if where == "personal" and reads_as_a_need(normalise(activity.text or "")):
             start += " To ask for a new or changed system, type new request."

@@ -195,3 +195,13 @@ async def test_unknown_commands_get_a_helpful_answer(alex: TeamsUser) -> None:
     reply = (await alex.say("please make me a sandwich"))[-1]
     assert "did not understand" in reply["text"]
     assert "new request" in reply["text"] and "help" in reply["text"]
+
+
+async def test_the_not_understood_answer_names_everyones_commands_only(alex: TeamsUser) -> None:
+    """Champions' and board members' commands are behind help champions / help boards:
+    the answer to something not understood stays short enough to read."""
+    said = (await alex.say("please make me a sandwich"))[-1]["text"]
+    for theirs in ("resume questions", "review answers", "deputy end", "change weights"):
+        assert theirs not in said, theirs
+    for everyones in ("new request", "my requests", "buy software", "how are requests scored?"):
+        assert everyones in said, everyones
