@@ -7,13 +7,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from bot.domain.boards import Cadence, Repeat
 from bot.journey import MESSAGE_TYPE
@@ -38,6 +36,7 @@ from tests.support.teams import (
     invoke_card,
     iter_actions,
 )
+from tests.support.teams_members import TeamsWithMembers
 
 TRB = "trb"
 SAM = "00000000-0000-0000-0000-0000000000025"
@@ -288,30 +287,6 @@ async def test_member_commands_are_refused_plainly(
     assert str(replies[-1]["text"]).startswith("This works only in a board's channel.")
 
     assert await setup_of(bot) == before
-
-
-@dataclass
-class TeamsWithMembers(Connector):
-    """The stand-in connector, also answering who a conversation member is, as Teams does."""
-
-    members: dict[str, dict[str, str]] = field(default_factory=dict)
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/v3/conversations/{cid}/activities", self._post)
-        app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._post)
-        app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
-        self._runner = web.AppRunner(app, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}/"
-
-    async def _member(self, request: web.Request) -> web.Response:
-        member = self.members.get(request.match_info["mid"])
-        if member is None:
-            return web.json_response({"error": {"code": "MemberNotFound"}}, status=404)
-        return web.json_response(member)
 
 
 async def test_a_mention_with_only_a_teams_id_is_looked_up_through_teams(

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from bot.domain.champions import can_be_asked
 from bot.domain.communities import ChampionStatus
@@ -35,6 +33,7 @@ from tests.e2e.communities import (
 from tests.support.fake_graph import FakeGraph
 from tests.support.graph import connect, provisioned
 from tests.support.teams import START, BotServer, Connector, TeamsUser, card_of, invoke_card
+from tests.support.teams_members import TeamsWithMembers
 
 SAM = "00000000-0000-0000-0000-0000000000025"
 MEGAN = "00000000-0000-0000-0000-0000000000021"
@@ -431,30 +430,6 @@ async def test_a_lead_adds_an_entra_group_as_champions_in_m365_mode(
         alex, "add champions group 0a1b2c3d-0000-0000-0000-000000000000 SharePoint"
     )
     assert "I could not find anyone in that group" in said
-
-
-@dataclass
-class TeamsWithMembers(Connector):
-    """The stand-in connector, also answering who a conversation member is, as Teams does."""
-
-    members: dict[str, dict[str, str]] = field(default_factory=dict)
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/v3/conversations/{cid}/activities", self._post)
-        app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._post)
-        app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
-        self._runner = web.AppRunner(app, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{self._runner.addresses[0][1]}/"
-
-    async def _member(self, request: web.Request) -> web.Response:
-        member = self.members.get(request.match_info["mid"])
-        if member is None:
-            return web.json_response({"error": {"code": "MemberNotFound"}}, status=404)
-        return web.json_response(member)
 
 
 async def test_a_mention_with_only_a_teams_id_is_looked_up_in_the_conversation(
