@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 import pydantic
 from aiohttp import web
@@ -16,17 +16,24 @@ from microsoft_agents.hosting.core.authorization import Connections
 
 from bot import journeys
 from bot.agent import build_agent, build_connections
+from bot.api.auth import ApiKeyAuth, EntraAuth
+from bot.api.idempotency import MemoryIdempotency
+from bot.api.openapi import document
+from bot.api.ratelimit import TokenBuckets
+from bot.api.server import ApiAuth, ApiServer
 from bot.backends import OpenStore, open_roster, open_store
 from bot.channel_posts import ChannelPoster
 from bot.clock import Clock, SystemClock
 from bot.domain.deadlines import StageTargets
 from bot.domain.working_time import WorkingTime
 from bot.door import Door, guarded, refusal
-from bot.journey import CONFIG_PROBLEM, REQUEST_NOT_APPLIED, JourneyContext
+from bot.journey import CONFIG_PROBLEM, REQUEST_NOT_APPLIED, REQUEST_SAVED, JourneyContext
 from bot.notifier import AppInstaller, TeamsNotifier
+from bot.ports import Store
 from bot.registry import register_journeys
 from bot.reply_hosts import reply_hosts_for
 from bot.settings import Settings
+from bot.store.observed import ObservedStore
 from bot.tokens import TokenPolicy, TokenValidator
 
 logger = logging.getLogger(__name__)
@@ -42,6 +49,7 @@ CONTEXT = web.AppKey("journey_context", JourneyContext)
 CLOCK = web.AppKey("clock", Clock)
 # The running journeys' web routes: (method, path) -> handler.
 ROUTES = web.AppKey("journey_routes", dict)
+API = web.AppKey("api", ApiServer)
 
 
 async def messages(request: web.Request) -> web.StreamResponse:
@@ -129,6 +137,13 @@ def _calendar(settings: Settings) -> WorkingTime:
     return WorkingTime() if hours is None else WorkingTime.from_config(hours)
 
 
+def _publisher_now(ctx: JourneyContext, kind: str) -> Callable[[Any], None]:
+    def publish(payload: Any) -> None:
+        ctx.events.publish(kind, payload)
+
+    return publish
+
+
 def _publisher(ctx: JourneyContext, kind: str) -> Callable[[Any], Awaitable[None]]:
     async def publish(payload: Any) -> None:
         ctx.events.publish(kind, payload)
@@ -149,6 +164,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     opened = await open_store(app[SETTINGS], app[CLOCK], app.get(GRAPH))
     app[STORE] = opened
     ctx = _journey_context(app, opened)
+    # Every request added or saved, by anyone, is announced (REQUEST_SAVED).
+    ctx.store = cast(Store, ObservedStore(opened.store, _publisher_now(ctx, REQUEST_SAVED)))
     if ctx.roster is not None:
         ctx.in_background(ctx.roster.members())  # read the group now, not on the first click
     built = [register(ctx) for register in journeys.load()]
@@ -158,6 +175,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         {(route.method, route.path): route.handler for journey in built for route in journey.routes}
     )
     app[CONTEXT] = ctx
+    app[API].start(op for journey in built for op in journey.operations)
     loops: list[asyncio.Future[Any]] = [
         asyncio.ensure_future(loop()) for journey in built for loop in journey.loops
     ]
@@ -167,6 +185,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         if journey.on_start is not None:
             ctx.in_background(journey.on_start())
     yield
+    app[API].stop()
     for task in [*loops, *ctx.tasks]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -235,5 +254,31 @@ def create_app(
             app.router.add_get(route.path, handler)  # HEAD too, as for any web page
         else:
             app.router.add_route(route.method, route.path, handler)
+    _mount_api(app, settings, tokens is not None)
     app.cleanup_ctx.append(_resources)
     return app
+
+
+def _api_auth(settings: Settings, m365: bool) -> ApiAuth:
+    if m365:
+        return EntraAuth()
+    return ApiKeyAuth(settings.api.key, settings.api.key_user)
+
+
+def _mount_api(app: web.Application, settings: Settings, m365: bool) -> None:
+    """The REST API: a route per operation the journeys declare, and its document."""
+    api = ApiServer(
+        auth=_api_auth(settings, m365),
+        limiter=TokenBuckets(settings.api.rate_per_minute),
+        idempotency=MemoryIdempotency(),
+    )
+    app[API] = api
+    declared = journeys.declared_operations()
+    for op in declared:
+        app.router.add_route(op.method, op.full_path, api.route(op))
+    described = document(declared)
+
+    async def openapi(request: web.Request) -> web.Response:
+        return web.json_response({**described, "servers": [{"url": api.base_url(request)}]})
+
+    app.router.add_get("/api/v1/openapi.json", openapi)

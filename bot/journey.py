@@ -236,6 +236,12 @@ REQUEST_NOT_APPLIED = "request.not_applied"
 REQUEST_CHANGED = "request.changed"
 # A str: a plain description of an edit to the shared config list that was not used.
 CONFIG_PROBLEM = "config.problem"
+# A DigitalRequest just added or saved by anyone (chat, triage, a board, the API), as
+# stored: published by the store itself (bot.store.observed), so nothing that changes a
+# request can forget it. The flows journey finds status changes from it.
+REQUEST_SAVED = "request.saved"
+# A bot.domain.boards.Decision a board has just recorded (after the request was saved).
+BOARD_DECIDED = "board.decided"
 
 
 class Events:
@@ -274,6 +280,8 @@ class Journey:
     on_stop: Callable[[], Awaitable[None]] | None = None
     on_members_added: Callable[[Turn], Awaitable[None]] | None = None
     routes: tuple[HttpRoute, ...] = ()
+    # What it serves in the REST API under /api/v1/ (bot.api.operations.ApiOperation).
+    operations: tuple[Any, ...] = ()
 
 
 @dataclass
@@ -287,6 +295,7 @@ class Part:
     loops: tuple[Callable[[], Awaitable[None]], ...] = ()
     on_start: Callable[[], Awaitable[None]] | None = None
     routes: tuple[HttpRoute, ...] = ()
+    operations: tuple[Any, ...] = ()
 
 
 def join(
@@ -309,6 +318,7 @@ def join(
         loops=tuple(loop for part in parts for loop in part.loops),
         on_stop=on_stop,
         routes=tuple(route for part in parts for route in part.routes),
+        operations=tuple(op for part in parts for op in part.operations),
     )
 
 

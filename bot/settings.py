@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.api.settings import ApiSettings, load_api_settings
+
 # The Microsoft 365 Agents Playground's default user (Alex Wilber). In local mode
 # they are an admin, so a person can try every journey straight away.
 PLAYGROUND_DEFAULT_USER = "00000000-0000-0000-0000-0000000000020"
@@ -79,6 +81,8 @@ class Settings:
     deadline_triage_days: int = 5
     deadline_question_days: int = 10
     deadline_board_days: int = 20
+    # The REST API under /api/v1/ (API_* settings).
+    api: ApiSettings = field(default_factory=ApiSettings)
 
     @property
     def anonymous(self) -> bool:
@@ -317,6 +321,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     from bot.journeys import load_journey_settings  # the journeys import this module
 
     journey_settings = load_journey_settings(env, problems)
+    api = load_api_settings(env, mode, client_id, next(iter(sorted(admins)), ""), problems)
     if problems:
         raise SettingsError(problems)
     return Settings(
@@ -345,6 +350,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         deadline_triage_days=triage_days,
         deadline_question_days=question_days,
         deadline_board_days=board_days,
+        api=api,
     )
 
 

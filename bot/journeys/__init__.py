@@ -25,6 +25,7 @@ JOURNEYS: tuple[str, ...] = (
     "communities",  # ask a question; champions answer; communities of practice
     "procurement",  # buy software: IT engaged early, the catalogue checked, the pack
     "boards",  # board agendas and decisions, deadlines, the quarterly review, the matrix
+    "flows",  # Power Automate: webhook triggers, cards a flow sends, the delivery log
     "home",  # welcome, hello, help
 )
 
@@ -80,3 +81,12 @@ def declared_routes() -> list[HttpRoute]:
     inert: Any = _NotRunning()
     ctx = JourneyContext(store=inert, clock=SystemClock(), notifier=inert, admin_ids=frozenset())
     return [route for register in load() for route in register(ctx).routes]
+
+
+def declared_operations() -> list[Any]:
+    """Every REST API operation the journeys declare (bot.api.operations.ApiOperation),
+    without running the bot: the API's routes, its OpenAPI document and the custom
+    connector are made from this."""
+    inert: Any = _NotRunning()
+    ctx = JourneyContext(store=inert, clock=SystemClock(), notifier=inert, admin_ids=frozenset())
+    return [op for register in load() for op in register(ctx).operations]

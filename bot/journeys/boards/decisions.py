@@ -36,6 +36,7 @@ from bot.domain.themes import theme_of, theme_reason
 from bot.domain.triage import Action, Change, TransitionRefused, state_of, with_state
 from bot.errors import BadCardData, NotAllowed, NotFound
 from bot.journey import (
+    BOARD_DECIDED,
     REQUEST_CHANGED,
     Actor,
     CardAction,
@@ -463,6 +464,8 @@ async def tell_requester(shared: Shared, outcome: Outcome) -> None:
 async def after_decision(shared: Shared, outcome: Outcome) -> None:
     """Once the member has their answer: IT triage's card redrawn, the requester told."""
     shared.ctx.events.publish(REQUEST_CHANGED, outcome.request)
+    if outcome.decision is not None:
+        shared.ctx.events.publish(BOARD_DECIDED, outcome.decision)
     try:
         await tell_requester(shared, outcome)
     except Exception:

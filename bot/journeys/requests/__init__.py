@@ -21,7 +21,7 @@ from bot.journey import (
     Turn,
     card_reply,
 )
-from bot.journeys.requests import lookup
+from bot.journeys.requests import api, lookup
 from bot.journeys.triage.posting import TRIAGE
 from cards import verbs
 from cards.elements import to_dict
@@ -134,6 +134,7 @@ def register(ctx: JourneyContext) -> Journey:
     example = f"status DR-{ctx.now().year}-0001"
     return Journey(
         name="requests",
+        operations=api.operations(ctx),
         commands=(
             ChatCommand(
                 "my requests",
