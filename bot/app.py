@@ -17,10 +17,10 @@ from microsoft_agents.hosting.core.authorization import Connections
 from bot import journeys
 from bot.agent import build_agent, build_connections
 from bot.api.auth import ApiKeyAuth, EntraAuth
-from bot.api.idempotency import MemoryIdempotency
+from bot.api.idempotency import SqliteIdempotency
 from bot.api.openapi import document
 from bot.api.ratelimit import TokenBuckets
-from bot.api.server import ApiAuth, ApiServer
+from bot.api.server import ApiAuth, ApiServer, mount
 from bot.backends import OpenStore, open_roster, open_store
 from bot.channel_posts import ChannelPoster
 from bot.clock import Clock, SystemClock
@@ -259,24 +259,37 @@ def create_app(
     return app
 
 
-def _api_auth(settings: Settings, m365: bool) -> ApiAuth:
+def _api_auth(settings: Settings, m365: bool, clock: Clock) -> ApiAuth:
+    """Entra tokens for the API's app registration when the bot has a client id;
+    locally, the API key (deploy/api.md)."""
     if m365:
-        return EntraAuth()
-    return ApiKeyAuth(settings.api.key, settings.api.key_user)
+        return EntraAuth(
+            settings.api.audiences(),
+            settings.tenant_id,
+            settings.allowed_tenants,
+            settings.entra_metadata_url,
+            clock,
+        )
+    return ApiKeyAuth(settings.api.key, settings.api.key_user, settings.api.key_user_name)
 
 
 def _mount_api(app: web.Application, settings: Settings, m365: bool) -> None:
     """The REST API: a route per operation the journeys declare, and its document."""
+    idempotency = SqliteIdempotency(settings.data_dir / "api.sqlite3", app[CLOCK])
     api = ApiServer(
-        auth=_api_auth(settings, m365),
+        auth=_api_auth(settings, m365, app[CLOCK]),
         limiter=TokenBuckets(settings.api.rate_per_minute),
-        idempotency=MemoryIdempotency(),
+        idempotency=idempotency,
+        guard_failed_sign_ins=not m365,
     )
     app[API] = api
+    app.on_cleanup.append(lambda _: idempotency.close())
     declared = journeys.declared_operations()
-    for op in declared:
-        app.router.add_route(op.method, op.full_path, api.route(op))
-    described = document(declared)
+    mount(app, api, declared)
+    if m365:
+        described = document(declared, tenant_id=settings.tenant_id, audience=settings.api.audience)
+    else:
+        described = document(declared)
 
     async def openapi(request: web.Request) -> web.Response:
         return web.json_response({**described, "servers": [{"url": api.base_url(request)}]})

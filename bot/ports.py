@@ -79,6 +79,9 @@ class RequestQuery:
     board: str = ""  # a board's key; "": any board
     submitted_from: dt.datetime | None = None  # submitted at or after
     submitted_before: dt.datetime | None = None  # submitted before
+    directorate: str = ""  # one of DIRECTORATES; "": any directorate
+    theme: str = ""  # a Theme value a board set; "": any theme
+    updated_since: dt.datetime | None = None  # last changed at or after
 
 
 class RequestRegister(Protocol):
@@ -163,6 +166,10 @@ class ChannelDirectory(Protocol):
     ) -> None: ...
 
     async def channel(self, purpose: str) -> dict[str, Any] | None: ...
+
+    async def channel_purposes(self) -> list[str]:
+        """Every purpose a channel is registered for, sorted (to say which exist)."""
+        ...
 
     async def remember_personal_chat(self, user_id: str, reference: dict[str, Any]) -> None: ...
 

@@ -17,8 +17,8 @@ import datetime as dt
 import json
 import logging
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -39,6 +39,10 @@ class TokenRefused(Exception):
     """The token is not one we accept. The reason is for the log, never for the caller."""
 
 
+class KeysUnreadable(TokenRefused):
+    """The issuer's signing keys have never been read: we cannot check any token yet."""
+
+
 @dataclass(frozen=True)
 class TokenPolicy:
     app_id: str
@@ -48,12 +52,65 @@ class TokenPolicy:
     allowed_callers: frozenset[str] = frozenset()
 
 
-@dataclass
-class _Issuer:
-    metadata_url: str
-    issuer: str = ""
-    keys: dict[str, dict[str, Any]] = field(default_factory=dict)
-    read_at: float = 0.0
+JsonGetter = Callable[[str], Awaitable[dict[str, Any]]]
+
+
+class IssuerKeys:
+    """One issuer's name and signing keys, from its OpenID metadata (`jwks_uri`).
+
+    Read on first use and again at least daily. A key id we do not know (the issuer
+    rotated its keys) reads them again, at most once a minute, so a stream of made-up
+    key ids cannot make us hammer the issuer. If a read fails, the keys we have stay.
+    Shared by the Activity door (TokenValidator) and the REST API (bot.api.auth)."""
+
+    def __init__(self, metadata_url: str, tenant_id: str, get_json: JsonGetter) -> None:
+        self.metadata_url = metadata_url.replace("{tenant}", tenant_id)
+        self.issuer = ""
+        self.keys: dict[str, dict[str, Any]] = {}
+        self.read_at = 0.0
+        self._tenant_id = tenant_id
+        self._get_json = get_json
+        self._lock = asyncio.Lock()
+
+    async def name(self) -> str:
+        """The issuer's name (`iss`), with our tenant filled in; raises TokenRefused if
+        its metadata has never been read."""
+        if not self.issuer or time.monotonic() - self.read_at > KEYS_FOR:
+            await self.read()
+        return self.issuer
+
+    async def key(self, kid: str) -> dict[str, Any]:
+        """The published key (a JWK) with this id; raises TokenRefused if there is none."""
+        if kid not in self.keys and time.monotonic() - self.read_at > RETRY_UNKNOWN_KEY_AFTER:
+            await self.read()
+        if kid not in self.keys:
+            raise TokenRefused("the token is signed with a key the issuer does not publish")
+        return self.keys[kid]
+
+    async def read(self) -> None:
+        async with self._lock:
+            try:
+                metadata = await self._get_json(self.metadata_url)
+                jwks = await self._get_json(str(metadata["jwks_uri"]))
+                name = str(metadata["issuer"]).replace("{tenantid}", self._tenant_id)
+            except (aiohttp.ClientError, TimeoutError, KeyError, TypeError, ValueError) as error:
+                logger.warning("Could not read signing keys from %s: %r", self.metadata_url, error)
+                self.read_at = time.monotonic()
+                if not self.issuer:
+                    raise KeysUnreadable("the issuer's signing keys could not be read") from None
+                return
+            self.issuer = name
+            self.keys = {str(k.get("kid")): k for k in jwks.get("keys", []) if isinstance(k, dict)}
+            self.read_at = time.monotonic()
+
+
+async def get_json(session: aiohttp.ClientSession, url: str) -> dict[str, Any]:
+    async with session.get(url) as response:
+        response.raise_for_status()
+        data = json.loads(await response.text())
+    if not isinstance(data, dict):
+        raise ValueError(f"{url} did not answer with a JSON object")
+    return data
 
 
 @dataclass(frozen=True)
@@ -71,9 +128,8 @@ class TokenValidator:
         self._policy = policy
         self._clock = clock
         self._session = session
-        self._channel = _Issuer(policy.channel_metadata_url)
-        self._entra = _Issuer(policy.entra_metadata_url.replace("{tenant}", policy.tenant_id))
-        self._lock = asyncio.Lock()
+        self._channel = IssuerKeys(policy.channel_metadata_url, policy.tenant_id, self._get_json)
+        self._entra = IssuerKeys(policy.entra_metadata_url, policy.tenant_id, self._get_json)
 
     async def close(self) -> None:
         if self._session is not None:
@@ -112,9 +168,9 @@ class TokenValidator:
             raise TokenRefused("the token is from another tenant")
 
     async def _verified(
-        self, token: str, header: Mapping[str, Any], issuer: _Issuer, channel_id: str
+        self, token: str, header: Mapping[str, Any], issuer: IssuerKeys, channel_id: str
     ) -> dict[str, Any]:
-        key = await self._key(issuer, str(header.get("kid", "")))
+        key = await issuer.key(str(header.get("kid", "")))
         endorsements = key.get("endorsements")
         if channel_id and isinstance(endorsements, list) and channel_id not in endorsements:
             raise TokenRefused(f"the signing key is not endorsed for channel {channel_id!r}")
@@ -147,56 +203,23 @@ class TokenValidator:
         if isinstance(not_before, int | float) and now < not_before - skew:
             raise TokenRefused("the token is not valid yet")
 
-    async def _key(self, issuer: _Issuer, kid: str) -> dict[str, Any]:
-        if kid not in issuer.keys and time.monotonic() - issuer.read_at > RETRY_UNKNOWN_KEY_AFTER:
-            await self._read(issuer)
-        if kid not in issuer.keys:
-            raise TokenRefused("the token is signed with a key the issuer does not publish")
-        return issuer.keys[kid]
-
-    async def _issuer_named(self, issued_by: object) -> _Issuer | None:
+    async def _issuer_named(self, issued_by: object) -> IssuerKeys | None:
         """The trusted issuer a token names. Entra tokens are only looked at when some
         caller app is allowed; an issuer whose metadata cannot be read is skipped."""
         trusted = [self._channel, self._entra] if self._policy.allowed_callers else [self._channel]
         for issuer in trusted:
-            if not issuer.issuer or time.monotonic() - issuer.read_at > KEYS_FOR:
-                try:
-                    await self._read(issuer)
-                except TokenRefused:
-                    continue
-            if isinstance(issued_by, str) and issued_by == issuer.issuer:
+            try:
+                name = await issuer.name()
+            except TokenRefused:
+                continue
+            if isinstance(issued_by, str) and issued_by == name:
                 return issuer
         return None
-
-    async def _read(self, issuer: _Issuer) -> None:
-        async with self._lock:
-            try:
-                metadata = await self._get_json(issuer.metadata_url)
-                jwks = await self._get_json(str(metadata["jwks_uri"]))
-                name = str(metadata["issuer"]).replace("{tenantid}", self._policy.tenant_id)
-            except (aiohttp.ClientError, TimeoutError, KeyError, TypeError, ValueError) as error:
-                logger.warning(
-                    "Could not read signing keys from %s: %r", issuer.metadata_url, error
-                )
-                issuer.read_at = time.monotonic()
-                if not issuer.issuer:
-                    raise TokenRefused("the issuer's signing keys could not be read") from None
-                return
-            issuer.issuer = name
-            issuer.keys = {
-                str(k.get("kid")): k for k in jwks.get("keys", []) if isinstance(k, dict)
-            }
-            issuer.read_at = time.monotonic()
 
     async def _get_json(self, url: str) -> dict[str, Any]:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
-        async with self._session.get(url) as response:
-            response.raise_for_status()
-            data = json.loads(await response.text())
-        if not isinstance(data, dict):
-            raise ValueError(f"{url} did not answer with a JSON object")
-        return data
+        return await get_json(self._session, url)
 
 
 def _same_url(url: str) -> str:

@@ -511,6 +511,9 @@ class SharePointStore:
     async def channel(self, purpose: str) -> dict[str, Any] | None:
         return await self.working.channel(purpose)
 
+    async def channel_purposes(self) -> list[str]:
+        return await self.working.channel_purposes()
+
     async def remember_personal_chat(self, user_id: str, reference: dict[str, Any]) -> None:
         await self.working.remember_personal_chat(user_id, reference)
 

@@ -67,6 +67,10 @@ class RequestOut(ApiModel):
     submitted_at: dt.datetime = Field(description="When it was sent (UTC).")
     updated_at: dt.datetime = Field(description="When it last changed (UTC).")
     link: str = Field(description="Where the API shows this request.")
+    version: str = Field(
+        description="The request's version. Send it with a board decision to make sure "
+        "nobody changed the request since you read it."
+    )
 
 
 class RequestWithHistory(RequestOut):
@@ -140,4 +144,5 @@ def _fields(request: DigitalRequest, board_names: dict[str, str], base_url: str)
         "submitted_at": request.submitted_at,
         "updated_at": updated_at(request),
         "link": f"{base_url}/api/v1/requests/{request.reference}",
+        "version": request.etag,
     }

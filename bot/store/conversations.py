@@ -49,6 +49,12 @@ class ConversationTables:
         )
         return json.loads(row["reference"]) if row else None
 
+    async def channel_purposes(self) -> list[str]:
+        rows = await self._db.run(
+            lambda db: db.execute("SELECT purpose FROM channels ORDER BY purpose").fetchall()
+        )
+        return [str(row["purpose"]) for row in rows]
+
     async def remember_personal_chat(self, user_id: str, reference: dict[str, Any]) -> None:
         await self._db.run(
             lambda db: db.execute(

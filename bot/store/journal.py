@@ -43,7 +43,7 @@ class SqliteJournal(RequestTables, GovernanceTable):
         self._db = Database(
             path,
             requests.SCHEMA + governance.SCHEMA + SCHEMA,
-            (requests.add_triage_column, governance.seed_defaults),
+            (requests.add_triage_column, requests.add_listing_columns, governance.seed_defaults),
         )
         self._clock = clock
 

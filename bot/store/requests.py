@@ -47,8 +47,18 @@ CREATE INDEX IF NOT EXISTS requests_awaiting_triage ON requests (item_id)
 # (which also changes the score).
 _TRIAGE_CHANGE = (
     "UPDATE requests SET status = ?, board = ?, route = ?, triage = ?, details = ?, score = ?, "
-    "score_detail = ?, version = version + 1 WHERE reference = ?"
+    "score_detail = ?, directorate = ?, theme = ?, updated_at = ?, version = version + 1 "
+    "WHERE reference = ?"
 )
+# Copies of what the JSON columns hold, so the API's filters can use an index.
+LISTING_COLUMNS = ("directorate", "theme", "updated_at")
+_LISTING_INDEXES = """
+CREATE INDEX IF NOT EXISTS requests_by_status ON requests (status, item_id);
+CREATE INDEX IF NOT EXISTS requests_by_board ON requests (board, item_id);
+CREATE INDEX IF NOT EXISTS requests_by_directorate ON requests (directorate, item_id);
+CREATE INDEX IF NOT EXISTS requests_by_theme ON requests (theme, item_id);
+CREATE INDEX IF NOT EXISTS requests_by_updated ON requests (updated_at);
+"""
 
 
 def add_triage_column(db: sqlite3.Connection) -> None:
@@ -60,6 +70,44 @@ def add_triage_column(db: sqlite3.Connection) -> None:
             db.execute("ALTER TABLE requests ADD COLUMN triage TEXT")
 
     immediate(db, add)
+
+
+def add_listing_columns(db: sqlite3.Connection) -> None:
+    """Files made before the REST API get the columns its filters use, filled in from
+    each request's stored answers and history, and their indexes."""
+
+    def add() -> None:
+        have = {row["name"] for row in db.execute("PRAGMA table_info(requests)")}
+        missing = [name for name in LISTING_COLUMNS if name not in have]
+        for name in missing:  # none when another connection has added them
+            db.execute(f"ALTER TABLE requests ADD COLUMN {name} TEXT NOT NULL DEFAULT ''")
+        if missing:
+            for row in db.execute("SELECT * FROM requests").fetchall():
+                request = request_from_row(row)
+                db.execute(
+                    "UPDATE requests SET directorate = ?, theme = ?, updated_at = ? "
+                    "WHERE item_id = ?",
+                    (*listing_values(request), row["item_id"]),
+                )
+        for statement in _LISTING_INDEXES.strip().split(";"):
+            if statement.strip():
+                db.execute(statement)
+
+    immediate(db, add)
+
+
+def utc_text(moment: dt.datetime) -> str:
+    """A time as UTC ISO text of one fixed shape, so that text order is time order."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def last_changed(request: DigitalRequest) -> dt.datetime:
+    """When a request last changed: its newest history entry, else when it was sent."""
+    return max([request.submitted_at, *(entry.at for entry in request.history)])
+
+
+def listing_values(request: DigitalRequest) -> tuple[str, str, str]:
+    return (request.details.directorate, request.theme, utc_text(last_changed(request)))
 
 
 class RequestTables:
@@ -89,8 +137,9 @@ class RequestTables:
         reference = format_reference(year, number)
         db.execute(
             "INSERT INTO requests (reference, draft_id, requester_id, requester_name, "
-            "requester_aad, status, board, score, details, score_detail, route, submitted_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "requester_aad, status, board, score, details, score_detail, route, submitted_at, "
+            "directorate, theme, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 reference,
                 new.draft_id,
@@ -104,6 +153,9 @@ class RequestTables:
                 json.dumps(codec.score_to_dict(new.score)),
                 json.dumps(codec.route_to_dict(new.route)),
                 new.submitted_at.isoformat(),
+                new.details.directorate,
+                "",
+                utc_text(new.submitted_at),
             ),
         )
         self._written(db, reference, "create")
@@ -178,6 +230,15 @@ class RequestTables:
         if query.submitted_before is not None:
             where.append("submitted_at < ?")
             args.append(query.submitted_before.astimezone(dt.UTC).isoformat())
+        if query.directorate:
+            where.append("directorate = ?")
+            args.append(query.directorate)
+        if query.theme:
+            where.append("theme = ?")
+            args.append(query.theme)
+        if query.updated_since is not None:
+            where.append("updated_at >= ?")
+            args.append(utc_text(query.updated_since))
         sql = f"SELECT * FROM requests WHERE {' AND '.join(where)} ORDER BY item_id LIMIT ?"
         rows = await self._db.run(lambda db: db.execute(sql, (*args, limit)).fetchall())
         return [request_from_row(r) for r in rows]
@@ -217,7 +278,7 @@ def overwrite(db: sqlite3.Connection, request: DigitalRequest) -> DigitalRequest
     return _must(db, request.reference)
 
 
-def triage_change(request: DigitalRequest) -> tuple[str, str, str, str, str, int, str, str]:
+def triage_change(request: DigitalRequest) -> tuple[str | int, ...]:
     return (
         request.status.value,
         request.route.board,
@@ -226,6 +287,7 @@ def triage_change(request: DigitalRequest) -> tuple[str, str, str, str, str, int
         json.dumps(codec.details_to_dict(request.details)),
         request.score.total,
         json.dumps(codec.score_to_dict(request.score)),
+        *listing_values(request),
         request.reference,
     )
 

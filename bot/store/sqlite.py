@@ -20,7 +20,12 @@ class SqliteStore(RequestTables, GovernanceTable, SqliteWorkingState):
         self._db = Database(
             path,
             requests.SCHEMA + governance.SCHEMA + working.SCHEMA,
-            (requests.add_triage_column, governance.seed_defaults, *working.MIGRATIONS),
+            (
+                requests.add_triage_column,
+                requests.add_listing_columns,
+                governance.seed_defaults,
+                *working.MIGRATIONS,
+            ),
         )
         self._clock = clock
 

@@ -918,6 +918,63 @@ def _all_actions(node: Any) -> list[dict[str, Any]]:
     return found
 
 
+async def walk_flows(walk: Walk) -> None:
+    """Power Automate flows: the admins' list (empty here: no API key in this walk), and
+    refused to others; the list with flows on it and the card a flow's owner gets when its
+    trigger is paused (tests/e2e/test_webhooks.py makes the service send both), built
+    here the way the service builds them."""
+    import datetime as dt
+
+    from bot.journeys.flows.cards import (
+        FlowLine,
+        PausedNote,
+        build_flows_card,
+        build_paused_card,
+    )
+    from cards.elements import to_dict
+
+    await walk.alex.say("flows")
+    await walk.megan.say("flows")
+    since = dt.datetime(YEAR, 11, 25, 10, 0, tzinfo=dt.UTC)
+    error = "The flow answered 404: it refused the event."
+    for for_app in (False, True):
+        note = PausedNote("When a request's status changes", since, 5, error, for_app)
+        walk.collected.add_card("flow paused notice", to_dict(build_paused_card(note)))
+    lines = [
+        FlowLine("When a board decides", "Alex Wilber", "Working", "25 November 2026 at 10:00"),
+        FlowLine(
+            "When a request's status changes",
+            "Planner sync (an app)",
+            "Paused since 25 November 2026 at 10:00",
+            "None yet",
+            "Moves to: With the board",
+        ),
+    ]
+    walk.collected.add_card("flows list", to_dict(build_flows_card(lines)))
+
+
+async def walk_flow_messages(walk: Walk) -> None:
+    """The card a flow sends with SendMessage (tests/e2e/test_api_messages.py sends it
+    over HTTP; the API is off in this walk), built here the way the service builds it."""
+    from bot.api.operations import ApiCaller
+    from bot.journeys.flows.message_card import message_card
+    from bot.journeys.flows.message_models import SendMessageBody
+
+    words = {
+        "title": "Planner task made",
+        "text": "We made a Planner task for your request.\nIt is due next week.",
+        "facts": [{"name": "Due", "value": "2 December 2026"}],
+        "link": {"title": "Open the plan", "url": "https://tasks.office.com/plan/1"},
+    }
+    body = SendMessageBody.model_validate({"to": {"requesterOf": REF_1}, **words})
+    caller = ApiCaller("user", ALEX, "Alex Wilber", "", "", frozenset())
+    walk.collected.add_card("flow message", message_card(body, caller))
+    walk.collected.typed.update(
+        ["Planner task made", "We made a Planner task for your request.", "It is due next week."]
+    )
+    walk.collected.typed.update(["Due", "2 December 2026", "Open the plan", "tasks.office.com"])
+
+
 # Each walk runs in this order on the same service; later walks rely on earlier ones
 # (the triage channel is registered before the first request, DR-…-0001 before DR-…-0002).
 WALKS: tuple[Callable[[Walk], Awaitable[None]], ...] = (
@@ -945,6 +1002,8 @@ WALKS: tuple[Callable[[Walk], Awaitable[None]], ...] = (
     walk_deadline_reminders,
     walk_agenda_and_decisions,
     walk_board_setup,
+    walk_flows,
+    walk_flow_messages,
     # New journeys: add their walks here (see the module docstring).
 )
 

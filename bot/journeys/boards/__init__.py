@@ -16,7 +16,7 @@ the weights card, rescoring); `sync` writes decisions to SharePoint in m365 mode
 from __future__ import annotations
 
 from bot.journey import Journey, JourneyContext, join
-from bot.journeys.boards import agenda, deadlines, decisions, matrix, roadmap, setup, sync
+from bot.journeys.boards import agenda, api, deadlines, decisions, matrix, roadmap, setup, sync
 from bot.journeys.boards.config import BoardsConfig, load_settings
 from bot.journeys.boards.shared import NAME, Shared
 
@@ -34,5 +34,6 @@ def register(ctx: JourneyContext) -> Journey:
         roadmap.part(ctx, shared),
         matrix.part(ctx, shared),
         sync.part(ctx, shared),
+        api.part(ctx, shared),
     ]
     return join(NAME, parts, on_stop=shared.close)

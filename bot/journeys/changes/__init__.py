@@ -27,7 +27,7 @@ from bot.journey import (
     Turn,
     card_reply,
 )
-from bot.journeys.changes import usecases
+from bot.journeys.changes import api, usecases
 from bot.journeys.changes.form import CHANGE_FORM
 from cards import verbs
 from cards.elements import to_dict
@@ -182,4 +182,5 @@ def register(ctx: JourneyContext) -> Journey:
             CardAction(verbs.CHANGE_REQUEST, parse_change, change_pressed),
             *form_actions(CHANGE_FORM, ctx, send),
         ),
+        operations=api.operations(ctx),
     )

@@ -12,7 +12,7 @@ upkeep, recognition) and `questions` (asking, answering, nudges, the thread rela
 from __future__ import annotations
 
 from bot.journey import Journey, JourneyContext, join
-from bot.journeys.communities import champions, nudging, questions, relay
+from bot.journeys.communities import api, champions, nudging, questions, relay
 from bot.journeys.communities.config import CommunityConfig, load_settings
 from bot.journeys.communities.shared import NAME, Shared
 
@@ -27,5 +27,6 @@ def register(ctx: JourneyContext) -> Journey:
         questions.part(ctx, shared),
         nudging.part(ctx, shared),
         relay.part(ctx, shared),
+        api.part(ctx, shared),
     ]
     return join(NAME, parts, on_stop=shared.close)

@@ -1,17 +1,22 @@
 """Power Automate flows built on the bot: webhook triggers (a request created, a
 request's status changed, a board decided), each subscribed flow called once per event,
 signed, retried and logged, paused when it keeps failing (its owner told); and cards a
-flow sends to a requester or a channel.
-
-SKELETON: helpers D (webhooks.py) and E (messages.py) build the parts."""
+flow sends to a requester or a channel."""
 
 from __future__ import annotations
 
 from bot.journey import Journey, JourneyContext, join
-from bot.journeys.flows import messages, webhooks
+from bot.journeys.flows import admin, api, messages, webhooks
+from bot.journeys.flows.config import FlowsConfig, load_settings
+
+__all__ = ["load_settings", "register"]
+
+NAME = "flows"
 
 
 def register(ctx: JourneyContext) -> Journey:
-    hooks = webhooks.part(ctx)
+    config = ctx.journey_settings.get(NAME)
+    hooks = webhooks.Webhooks(ctx, config if isinstance(config, FlowsConfig) else FlowsConfig())
     sends = messages.part(ctx)
-    return join("flows", [hooks, sends], on_stop=webhooks.stopper(ctx))
+    parts = [webhooks.part(ctx, hooks), api.part(hooks), admin.part(ctx, hooks), sends]
+    return join(NAME, parts, on_stop=hooks.close)

@@ -35,6 +35,21 @@ async def submit(
     if isinstance(checked, FormView):
         return checked
     details: RequestDetails = checked.result
+    stored = await score_route_store(register, governance, details, requester, draft_id, now)
+    await drafts.delete_draft(owner_id, REQUEST_FORM.key)
+    return stored
+
+
+async def score_route_store(
+    register: RequestRegister,
+    governance: GovernanceStore,
+    details: RequestDetails,
+    requester: Requester,
+    draft_id: str,
+    now: dt.datetime,
+) -> DigitalRequest:
+    """Score checked answers on the current matrix, route them by the current rules and
+    store the request: the same for a request sent in chat and one sent through the API."""
     rules = await governance.governance()
     new = NewRequest(
         draft_id=draft_id,
@@ -44,6 +59,4 @@ async def submit(
         route=routing.route(details, rules.rules),
         submitted_at=now,
     )
-    stored = await register.add(new)
-    await drafts.delete_draft(owner_id, REQUEST_FORM.key)
-    return stored
+    return await register.add(new)
