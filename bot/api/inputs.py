@@ -4,6 +4,8 @@ operation's pydantic models, every mistake told field by field in plain English.
 from __future__ import annotations
 
 import json
+import math
+import sys
 import typing
 from typing import Any
 
@@ -18,6 +20,32 @@ from bot.door import MAX_DEPTH, too_deep
 MAX_BODY = 256 * 1024
 MAX_UNKNOWN = 10  # unknown query parameters named in one answer
 NAME_SHOWN = 60  # characters of a caller's unknown parameter name shown back
+
+
+class _NumberTooBig(ValueError):
+    """A number in the body Python will not read: too many digits, or beyond a float."""
+
+
+def _whole_number(said: str) -> int:
+    try:
+        return int(said)
+    except ValueError:  # more digits than Python reads (sys.get_int_max_str_digits())
+        raise _NumberTooBig(
+            "A number in the body has too many digits. "
+            f"Send numbers of at most {sys.get_int_max_str_digits():,} digits."
+        ) from None
+
+
+def _number(said: str) -> float:
+    number = float(said)
+    if not math.isfinite(number):  # like 1e400: too large to hold
+        raise _NumberTooBig("A number in the body is too large. Check the numbers you send.")
+    return number
+
+
+def _not_json(said: str) -> Any:
+    """NaN, Infinity and -Infinity: Python reads them, JSON does not have them."""
+    raise ValueError(f"{said} is not JSON")
 
 
 def _is_list(annotation: Any) -> bool:
@@ -79,9 +107,13 @@ async def parse_body(
         raise standard(413, too_large)
     nested = standard(400, f"The JSON is nested too deeply (more than {MAX_DEPTH} levels).")
     try:
-        data = json.loads(raw)
+        data = json.loads(
+            raw, parse_int=_whole_number, parse_float=_number, parse_constant=_not_json
+        )
     except RecursionError:
         raise nested from None
+    except _NumberTooBig as too_big:
+        raise standard(400, str(too_big)) from None
     except ValueError:  # UnicodeDecodeError too
         raise standard(400, "The body is not valid JSON. Check its brackets and quotes.") from None
     if too_deep(data):

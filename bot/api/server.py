@@ -1,8 +1,8 @@
 """Serving the REST API: one route per declared operation, every call through the same
 steps.
 
-In order: failed sign-ins from the caller's address (too many: 429), who is calling
-(token or API key), the app role and whether a person must be calling, the caller's rate
+In order: failed sign-ins from the caller's address (API key only; too many: 429), who
+is calling (token or API key), the app role and whether a person must be calling, the caller's rate
 limit, the path, the query and the body checked against the operation's models, the
 `Idempotency-Key` (a retried create returns the first result), then the journey's
 handler. Every error is a problem document (bot.api.problems), under /api/v1/ even for

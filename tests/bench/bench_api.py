@@ -64,7 +64,7 @@ FILTERS: dict[str, dict[str, str]] = {
         "status": "with_board",
         "board": "ddc",
         "directorate": "Place",
-        "updatedSince": (NOW - dt.timedelta(days=60)).date().isoformat(),
+        "updatedSince": (NOW - dt.timedelta(days=60)).isoformat(),
     },
 }
 

@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import importlib.util
+import sys
 from collections.abc import AsyncIterator
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
+from bot.api.paging import NOT_OURS, cursor
 from bot.app import CONTEXT
 from bot.domain.boards import Decision, DecisionKind
-from bot.domain.model import DigitalRequest, Status
+from bot.domain.model import DigitalRequest, Horizon, Status, Theme
+from bot.domain.triage import BOARDS, PROCESSES
 from bot.journey import BOARD_DECIDED
+from bot.journeys.boards import api as boards_api
 from tests.e2e.boards import add_deputy, board_state, make_member, to_board
 from tests.e2e.conftest import CHANNEL
 from tests.e2e.journey import raise_request
@@ -581,7 +587,10 @@ async def test_list_boards_a_page_at_a_time(api: ApiClient) -> None:
         ({"top": "101"}, "top"),
         ({"top": "ten"}, "top"),
         ({"after": "nonsense"}, "after"),
-        ({"after": "Ym9hcmQ6bW9vbg"}, "after"),  # a board that is not there
+        ({"after": "Ym9hcmQ6bW9vbg"}, "after"),  # the old form of cursor, not ours now
+        ({"after": cursor("boards", "moon")}, "after"),  # a board that is not there
+        ({"after": cursor("communities", "trb")}, "after"),  # another list's cursor
+        ({"after": cursor("boards", "trb", "ictig")}, "after"),  # one key too many
     ],
 )
 async def test_list_boards_refuses_a_bad_page(
@@ -590,3 +599,73 @@ async def test_list_boards_refuses_a_bad_page(
     answer = await api.get("boards", **params)
 
     assert field in fields(answer)
+
+
+async def test_list_boards_cursor_is_the_shared_one(api: ApiClient) -> None:
+    first = await api.get("boards", top="1")
+    link = first.body["nextLink"]
+
+    assert link == f"{api.bot.url}/api/v1/boards?top=1&after={cursor('boards', 'ddc')}"
+    moon = await api.get("boards", after=cursor("boards", "moon"))
+    assert fields(moon) == {"after": NOT_OURS}
+
+
+# ---- Every list of choices is the domain's own -------------------------------------------
+
+
+def enums(model: type[Any]) -> dict[str, list[str]]:
+    """Each body field's choices, as the OpenAPI document and the connector show them."""
+    found = {}
+    for name, prop in model.model_json_schema(by_alias=True)["properties"].items():
+        for option in [prop, *prop.get("anyOf", [])]:
+            if "enum" in option:
+                found[name] = option["enum"]
+    return found
+
+
+def test_the_choices_are_the_domains() -> None:
+    assert enums(boards_api.DecisionIn) == {
+        "decision": [kind.value for kind in DecisionKind],
+        "board": list(BOARDS),
+        "process": list(PROCESSES),
+        "horizon": [horizon.value for horizon in Horizon],
+        "theme": [theme.value for theme in Theme],
+        "toBoard": list(BOARDS),
+    }
+    assert set(boards_api.USES) == set(DecisionKind)
+
+
+async def test_the_openapi_document_lists_the_domains_choices(api: ApiClient) -> None:
+    document = await api.get("openapi.json")
+    body = document.body["components"]["schemas"]["DecisionIn"]["properties"]
+
+    assert body["decision"]["enum"] == [kind.value for kind in DecisionKind]
+    assert [kind.value for kind in Theme] in [o.get("enum") for o in body["theme"]["anyOf"]]
+
+
+def test_a_change_in_the_domain_follows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No list is typed again here: a copy of the module loaded after the domain gains a
+    board, a process, a horizon, a theme and a decision offers each of them."""
+    kind = StrEnum("DecisionKind", {**{k.name: k.value for k in DecisionKind}, "PAUSE": "pause"})
+    theme = StrEnum("Theme", {**{t.name: t.value for t in Theme}, "DATA": "data"})
+    horizon = StrEnum("Horizon", {**{h.name: h.value for h in Horizon}, "NEVER": "never"})
+    monkeypatch.setattr("bot.domain.boards.DecisionKind", kind)
+    monkeypatch.setattr("bot.domain.model.Theme", theme)
+    monkeypatch.setattr("bot.domain.model.Horizon", horizon)
+    monkeypatch.setattr("bot.domain.triage.BOARDS", (*BOARDS, "dpb"))
+    monkeypatch.setattr("bot.domain.triage.PROCESSES", (*PROCESSES, "pilot"))
+    spec = importlib.util.spec_from_file_location("boards_api_copy", boards_api.__file__)
+    assert spec is not None and spec.loader is not None
+    copy = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, copy)
+    spec.loader.exec_module(copy)
+
+    assert enums(copy.DecisionIn) == {
+        "decision": ["approve", "defer", "reject", "ask_info", "send_to_board", "pause"],
+        "board": ["ddc", "trb", "ictig", "dpb"],
+        "process": ["change_request", "project", "pilot"],
+        "horizon": ["now", "next", "later", "never"],
+        "theme": [*(t.value for t in Theme), "data"],
+        "toBoard": ["ddc", "trb", "ictig", "dpb"],
+    }
+    assert enums(boards_api.DecisionIn)["board"] == ["ddc", "trb", "ictig"]  # untouched

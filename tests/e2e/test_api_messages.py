@@ -7,8 +7,10 @@ catches what the bot sends to Teams, and the bot's own settable clock for the li
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 import sqlite3
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,8 +20,12 @@ import pytest
 from aiohttp import web
 
 from bot.app import CONTEXT
+from bot.delivery import GUARD, PER_CONVERSATION, Window
+from bot.journeys.flows import message_limits
 from bot.journeys.flows.message_card import MOST_BYTES
 from bot.journeys.flows.message_limits import FLOW_WINDOWS, MOST_TARGETS, TargetLimits
+from bot.journeys.flows.messages import _said
+from bot.notifier import Delivered
 from bot.ports import Record
 from tests.e2e.boards import board_channel_id, register_board_channel
 from tests.e2e.conftest import CHANNEL, in_channel
@@ -355,9 +361,7 @@ async def test_each_channel_has_a_limit_under_teams(
     await in_channel(alex).say("register triage")
     await register_board_channel(alex, "ddc")
     per_second = FLOW_WINDOWS[0].limit
-    assert per_second < 7 and all(
-        w.limit < t for w, t in zip(FLOW_WINDOWS, (7, 8, 60, 1800), strict=True)
-    )
+    assert per_second < PER_CONVERSATION[0].limit
     before = len(connector.in_conversation(TRIAGE))
 
     for _ in range(per_second):
@@ -446,21 +450,33 @@ async def test_every_send_is_audited_without_its_text(
     assert "secret" not in json.dumps(record.data)
 
 
-async def test_a_requester_who_blocked_the_bot_is_told_honestly(
+async def test_a_requester_who_blocked_the_bot_is_a_problem_not_a_success(
     api: ApiClient, alex: TeamsUser, connector: BlockingConnector, bot: BotServer
 ) -> None:
+    """A flow run must not show green when nothing was sent: 409, not 202."""
     reference = await reference_of(alex)
     await bot.settled()
     connector.blocked.add(alex.conversation_id)
     before = len(connector.in_conversation(alex.conversation_id))
+    key = {"Idempotency-Key": "flow-run-0004"}
 
-    answer = await api.post("messages", message(to={"requesterOf": reference}))
+    answer = await api.post("messages", message(to={"requesterOf": reference}), headers=key)
 
-    assert answer.status == 202
-    assert answer.body["status"] == "not_delivered"
-    assert "Nothing was sent" in answer.body["detail"]
+    assert answer.status == 409, answer.body
+    assert answer.headers["Content-Type"].startswith("application/problem+json")
+    assert answer.problem["type"].endswith(":not-delivered")
+    assert answer.problem["title"] == "Not delivered"
+    assert "blocked or removed the bot. Nothing was sent." in answer.problem["detail"]
+    assert "then try again" in answer.problem["detail"]
     assert len(connector.in_conversation(alex.conversation_id)) == before
     assert [r.data["result"] for r in await audit(bot)] == ["not_delivered"]
+
+    # Once Alex can be reached again, a retry with the same key sends it, once.
+    connector.blocked.clear()
+    again = await api.post("messages", message(to={"requesterOf": reference}), headers=key)
+    assert again.status == 202 and again.body["status"] == "sent", again.body
+    assert len(connector.in_conversation(alex.conversation_id)) == before + 1
+    assert [r.data["result"] for r in await audit(bot)] == ["not_delivered", "sent"]
 
 
 # ---- Words ------------------------------------------------------------------------------------
@@ -478,6 +494,7 @@ async def test_our_words_are_plain(api: ApiClient, alex: TeamsUser, connector: C
         if t not in (WORDS["title"], WORDS["text"], "Open the plan", "a.gov.uk")
     ]
     ours += [answer.body["detail"]]
+    ours += [_said(Delivered.UNREACHABLE)[1], _said(Delivered.NO_CHAT)[1]]
     for refused in (
         await api.post("messages", message(to={"channel": "nowhere"})),
         await api.post("messages", message(to={"requesterOf": "DR-2026-0099"})),
@@ -503,10 +520,11 @@ async def test_a_requester_with_no_chat_is_told_honestly(
 
     answer = await api.post("messages", message(to={"requesterOf": reference}))
 
-    assert answer.status == 202
-    assert answer.body["status"] == "not_delivered"
-    assert answer.body["detail"].startswith("The bot has no chat with this person")
+    assert answer.status == 409, answer.body
+    assert answer.problem["type"].endswith(":not-delivered")
+    assert answer.problem["detail"].startswith("The bot has no chat with this person")
     assert len(connector.sent) == before
+    assert [r.data["result"] for r in await audit(bot)] == ["not_delivered"]
 
 
 async def test_when_teams_refuses_nothing_is_sent_and_a_retry_works(
@@ -601,3 +619,27 @@ def test_the_limiter_remembers_a_bounded_number_of_targets() -> None:
     for number in range(MOST_TARGETS + 50):
         assert limits.take(f"person:{number}") is None
     assert len(limits._sent) == MOST_TARGETS
+
+
+def test_flows_get_three_quarters_of_each_of_teams_limits() -> None:
+    assert len(FLOW_WINDOWS) == len(PER_CONVERSATION)
+    for flows, teams in zip(FLOW_WINDOWS, PER_CONVERSATION, strict=True):
+        assert flows.limit == int(teams.limit * 0.75) and 0 < flows.limit < teams.limit
+        assert flows.seconds == pytest.approx(teams.seconds - GUARD)
+    assert [w.limit for w in FLOW_WINDOWS] == [5, 6, 45, 1350]  # Teams' 7, 8, 60 and 1,800
+
+
+def test_a_change_to_teams_limits_follows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The flows' limits are worked out from bot.delivery's, not typed again: a copy of
+    message_limits loaded after Teams' limits change has the new ones."""
+    changed = (Window(4, 1 + GUARD), Window(100, 60 + GUARD))
+    monkeypatch.setattr("bot.delivery.PER_CONVERSATION", changed)
+    spec = importlib.util.spec_from_file_location("message_limits_copy", message_limits.__file__)
+    assert spec is not None and spec.loader is not None
+    copy = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, copy)
+    spec.loader.exec_module(copy)
+
+    windows = copy.FLOW_WINDOWS
+    assert windows == (Window(3, 1.0), Window(75, 60.0))
+    assert TargetLimits(now=Ticks()).windows == FLOW_WINDOWS  # the module itself is untouched

@@ -13,6 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import pytest
 
+from bot.api.paging import NOT_OURS, cursor
+from bot.journeys.requests.api import WHEN_EXPECTED as WHEN
 from tests.e2e.boards import (
     APPROVE_INPUTS,
     agenda_of,
@@ -330,7 +332,12 @@ async def test_each_filter_and_their_combinations_keep_to_their_requests(
         refs[6]
     ]
     assert await found(updatedSince=later.isoformat()) == [refs[1], refs[5]]
-    assert await found(updatedSince=later.date().isoformat()) == [refs[1], refs[5]]
+    utc_now = later.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"  # Power Automate's utcNow()
+    assert await found(updatedSince=utc_now) == [refs[1], refs[5]]
+    assert await found(updatedSince=utc_now.replace("T", "t").replace("Z", "z")) == [
+        refs[1],
+        refs[5],
+    ]
     assert await found(updatedSince=later.isoformat().replace("+00:00", "Z"), board="ddc") == [
         refs[5]
     ]
@@ -372,17 +379,28 @@ async def test_a_theme_set_by_a_board_can_be_filtered_on_and_then_not_withdrawn(
         ({"board": "finance"}, "board", "Choose one of: ddc, ictig, trb."),
         ({"directorate": "Parks"}, "directorate", "Choose one of: Children and Learning,"),
         ({"theme": "roads"}, "theme", "Choose one of: people_and_skills,"),
-        ({"updatedSince": "yesterday"}, "updatedSince", "Enter a date like 2026-11-25"),
-        ({"updatedSince": "2026-11-25T09:00:00"}, "updatedSince", "with a time zone"),
-        ({"updatedSince": "2026-02-30"}, "updatedSince", "Enter a date like"),
+        ({"updatedSince": "yesterday"}, "updatedSince", WHEN),
+        ({"updatedSince": "2026-11-25T09:00:00"}, "updatedSince", WHEN),
+        ({"updatedSince": "2026-02-30T09:00:00Z"}, "updatedSince", WHEN),
+        # Only what the document says (format date-time): not a date alone, a space for
+        # the T, a count of seconds or ISO 8601's other forms.
+        ({"updatedSince": "2026-11-25"}, "updatedSince", WHEN),
+        ({"updatedSince": "2026-11-25 09:00:00Z"}, "updatedSince", WHEN),
+        ({"updatedSince": "1700000000"}, "updatedSince", WHEN),
+        ({"updatedSince": "20261125T090000Z"}, "updatedSince", WHEN),
+        ({"updatedSince": "2026-W48-3T09:00:00Z"}, "updatedSince", WHEN),
         ({"top": "0"}, "top", "at least 1"),
         ({"top": "101"}, "top", "at most 100"),
         ({"top": "ten"}, "top", "whole number"),
-        ({"after": "not-a-cursor"}, "after", "not a page link we gave"),
-        ({"after": "cjE6LTU"}, "after", "not a page link we gave"),  # r1:-5
-        ({"after": "eDox"}, "after", "not a page link we gave"),  # x:1
-        ({"after": "%%%"}, "after", "not a page link we gave"),
-        ({"after": "x" * 41}, "after", "40 characters or fewer"),
+        ({"after": "not-a-cursor"}, "after", NOT_OURS),
+        ({"after": cursor("requests", "-5")}, "after", NOT_OURS),
+        ({"after": cursor("requests", "0")}, "after", NOT_OURS),
+        ({"after": cursor("requests", "7", "8")}, "after", NOT_OURS),
+        ({"after": cursor("questions", "7")}, "after", NOT_OURS),  # another list's
+        ({"after": "cjE6NQ"}, "after", NOT_OURS),  # r1:5, made by hand
+        ({"after": "eDox"}, "after", NOT_OURS),  # x:1
+        ({"after": "%%%"}, "after", NOT_OURS),
+        ({"after": "x" * 101}, "after", "100 characters or fewer"),
     ],
 )
 async def test_a_filter_or_cursor_we_do_not_know_is_refused_by_name(
@@ -439,6 +457,24 @@ async def test_the_requester_withdraws_and_triage_hears_of_it(
     again = await api.post(f"requests/{made['reference']}/withdraw", {})
     assert again.status == 409
     assert again.problem["detail"].startswith("You have already withdrawn this request.")
+
+
+async def test_a_request_shows_its_version_and_each_change_makes_a_new_one(
+    api: ApiClient, bot: BotServer
+) -> None:
+    """`version` is what RecordDecision checks: a change since it was read is refused."""
+    made = await create(api)
+    reference = made["reference"]
+    read = (await api.get(f"requests/{reference}")).body
+    listed = (await api.get("requests")).body["value"][0]
+
+    assert made["version"] and isinstance(made["version"], str)
+    assert read["version"] == listed["version"] == made["version"]
+    withdrawn = await api.post(f"requests/{reference}/withdraw", {})
+    assert withdrawn.status == 200, withdrawn.body
+    assert withdrawn.body["version"] != made["version"]
+    assert (await api.get(f"requests/{reference}")).body["version"] == withdrawn.body["version"]
+    assert (await api.get("requests")).body["value"][0]["version"] == withdrawn.body["version"]
 
 
 async def test_only_the_requester_can_withdraw(

@@ -13,7 +13,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
+import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,8 @@ import aiohttp
 import pytest
 
 from bot.app import CONTEXT
+from bot.domain.model import AuditEntry, Status
+from bot.journeys.flows.config import MOST_PER_OWNER
 from bot.journeys.flows.store import SqliteFlowStore, Subscription
 from bot.journeys.flows.webhooks import Webhooks
 from tests.e2e.boards import (
@@ -44,6 +48,9 @@ from tests.support.teams import START, BotServer, Connector, TeamsUser, card_of
 MEGAN = "00000000-0000-0000-0000-0000000000021"  # not an admin
 ADELE = "00000000-0000-0000-0000-0000000000022"  # not an admin
 SECOND = dt.timedelta(seconds=1)
+MINUTE = dt.timedelta(minutes=1)
+HOUR = dt.timedelta(hours=1)
+IN_TRIAGE, WITH_BOARD = Status.IN_TRIAGE, Status.WITH_BOARD
 
 
 @pytest.fixture
@@ -104,6 +111,18 @@ async def log_of(api: ApiClient, sid: str, **query: str) -> list[dict[str, Any]]
     return rows
 
 
+async def oldest_tried(api: ApiClient, sid: str, attempts: int) -> dict[str, Any]:
+    """The oldest row of the log, once it shows `attempts` tries (the runner that called
+    the flow may still be writing down its answer); bounded."""
+    deadline = time.monotonic() + 10.0
+    while True:
+        row = (await log_of(api, sid))[-1]
+        if row["attempts"] == attempts or time.monotonic() > deadline:
+            assert row["attempts"] == attempts, row
+            return row
+        await asyncio.sleep(0.02)
+
+
 def moments(when: dt.datetime) -> str:
     return when.isoformat().replace("+00:00", "Z")
 
@@ -145,13 +164,16 @@ async def test_each_event_reaches_each_subscribed_flow_once_and_signed(
     channel = await register_board_channel(alex, "trb")
     await make_member(bot, "trb", alex, only=True)
     card = await decision_card(channel, await agenda_of(channel), reference)
-    await decide(channel, card, "approve_change", APPROVE_INPUTS)
+    await decide(channel, card, "approve_change", {**APPROVE_INPUTS, "changeWhy": "Fits."})
     [decided] = await receiver.wait_for("decided", 1)
     assert decided.body["event"] == "board.decided"
     assert decided.body["reference"] == reference and decided.body["board"] == "trb"
     assert decided.body["boardName"] == "Technical Review Board"
     assert (decided.body["decision"], decided.body["decisionLabel"]) == ("approve", "Approved")
-    assert decided.body["deliveryOwner"] == "Jo Smith, Waste Services"
+    # Named as RecordDecision names them; who delivers it is the request's, once.
+    assert (decided.body["reason"], decided.body["question"]) == ("Fits.", "")
+    assert "rationale" not in decided.body and "deliveryOwner" not in decided.body
+    assert decided.body["request"]["deliveryOwner"] == "Jo Smith, Waste Services"
     assert decided.body["decidedByName"] == "Alex Wilber"
     assert decided.body["request"]["status"] == "in_change"
     await receiver.wait_for("trb", 1)
@@ -230,6 +252,44 @@ async def test_a_failing_flow_is_tried_again_later_and_gets_the_event_once_acros
     assert all(c.signed for c in calls)
     [row] = await log_of(api, sid)
     assert (row["state"], row["attempts"], row["lastStatusCode"]) == ("delivered", 3, 200)
+
+
+@pytest.mark.parametrize("env", [{**API_ENV, "API_WEBHOOK_PAUSE_AFTER": "5"}])
+async def test_a_flow_that_always_fails_is_paused_after_five_tries_about_forty_minutes_on(
+    bot: BotServer, api: ApiClient, receiver: Receiver, alex: TeamsUser, connector: Connector
+) -> None:
+    await alex.say("help")  # the owner (the API key's person) has a chat with the bot
+    before = len(connector.in_conversation(alex.conversation_id))
+    receiver.answers["down"] = 503
+    sid = await subscribe(api, receiver, "down", "request-status-changed")
+    await put_on_list(bot, "ddc", 2)  # two events: the second waits behind the first
+    await receiver.wait_for_any("down", 1)
+    for wait, tries in ((30 * SECOND, 2), (2 * MINUTE, 3), (8 * MINUTE, 4)):
+        bot.clock.advance(wait)
+        await deliver_now(bot)
+        await receiver.wait_for_any("down", tries)
+        first = await oldest_tried(api, sid, tries)
+        assert first["state"] == "pending" and first["nextTryAt"] is not None
+    bot.clock.advance(30 * MINUTE)  # 40 minutes 30 seconds after the first try
+    await deliver_now(bot)
+    told = await connector.wait_for(alex.conversation_id, before + 1)
+    calls = receiver.to("down", delivered_only=False)
+    assert [c.answered for c in calls] == [503] * 5
+    assert len({c.event_id for c in calls}) == 1  # all five were tries of the first event
+    assert [(r["state"], r["attempts"]) for r in await log_of(api, sid)] == [
+        ("skipped", 0),
+        ("skipped", 5),
+    ]
+    text = all_text(card_of(told[-1]))
+    assert "The last 5 tries to send it an event all failed." in text
+    assert "25 November 2026 at 10:40" in text
+    assert (
+        "we try again after 30 seconds, then 2 minutes, 8 minutes, 30 minutes and 2 hours" in text
+    )
+    assert "For a flow that keeps failing, that is about 40 minutes." in text
+    bot.clock.advance(3 * HOUR)
+    assert await deliver_now(bot) == 0
+    assert len(receiver.to("down", delivered_only=False)) == 5  # never called again
 
 
 async def test_retry_after_on_429_is_honoured(
@@ -334,7 +394,9 @@ async def test_when_an_apps_flow_is_paused_the_admins_are_told(
     before = len(connector.in_conversation(alex.conversation_id))
     receiver.answers["apps"] = 400
     assert bot.app is not None
-    store = SqliteFlowStore(bot.app[CONTEXT].data_dir / "flows.sqlite3")
+    data_dir = bot.app[CONTEXT].data_dir
+    assert data_dir is not None
+    store = SqliteFlowStore(data_dir / "flows.sqlite3")
     await store.open()
     try:  # an app on its own subscribed (m365 mode: a token with no signed-in person)
         await store.add_subscription(
@@ -374,6 +436,135 @@ async def test_a_flow_that_answers_410_is_gone_and_its_subscription_deleted(
     await bot.settled()
     assert await deliver_now(bot) == 0
     assert len(receiver.to("gone", delivered_only=False)) == 1
+
+
+# ---- A request the flows' file has not seen ------------------------------------------
+
+
+async def test_a_status_change_reaches_the_flow_when_the_flows_file_was_lost(
+    bot: BotServer, api: ApiClient, receiver: Receiver
+) -> None:
+    moving, resting = await put_on_list(bot, "ddc", 2)  # raised and moved to the board
+    await bot.settled()
+    await bot.stop()
+    data = Path(bot.env["DATA_DIR"])
+    for name in ("flows.sqlite3", "flows.sqlite3-wal", "flows.sqlite3-shm"):
+        (data / name).unlink(missing_ok=True)  # lost, or an upgrade from before flows
+    await bot.start()
+    bot.clock.advance(MINUTE)
+    sid = await subscribe(api, receiver, "changes", "request-status-changed")
+    bot.clock.advance(MINUTE)
+
+    assert bot.app is not None
+    store = bot.app[CONTEXT].store
+    now = bot.app[CONTEXT].now()
+    # One request moves; the other is only noted (no new status): its last move was
+    # before the flow subscribed, so it is never sent.
+    request = await store.get(moving)
+    assert request is not None
+    back = AuditEntry(now, "triager", "Alex Wilber", "send_back", WITH_BOARD, IN_TRIAGE)
+    await store.update(replace(request, status=IN_TRIAGE, history=(*request.history, back)))
+    other = await store.get(resting)
+    assert other is not None
+    note = AuditEntry(now, "triager", "Alex Wilber", "note", WITH_BOARD, WITH_BOARD, "Seen.")
+    await store.update(replace(other, history=(*other.history, note)))
+
+    [change] = await receiver.wait_for("changes", 1)
+    await bot.settled()
+    assert await deliver_now(bot) == 0
+    assert len(receiver.to("changes", delivered_only=False)) == 1
+    assert change.body["request"]["reference"] == moving
+    assert (change.body["fromStatus"], change.body["toStatus"]) == ("with_board", "in_triage")
+    assert change.body["occurredAt"] == moments(now)
+    assert [r["event"] for r in await log_of(api, sid)] == ["request.status_changed"]
+
+    # Seen now: the next change is compared with what was kept, as usual.
+    request = await store.get(moving)
+    assert request is not None
+    onward = AuditEntry(now, "triager", "Alex Wilber", "accept", IN_TRIAGE, WITH_BOARD)
+    await store.update(replace(request, status=WITH_BOARD, history=(*request.history, onward)))
+    [_, again] = await receiver.wait_for("changes", 2)
+    assert (again.body["fromStatus"], again.body["toStatus"]) == ("in_triage", "with_board")
+
+
+async def test_a_flow_subscribed_after_a_change_is_not_sent_it_from_history(
+    bot: BotServer, api: ApiClient, receiver: Receiver
+) -> None:
+    [reference] = await put_on_list(bot, "ddc", 1)
+    await bot.settled()
+    await bot.stop()
+    (Path(bot.env["DATA_DIR"]) / "flows.sqlite3").unlink()
+    await bot.start()
+    assert bot.app is not None
+    store = bot.app[CONTEXT].store
+    request = await store.get(reference)
+    assert request is not None
+    moved_at = bot.app[CONTEXT].now()
+    back = AuditEntry(moved_at, "triager", "Alex Wilber", "send_back", WITH_BOARD, IN_TRIAGE)
+    moved = replace(request, status=IN_TRIAGE, history=(*request.history, back))
+    bot.clock.advance(MINUTE)
+    await subscribe(api, receiver, "late", "request-status-changed")
+    await store.update(moved)  # saved after the flow subscribed, but it moved before
+    await bot.settled()
+    await deliver_now(bot)
+    assert receiver.to("late", delivered_only=False) == []
+
+
+# ---- Subscribing again, and how many --------------------------------------------------
+
+
+async def test_subscribing_again_with_the_same_address_answers_the_same_subscription(
+    bot: BotServer, api: ApiClient, receiver: Receiver
+) -> None:
+    body = {"notificationUrl": receiver.url("again"), "toStatus": "with_board"}
+    first = await api.post("subscriptions/request-status-changed", body)
+    bot.clock.advance(MINUTE)
+    second = await api.post("subscriptions/request-status-changed", {**body, "toStatus": None})
+    assert (first.status, second.status) == (201, 201)
+    assert second.body["id"] == first.body["id"]
+    assert second.headers["Location"] == first.headers["Location"]
+    assert second.body["createdAt"] == first.body["createdAt"] == moments(START)
+    assert second.body["toStatus"] is None  # what it asked for the second time
+    # A fresh secret, shown once again: the calls are signed with it.
+    assert second.body["secret"].startswith("whsec_")
+    assert second.body["secret"] != first.body["secret"]
+    receiver.secrets["again"] = second.body["secret"]
+    await put_on_list(bot, "ddc", 1)
+    [call] = await receiver.wait_for("again", 1)
+    assert call.signed
+    await bot.settled()
+    assert await deliver_now(bot) == 0
+    assert len(receiver.to("again", delivered_only=False)) == 1  # one flow, called once
+    # Another trigger with the same address is a subscription of its own.
+    other = await api.post(
+        "subscriptions/request-created", {"notificationUrl": body["notificationUrl"]}
+    )
+    assert other.status == 201 and other.body["id"] != first.body["id"]
+
+
+async def test_one_person_has_at_most_25_triggers(
+    bot: BotServer, api: ApiClient, receiver: Receiver
+) -> None:
+    triggers = ("request-created", "request-status-changed", "board-decided")
+    for n in range(MOST_PER_OWNER):
+        await subscribe(api, receiver, f"flow-{n}", triggers[n % 3])
+    refused = await api.post(
+        "subscriptions/board-decided", {"notificationUrl": receiver.url("one-too-many")}
+    )
+    assert refused.status == 409, refused.body
+    assert refused.problem["detail"] == (
+        "You have 25 flows using these triggers already, the most you can have. "
+        "Turn off a flow you no longer use, then try again."
+    )
+    assert "Traceback" not in str(refused.body)
+    # Power Automate subscribing one of them again is not one more.
+    again = await api.post(
+        "subscriptions/request-created", {"notificationUrl": receiver.url("flow-0")}
+    )
+    assert again.status == 201, again.body
+    # Once one is turned off, there is room again.
+    assert (await api.delete(f"subscriptions/{again.body['id']}")).status == 204
+    await subscribe(api, receiver, "one-more", "board-decided")
 
 
 # ---- Subscribing: what is refused ----------------------------------------------------

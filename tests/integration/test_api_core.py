@@ -40,7 +40,8 @@ from bot.api.server import ApiServer, field_problems, mount
 from bot.app import API
 from tests.support.api import API_ENV, ApiClient
 from tests.support.clock import SettableClock
-from tests.support.teams import START, BotServer
+from tests.support.identity import OwnToken, TokenIssuer
+from tests.support.teams import START, TENANT, BotServer
 
 SECRET = "hunter2-at-/srv/secret.db"  # in an exception's text: must never reach a caller
 PROBLEM = "application/problem+json"
@@ -362,6 +363,23 @@ async def test_a_body_that_is_not_json_is_415(alex: ApiClient) -> None:
         (b"null", "The body must be a JSON object, in curly brackets { }."),
         (b'{"a":' * 40 + b"1" + b"}" * 40, "The JSON is nested too deeply (more than 32 levels)."),
         (b"[" * 100_000 + b"]" * 100_000, "The JSON is nested too deeply (more than 32 levels)."),
+        (
+            b'{"name": "Kettle", "size": ' + b"7" * 5000 + b"}",
+            "A number in the body has too many digits. Send numbers of at most 4,300 digits.",
+        ),
+        (
+            b'{"name": "Kettle", "size": -' + b"7" * 4301 + b"}",
+            "A number in the body has too many digits. Send numbers of at most 4,300 digits.",
+        ),
+        (
+            b'{"name": "Kettle", "size": 1e400}',
+            "A number in the body is too large. Check the numbers you send.",
+        ),
+        (
+            b'{"name": "Kettle", "size": NaN}',
+            "The body is not valid JSON. Check its brackets and quotes.",
+        ),
+        (b'{"size": -Infinity}', "The body is not valid JSON. Check its brackets and quotes."),
     ],
 )
 async def test_a_body_we_cannot_read_is_a_400_problem(
@@ -373,6 +391,12 @@ async def test_a_body_we_cannot_read_is_a_400_problem(
     assert answer.status == 400
     assert answer.problem["detail"] == detail
     assert harness.shop.made == []
+
+
+async def test_a_long_number_that_python_can_read_is_checked_as_usual(alex: ApiClient) -> None:
+    answer = await alex.post("things", {**THING, "size": int("7" * 4300)})
+    assert answer.status == 422
+    assert [error["field"] for error in answer.problem["errors"]] == ["size"]
 
 
 async def test_a_body_too_large_is_413(alex: ApiClient, harness: Harness) -> None:
@@ -749,6 +773,42 @@ async def test_failed_sign_ins_are_limited_by_address(
     assert right.status == 429
     harness.ticks.now += 2
     assert (await alex.get("things")).status == 200
+
+
+async def test_in_m365_mode_failed_sign_ins_from_one_address_lock_nobody_out(
+    http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    """Behind Azure's front end every caller shares a few addresses: one broken flow's
+    bad tokens must not shut out everyone else. Entra tokens cannot be guessed."""
+    app = "11111111-2222-3333-4444-555555555555"
+    issuer = TokenIssuer(TENANT)
+    await issuer.start()
+    env = {
+        "BOT_MODE": "m365",
+        "BOT_STORE": "sqlite",
+        "CLIENT_ID": app,
+        "TENANT_ID": TENANT,
+        "CLIENT_SECRET": "not-a-real-secret",
+        **issuer.env(),
+    }
+    bot = BotServer(tmp_path / "data", env)
+    bot.connections = OwnToken(app, TENANT)
+    await bot.start()
+    try:
+        now = bot.clock.now()
+        claims = {"scp": "access_as_user", "oid": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"}
+        wrong = issuer.entra_token(
+            "api://someone-else", app, now, roles=["Requests.Read"], **claims
+        )
+        right = issuer.entra_token(f"api://{app}", app, now, roles=["Requests.Read"], **claims)
+        broken = ApiClient(http, bot, token=wrong)
+        statuses = [(await broken.get("requests")).status for _ in range(31)]
+        assert statuses == [401] * 31
+        answer = await ApiClient(http, bot, token=right).get("requests")
+        assert answer.status == 200, answer.body
+    finally:
+        await bot.stop()
+        await issuer.stop()
 
 
 async def test_signing_in_well_is_not_counted_as_a_failure(alex: ApiClient) -> None:

@@ -302,3 +302,79 @@ def test_a_trigger_carries_its_payload_and_hides_the_flows_address(
         "x-ms-summary": "Notification URL",
     }
     assert "x-ms-notification-content" not in trigger
+
+
+# ---- The maker README names only fields the connector has --------------------------------
+
+MAKER_README = HERE / "README.md"
+# An expression's chain of fields, like triggerBody()?['request']?['link'].
+EXPRESSION = re.compile(r"(triggerBody\(\)|item\(\)|items\('[^']+'\))((?:\?\['[A-Za-z]+'\])+)")
+# Dynamic content a step says to choose, like **Key** from **List boards**, or
+# **Reason** from the trigger.
+CHOSEN = re.compile(
+    r"\*\*([^*]+)\*\*(?: and \*\*([^*]+)\*\*)? from (?:the (dynamic content|trigger|request in "
+    r"the trigger)|\*\*([^*]+)\*\*)"
+)
+
+
+def _schema(definition: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = definition["definitions"][schema["$ref"].rsplit("/", 1)[-1]]
+    if schema.get("type") == "array":
+        return _schema(definition, schema["items"])
+    return schema
+
+
+def _answer(definition: dict[str, Any], summary: str) -> dict[str, Any] | None:
+    """What the action or trigger named `summary` in Power Automate gives a flow."""
+    for _, _, op in operations(definition):
+        if op.get("summary") == summary:
+            ok = next(code for code in op["responses"] if code.startswith("2"))
+            return _schema(definition, op["responses"][ok]["schema"])
+    return None
+
+
+def _labels(definition: dict[str, Any], schema: dict[str, Any]) -> set[str]:
+    """Names and labels of a schema's fields, and of the fields of the items it lists."""
+    shown = set()
+    for name, prop in schema.get("properties", {}).items():
+        shown |= {name.lower(), str(prop.get("x-ms-summary", "")).lower()}
+        if prop.get("type") == "array":
+            shown |= _labels(definition, _schema(definition, prop))
+    return shown
+
+
+def test_every_field_the_maker_readme_names_is_in_the_connector() -> None:
+    definition = committed()
+    readme = MAKER_README.read_text(encoding="utf-8")
+    everywhere = {
+        name
+        for schema in definition["definitions"].values()
+        for name in schema.get("properties", {})
+    }
+    decided = _answer(definition, "When a board decides")
+    assert decided is not None
+    looked_at = 0
+    for start, chain in EXPRESSION.findall(readme):
+        names = re.findall(r"'([A-Za-z]+)'", chain)
+        if start == "triggerBody()":  # the README's only trigger flow: a board decides
+            schema = decided
+            for name in names:
+                assert name in schema.get("properties", {}), (chain, name)
+                schema = _schema(definition, schema["properties"][name])
+        else:
+            assert set(names) <= everywhere, chain
+        looked_at += 1
+    for first, second, where, action in CHOSEN.findall(readme):
+        if action:
+            schema = _answer(definition, action)
+            if schema is None:  # another connector's action, like Planner's
+                continue
+        elif where == "request in the trigger":
+            schema = _schema(definition, decided["properties"]["request"])
+        else:
+            schema = decided
+        for label in filter(None, (first, second)):
+            assert label.lower() in _labels(definition, schema), (label, where or action)
+            looked_at += 1
+    assert looked_at >= 10

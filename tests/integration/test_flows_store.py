@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -117,7 +118,7 @@ async def test_a_row_waiting_to_be_tried_again_holds_back_the_flows_later_rows(
     await store.add_event(event("e1"))
     await store.add_event(event("e2", at=T0 + MINUTE))
     first, second = await store.pending("a", 10)
-    await store.retry(first.seq, 500, "The flow answered 500.", T0 + 30 * MINUTE)
+    assert not await store.retry(first.seq, 500, "The flow answered 500.", T0 + 30 * MINUTE, 5, T0)
     assert await store.due(T0 + 2 * MINUTE, T0 + 4 * MINUTE, 10) == []
     assert await store.due(T0 + 30 * MINUTE, T0 + 32 * MINUTE, 10) == ["a"]
     await store.delivered(first.seq, 200, T0 + 30 * MINUTE)
@@ -156,6 +157,99 @@ async def test_failures_in_a_row_pause_the_subscription_and_skip_what_waits(
     newest = (await store.deliveries("a", 0, 1))[0]
     assert (newest.event_id, newest.state) == ("e10", "skipped")
     assert await store.due(T0 + MINUTE, T0 + 2 * MINUTE, 10) == []
+
+
+async def test_failed_tries_count_towards_a_pause_not_only_events_that_failed_for_good(
+    store: SqliteFlowStore,
+) -> None:
+    await store.add_subscription(sub("a"))
+    await store.add_event(event("e1"))
+    await store.add_event(event("e2", at=T0 + MINUTE))
+    first, _ = await store.pending("a", 10)
+    assert await store.retry(first.seq, 500, "err 1", T0 + MINUTE, 3, T0) is False
+    assert await store.retry(first.seq, 500, "err 2", T0 + 2 * MINUTE, 3, T0 + MINUTE) is False
+    kept = await store.subscription("a")
+    assert kept is not None and (kept.failures_in_a_row, kept.state) == (2, "active")
+    # The third failed try of the same event pauses it: the event had not failed for good.
+    assert await store.retry(first.seq, 503, "err 3", T0 + 9 * MINUTE, 3, T0 + 2 * MINUTE)
+    paused = await store.subscription("a")
+    assert paused is not None and paused.state == "paused"
+    assert (paused.paused_at, paused.last_error) == (T0 + 2 * MINUTE, "err 3")
+    log = await store.deliveries("a", 0, 10)
+    assert [(r.event_id, r.state, r.attempts) for r in log] == [
+        ("e2", "skipped", 0),
+        ("e1", "skipped", 3),
+    ]
+    assert await store.due(T0 + 9 * MINUTE, T0 + 10 * MINUTE, 10) == []
+
+
+async def test_a_delivery_starts_the_count_of_failed_tries_again(store: SqliteFlowStore) -> None:
+    await store.add_subscription(sub("a"))
+    await store.add_event(event("e1"))
+    [row] = await store.pending("a", 10)
+    assert await store.retry(row.seq, 500, "err", T0 + MINUTE, 2, T0) is False
+    await store.delivered(row.seq, 200, T0 + MINUTE)
+    await store.add_event(event("e2"))
+    [row] = await store.pending("a", 10)
+    assert await store.retry(row.seq, 500, "err", T0 + 2 * MINUTE, 2, T0 + MINUTE) is False
+    kept = await store.subscription("a")
+    assert kept is not None and (kept.failures_in_a_row, kept.state) == (1, "active")
+
+
+async def test_the_same_owner_event_and_address_again_is_the_same_subscription(
+    store: SqliteFlowStore,
+) -> None:
+    made = await store.subscribe(sub("s1", to_status="with_board"), 25)
+    assert made is not None and made.id == "s1"
+    again = replace(
+        sub("s2", to_status="decided"),
+        notification_url=made.notification_url,
+        secret="whsec_bmV3",
+        created_at=T0 + MINUTE,
+    )
+    kept = await store.subscribe(again, 25)
+    assert kept is not None and kept.id == "s1"  # the one there was, not a second
+    assert (kept.secret, kept.to_status, kept.created_at) == ("whsec_bmV3", "decided", T0)
+    assert [s.id for s in await store.subscriptions()] == ["s1"]
+    # Another event, another address or another owner: a subscription of its own.
+    assert await store.subscribe(replace(again, id="s3", event="board.decided"), 25)
+    assert await store.subscribe(replace(again, id="s4", notification_url="http://x/4"), 25)
+    assert await store.subscribe(replace(again, id="s5", owner_id="person-2"), 25)
+    assert await store.subscribe(replace(again, id="s6", owner_is_app=True), 25)
+    assert len(await store.subscriptions()) == 5
+
+
+async def test_subscribing_again_makes_a_paused_subscription_active(
+    store: SqliteFlowStore,
+) -> None:
+    await store.subscribe(sub("a"), 25)
+    await store.add_event(event("e1"))
+    [row] = await store.pending("a", 10)
+    assert await store.failed(row.seq, 404, "refused", 1, T0) is True
+    kept = await store.subscribe(replace(sub("b"), notification_url=sub("a").notification_url), 25)
+    assert kept is not None and kept.id == "a"
+    assert (kept.state, kept.failures_in_a_row, kept.paused_at, kept.last_error) == (
+        "active",
+        0,
+        None,
+        "",
+    )
+    assert await store.add_event(event("e2")) == 1
+
+
+async def test_an_owner_has_at_most_so_many_subscriptions(store: SqliteFlowStore) -> None:
+    for n in range(3):
+        assert await store.subscribe(
+            sub(f"s{n}", event=("request.created", "board.decided")[n % 2]), 3
+        )
+    assert await store.subscribe(sub("s3"), 3) is None
+    assert await store.subscribe(sub("s4", owner="person-2"), 3) is not None  # another owner
+    # The same address again is not one more: it is answered with the one there is.
+    kept = await store.subscribe(replace(sub("s9"), notification_url=sub("s0").notification_url), 3)
+    assert kept is not None and kept.id == "s0"
+    await store.delete_subscription("s1")
+    assert await store.subscribe(sub("s3"), 3) is not None
+    assert len([s for s in await store.subscriptions() if s.owner_id == "person-1"]) == 3
 
 
 async def test_the_log_pages_newest_first(store: SqliteFlowStore) -> None:

@@ -10,12 +10,10 @@ for flows). Who decides comes from the caller's token or key, never from the bod
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import re
-from typing import Any, Literal, cast
-from urllib.parse import urlencode
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import Field, field_validator
 
@@ -30,11 +28,13 @@ from bot.api.operations import (
     ApiResult,
     FieldProblem,
 )
+from bot.api.paging import NOT_OURS, cursor, next_link, read_cursor
 from bot.api.problems import invalid, standard
 from bot.domain.boards import Decision, DecisionKind
-from bot.domain.model import STATUS_LABELS, DigitalRequest
+from bot.domain.model import STATUS_LABELS, DigitalRequest, Horizon, Theme
 from bot.domain.references import format_reference, parse_reference
 from bot.domain.text import clean_text
+from bot.domain.triage import BOARDS, PROCESSES
 from bot.errors import NotAllowed, NotFound
 from bot.journey import Actor, JourneyContext, Part
 from bot.journeys.boards.decisions import (
@@ -51,36 +51,33 @@ from cards import agenda_cards as views
 
 PAGE_MOST = 100
 
-DecisionName = Literal["approve", "defer", "reject", "ask_info", "send_to_board"]
-BoardKey = Literal["ddc", "trb", "ictig"]  # bot.domain.triage.BOARDS
-ProcessName = Literal["change_request", "project"]
-HorizonName = Literal["now", "next", "later"]
-ThemeName = Literal[
-    "people_and_skills",
-    "organisation_and_process",
-    "design_plan_implement",
-    "technology_and_architecture",
-]
 
-# The API's words for a process, and the request's own.
-PROCESSES: dict[str, str] = {"change_request": "change_request", "project": "project"}
-PROCESS_NAMES = {kept: said for said, kept in PROCESSES.items()}
-# Each decision's name in the API, as its record keeps it.
-KINDS: dict[str, DecisionKind] = {
-    "approve": DecisionKind.APPROVE,
-    "defer": DecisionKind.DEFER,
-    "reject": DecisionKind.REJECT,
-    "ask_info": DecisionKind.ASK_INFO,
-    "send_to_board": DecisionKind.SEND_TO_BOARD,
-}
-DECISION_NAMES = {kind: said for said, kind in KINDS.items()}
+def one_of(values: Iterable[str]) -> Any:
+    """A Literal of the domain's own values, so the API's choices (and the enums in the
+    OpenAPI document and the connector) follow the domain when it changes."""
+    return Literal[tuple(str(value) for value in values)]
+
+
+if TYPE_CHECKING:  # a type checker cannot follow a Literal built at run time
+    DecisionName = str
+    BoardKey = str
+    ProcessName = str
+    HorizonName = str
+    ThemeName = str
+else:
+    DecisionName = one_of(DecisionKind)
+    BoardKey = one_of(BOARDS)
+    ProcessName = one_of(PROCESSES)
+    HorizonName = one_of(Horizon)
+    ThemeName = one_of(Theme)
+
 # The body fields each decision uses, besides decision, board and version.
-USES: dict[str, tuple[str, ...]] = {
-    "approve": ("process", "deliveryOwner", "horizon", "theme", "reason"),
-    "defer": ("deferUntil", "reason"),
-    "reject": ("reason",),
-    "ask_info": ("question",),
-    "send_to_board": ("toBoard", "reason"),
+USES: dict[DecisionKind, tuple[str, ...]] = {
+    DecisionKind.APPROVE: ("process", "deliveryOwner", "horizon", "theme", "reason"),
+    DecisionKind.DEFER: ("deferUntil", "reason"),
+    DecisionKind.REJECT: ("reason",),
+    DecisionKind.ASK_INFO: ("question",),
+    DecisionKind.SEND_TO_BOARD: ("toBoard", "reason"),
 }
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -211,7 +208,7 @@ def _reference(said: str) -> str:
 def _unused(body: DecisionIn) -> list[FieldProblem]:
     """Fields given that this decision does not use: a mistake, so said rather than ignored."""
     sent = body.model_dump(by_alias=True, exclude_none=True)
-    used = {"decision", "board", "version", *USES[body.decision]}
+    used = {"decision", "board", "version", *USES[DecisionKind(body.decision)]}
     return [
         FieldProblem(name, f"Leave this out: a {body.decision} decision does not use it.")
         for name, value in sent.items()
@@ -253,14 +250,14 @@ async def _actor(shared: Shared, caller: ApiCaller, board: str) -> Actor:
 
 def _command(body: DecisionIn, request: DigitalRequest, board: str) -> DecideCommand:
     card = {
-        "approve": views.APPROVE_CHANGE,
-        "defer": views.DEFER,
-        "reject": views.REJECT,
-        "ask_info": views.ASK_INFO,
-        "send_to_board": views.SEND_TO_BOARD,
-    }[body.decision]
-    if body.decision == "approve":
-        process = PROCESSES[body.process] if body.process else request.route.process
+        DecisionKind.APPROVE: views.APPROVE_CHANGE,
+        DecisionKind.DEFER: views.DEFER,
+        DecisionKind.REJECT: views.REJECT,
+        DecisionKind.ASK_INFO: views.ASK_INFO,
+        DecisionKind.SEND_TO_BOARD: views.SEND_TO_BOARD,
+    }[DecisionKind(body.decision)]
+    if body.decision == DecisionKind.APPROVE:
+        process = body.process or request.route.process
         card = views.APPROVE_PROJECT if process == "project" else views.APPROVE_CHANGE
     return DecideCommand(
         reference=request.reference,
@@ -288,7 +285,7 @@ def decision_out(
     return DecisionOut(
         id=decision.id,
         reference=decision.reference,
-        decision=DECISION_NAMES[decision.kind],
+        decision=decision.kind.value,
         board=decision.board,
         board_name=names.get(decision.board, decision.board),
         status=request.status.value,
@@ -300,7 +297,7 @@ def decision_out(
         at=decision.at,
         reason="" if asked else decision.rationale,
         question=decision.rationale if asked else "",
-        process=PROCESS_NAMES.get(decision.process, decision.process),
+        process=decision.process,
         delivery_owner=decision.delivery_owner,
         theme=decision.theme,
         horizon=decision.horizon,
@@ -309,31 +306,6 @@ def decision_out(
         summary=summary,
         link=f"{base_url}{API_PREFIX}/requests/{decision.reference}",
     )
-
-
-# ---- Paging the boards -----------------------------------------------------------------------
-
-
-def _cursor(key: str) -> str:
-    return base64.urlsafe_b64encode(f"board:{key}".encode()).decode().rstrip("=")
-
-
-def _after(cursor: str | None, keys: list[str]) -> int:
-    """Where a page starts: just after the board the cursor names."""
-    if not cursor:
-        return 0
-    try:
-        said = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        said = ""
-    key = said.removeprefix("board:") if said.startswith("board:") else ""
-    if key not in keys:
-        raise invalid(
-            FieldProblem(
-                "after", "This is not from a page of this list. Leave it out to start again."
-            )
-        )
-    return keys.index(key) + 1
 
 
 def operations(ctx: JourneyContext, shared: Shared) -> tuple[ApiOperation, ...]:
@@ -377,18 +349,20 @@ def operations(ctx: JourneyContext, shared: Shared) -> tuple[ApiOperation, ...]:
         query = cast(BoardsQuery, call.query)
         gov = await ctx.store.governance()
         keys = list(gov.boards)
-        start = _after(query.after, keys)
+        after = read_cursor("boards", query.after, 1)
+        if after is not None and after[0] not in keys:
+            raise invalid(FieldProblem("after", NOT_OURS))
+        start = keys.index(after[0]) + 1 if after is not None else 0
         shown = keys[start : start + query.top]
-        next_link = None
+        link = None
         if start + query.top < len(keys):
-            params = urlencode({"top": query.top, "after": _cursor(shown[-1])})
-            next_link = f"{call.base_url}{API_PREFIX}/boards?{params}"
+            link = next_link(call, "/boards", top=query.top, after=cursor("boards", shown[-1]))
         boards = [gov.boards[key] for key in shown]
         return ApiResult(
             200,
             BoardPage(
                 value=[BoardOut(key=b.key, name=b.name, purpose=b.purpose) for b in boards],
-                next_link=next_link,
+                next_link=link,
             ),
         )
 

@@ -8,19 +8,14 @@ card does not show it either.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import json
 import re
 from typing import cast
-from urllib.parse import urlencode
 
 from pydantic import Field
 
 from bot.api.models import ApiModel, PageOf
 from bot.api.operations import (
-    API_PREFIX,
     REQUESTS_READ,
     ApiCall,
     ApiOperation,
@@ -28,6 +23,7 @@ from bot.api.operations import (
     FieldProblem,
     Problem,
 )
+from bot.api.paging import NOT_OURS, cursor, next_link, read_cursor
 from bot.api.problems import invalid
 from bot.domain.communities import AnswerKind, Community, Question, QuestionStatus
 from bot.journey import JourneyContext, Part
@@ -92,39 +88,6 @@ class CommunityPage(PageOf[CommunityOut]):
     pass
 
 
-# ---- Cursors: opaque to callers, a position in the list to us -------------------------------
-
-_NOT_OURS = "This is not from a page of this list. Leave it out to start again."
-
-
-def cursor(kind: str, *keys: str) -> str:
-    said = json.dumps([kind, *keys], separators=(",", ":"))
-    return base64.urlsafe_b64encode(said.encode()).decode().rstrip("=")
-
-
-def read_cursor(kind: str, given: str | None, count: int) -> tuple[str, ...] | None:
-    """The keys a cursor of this list holds; None for no cursor; 422 for any other."""
-    if not given:
-        return None
-    try:
-        said = json.loads(base64.urlsafe_b64decode(given + "=" * (-len(given) % 4)))
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        said = None
-    if (
-        not isinstance(said, list)
-        or len(said) != count + 1
-        or said[0] != kind
-        or not all(isinstance(key, str) for key in said[1:])
-    ):
-        raise invalid(FieldProblem("after", _NOT_OURS))
-    return tuple(said[1:])
-
-
-def next_link(call: ApiCall, path: str, **params: str | int | None) -> str:
-    given = {name: value for name, value in params.items() if value not in (None, "")}
-    return f"{call.base_url}{API_PREFIX}{path}?{urlencode(given)}"
-
-
 # ---- Questions ------------------------------------------------------------------------------
 
 
@@ -170,7 +133,7 @@ def operations(ctx: JourneyContext, shared: Shared) -> tuple[ApiOperation, ...]:
             raise unknown_community(community, communities)
         after = read_cursor("questions", query.after, 1)
         if after is not None and not _QUESTION.fullmatch(after[0]):
-            raise invalid(FieldProblem("after", _NOT_OURS))
+            raise invalid(FieldProblem("after", NOT_OURS))
         found = await store.questions(
             status=QuestionStatus.OPEN.value,
             community_id=community,

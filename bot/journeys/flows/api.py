@@ -4,15 +4,21 @@ off), and its owner or an admin reads its delivery log, a page at a time.
 
 Someone else's subscription is answered as if there were none (404), so ids cannot be
 probed. The signing secret is shown once, in the answer that makes the subscription.
+
+Power Automate may subscribe again with the same address when it missed our answer. A
+person or app subscribing to the same event with the same address again gets the
+subscription they have (the same id and Location, 201 again), with a new secret shown
+once (the old secret stops working), its new filters, and active again if it was paused.
+Each person or app has at most MOST_PER_OWNER subscriptions (409 after that).
 """
 
 from __future__ import annotations
 
-import base64
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.api import paging
 from bot.api.operations import (
     REQUESTS_READ,
     ApiCall,
@@ -26,6 +32,7 @@ from bot.api.problems import invalid, standard
 from bot.journey import Part
 from bot.journeys.flows import sending
 from bot.journeys.flows.addresses import address_problem
+from bot.journeys.flows.config import MOST_PER_OWNER
 from bot.journeys.flows.payloads import (
     CREATED,
     DECIDED,
@@ -63,18 +70,19 @@ def _subscription_out(sub: Subscription, secret: bool = False) -> SubscriptionOu
     )
 
 
-def _cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"d{seq}".encode()).decode().rstrip("=")
+LOG = "deliveries"  # the cursor's kind: a page of one subscription's delivery log
 
 
-def _seq(cursor: str) -> int:
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (ValueError, UnicodeDecodeError):
-        text = ""
-    if not (text.startswith("d") and text[1:].isdigit() and len(text) < 20 and int(text[1:])):
-        raise invalid(FieldProblem("after", "Use the nextLink of the last page."))
-    return int(text[1:])
+def _seq(sub: Subscription, given: str | None) -> int:
+    """Where the page before ended (0: from the newest); 422 for a cursor not of this
+    subscription's log."""
+    keys = paging.read_cursor(LOG, given, 2)
+    if keys is None:
+        return 0
+    said, seq = keys
+    if said != sub.id or not (seq.isdigit() and len(seq) < 19 and int(seq) > 0):
+        raise invalid(FieldProblem("after", paging.NOT_OURS))
+    return int(seq)
 
 
 def _delivery_out(row: Delivery) -> DeliveryOut:
@@ -92,6 +100,11 @@ def _delivery_out(row: Delivery) -> DeliveryOut:
 
 
 Handler = Callable[[ApiCall], Awaitable[ApiResult]]
+
+TOO_MANY = (
+    f"You have {MOST_PER_OWNER} flows using these triggers already, the most you can have. "
+    "Turn off a flow you no longer use, then try again."
+)
 
 
 def operations(hooks: Webhooks) -> tuple[ApiOperation, ...]:
@@ -123,9 +136,11 @@ def operations(hooks: Webhooks) -> tuple[ApiOperation, ...]:
                 to_status=getattr(body, "to_status", None) or "",
                 board=board,
             )
-            await (await hooks.store()).add_subscription(sub)
-            location = f"{call.base_url}/api/v1/subscriptions/{sub.id}"
-            return ApiResult(201, _subscription_out(sub, secret=True), {"Location": location})
+            kept = await (await hooks.store()).subscribe(sub, MOST_PER_OWNER)
+            if kept is None:
+                raise standard(409, TOO_MANY)
+            location = f"{call.base_url}/api/v1/subscriptions/{kept.id}"
+            return ApiResult(201, _subscription_out(kept, secret=True), {"Location": location})
 
         return handle
 
@@ -145,15 +160,14 @@ def operations(hooks: Webhooks) -> tuple[ApiOperation, ...]:
     async def deliveries(call: ApiCall) -> ApiResult:
         sub = await owned(call)
         query: Any = call.query
-        before = _seq(query.after) if query.after else 0
+        before = _seq(sub, query.after)
         rows = await (await hooks.store()).deliveries(sub.id, before, query.top + 1)
         shown = rows[: query.top]
         next_link = None
         if len(rows) > query.top:
-            next_link = (
-                f"{call.base_url}/api/v1/subscriptions/{sub.id}/deliveries"
-                f"?top={query.top}&after={_cursor(shown[-1].seq)}"
-            )
+            after = paging.cursor(LOG, sub.id, str(shown[-1].seq))
+            path = f"/subscriptions/{sub.id}/deliveries"
+            next_link = paging.next_link(call, path, top=query.top, after=after)
         page = DeliveryPage(value=[_delivery_out(row) for row in shown], next_link=next_link)
         return ApiResult(200, page)
 
@@ -163,7 +177,10 @@ def operations(hooks: Webhooks) -> tuple[ApiOperation, ...]:
         "role": REQUESTS_READ,
         "response": SubscriptionOut,
         "status": 201,
-        "problems": {422: "The address or a filter is not right."},
+        "problems": {
+            409: f"You have {MOST_PER_OWNER} triggers already, the most you can have.",
+            422: "The address or a filter is not right.",
+        },
     }
     return (
         ApiOperation(

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import microsoft_teams.cards as ac
 
 from bot.domain.text import long_date
+from bot.journeys.flows.sending import BACK_OFF, time_to_pause, wait_words
 from cards.elements import card, facts, heading, para
 
 LONDON = ZoneInfo("Europe/London")
@@ -18,7 +19,7 @@ LONDON = ZoneInfo("Europe/London")
 class PausedNote:
     trigger: str  # "When a request is created"
     since: dt.datetime
-    failures: int
+    failures: int  # failed tries in a row (API_WEBHOOK_PAUSE_AFTER)
     last_error: str  # our own plain words (bot.journeys.flows.sending)
     for_app: bool = False  # the owner is an app: admins are told instead
 
@@ -33,7 +34,7 @@ def build_paused_card(note: PausedNote) -> ac.AdaptiveCard:
         heading("A Power Automate flow has stopped getting events"),
         para(
             f"We stopped calling a flow that uses the trigger '{note.trigger}'. "
-            f"Its last {note.failures} events all failed."
+            f"The last {note.failures} tries to send it an event all failed."
         ),
         facts(
             [
@@ -43,6 +44,7 @@ def build_paused_card(note: PausedNote) -> ac.AdaptiveCard:
             ]
         ),
     ]
+    body.append(para(timings(note.failures)))
     if note.for_app:
         body.append(para("An app made this subscription, so we are telling admins."))
     body.append(
@@ -52,6 +54,21 @@ def build_paused_card(note: PausedNote) -> ac.AdaptiveCard:
         )
     )
     return card(body, fallback=f"A flow using '{note.trigger}' has stopped getting events.")
+
+
+def timings(failures: int) -> str:
+    """When we try again, and when we stop, in words."""
+    waits = [wait_words(wait) for wait in BACK_OFF]
+    schedule = f"{waits[0]}, then {', '.join(waits[1:-1])} and {waits[-1]}"
+    said = (
+        f"If the flow does not answer, or has an error on its side, we try again after {schedule}."
+    )
+    if failures == 1:
+        return f"{said} We stop after 1 failed try."
+    return (
+        f"{said} We stop after {failures} failed tries in a row. For a flow that keeps "
+        f"failing, that is about {wait_words(time_to_pause(failures))}."
+    )
 
 
 @dataclass(frozen=True)

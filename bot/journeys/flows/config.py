@@ -1,6 +1,6 @@
 """The flows journey's settings: the mode (where flows may be called) and when a
 failing flow's trigger is paused (API_WEBHOOK_PAUSE_AFTER, read by the API's settings,
-which also report a bad value)."""
+which also report a bad value); and how many triggers one person or app may have."""
 
 from __future__ import annotations
 
@@ -9,11 +9,15 @@ from dataclasses import dataclass
 
 from bot.api.settings import load_api_settings
 
+# Subscriptions one person or app may have, across all triggers: enough for every flow
+# a maker keeps, and a stop to a script (or a loop in a flow) making them without end.
+MOST_PER_OWNER = 25
+
 
 @dataclass(frozen=True)
 class FlowsConfig:
     local: bool = True  # local mode: flows only on this machine; m365: https, public
-    pause_after: int = 5  # events in a row that failed for good before a pause
+    pause_after: int = 5  # failed tries in a row (of any events) before a pause
 
 
 def load_settings(env: Mapping[str, str], problems: list[str]) -> FlowsConfig:

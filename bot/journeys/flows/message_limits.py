@@ -1,20 +1,35 @@
 """How often flows may send to one chat or channel: under Teams' limits, with room left.
 
 Teams lets a bot send to one conversation 7 messages a second, 8 in 2 seconds, 60 in 30
-seconds and 1,800 an hour. The bot's own cards go to the same chats and channels, so
-flows get about three quarters of each. A send over a limit is refused at once (429 with
-Retry-After), not queued: the flow's own retry policy waits, not our memory.
+seconds and 1,800 an hour (bot.delivery.PER_CONVERSATION). The bot's own cards go to the
+same chats and channels, so flows get three quarters of each, rounded down, over the same
+stretch of time. A send over a limit is refused at once (429 with Retry-After), not
+queued: the flow's own retry policy waits, not our memory.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from bot.delivery import Window
+from bot.delivery import GUARD, PER_CONVERSATION, Window
 
-FLOW_WINDOWS = (Window(5, 1.0), Window(6, 2.0), Window(45, 30.0), Window(1350, 3600.0))
+FLOW_SHARE = 0.75  # of each of Teams' limits; the rest is left for the bot's own cards
+
+
+def flow_windows(teams: Iterable[Window], share: float = FLOW_SHARE) -> tuple[Window, ...]:
+    """A share of each of Teams' windows. The small guard the sender adds to each stretch
+    (for the time a send takes to reach Teams) is taken off: a flow's limit is counted
+    when the call arrives, and the share leaves far more room than the guard."""
+    return tuple(
+        Window(max(1, math.floor(window.limit * share)), round(window.seconds - GUARD, 6))
+        for window in teams
+    )
+
+
+FLOW_WINDOWS = flow_windows(PER_CONVERSATION)
 MOST_TARGETS = 10_000  # targets remembered; the one used longest ago is forgotten first
 
 

@@ -112,7 +112,7 @@ class SendMessageBody(ApiModel):
         return facts
 
 
-Status = Literal["sent", "already_sent", "not_delivered"]
+Status = Literal["sent", "already_sent"]  # when nothing was sent, the answer is a problem (409)
 
 
 class MessageAccepted(ApiModel):
@@ -120,8 +120,7 @@ class MessageAccepted(ApiModel):
     to: MessageTo = Field(description="Who it was for, as you gave it.")
     status: Status = Field(
         description="'sent': Teams took it. 'already_sent': a call with the same "
-        "Idempotency-Key sent it before. 'not_delivered': the person cannot be reached "
-        "in Teams, so nothing was sent."
+        "Idempotency-Key sent it before."
     )
     detail: str = Field(description="What happened, in plain words.")
 

@@ -15,7 +15,7 @@ import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from bot.api.operations import (
     REQUESTS_WRITE,
@@ -24,6 +24,7 @@ from bot.api.operations import (
     ApiOperation,
     ApiResult,
     FieldProblem,
+    Problem,
 )
 from bot.api.problems import invalid, standard
 from bot.domain.boards import board_channel
@@ -37,10 +38,13 @@ from bot.ports import Record
 
 logger = logging.getLogger(__name__)
 
+Outcome = Status | Literal["not_delivered"]  # what became of a send; kept in the audit
+
 AUDIT = "api.message"
 BOARD_PREFIX = board_channel("")
 COMMUNITY_PREFIX = "community:"
 MOST_NAMES_LISTED = 30
+NOT_DELIVERED = "not-delivered"  # the problem's kind, when nothing reached Teams
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,9 @@ class Sender:
                 "Teams did not take the message, so nothing was sent. Try again in a few minutes.",
             ) from None
         await self.audit(message_id, call.caller, target, body, status)
+        if status == "not_delivered":
+            # A problem, not a 202: a flow run must not show green when nothing was sent.
+            raise Problem(409, "Not delivered", detail, kind=NOT_DELIVERED)
         return ApiResult(
             202, MessageAccepted(id=message_id, to=target.to, status=status, detail=detail)
         )
@@ -148,10 +155,13 @@ class Sender:
 
     async def deliver(
         self, target: Target, message_id: str, card: dict[str, Any]
-    ) -> tuple[Status, str]:
+    ) -> tuple[Outcome, str]:
         once_key = f"api-message:{message_id}"
         if target.user_id:
             delivered = await self.ctx.notifier.deliver(target.user_id, card, once_key=once_key)
+            if delivered is Delivered.UNREACHABLE:
+                # Nothing was sent: a retry once the person can be reached again sends it.
+                await self.ctx.store.release_notification(once_key)
             return _said(delivered)
         if not await self.ctx.store.claim_notification(once_key):
             return _said(Delivered.ALREADY)
@@ -162,7 +172,10 @@ class Sender:
             raise
         if posted is None:
             await self.ctx.store.release_notification(once_key)
-            return "not_delivered", "The channel is no longer registered, so nothing was sent."
+            return "not_delivered", (
+                "The channel is no longer registered, so nothing was sent. "
+                "Ask an admin to register it again in Teams, then try again."
+            )
         return "sent", "Teams took the message."
 
     async def audit(
@@ -209,17 +222,19 @@ def _kind(target: Target) -> str:
     return "person" if target.user_id else "channel"
 
 
-def _said(delivered: Delivered) -> tuple[Status, str]:
+def _said(delivered: Delivered) -> tuple[Outcome, str]:
     if delivered is Delivered.SENT:
         return "sent", "Teams took the message."
     if delivered is Delivered.ALREADY:
         return "already_sent", "A call with the same Idempotency-Key sent this message before."
     if delivered is Delivered.UNREACHABLE:
         return "not_delivered", (
-            "Teams would not take it: the person has blocked or removed the bot. Nothing was sent."
+            "Teams would not take it: the person has blocked or removed the bot. Nothing was "
+            "sent. Ask them to open the bot in Teams, then try again, or contact them another way."
         )
     return "not_delivered", (
-        "The bot has no chat with this person and could not start one. Nothing was sent."
+        "The bot has no chat with this person and could not start one. Nothing was sent. "
+        "Ask them to open the bot in Teams, then try again, or contact them another way."
     )
 
 
@@ -240,6 +255,8 @@ def send_message_operation(sender: Sender) -> ApiOperation:
         status=202,
         idempotent=True,
         problems={
+            409: "Nothing was sent: the person has blocked the bot, the bot could not start "
+            "a chat with them, or the channel is no longer registered. The detail says what to do.",
             422: "Something in the message needs changing, or the request or channel is unknown.",
             503: "Teams did not take the message. Nothing was sent.",
         },

@@ -5,31 +5,24 @@ from the descriptions here, so they are written for makers."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
 from bot.api.models import ApiModel, PageOf, RequestOut
+from bot.domain.model import Status
 
 CREATED = "request.created"
 STATUS_CHANGED = "request.status_changed"
 DECIDED = "board.decided"
 EVENTS = (CREATED, STATUS_CHANGED, DECIDED)
 
-StatusValue = Literal[
-    "submitted",
-    "in_triage",
-    "awaiting_information",
-    "with_board",
-    "decided",
-    "in_change",
-    "in_project",
-    "delivered",
-    "benefits_reviewed",
-    "rejected",
-    "duplicate",
-    "withdrawn",
-]
+# The statuses a flow can choose from: the domain's own, so a new status shows here too.
+STATUSES: tuple[str, ...] = tuple(status.value for status in Status)
+if TYPE_CHECKING:
+    StatusValue = str
+else:  # Literal["submitted", "in_triage", ...]: a list of words in the connector
+    StatusValue = Literal[STATUSES]
 
 _URL = Field(
     max_length=2000,
@@ -146,12 +139,15 @@ class BoardDecidedEvent(_Event):
     decided_by_id: str = Field(description="The Entra object id of who recorded it.")
     decided_by_name: str = Field(description="The name of who recorded it.")
     decided_at: dt.datetime = Field(description="When it was decided (UTC).")
-    rationale: str = Field(description="Why, in the board's words.")
+    reason: str = Field(description="The board's reason, if it gave one.")
+    question: str = Field(description="For ask_info: the question asked.")
     process: str = Field(description="For approvals: 'change_request' or 'project'.")
-    delivery_owner: str = Field(description="For approvals: who delivers it.")
     theme: str = Field(description="For approvals: the strategy theme.")
     horizon: str = Field(description="For approvals: 'now', 'next' or 'later'.")
     deferred_until: dt.date | None = Field(description="For deferrals: until when.")
     to_board: str = Field(description="When sent to another board: that board's key.")
     score: int = Field(description="The request's priority score when decided.")
-    request: RequestOut | None = Field(description="The request as it is after the decision.")
+    request: RequestOut | None = Field(
+        description="The request as it is after the decision. For approvals, its "
+        "deliveryOwner is who delivers it."
+    )

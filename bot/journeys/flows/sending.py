@@ -119,6 +119,25 @@ def _retry_after(value: str, now: dt.datetime) -> dt.timedelta | None:
     return max(dt.timedelta(seconds=1), min(wait, LONGEST_RETRY_AFTER))
 
 
+def time_to_pause(pause_after: int) -> dt.timedelta:
+    """From the first failed try to the pause, for a flow whose side keeps failing (a
+    server error or no answer each time) and has events waiting: the waits between
+    `pause_after` tries in a row. After the last wait an event has failed for good and
+    the next one waiting is tried at once."""
+    waits = (*BACK_OFF, dt.timedelta(0))
+    return sum((waits[n % len(waits)] for n in range(pause_after - 1)), dt.timedelta(0))
+
+
+def wait_words(wait: dt.timedelta) -> str:
+    """A wait in words, rounded: '30 seconds', '40 minutes', '3 hours'."""
+    seconds = round(wait.total_seconds())
+    if seconds < 120:
+        return f"{seconds} second{'' if seconds == 1 else 's'}"
+    if seconds < 2 * 3600:
+        return f"{round(seconds / 60)} minutes"
+    return f"{round(seconds / 3600)} hours"
+
+
 def next_try(attempts_before: int, outcome: Outcome, now: dt.datetime) -> dt.datetime | None:
     """When to try again after this many failed attempts (this one included), or None
     when it has failed for good."""

@@ -82,6 +82,13 @@ class FlowStore(Protocol):
 
     async def add_subscription(self, subscription: Subscription) -> None: ...
 
+    async def subscribe(self, subscription: Subscription, most: int) -> Subscription | None:
+        """Keep a new subscription, all in one go. If its owner has one already for the
+        same event and address (Power Automate subscribes again when it missed our
+        answer), that one is kept instead, with the new secret, filters and API address,
+        and active again; its id stays. None when the owner has `most` already."""
+        ...
+
     async def subscription(self, subscription_id: str) -> Subscription | None: ...
 
     async def subscriptions(self) -> list[Subscription]:
@@ -119,14 +126,24 @@ class FlowStore(Protocol):
         ...
 
     async def retry(
-        self, seq: int, status: int | None, error: str, next_try_at: dt.datetime
-    ) -> None: ...
+        self,
+        seq: int,
+        status: int | None,
+        error: str,
+        next_try_at: dt.datetime,
+        pause_after: int,
+        at: dt.datetime,
+    ) -> bool:
+        """A try failed; the row is tried again at `next_try_at`. True if the
+        subscription has now failed `pause_after` tries in a row and is paused (its
+        pending rows, this one too, are skipped)."""
+        ...
 
     async def failed(
         self, seq: int, status: int | None, error: str, pause_after: int, at: dt.datetime
     ) -> bool:
-        """The row failed for good. True if the subscription has now failed
-        `pause_after` events in a row and is paused (its pending rows are skipped)."""
+        """A try failed and the row failed for good. True if the subscription has now
+        failed `pause_after` tries in a row and is paused (its pending rows are skipped)."""
         ...
 
     async def deliveries(self, subscription_id: str, before: int, most: int) -> list[Delivery]:
@@ -236,6 +253,76 @@ def _delivery(row: sqlite3.Row) -> Delivery:
     )
 
 
+def _insert(db: sqlite3.Connection, s: Subscription) -> None:
+    db.execute(
+        "INSERT INTO subscriptions (id, event, notification_url, secret, owner_id, "
+        "owner_is_app, owner_name, created_at, api_base, to_status, board, state, "
+        "failures_in_a_row, paused_at, last_error, last_delivered_at, lease_until) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', 0, NULL, '', NULL, NULL)",
+        (
+            s.id,
+            s.event,
+            s.notification_url,
+            s.secret,
+            s.owner_id,
+            int(s.owner_is_app),
+            s.owner_name,
+            _text(s.created_at),
+            s.api_base,
+            s.to_status,
+            s.board,
+        ),
+    )
+
+
+def _failed_try(
+    db: sqlite3.Connection,
+    seq: int,
+    status: int | None,
+    error: str,
+    next_try_at: dt.datetime | None,
+    pause_after: int,
+    at: dt.datetime,
+) -> bool:
+    """One failed try of a pending row: kept pending to try again at `next_try_at`, or
+    failed for good (None). Counted against its subscription, which is paused (and its
+    pending rows skipped) at `pause_after` failed tries in a row. True if paused now."""
+    marked = db.execute(
+        "UPDATE deliveries SET state = ?, attempts = attempts + 1, last_status = ?, "
+        "last_error = ?, next_try_at = ? WHERE seq = ? AND state = 'pending'",
+        (
+            "failed" if next_try_at is None else "pending",
+            status,
+            error,
+            None if next_try_at is None else _text(next_try_at),
+            seq,
+        ),
+    )
+    if marked.rowcount == 0:
+        return False  # marked already (by another runner): counted then
+    row = db.execute(
+        "SELECT s.id, s.failures_in_a_row, s.state FROM subscriptions s "
+        "JOIN deliveries d ON d.subscription_id = s.id WHERE d.seq = ?",
+        (seq,),
+    ).fetchone()
+    if row is None or row["state"] == "paused":
+        return False
+    failures = int(row["failures_in_a_row"]) + 1
+    pause = failures >= pause_after
+    db.execute(
+        "UPDATE subscriptions SET failures_in_a_row = ?, last_error = ?, state = ?, "
+        "paused_at = ? WHERE id = ?",
+        (failures, error, "paused" if pause else "active", _text(at) if pause else None, row["id"]),
+    )
+    if pause:
+        db.execute(
+            "UPDATE deliveries SET state = 'skipped', last_error = ?, next_try_at = NULL "
+            "WHERE subscription_id = ? AND state = 'pending'",
+            (PAUSED_NOTE, row["id"]),
+        )
+    return pause
+
+
 class SqliteFlowStore:
     """FlowStore on one SQLite file, safe for several processes sharing it."""
 
@@ -249,27 +336,40 @@ class SqliteFlowStore:
         await self._db.close()
 
     async def add_subscription(self, s: Subscription) -> None:
-        await self._db.run(
-            lambda db: db.execute(
-                "INSERT INTO subscriptions (id, event, notification_url, secret, owner_id, "
-                "owner_is_app, owner_name, created_at, api_base, to_status, board, state, "
-                "failures_in_a_row, paused_at, last_error, last_delivered_at, lease_until) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', 0, NULL, '', NULL, NULL)",
-                (
-                    s.id,
-                    s.event,
-                    s.notification_url,
-                    s.secret,
-                    s.owner_id,
-                    int(s.owner_is_app),
-                    s.owner_name,
-                    _text(s.created_at),
-                    s.api_base,
-                    s.to_status,
-                    s.board,
-                ),
-            )
-        )
+        await self._db.run(lambda db: _insert(db, s))
+
+    async def subscribe(self, s: Subscription, most: int) -> Subscription | None:
+        def keep(db: sqlite3.Connection) -> Subscription | None:
+            def write() -> Subscription | None:
+                owner = (s.owner_id, int(s.owner_is_app))
+                same = db.execute(
+                    "SELECT id FROM subscriptions WHERE owner_id = ? AND owner_is_app = ? "
+                    "AND event = ? AND notification_url = ?",
+                    (*owner, s.event, s.notification_url),
+                ).fetchone()
+                if same is not None:
+                    db.execute(
+                        "UPDATE subscriptions SET secret = ?, owner_name = ?, api_base = ?, "
+                        "to_status = ?, board = ?, state = 'active', failures_in_a_row = 0, "
+                        "paused_at = NULL, last_error = '' WHERE id = ?",
+                        (s.secret, s.owner_name, s.api_base, s.to_status, s.board, same["id"]),
+                    )
+                    row = db.execute(
+                        "SELECT * FROM subscriptions WHERE id = ?", (same["id"],)
+                    ).fetchone()
+                    return _subscription(row)
+                (count,) = db.execute(
+                    "SELECT COUNT(*) FROM subscriptions WHERE owner_id = ? AND owner_is_app = ?",
+                    owner,
+                ).fetchone()
+                if count >= most:
+                    return None
+                _insert(db, s)
+                return s
+
+            return immediate(db, write)
+
+        return await self._db.run(keep)
 
     async def subscription(self, subscription_id: str) -> Subscription | None:
         return await self._db.one(
@@ -415,60 +515,28 @@ class SqliteFlowStore:
         await self._db.run(mark)
 
     async def retry(
-        self, seq: int, status: int | None, error: str, next_try_at: dt.datetime
-    ) -> None:
-        await self._db.run(
-            lambda db: db.execute(
-                "UPDATE deliveries SET attempts = attempts + 1, last_status = ?, "
-                "last_error = ?, next_try_at = ? WHERE seq = ? AND state = 'pending'",
-                (status, error, _text(next_try_at), seq),
+        self,
+        seq: int,
+        status: int | None,
+        error: str,
+        next_try_at: dt.datetime,
+        pause_after: int,
+        at: dt.datetime,
+    ) -> bool:
+        return await self._db.run(
+            lambda db: immediate(
+                db, lambda: _failed_try(db, seq, status, error, next_try_at, pause_after, at)
             )
         )
 
     async def failed(
         self, seq: int, status: int | None, error: str, pause_after: int, at: dt.datetime
     ) -> bool:
-        def mark(db: sqlite3.Connection) -> bool:
-            def write() -> bool:
-                marked = db.execute(
-                    "UPDATE deliveries SET state = 'failed', attempts = attempts + 1, "
-                    "last_status = ?, last_error = ?, next_try_at = NULL "
-                    "WHERE seq = ? AND state = 'pending'",
-                    (status, error, seq),
-                )
-                if marked.rowcount == 0:
-                    return False  # marked already (by another runner): counted then
-                row = db.execute(
-                    "SELECT s.id, s.failures_in_a_row, s.state FROM subscriptions s "
-                    "JOIN deliveries d ON d.subscription_id = s.id WHERE d.seq = ?",
-                    (seq,),
-                ).fetchone()
-                if row is None or row["state"] == "paused":
-                    return False
-                failures = int(row["failures_in_a_row"]) + 1
-                pause = failures >= pause_after
-                db.execute(
-                    "UPDATE subscriptions SET failures_in_a_row = ?, last_error = ?, "
-                    "state = ?, paused_at = ? WHERE id = ?",
-                    (
-                        failures,
-                        error,
-                        "paused" if pause else "active",
-                        _text(at) if pause else None,
-                        row["id"],
-                    ),
-                )
-                if pause:
-                    db.execute(
-                        "UPDATE deliveries SET state = 'skipped', last_error = ?, "
-                        "next_try_at = NULL WHERE subscription_id = ? AND state = 'pending'",
-                        (PAUSED_NOTE, row["id"]),
-                    )
-                return pause
-
-            return immediate(db, write)
-
-        return await self._db.run(mark)
+        return await self._db.run(
+            lambda db: immediate(
+                db, lambda: _failed_try(db, seq, status, error, None, pause_after, at)
+            )
+        )
 
     async def deliveries(self, subscription_id: str, before: int, most: int) -> list[Delivery]:
         return await self._db.every(

@@ -5,9 +5,14 @@ address (`notificationUrl`); we answer 201 with the subscription's Location, and
 calls DELETE there when the flow is turned off. Each event (a request created, a
 request's status changed, a board decided) is kept as one row per subscribed flow, then
 sent by the delivery loop: signed, tried again with back-off when the flow's side fails,
-and logged (ListDeliveries). After `pause_after` events in a row that failed for good,
-the subscription is paused and its owner told in Teams; events while paused are logged
-as skipped, not sent. Turning the flow off and on again subscribes it afresh.
+and logged (ListDeliveries). After `pause_after` failed tries in a row (5 by default:
+about 40 minutes of a flow that keeps failing, with the back-off in `sending`), the
+subscription is paused and its owner told in Teams; events while paused are logged as
+skipped, not sent. Turning the flow off and on again subscribes it afresh.
+
+A request the flows' store has not seen before (its file was lost, or made after the
+request last moved) is compared with its history instead: its newest status change is
+sent to the flows subscribed since it happened, never to those subscribed after.
 """
 
 from __future__ import annotations
@@ -25,8 +30,8 @@ import aiohttp
 import pydantic
 
 from bot.api.models import request_out
-from bot.domain.boards import DECISION_LABELS, Decision
-from bot.domain.model import STATUS_LABELS, DigitalRequest
+from bot.domain.boards import DECISION_LABELS, Decision, DecisionKind
+from bot.domain.model import STATUS_LABELS, AuditEntry, DigitalRequest
 from bot.journey import (
     BOARD_DECIDED,
     REQUEST_SAVED,
@@ -139,12 +144,22 @@ class Webhooks:
 
     async def _status_changed(self, request: DigitalRequest, now: dt.datetime) -> None:
         store = await self.store()
-        before = await store.swap_status(request.reference, request.status.value)
-        if before is None or before == request.status.value:
+        to = request.status.value
+        before = await store.swap_status(request.reference, to)
+        since: dt.datetime | None = None  # only for flows subscribed by then
+        count = len(request.history)
+        if before is None:
+            # Not seen before: its newest change to where it is now, if there is one.
+            found = _last_move(request)
+            if found is None:
+                return
+            count, entry = found
+            before, since, now = entry.from_status.value, entry.at, entry.at
+        if before == to:
             return
         names = await self.board_names()
-        to = request.status.value
-        event_id = f"status.{request.reference}.{len(request.history)}.{to}"
+        event_id = f"status.{request.reference}.{count}.{to}"
+        moved_from = before
 
         def render(sub: Subscription) -> str:
             return _json(
@@ -152,7 +167,7 @@ class Webhooks:
                     event_id=event_id,
                     event="request.status_changed",
                     occurred_at=now,
-                    from_status=before,
+                    from_status=moved_from,
                     to_status=to,
                     to_status_label=STATUS_LABELS[request.status],
                     request=request_out(request, names, sub.api_base),
@@ -160,6 +175,8 @@ class Webhooks:
             )
 
         def wants(sub: Subscription) -> bool:
+            if since is not None and sub.created_at > since:
+                return False  # subscribed after it happened: history is not sent again
             return not sub.to_status or sub.to_status == to
 
         await self._add(NewEvent(event_id, STATUS_CHANGED, now, wants, render))
@@ -225,16 +242,23 @@ class Webhooks:
                 await store.delete_subscription(sub.id)
                 return sent
             else:
+                # Every failed try counts towards a pause, so a flow that keeps failing is
+                # paused within the back-off of one event, not after hours of them.
                 retry = sending.next_try(row.attempts, outcome, at)
+                pause_after = self.config.pause_after
                 if outcome.verdict == "retry" and retry is not None:
-                    await store.retry(row.seq, outcome.status, outcome.error, retry)
-                    return sent
-                paused = await store.failed(
-                    row.seq, outcome.status, outcome.error, self.config.pause_after, at
-                )
+                    paused = await store.retry(
+                        row.seq, outcome.status, outcome.error, retry, pause_after, at
+                    )
+                else:
+                    paused = await store.failed(
+                        row.seq, outcome.status, outcome.error, pause_after, at
+                    )
                 if paused:
                     await self._tell_paused(sub, outcome.error, at)
                     return sent
+                if outcome.verdict == "retry" and retry is not None:
+                    return sent  # in order: later events wait for this one
         return sent
 
     async def _tell_paused(self, sub: Subscription, error: str, at: dt.datetime) -> None:
@@ -300,6 +324,16 @@ def _every(sub: Subscription) -> bool:
     return True
 
 
+def _last_move(request: DigitalRequest) -> tuple[int, AuditEntry] | None:
+    """The request's newest history entry that moved it to the status it has now, and
+    the history's length up to it; None if nothing in its history did."""
+    for n in range(len(request.history), 0, -1):
+        entry = request.history[n - 1]
+        if entry.to_status == request.status and entry.from_status != request.status:
+            return n, entry
+    return None
+
+
 def _once_per_base(event: NewEvent) -> Callable[[Subscription], str]:
     """The body differs between flows only by the API's address in its links: made once
     for each address, not once for each flow."""
@@ -324,6 +358,7 @@ def _decided(
     names: dict[str, str],
     request: Any,
 ) -> BoardDecidedEvent:
+    asked = decision.kind is DecisionKind.ASK_INFO
     return BoardDecidedEvent(
         event_id=event_id,
         event="board.decided",
@@ -337,9 +372,9 @@ def _decided(
         decided_by_id=decision.decided_by_id,
         decided_by_name=decision.decided_by_name,
         decided_at=decision.at,
-        rationale=decision.rationale,
+        reason="" if asked else decision.rationale,
+        question=decision.rationale if asked else "",
         process=decision.process,
-        delivery_owner=decision.delivery_owner,
         theme=decision.theme,
         horizon=decision.horizon,
         deferred_until=decision.deferred_until,

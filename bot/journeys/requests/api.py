@@ -3,12 +3,9 @@ and get one by its reference with its history."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import re
 from typing import Any
-from urllib.parse import urlencode
 
 from pydantic import AwareDatetime, Field, field_validator
 
@@ -21,6 +18,7 @@ from bot.api.models import (
     request_with_history,
 )
 from bot.api.operations import REQUESTS_READ, ApiCall, ApiOperation, ApiResult, FieldProblem
+from bot.api.paging import NOT_OURS, cursor, next_link, read_cursor
 from bot.api.problems import invalid, standard
 from bot.domain.model import DIRECTORATES, Status, Theme
 from bot.domain.references import format_reference, parse_reference
@@ -28,8 +26,17 @@ from bot.journey import JourneyContext
 from bot.ports import RequestQuery
 
 PAGE_MOST = 100
-_CURSOR = re.compile(r"r1:([1-9][0-9]{0,17})")
-_DATE_ONLY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ITEM = re.compile(r"[1-9][0-9]{0,17}")
+# RFC 3339's date-time, what OpenAPI's `format: date-time` means: a date, T, a time, and a
+# time zone (Z or an offset). Power Automate's utcNow() gives 7 digits after the second.
+_DATE_TIME = re.compile(
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2})[Tt]([0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.([0-9]+))?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+WHEN_EXPECTED = (
+    "Enter a date and time with a time zone, like 2026-11-25T09:00:00Z. "
+    "In Power Automate, utcNow() gives one."
+)
 
 
 def _one_of(values: list[str] | tuple[str, ...]) -> str:
@@ -58,13 +65,13 @@ class ListRequestsQuery(ApiModel):
     )
     updated_since: AwareDatetime | None = Field(
         default=None,
-        description="Only requests changed at or after this time, like 2026-11-25T09:00:00Z. "
-        "A date on its own, like 2026-11-25, means from midnight UTC that day.",
+        description="Only requests changed at or after this time: a date and time with a "
+        "time zone, like 2026-11-25T09:00:00Z.",
     )
     top: int = Field(default=25, ge=1, le=PAGE_MOST, description="How many on a page (1 to 100).")
     after: str | None = Field(
         default=None,
-        max_length=40,
+        max_length=100,
         description="Where the page starts: leave this out. The nextLink of a page sets it.",
     )
 
@@ -93,68 +100,49 @@ class ListRequestsQuery(ApiModel):
 
     @field_validator("updated_since", mode="before")
     @classmethod
-    def _time_or_date(cls, value: Any) -> Any:
-        if not isinstance(value, str):
+    def _date_time(cls, value: Any) -> Any:
+        """Only what the document says (format date-time): not a date alone, a space for
+        the T, a number of seconds or ISO 8601's other forms."""
+        if value is None or isinstance(value, dt.datetime):
             return value
-        said = value.strip()
+        found = _DATE_TIME.fullmatch(value) if isinstance(value, str) else None
+        if found is None:
+            raise ValueError(WHEN_EXPECTED)
+        day, time, fraction, zone = found.groups()
+        micro = (fraction or "").ljust(6, "0")[:6]
         try:
-            if _DATE_ONLY.fullmatch(said):
-                return dt.datetime.combine(dt.date.fromisoformat(said), dt.time(), dt.UTC)
-            moment = dt.datetime.fromisoformat(said)
+            return dt.datetime.fromisoformat(f"{day}T{time}.{micro}{zone.upper()}")
         except ValueError:
-            moment = None
-        if moment is None or moment.tzinfo is None:
-            raise ValueError(
-                "Enter a date like 2026-11-25, or a date and time with a time zone, "
-                "like 2026-11-25T09:00:00Z."
-            )
-        return moment
+            raise ValueError(WHEN_EXPECTED) from None
 
 
 class RequestPage(PageOf[RequestOut]):
     pass
 
 
-def cursor_for(item_id: int) -> str:
-    """An opaque page cursor: where the next page starts (after this item)."""
-    return base64.urlsafe_b64encode(f"r1:{item_id}".encode()).decode().rstrip("=")
-
-
-def item_after(cursor: str | None) -> int:
+def item_after(given: str | None) -> int:
     """The item a cursor names, 0 for none; Problem (422) for one we did not give."""
-    if cursor is None:
+    keys = read_cursor("requests", given, 1)
+    if keys is None:
         return 0
-    try:
-        said = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-    except (binascii.Error, ValueError):
-        said = ""
-    found = _CURSOR.fullmatch(said)
-    if found is None:
-        raise invalid(
-            FieldProblem(
-                "after",
-                "This is not a page link we gave. Start again from the first page, "
-                "then follow each page's nextLink.",
-            )
-        )
-    return int(found.group(1))
+    if not _ITEM.fullmatch(keys[0]):
+        raise invalid(FieldProblem("after", NOT_OURS))
+    return int(keys[0])
 
 
-def next_link(call: ApiCall, query: ListRequestsQuery, last_item: int) -> str:
+def next_page(call: ApiCall, query: ListRequestsQuery, last_item: int) -> str:
     """The next page's full address: the same filters and page size, and its cursor."""
-    params: dict[str, str] = {}
-    if query.status:
-        params["status"] = ",".join(status.value for status in query.status)
-    for name in ("board", "directorate"):
-        if value := getattr(query, name):
-            params[name] = value
-    if query.theme:
-        params["theme"] = query.theme.value
-    if query.updated_since:
-        params["updatedSince"] = query.updated_since.isoformat()
-    params["top"] = str(query.top)
-    params["after"] = cursor_for(last_item)
-    return f"{call.base_url}/api/v1/requests?{urlencode(params)}"
+    return next_link(
+        call,
+        "/requests",
+        status=",".join(status.value for status in query.status or ()),
+        board=query.board,
+        directorate=query.directorate,
+        theme=query.theme.value if query.theme else None,
+        updatedSince=query.updated_since.isoformat() if query.updated_since else None,
+        top=query.top,
+        after=cursor("requests", str(last_item)),
+    )
 
 
 def operations(ctx: JourneyContext) -> tuple[ApiOperation, ...]:
@@ -193,7 +181,7 @@ def operations(ctx: JourneyContext) -> tuple[ApiOperation, ...]:
             200,
             RequestPage(
                 value=[request_out(request, names, call.base_url) for request in page],
-                next_link=next_link(call, query, int(page[-1].item_id)) if more else None,
+                next_link=next_page(call, query, int(page[-1].item_id)) if more else None,
             ),
         )
 
