@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, cast
@@ -186,10 +185,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             ctx.in_background(journey.on_start())
     yield
     app[API].stop()
-    for task in [*loops, *ctx.tasks]:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+    await _cancel_all([*loops, *ctx.tasks])
     for journey in built:
         if journey.on_stop is not None:
             try:
@@ -198,6 +194,24 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
                 logger.exception("Stopping the %s journey failed", journey.name)
     if opened.close is not None:
         await opened.close()
+
+
+STOP_WAIT = 10.0  # seconds the app waits for its loops and background work to stop
+
+
+async def _cancel_all(tasks: list[asyncio.Future[Any]]) -> None:
+    """Cancel every task and wait for them, but not for ever: a task that does not stop
+    (one that swallowed its cancel) is logged and left, so stopping never hangs."""
+    for task in tasks:
+        task.cancel()
+    if not tasks:
+        return
+    _, still = await asyncio.wait(tasks, timeout=STOP_WAIT)
+    for task in still:
+        logger.error("A background task did not stop within %.0f s: %r", STOP_WAIT, task)
+    for task in tasks:
+        if task.done() and not task.cancelled():
+            task.exception()  # seen, so asyncio does not warn that it never was
 
 
 def _journey_route(method: str, path: str) -> Handler:

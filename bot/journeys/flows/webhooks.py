@@ -286,8 +286,12 @@ class Webhooks:
         last_look = 0.0
         try:
             while True:
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+                # cancel that lands as the wait ends, and the app's stop then waits for
+                # ever on this loop.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wake.wait(), LOOP_SECONDS)
+                    async with asyncio.timeout(LOOP_SECONDS):
+                        await self.wake.wait()
                 since = time.monotonic() - last_look
                 if since < LOOK_GAP:
                     await asyncio.sleep(LOOK_GAP - since)
