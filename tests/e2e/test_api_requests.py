@@ -215,9 +215,9 @@ async def test_dates_numbers_and_choices_get_the_forms_own_checks(api: ApiClient
 
     assert errors == {
         "affectedStaff": "The number of staff must be 0 or more.",
-        "directorate": "Choose one of: Children and Learning, Communities, Culture and Homes, "
-        "Corporate Services, Place, Social Care and Health, Strategy and Performance, "
-        "Several directorates.",
+        "directorate": 'Choose one of: "Children and Learning", "Communities, Culture and '
+        'Homes", "Corporate Services", "Place", "Social Care and Health", "Strategy and '
+        'Performance", "Several directorates".',
         "supplier": "Enter the supplier or product name. It is needed because you are buying "
         "or renewing.",
         "contractEnded": "Choose yes if the contract has already ended. Choose no if it has not.",
@@ -377,7 +377,7 @@ async def test_a_theme_set_by_a_board_can_be_filtered_on_and_then_not_withdrawn(
         ({"status": "open"}, "status", "Choose one of: submitted, in_triage,"),
         ({"status": "submitted,nope"}, "status", "withdrawn."),
         ({"board": "finance"}, "board", "Choose one of: ddc, ictig, trb."),
-        ({"directorate": "Parks"}, "directorate", "Choose one of: Children and Learning,"),
+        ({"directorate": "Parks"}, "directorate", 'Choose one of: "Children and Learning",'),
         ({"theme": "roads"}, "theme", "Choose one of: people_and_skills,"),
         ({"updatedSince": "yesterday"}, "updatedSince", WHEN),
         ({"updatedSince": "2026-11-25T09:00:00"}, "updatedSince", WHEN),

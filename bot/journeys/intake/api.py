@@ -148,12 +148,20 @@ def _raw(spec: FieldSpec, value: object) -> str | None:
     return None
 
 
+def _listed(values: list[str] | tuple[str, ...]) -> str:
+    """Values for a sentence: quoted when one has a comma in it ("Communities, Culture
+    and Homes"), so where each ends is clear."""
+    if any("," in value for value in values):
+        return ", ".join(f'"{value}"' for value in values)
+    return ", ".join(values)
+
+
 def _in_api_words(spec: FieldSpec, message: str) -> str:
     """The form's message, with the options named where a card would list them."""
     if spec.kind == "choice" and message.startswith("Choose one of the options listed"):
-        return "Choose one of: " + ", ".join(_values(spec)) + "."
+        return "Choose one of: " + _listed(_values(spec)) + "."
     if spec.kind == "multichoice" and message.startswith("Choose only from the options listed"):
-        return "Choose only from: " + ", ".join(_values(spec)) + "."
+        return "Choose only from: " + _listed(_values(spec)) + "."
     return message if message.endswith((".", "?", "!")) else message + "."
 
 

@@ -40,6 +40,8 @@ WHEN_EXPECTED = (
 
 
 def _one_of(values: list[str] | tuple[str, ...]) -> str:
+    if any("," in value for value in values):  # "Communities, Culture and Homes"
+        return "Choose one of: " + ", ".join(f'"{value}"' for value in values) + "."
     return "Choose one of: " + ", ".join(values) + "."
 
 
