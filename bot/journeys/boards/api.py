@@ -40,6 +40,7 @@ from bot.journey import Actor, JourneyContext, Part
 from bot.journeys.boards.decisions import (
     DecideCommand,
     DecisionRefused,
+    Outcome,
     after_decision,
     authority_of,
     decide,
@@ -308,46 +309,44 @@ def decision_out(
     )
 
 
-def operations(ctx: JourneyContext, shared: Shared) -> tuple[ApiOperation, ...]:
-    async def record_decision(call: ApiCall) -> ApiResult:
+def _board(body: DecisionIn, request: DigitalRequest, reference: str) -> str:
+    """The board deciding: the one named, or the one whose list the request is on."""
+    board = body.board or request.route.board
+    if not board:
+        raise standard(409, f"{reference} is not on any board's list. Nothing has changed.")
+    return board
+
+
+class BoardsApi:
+    """The handlers of the boards journey's operations: one method per operation."""
+
+    def __init__(self, ctx: JourneyContext, shared: Shared) -> None:
+        self.ctx = ctx
+        self.shared = shared
+
+    async def record_decision(self, call: ApiCall) -> ApiResult:
         body = cast(DecisionIn, call.body)
         reference = _reference(call.path["reference"])
         unused = _unused(body)
         if unused:
             raise invalid(*unused)
-        request = await ctx.store.get(reference)
-        if request is None:
-            raise standard(404, f"There is no request {reference}.")
-        board = body.board or request.route.board
-        if not board:
-            raise standard(409, f"{reference} is not on any board's list. Nothing has changed.")
-        actor = await _actor(shared, call.caller, board)
-        try:
-            await authority_of(shared, actor, board)
-        except NotAllowed as refused:
-            raise standard(403, str(refused)) from None
-        try:
-            outcome = await decide(shared, actor, _command(body, request, board))
-        except DecisionRefused as refused:
-            said = str(refused)
-            raise invalid(FieldProblem(_field_of(body.decision, said), said)) from None
-        except NotFound as missing:
-            raise standard(404, str(missing)) from None
-        except NotAllowed as refused:  # not on this board's list now
-            raise standard(409, str(refused)) from None
+        request = await self._request(reference)
+        board = _board(body, request, reference)
+        actor = await _actor(self.shared, call.caller, board)
+        outcome = await self._decide(actor, body, request, board)
         if not outcome.changed or outcome.decision is None:
             raise standard(409, outcome.note)
-        gov = await ctx.store.governance()
+        gov = await self.ctx.store.governance()
         names = {key: found.name for key, found in gov.boards.items()}
         summary = recorded_note(outcome, names).removeprefix("Recorded: ")
-        ctx.in_background(after_decision(shared, outcome))
+        self.ctx.in_background(after_decision(self.shared, outcome))
         return ApiResult(
             201, decision_out(outcome.decision, outcome.request, names, call.base_url, summary)
         )
 
-    async def list_boards(call: ApiCall) -> ApiResult:
+    async def list_boards(self, call: ApiCall) -> ApiResult:
         query = cast(BoardsQuery, call.query)
-        gov = await ctx.store.governance()
+        gov = await self.ctx.store.governance()
         keys = list(gov.boards)
         after = read_cursor("boards", query.after, 1)
         if after is not None and after[0] not in keys:
@@ -366,6 +365,33 @@ def operations(ctx: JourneyContext, shared: Shared) -> tuple[ApiOperation, ...]:
             ),
         )
 
+    async def _request(self, reference: str) -> DigitalRequest:
+        request = await self.ctx.store.get(reference)
+        if request is None:
+            raise standard(404, f"There is no request {reference}.")
+        return request
+
+    async def _decide(
+        self, actor: Actor, body: DecisionIn, request: DigitalRequest, board: str
+    ) -> Outcome:
+        """The chat's own steps, their refusals turned into the API's problems."""
+        try:
+            await authority_of(self.shared, actor, board)
+        except NotAllowed as refused:
+            raise standard(403, str(refused)) from None
+        try:
+            return await decide(self.shared, actor, _command(body, request, board))
+        except DecisionRefused as refused:
+            said = str(refused)
+            raise invalid(FieldProblem(_field_of(body.decision, said), said)) from None
+        except NotFound as missing:
+            raise standard(404, str(missing)) from None
+        except NotAllowed as refused:  # not on this board's list now
+            raise standard(409, str(refused)) from None
+
+
+def operations(ctx: JourneyContext, shared: Shared) -> tuple[ApiOperation, ...]:
+    api = BoardsApi(ctx, shared)
     return (
         ApiOperation(
             operation_id="RecordDecision",
@@ -377,7 +403,7 @@ def operations(ctx: JourneyContext, shared: Shared) -> tuple[ApiOperation, ...]:
             "Only the board's members, or their deputies, can decide. The requester is "
             "told, as when a member decides in Teams.",
             tag="Decisions",
-            handler=record_decision,
+            handler=api.record_decision,
             role=DECISIONS_WRITE,
             person=True,
             body=DecisionIn,
@@ -403,7 +429,7 @@ def operations(ctx: JourneyContext, shared: Shared) -> tuple[ApiOperation, ...]:
             description="Lists the governance boards that decide on requests, with what "
             "each one decides.",
             tag="Decisions",
-            handler=list_boards,
+            handler=api.list_boards,
             role=REQUESTS_READ,
             query=BoardsQuery,
             response=BoardPage,

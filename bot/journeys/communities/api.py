@@ -122,66 +122,90 @@ async def question_out(
     )
 
 
-def operations(ctx: JourneyContext, shared: Shared) -> tuple[ApiOperation, ...]:
-    async def list_waiting(call: ApiCall) -> ApiResult:
+def _community(given: str | None, communities: list[Community]) -> str | None:
+    """The community asked for (None for every one); 422 for one there is not."""
+    community = (given or "").strip() or None
+    if community is not None and community not in {c.id for c in communities}:
+        raise unknown_community(community, communities)
+    return community
+
+
+def _question_after(given: str | None) -> str:
+    """The reference the page before ended at ("" for the first page); 422 for a cursor
+    not of this list."""
+    after = read_cursor("questions", given, 1)
+    if after is not None and not _QUESTION.fullmatch(after[0]):
+        raise invalid(FieldProblem("after", NOT_OURS))
+    return after[0] if after else ""
+
+
+def _next_questions(
+    call: ApiCall, community: str | None, top: int, found: list[Question]
+) -> str | None:
+    """The next page's link, when more were found than a page shows."""
+    if len(found) <= top:
+        return None
+    after = cursor("questions", found[top - 1].reference)
+    return next_link(call, "/questions", community=community, top=top, after=after)
+
+
+def _next_communities(call: ApiCall, top: int, ordered: list[Community]) -> str | None:
+    """The next page's link, when there are more than a page shows."""
+    if len(ordered) <= top:
+        return None
+    last = ordered[top - 1]
+    after = cursor("communities", last.name, last.id)
+    return next_link(call, "/communities", top=top, after=after)
+
+
+class CommunitiesApi:
+    """The handlers of the communities journey's operations: one method per operation."""
+
+    def __init__(self, ctx: JourneyContext, shared: Shared) -> None:
+        self.ctx = ctx
+        self.shared = shared
+
+    async def list_waiting(self, call: ApiCall) -> ApiResult:
         query = cast(QuestionsQuery, call.query)
-        store = await shared.store()
+        store = await self.shared.store()
         communities = await store.communities()
         names = {c.id: c.name for c in communities}
-        community = (query.community or "").strip() or None
-        if community is not None and community not in names:
-            raise unknown_community(community, communities)
-        after = read_cursor("questions", query.after, 1)
-        if after is not None and not _QUESTION.fullmatch(after[0]):
-            raise invalid(FieldProblem("after", NOT_OURS))
+        community = _community(query.community, communities)
         found = await store.questions(
             status=QuestionStatus.OPEN.value,
             community_id=community,
             limit=query.top + 1,
-            after=after[0] if after else "",
+            after=_question_after(query.after),
         )
-        shown = found[: query.top]
-        now = ctx.now()
-        link = None
-        if len(found) > query.top:
-            link = next_link(
-                call,
-                "/questions",
-                community=community,
-                top=query.top,
-                after=cursor("questions", shown[-1].reference),
-            )
-        value = [await question_out(shared, q, names, now) for q in shown]
+        now = self.ctx.now()
+        link = _next_questions(call, community, query.top, found)
+        value = [await question_out(self.shared, q, names, now) for q in found[: query.top]]
         return ApiResult(200, QuestionPage(value=value, next_link=link))
 
-    async def list_communities(call: ApiCall) -> ApiResult:
+    async def list_communities(self, call: ApiCall) -> ApiResult:
         query = cast(PageQuery, call.query)
-        store = await shared.store()
+        store = await self.shared.store()
         ordered = sorted(await store.communities(), key=lambda c: (c.name, c.id))
         after = read_cursor("communities", query.after, 2)
         if after is not None:
             ordered = [c for c in ordered if (c.name, c.id) > after]
-        shown = ordered[: query.top]
-        link = None
-        if len(ordered) > query.top:
-            last = shown[-1]
-            link = next_link(
-                call, "/communities", top=query.top, after=cursor("communities", last.name, last.id)
-            )
-        value = []
-        for c in shown:
-            channel = await ctx.store.channel(shared.channel_purpose(c.id))
-            value.append(
-                CommunityOut(
-                    id=c.id,
-                    name=c.name,
-                    description=c.description,
-                    lead_name=c.lead_name,
-                    channel_registered=channel is not None,
-                )
-            )
+        link = _next_communities(call, query.top, ordered)
+        value = [await self._community_out(c) for c in ordered[: query.top]]
         return ApiResult(200, CommunityPage(value=value, next_link=link))
 
+    async def _community_out(self, community: Community) -> CommunityOut:
+        channel = await self.ctx.store.channel(self.shared.channel_purpose(community.id))
+        return CommunityOut(
+            id=community.id,
+            name=community.name,
+            description=community.description,
+            lead_name=community.lead_name,
+            channel_registered=channel is not None,
+        )
+
+
+def operations(ctx: JourneyContext, shared: Shared) -> tuple[ApiOperation, ...]:
+    api = CommunitiesApi(ctx, shared)
     return (
         ApiOperation(
             operation_id="ListWaitingQuestions",
@@ -191,7 +215,7 @@ def operations(ctx: JourneyContext, shared: Shared) -> tuple[ApiOperation, ...]:
             description="Lists the questions sent to a community that are still waiting "
             "for an answer, oldest first, a page at a time. Who asked is not shown.",
             tag="Questions",
-            handler=list_waiting,
+            handler=api.list_waiting,
             role=REQUESTS_READ,
             query=QuestionsQuery,
             response=QuestionPage,
@@ -207,7 +231,7 @@ def operations(ctx: JourneyContext, shared: Shared) -> tuple[ApiOperation, ...]:
             description="Lists the communities of practice, with their lead and whether "
             "they have a Teams channel set up.",
             tag="Questions",
-            handler=list_communities,
+            handler=api.list_communities,
             role=REQUESTS_READ,
             query=PageQuery,
             response=CommunityPage,

@@ -14,8 +14,8 @@ Each person or app has at most MOST_PER_OWNER subscriptions (409 after that).
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.api import paging
@@ -99,69 +99,56 @@ def _delivery_out(row: Delivery) -> DeliveryOut:
     )
 
 
-Handler = Callable[[ApiCall], Awaitable[ApiResult]]
-
 TOO_MANY = (
     f"You have {MOST_PER_OWNER} flows using these triggers already, the most you can have. "
     "Turn off a flow you no longer use, then try again."
 )
 
 
-def operations(hooks: Webhooks) -> tuple[ApiOperation, ...]:
-    ctx = hooks.ctx
+def _new_subscription(call: ApiCall, event: str, board: str, now: dt.datetime) -> Subscription:
+    """The subscription a call asks for, owned by its caller, with a new secret."""
+    body: Any = call.body
+    caller = call.caller
+    return Subscription(
+        id="sub_" + secrets.token_hex(12),
+        event=event,
+        notification_url=body.notification_url.strip(),
+        secret=sending.new_secret(),
+        owner_id=caller.user_id or caller.app_id,
+        owner_is_app=not caller.user_id,
+        owner_name=caller.name[:200],
+        created_at=now,
+        api_base=call.base_url,
+        to_status=getattr(body, "to_status", None) or "",
+        board=board,
+    )
 
-    def subscribe(event: str) -> Handler:
-        async def handle(call: ApiCall) -> ApiResult:
-            body: Any = call.body
-            problem = address_problem(body.notification_url, hooks.config.local)
-            if problem:
-                raise invalid(FieldProblem("notificationUrl", problem))
-            board = (getattr(body, "board", None) or "").strip()
-            if board:
-                names = await hooks.board_names()
-                if board not in names:
-                    known = ", ".join(sorted(names))
-                    raise invalid(FieldProblem("board", f"Choose one of: {known}."))
-            caller = call.caller
-            sub = Subscription(
-                id="sub_" + secrets.token_hex(12),
-                event=event,
-                notification_url=body.notification_url.strip(),
-                secret=sending.new_secret(),
-                owner_id=caller.user_id or caller.app_id,
-                owner_is_app=not caller.user_id,
-                owner_name=caller.name[:200],
-                created_at=ctx.now(),
-                api_base=call.base_url,
-                to_status=getattr(body, "to_status", None) or "",
-                board=board,
-            )
-            kept = await (await hooks.store()).subscribe(sub, MOST_PER_OWNER)
-            if kept is None:
-                raise standard(409, TOO_MANY)
-            location = f"{call.base_url}/api/v1/subscriptions/{kept.id}"
-            return ApiResult(201, _subscription_out(kept, secret=True), {"Location": location})
 
-        return handle
+class FlowsApi:
+    """The handlers of the webhook triggers: one method per operation."""
 
-    async def owned(call: ApiCall) -> Subscription:
-        said = call.path["id"]
-        sub = await (await hooks.store()).subscription(said)
-        mine = sub is not None and (_owns(call.caller, sub) or call.caller.user_id in ctx.admin_ids)
-        if sub is None or not mine:
-            raise standard(404, "There is no subscription with that id.")
-        return sub
+    def __init__(self, hooks: Webhooks) -> None:
+        self.hooks = hooks
 
-    async def delete(call: ApiCall) -> ApiResult:
-        sub = await owned(call)
-        await (await hooks.store()).delete_subscription(sub.id)
+    async def on_request_created(self, call: ApiCall) -> ApiResult:
+        return await self._subscribe(CREATED, call)
+
+    async def on_request_status_changed(self, call: ApiCall) -> ApiResult:
+        return await self._subscribe(STATUS_CHANGED, call)
+
+    async def on_board_decided(self, call: ApiCall) -> ApiResult:
+        return await self._subscribe(DECIDED, call)
+
+    async def delete(self, call: ApiCall) -> ApiResult:
+        sub = await self._owned(call)
+        await (await self.hooks.store()).delete_subscription(sub.id)
         return ApiResult(204)
 
-    async def deliveries(call: ApiCall) -> ApiResult:
-        sub = await owned(call)
+    async def deliveries(self, call: ApiCall) -> ApiResult:
+        sub = await self._owned(call)
         query: Any = call.query
         before = _seq(sub, query.after)
-        rows = await (await hooks.store()).deliveries(sub.id, before, query.top + 1)
+        rows = await (await self.hooks.store()).deliveries(sub.id, before, query.top + 1)
         shown = rows[: query.top]
         next_link = None
         if len(rows) > query.top:
@@ -171,6 +158,44 @@ def operations(hooks: Webhooks) -> tuple[ApiOperation, ...]:
         page = DeliveryPage(value=[_delivery_out(row) for row in shown], next_link=next_link)
         return ApiResult(200, page)
 
+    async def _subscribe(self, event: str, call: ApiCall) -> ApiResult:
+        body: Any = call.body
+        problem = address_problem(body.notification_url, self.hooks.config.local)
+        if problem:
+            raise invalid(FieldProblem("notificationUrl", problem))
+        board = await self._board(getattr(body, "board", None))
+        sub = _new_subscription(call, event, board, self.hooks.ctx.now())
+        kept = await (await self.hooks.store()).subscribe(sub, MOST_PER_OWNER)
+        if kept is None:
+            raise standard(409, TOO_MANY)
+        location = f"{call.base_url}/api/v1/subscriptions/{kept.id}"
+        return ApiResult(201, _subscription_out(kept, secret=True), {"Location": location})
+
+    async def _board(self, given: str | None) -> str:
+        """The board filter ("" for every board); 422 for a board there is not."""
+        board = (given or "").strip()
+        if board:
+            names = await self.hooks.board_names()
+            if board not in names:
+                known = ", ".join(sorted(names))
+                raise invalid(FieldProblem("board", f"Choose one of: {known}."))
+        return board
+
+    async def _owned(self, call: ApiCall) -> Subscription:
+        """The subscription the path names, if the caller owns it or is an admin; 404
+        otherwise, as if there were none."""
+        said = call.path["id"]
+        sub = await (await self.hooks.store()).subscription(said)
+        mine = sub is not None and (
+            _owns(call.caller, sub) or call.caller.user_id in self.hooks.ctx.admin_ids
+        )
+        if sub is None or not mine:
+            raise standard(404, "There is no subscription with that id.")
+        return sub
+
+
+def operations(hooks: Webhooks) -> tuple[ApiOperation, ...]:
+    api = FlowsApi(hooks)
     common: dict[str, Any] = {
         "method": "POST",
         "tag": "Flows",
@@ -189,7 +214,7 @@ def operations(hooks: Webhooks) -> tuple[ApiOperation, ...]:
             summary=TRIGGERS[CREATED],
             description="Starts a flow each time someone creates a digital request, in Teams "
             "or through the API.",
-            handler=subscribe(CREATED),
+            handler=api.on_request_created,
             body=SubscribeCreated,
             trigger=Trigger(RequestCreatedEvent, "DeleteSubscription", TRIGGERS[CREATED]),
             **common,
@@ -200,7 +225,7 @@ def operations(hooks: Webhooks) -> tuple[ApiOperation, ...]:
             summary=TRIGGERS[STATUS_CHANGED],
             description="Starts a flow each time a request moves to a new status. Choose a "
             "status to start it only for that one.",
-            handler=subscribe(STATUS_CHANGED),
+            handler=api.on_request_status_changed,
             body=SubscribeStatusChanged,
             trigger=Trigger(
                 RequestStatusChangedEvent, "DeleteSubscription", TRIGGERS[STATUS_CHANGED]
@@ -213,7 +238,7 @@ def operations(hooks: Webhooks) -> tuple[ApiOperation, ...]:
             summary=TRIGGERS[DECIDED],
             description="Starts a flow each time a board records a decision on a request. "
             "Choose a board to start it only for that board's decisions.",
-            handler=subscribe(DECIDED),
+            handler=api.on_board_decided,
             body=SubscribeDecided,
             trigger=Trigger(BoardDecidedEvent, "DeleteSubscription", TRIGGERS[DECIDED]),
             dynamic_values={"board": ("ListBoards", "key", "name")},
@@ -227,7 +252,7 @@ def operations(hooks: Webhooks) -> tuple[ApiOperation, ...]:
             description="Stops sending events to a flow. Power Automate calls this when "
             "the flow is turned off or deleted.",
             tag="Flows",
-            handler=delete,
+            handler=api.delete,
             role=REQUESTS_READ,
             status=204,
             visibility="internal",
@@ -241,7 +266,7 @@ def operations(hooks: Webhooks) -> tuple[ApiOperation, ...]:
             description="Lists the events sent, or waiting to be sent, to a flow, newest "
             "first: how many tries, the last answer, and when the next try is.",
             tag="Flows",
-            handler=deliveries,
+            handler=api.deliveries,
             role=REQUESTS_READ,
             query=DeliveriesQuery,
             response=DeliveryPage,
