@@ -12,9 +12,13 @@ import binascii
 import json
 from urllib.parse import urlencode
 
+from pydantic import Field
+
+from bot.api.models import ApiModel
 from bot.api.operations import API_PREFIX, ApiCall, FieldProblem
 from bot.api.problems import invalid
 
+PAGE_MOST = 100  # the most any list gives on one page
 NOT_OURS = "This is not from a page of this list. Leave it out to start again."
 
 
@@ -45,3 +49,16 @@ def next_link(call: ApiCall, path: str, **params: str | int | None) -> str:
     """The address of the next page: `path` under /api/v1 with the same filters."""
     given = {name: value for name, value in params.items() if value not in (None, "")}
     return f"{call.base_url}{API_PREFIX}{path}?{urlencode(given, doseq=True)}"
+
+
+class PageQuery(ApiModel):
+    """What every list takes: how many on a page, and where the page starts. A list
+    with filters adds them to a subclass."""
+
+    top: int = Field(default=25, ge=1, le=PAGE_MOST, description="How many on a page (1 to 100).")
+    after: str | None = Field(
+        default=None,
+        max_length=400,
+        description="Where the next page starts: leave it out for the first page. The "
+        "nextLink of a page has it.",
+    )

@@ -400,7 +400,7 @@ async def test_a_theme_set_by_a_board_can_be_filtered_on_and_then_not_withdrawn(
         ({"after": "cjE6NQ"}, "after", NOT_OURS),  # r1:5, made by hand
         ({"after": "eDox"}, "after", NOT_OURS),  # x:1
         ({"after": "%%%"}, "after", NOT_OURS),
-        ({"after": "x" * 101}, "after", "100 characters or fewer"),
+        ({"after": "x" * 401}, "after", "400 characters or fewer"),
     ],
 )
 async def test_a_filter_or_cursor_we_do_not_know_is_refused_by_name(

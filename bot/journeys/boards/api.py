@@ -28,7 +28,7 @@ from bot.api.operations import (
     ApiResult,
     FieldProblem,
 )
-from bot.api.paging import NOT_OURS, cursor, next_link, read_cursor
+from bot.api.paging import NOT_OURS, PageQuery, cursor, next_link, read_cursor
 from bot.api.problems import invalid, standard
 from bot.domain.boards import Decision, DecisionKind
 from bot.domain.model import STATUS_LABELS, DigitalRequest, Horizon, Theme
@@ -49,8 +49,6 @@ from bot.journeys.boards.decisions import (
 from bot.journeys.boards.setup import effective_setup
 from bot.journeys.boards.shared import Shared
 from cards import agenda_cards as views
-
-PAGE_MOST = 100
 
 
 def one_of(values: Iterable[str]) -> Any:
@@ -176,14 +174,8 @@ class DecisionOut(ApiModel):
     link: str = Field(description="Where the API shows the request.")
 
 
-class BoardsQuery(ApiModel):
-    top: int = Field(default=25, ge=1, le=PAGE_MOST, description="How many on a page (1 to 100).")
-    after: str | None = Field(
-        default=None,
-        max_length=200,
-        description="Where the next page starts: leave it out for the first page. The "
-        "nextLink of a page has it.",
-    )
+class BoardsQuery(PageQuery):
+    """ListBoards takes only the page."""
 
 
 class BoardOut(ApiModel):

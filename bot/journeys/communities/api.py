@@ -23,25 +23,14 @@ from bot.api.operations import (
     FieldProblem,
     Problem,
 )
-from bot.api.paging import NOT_OURS, cursor, next_link, read_cursor
+from bot.api.paging import NOT_OURS, PageQuery, cursor, next_link, read_cursor
 from bot.api.problems import invalid
 from bot.domain.communities import AnswerKind, Community, Question, QuestionStatus
 from bot.journey import JourneyContext, Part
 from bot.journeys.communities.nudging import working_time
 from bot.journeys.communities.shared import Shared
 
-PAGE_MOST = 100
 _QUESTION = re.compile(r"Q-[0-9]{4}-[0-9]{4,9}")
-
-
-class PageQuery(ApiModel):
-    top: int = Field(default=25, ge=1, le=PAGE_MOST, description="How many on a page (1 to 100).")
-    after: str | None = Field(
-        default=None,
-        max_length=400,
-        description="Where the next page starts: leave it out for the first page. The "
-        "nextLink of a page has it.",
-    )
 
 
 class QuestionsQuery(PageQuery):

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from bot.api.models import ApiModel, PageOf, RequestOut
+from bot.api.paging import PageQuery
 from bot.domain.model import Status
 
 CREATED = "request.created"
@@ -92,11 +93,8 @@ class DeliveryPage(PageOf[DeliveryOut]):
     pass
 
 
-class DeliveriesQuery(ApiModel):
-    top: int = Field(default=25, ge=1, le=100, description="How many on a page (1 to 100).")
-    after: str | None = Field(
-        default=None, max_length=100, description="Where the last page ended (from nextLink)."
-    )
+class DeliveriesQuery(PageQuery):
+    """ListDeliveries takes only the page."""
 
 
 # -- What each call to a flow carries --------------------------------------------------

@@ -10,7 +10,6 @@ from typing import Any
 from pydantic import AwareDatetime, Field, field_validator
 
 from bot.api.models import (
-    ApiModel,
     PageOf,
     RequestOut,
     RequestWithHistory,
@@ -18,14 +17,13 @@ from bot.api.models import (
     request_with_history,
 )
 from bot.api.operations import REQUESTS_READ, ApiCall, ApiOperation, ApiResult, FieldProblem
-from bot.api.paging import NOT_OURS, cursor, next_link, read_cursor
+from bot.api.paging import NOT_OURS, PageQuery, cursor, next_link, read_cursor
 from bot.api.problems import invalid, standard
 from bot.domain.model import DIRECTORATES, Status, Theme
 from bot.domain.references import format_reference, parse_reference
 from bot.journey import JourneyContext
 from bot.ports import RequestQuery
 
-PAGE_MOST = 100
 _ITEM = re.compile(r"[1-9][0-9]{0,17}")
 # RFC 3339's date-time, what OpenAPI's `format: date-time` means: a date, T, a time, and a
 # time zone (Z or an offset). Power Automate's utcNow() gives 7 digits after the second.
@@ -45,7 +43,7 @@ def _one_of(values: list[str] | tuple[str, ...]) -> str:
     return "Choose one of: " + ", ".join(values) + "."
 
 
-class ListRequestsQuery(ApiModel):
+class ListRequestsQuery(PageQuery):
     status: list[Status] | None = Field(
         default=None,
         description="Only requests with one of these statuses. Separate more than one with "
@@ -69,12 +67,6 @@ class ListRequestsQuery(ApiModel):
         default=None,
         description="Only requests changed at or after this time: a date and time with a "
         "time zone, like 2026-11-25T09:00:00Z.",
-    )
-    top: int = Field(default=25, ge=1, le=PAGE_MOST, description="How many on a page (1 to 100).")
-    after: str | None = Field(
-        default=None,
-        max_length=100,
-        description="Where the page starts: leave this out. The nextLink of a page sets it.",
     )
 
     @field_validator("status", mode="before")
