@@ -78,6 +78,7 @@ async def readyz(request: web.Request) -> web.Response:
         logger.exception("Store check failed")
         return web.json_response({"status": "unavailable", "store": "not reachable"}, status=503)
     body: dict[str, object] = {"status": "ready", "store": opened.kind}
+    body["state"] = "azure" if opened.azure is not None else "sqlite"
     if opened.pending_writes is not None:
         # Writes taken locally and still owed to SharePoint. Not a failure: they will go.
         body["pending_sharepoint_writes"] = await opened.pending_writes()
@@ -120,6 +121,7 @@ def _journey_context(app: web.Application, opened: OpenStore) -> JourneyContext:
         journey_settings=settings.journeys,
         reply_hosts=reply_hosts,
         graph=opened.graph,
+        azure=opened.azure,
         calendar=_calendar(settings),
         targets=StageTargets(
             triage_days=settings.deadline_triage_days,

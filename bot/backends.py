@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.azure_state.account import AzureState
 from bot.clock import Clock
 from bot.ports import NotApplied, Roster, Store
 from bot.settings import Settings
@@ -41,6 +42,9 @@ class OpenStore:
     on_not_applied: Callable[[Callable[[NotApplied], Awaitable[None]]], None] | None = None
     # SharePoint mode: who to tell about an edit to the config list that was not used.
     on_config_problem: Callable[[Callable[[str], Awaitable[None]]], Awaitable[None]] | None = None
+    # STATE_STORE=azure: the Azure Storage account the working state is in (the journeys'
+    # own stores use it too). None with SQLite.
+    azure: AzureState | None = None
 
 
 async def open_store(settings: Settings, clock: Clock, graph: Any = None) -> OpenStore:
@@ -49,7 +53,11 @@ async def open_store(settings: Settings, clock: Clock, graph: Any = None) -> Ope
         local = SqliteStore(settings.database_path, clock)
         await local.open()
         return OpenStore(local, "sqlite", close=local.close)
-    sharepoint = await open_sharepoint(settings.database_path, clock, graph)
+    azure = AzureState(settings.state) if settings.state.kind == "azure" else None
+    if azure is None:
+        sharepoint = await open_sharepoint(settings.database_path, clock, graph)
+    else:
+        sharepoint = await open_sharepoint_on_azure(azure, clock, graph)
     return OpenStore(
         sharepoint,
         "sharepoint",
@@ -59,6 +67,7 @@ async def open_store(settings: Settings, clock: Clock, graph: Any = None) -> Ope
         graph=sharepoint.graph,
         on_not_applied=lambda tell: setattr(sharepoint, "on_not_applied", tell),
         on_config_problem=sharepoint.listen_for_config_problems,
+        azure=azure,
     )
 
 
@@ -69,6 +78,30 @@ async def open_sharepoint(database: Path, clock: Clock, graph: Any = None) -> Sh
     journal = SqliteJournal(database, clock)
     working = SqliteWorkingState(database, clock)
     return await open_sharepoint_store(journal, working, clock, graph)
+
+
+async def open_sharepoint_on_azure(
+    azure: AzureState, clock: Clock, graph: Any = None
+) -> SharePointStore:
+    """SharePoint lists, with the journal and the working state on Azure Storage, shared by
+    every instance. Closing the store closes the account's clients too."""
+    from bot.azure_state.journal import AzureJournal
+    from bot.azure_state.working import AzureWorkingState
+    from graph_clients.wiring import open_sharepoint_store
+
+    store = await open_sharepoint_store(
+        AzureJournal(azure, clock), AzureWorkingState(azure, clock), clock, graph
+    )
+    close = store.close
+
+    async def close_all() -> None:
+        try:
+            await close()
+        finally:
+            await azure.close()
+
+    store.close = close_all  # type: ignore[method-assign]
+    return store
 
 
 def open_roster(settings: Settings, opened: OpenStore) -> Roster | None:

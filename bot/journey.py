@@ -389,6 +389,10 @@ class JourneyContext:
     calendar: WorkingTime = field(default_factory=WorkingTime)
     # The target time of each stage of a request (DEADLINE_* settings).
     targets: StageTargets = field(default_factory=StageTargets)
+    # STATE_STORE=azure: the Azure Storage account (bot.azure_state.account.AzureState) a
+    # journey keeps its working state in, so every instance shares it. None with SQLite:
+    # the journey keeps its file in `data_dir`.
+    azure: Any = None
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     events: Events = field(init=False)
 

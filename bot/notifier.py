@@ -123,11 +123,13 @@ class TeamsNotifier:
             await self._poster.send_card(chat, card)
         except Unreachable:
             logger.info("Could not reach %s: Teams answered 403", user_id[:60])
+            await self._once.notification_sent(once_key)  # not tried again
             return Delivered.UNREACHABLE
         except BaseException:
             # Not sent: the key goes back, so a later try sends it rather than skip it.
             await self._once.release_notification(once_key)
             raise
+        await self._once.notification_sent(once_key)
         self._last_reference = chat
         return Delivered.SENT
 

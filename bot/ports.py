@@ -176,6 +176,11 @@ class ChannelDirectory(Protocol):
     async def personal_chat(self, user_id: str) -> dict[str, Any] | None: ...
 
 
+# How long a claim on a notification holds before another instance may take it over: far
+# longer than a send takes, Retry-After waits included.
+CLAIM_HOLD = dt.timedelta(minutes=10)
+
+
 class OnceOnly(Protocol):
     """What makes retried card actions and notifications happen once."""
 
@@ -185,7 +190,17 @@ class OnceOnly(Protocol):
 
     async def remember_invoke(self, key: str, response: dict[str, Any]) -> None: ...
 
-    async def claim_notification(self, key: str) -> bool: ...
+    async def claim_notification(self, key: str) -> bool:
+        """True if this caller may send what `key` names now: nobody has sent it, and
+        nobody holds a claim on it. A claim is held for CLAIM_HOLD; the caller then says
+        `notification_sent` (kept for ever) or `release_notification` (free again). A
+        claim neither confirmed nor released in time (its instance died) can be taken by
+        the next caller, so a message is never lost with the instance that claimed it."""
+        ...
+
+    async def notification_sent(self, key: str) -> None:
+        """What `key` names was sent: it is never claimed again."""
+        ...
 
     async def release_notification(self, key: str) -> None:
         """Give a claimed key back: what it was claimed for was not sent after all."""

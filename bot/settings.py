@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.api.settings import ApiSettings, load_api_settings
+from bot.azure_state.settings import StateSettings, load_state_settings
 
 # The Microsoft 365 Agents Playground's default user (Alex Wilber). In local mode
 # they are an admin, so a person can try every journey straight away.
@@ -83,6 +84,8 @@ class Settings:
     deadline_board_days: int = 20
     # The REST API under /api/v1/ (API_* settings).
     api: ApiSettings = field(default_factory=ApiSettings)
+    # Where the working state is kept (STATE_STORE and the Azure Storage account).
+    state: StateSettings = field(default_factory=StateSettings)
 
     @property
     def anonymous(self) -> bool:
@@ -322,6 +325,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
 
     journey_settings = load_journey_settings(env, problems)
     api = load_api_settings(env, mode, client_id, next(iter(sorted(admins)), ""), problems)
+    state = load_state_settings(env, mode, store, problems)
     if problems:
         raise SettingsError(problems)
     return Settings(
@@ -351,6 +355,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         deadline_question_days=question_days,
         deadline_board_days=board_days,
         api=api,
+        state=state,
     )
 
 

@@ -529,6 +529,9 @@ class SharePointStore:
     async def claim_notification(self, key: str) -> bool:
         return await self.working.claim_notification(key)
 
+    async def notification_sent(self, key: str) -> None:
+        await self.working.notification_sent(key)
+
     async def release_notification(self, key: str) -> None:
         await self.working.release_notification(key)
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from bot.azure_state.account import AzureState
+from bot.azure_state.settings import StateSettings
+from tests.support.azurite import Azurite, new_prefix
+from tests.support.azurite import start as start_azurite
 from tests.support.fake_graph import FakeGraph
 from tests.support.graph import provisioned
 
@@ -18,3 +22,23 @@ async def fake() -> AsyncIterator[FakeGraph]:
     await (await provisioned(server)).close()
     yield server
     await server.stop()
+
+
+@pytest.fixture(scope="session")
+def azurite() -> Iterator[Azurite]:
+    """Azurite (the Azure Storage emulator) for the whole session, on loopback ports."""
+    emulator = start_azurite()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+async def azure_state(azurite: Azurite) -> AsyncIterator[AzureState]:
+    """An AzureState on Azurite with a STATE_PREFIX of this test's own."""
+    state = AzureState(
+        StateSettings(
+            kind="azure", connection_string=azurite.connection_string, prefix=new_prefix()
+        )
+    )
+    yield state
+    await state.close()

@@ -7,6 +7,7 @@ import sqlite3
 from typing import Any
 
 from bot.clock import Clock
+from bot.ports import CLAIM_HOLD
 from bot.store.database import Database, immediate
 
 SCHEMA = """
@@ -15,8 +16,23 @@ CREATE TABLE IF NOT EXISTS handled_invokes (
     response TEXT NOT NULL,
     at TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS sent_notifications (key TEXT PRIMARY KEY, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sent_notifications (
+    key TEXT PRIMARY KEY,
+    at TEXT NOT NULL,
+    held_until TEXT
+);
 """
+
+
+def add_claim_hold(db: sqlite3.Connection) -> None:
+    """Files from before claims were held: every key in them was sent (held_until NULL)."""
+
+    def add() -> None:
+        have = {row["name"] for row in db.execute("PRAGMA table_info(sent_notifications)")}
+        if "held_until" not in have:
+            db.execute("ALTER TABLE sent_notifications ADD COLUMN held_until TEXT")
+
+    immediate(db, add)
 
 
 def rename_invoke_key(db: sqlite3.Connection) -> None:
@@ -55,14 +71,31 @@ class OnceTables:
         )
 
     async def claim_notification(self, key: str) -> bool:
-        """True the first time a key is claimed, False ever after."""
+        """True if nobody sent `key` and nobody holds it (OnceOnly.claim_notification)."""
+        now = self._clock.now()
+        at, until = now.isoformat(), (now + CLAIM_HOLD).isoformat()
+
+        def claim(db: sqlite3.Connection) -> bool:
+            cursor = db.execute(
+                "INSERT INTO sent_notifications (key, at, held_until) VALUES (?, ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET at = excluded.at, held_until = excluded.held_until "
+                "WHERE sent_notifications.held_until IS NOT NULL "
+                "AND sent_notifications.held_until <= ?",
+                (key, at, until, at),
+            )
+            return bool(cursor.rowcount == 1)
+
+        return bool(await self._db.run(claim))
+
+    async def notification_sent(self, key: str) -> None:
         at = self._clock.now().isoformat()
-        cursor = await self._db.run(
+        await self._db.run(
             lambda db: db.execute(
-                "INSERT OR IGNORE INTO sent_notifications (key, at) VALUES (?, ?)", (key, at)
+                "INSERT INTO sent_notifications (key, at, held_until) VALUES (?, ?, NULL) "
+                "ON CONFLICT(key) DO UPDATE SET held_until = NULL",
+                (key, at),
             )
         )
-        return bool(cursor.rowcount == 1)
 
     async def release_notification(self, key: str) -> None:
         await self._db.run(

@@ -20,6 +20,7 @@ SCHEMA = drafts.SCHEMA + conversations.SCHEMA + once.SCHEMA + records.SCHEMA
 MIGRATIONS: tuple[Migration, ...] = (
     drafts.move_drafts_keyed_by_person,
     once.rename_invoke_key,
+    once.add_claim_hold,
 )
 
 

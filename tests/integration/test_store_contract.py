@@ -29,7 +29,7 @@ from bot.domain.model import (
     RequestKind,
     Status,
 )
-from bot.ports import ChangedBySomeoneElse, NewRequest, Record, Store
+from bot.ports import CLAIM_HOLD, ChangedBySomeoneElse, NewRequest, Record, Store
 from bot.store.sqlite import SqliteStore
 from graph_clients.store import SharePointStore
 from tests.support.clock import SettableClock
@@ -420,6 +420,32 @@ async def test_a_notification_is_claimed_once(store: Store) -> None:
     assert await store.claim_notification("nudge:DR-1:ann") is True
     assert await store.claim_notification("nudge:DR-1:ann") is False
     assert await store.claim_notification("nudge:DR-1:bob") is True
+
+
+async def test_a_sent_notification_is_never_claimed_again(
+    store: Store, clock: SettableClock
+) -> None:
+    assert await store.claim_notification("agenda:tdb:1") is True
+    await store.notification_sent("agenda:tdb:1")
+    clock.advance(CLAIM_HOLD * 10)
+    assert await store.claim_notification("agenda:tdb:1") is False
+
+
+async def test_a_claim_held_by_an_instance_that_died_is_taken_over_after_the_hold(
+    store: Store, clock: SettableClock
+) -> None:
+    assert await store.claim_notification("digest:m365:2026-W48") is True
+    clock.advance(CLAIM_HOLD - dt.timedelta(seconds=1))
+    assert await store.claim_notification("digest:m365:2026-W48") is False  # still held
+    clock.advance(dt.timedelta(seconds=2))
+    assert await store.claim_notification("digest:m365:2026-W48") is True  # taken over
+    assert await store.claim_notification("digest:m365:2026-W48") is False  # held anew
+
+
+async def test_a_released_claim_can_be_claimed_at_once(store: Store) -> None:
+    assert await store.claim_notification("nudge:DR-2:ann") is True
+    await store.release_notification("nudge:DR-2:ann")
+    assert await store.claim_notification("nudge:DR-2:ann") is True
 
 
 # Records ----------------------------------------------------------------------------

@@ -281,6 +281,7 @@ async def run_agendas(shared: Shared) -> int:
             await ctx.store.release_notification(key)  # tried again on the next round
             logger.exception("Posting the %s agenda failed; it will try again", setup.key)
             continue
+        await ctx.store.notification_sent(key)
         sent += 1
     return sent
 

@@ -112,13 +112,15 @@ async def _remind(
     if not await ctx.store.claim_notification(reminder.key):
         return 0
     for passed in due[:-1]:
-        await ctx.store.claim_notification(passed.key)
+        await ctx.store.notification_sent(passed.key)  # passed while down: never sent late
     try:
-        return await _send(shared, request, reminder, now, meeting, setups)
+        told = await _send(shared, request, reminder, now, meeting, setups)
     except Exception:
         # Not all sent: the next look tries again; each person's own key stops repeats.
         await ctx.store.release_notification(reminder.key)
         raise
+    await ctx.store.notification_sent(reminder.key)
+    return told
 
 
 async def _send(

@@ -56,11 +56,17 @@ async def post_weekly(shared: Shared, now: dt.datetime) -> int:
             continue
         if not await shared.ctx.store.claim_notification(f"digest:{community.id}:{week}"):
             continue
+        key = f"digest:{community.id}:{week}"
         mine = waiting.get(community.id, [])
-        if mine:
-            card = digest_card(community, mine, hours, now)
-            if await shared.ctx.notifier.post(purpose, card) is not None:
-                posted += 1
+        try:
+            if mine:
+                card = digest_card(community, mine, hours, now)
+                if await shared.ctx.notifier.post(purpose, card) is not None:
+                    posted += 1
+        except BaseException:
+            await shared.ctx.store.release_notification(key)
+            raise
+        await shared.ctx.store.notification_sent(key)
     return posted
 
 

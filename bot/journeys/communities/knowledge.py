@@ -351,6 +351,8 @@ async def ask_leads(shared: Shared) -> int:
             delivered = Delivered.NO_CHAT
         if delivered in (Delivered.SENT, Delivered.ALREADY):
             sent += delivered == Delivered.SENT
+            for key, _, _ in claimed:
+                await ctx.store.notification_sent(key)
         else:  # not asked after all: the next look asks again
             for key, _, _ in claimed:
                 await ctx.store.release_notification(key)

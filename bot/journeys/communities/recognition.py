@@ -159,13 +159,21 @@ async def post_monthly_digests(shared: Shared) -> int:
         purpose = shared.channel_purpose(community.id)
         if await ctx.store.channel(purpose) is None:
             continue  # no channel yet: nothing is claimed, so it goes once one is registered
-        if not await ctx.store.claim_notification(f"community.monthly:{community.id}:{last:%Y-%m}"):
+        key = f"community.monthly:{community.id}:{last:%Y-%m}"
+        if not await ctx.store.claim_notification(key):
             continue
-        questions, answers = await community_answers(shared, community.id)
-        digest = maths.monthly_digest(questions, answers, community.id, start, end, config.points)
-        body = to_dict(digest_card(community, digest, month_and_year(last), config.points))
-        if await ctx.notifier.post(purpose, body) is not None:
-            posted += 1
+        try:
+            questions, answers = await community_answers(shared, community.id)
+            digest = maths.monthly_digest(
+                questions, answers, community.id, start, end, config.points
+            )
+            body = to_dict(digest_card(community, digest, month_and_year(last), config.points))
+            if await ctx.notifier.post(purpose, body) is not None:
+                posted += 1
+        except BaseException:
+            await ctx.store.release_notification(key)
+            raise
+        await ctx.store.notification_sent(key)
     return posted
 
 

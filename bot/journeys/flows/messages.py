@@ -176,6 +176,7 @@ class Sender:
                 "The channel is no longer registered, so nothing was sent. "
                 "Ask an admin to register it again in Teams, then try again."
             )
+        await self.ctx.store.notification_sent(once_key)
         return "sent", "Teams took the message."
 
     async def audit(

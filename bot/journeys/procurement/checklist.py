@@ -316,22 +316,31 @@ class ChecklistPart:
         if not await self.store.claim_notification(key):
             return
         try:
-            if await self.ctx.notifier.post(channel.purpose, card) is not None:
-                return
-            if not pass_on:
-                logger.info("No channel for %s: nobody was told", channel.purpose)
-                return
-            url = pack_url(self.shared, engagement)
-            instead = cards.build_missing_channel_card(
-                engagement, channel.name, channel.command, url
-            )
-            if await self.ctx.notifier.post(TRIAGE, to_dict(instead)) is not None:
-                return
-            logger.warning("No channel for %s or for triage: nobody was told", channel.purpose)
+            told = await self._post_or_pass_on(engagement, channel, card, pass_on)
         except BaseException:
             await self.store.release_notification(key)
             raise
-        await self.store.release_notification(key)  # a later pack may find a channel
+        if told:
+            await self.store.notification_sent(key)
+        else:
+            await self.store.release_notification(key)  # a later pack may find a channel
+
+    async def _post_or_pass_on(
+        self, engagement: Engagement, channel: Channel, card: dict[str, Any], pass_on: bool
+    ) -> bool:
+        """True if a channel was told: the engagement's own, or IT triage's in its place
+        (when `pass_on`). False, with nothing sent, if neither is registered."""
+        if await self.ctx.notifier.post(channel.purpose, card) is not None:
+            return True
+        if not pass_on:
+            logger.info("No channel for %s: nobody was told", channel.purpose)
+            return True  # as before: this channel's card is not made again
+        url = pack_url(self.shared, engagement)
+        instead = cards.build_missing_channel_card(engagement, channel.name, channel.command, url)
+        if await self.ctx.notifier.post(TRIAGE, to_dict(instead)) is not None:
+            return True
+        logger.warning("No channel for %s or for triage: nobody was told", channel.purpose)
+        return False
 
     # ---- The pack's page ---------------------------------------------------
 
