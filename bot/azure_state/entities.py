@@ -26,7 +26,7 @@ from azure.core.exceptions import (
     ResourceModifiedError,
     ResourceNotFoundError,
 )
-from azure.data.tables import UpdateMode
+from azure.data.tables import EdmType, EntityProperty, UpdateMode
 from azure.data.tables.aio import TableClient
 
 CHUNK = 15_000  # characters: at most 60 KB as UTF-16, under the 64 KiB a property holds
@@ -65,6 +65,16 @@ def unpack(entity: Mapping[str, Any], name: str = JSON_PROPERTY) -> Any:
         parts.append(str(entity[f"{name}{n}"]))
         n += 1
     return json.loads("".join(parts))
+
+
+def int64(value: int) -> EntityProperty:
+    """A whole number for an entity: plain ints are sent as Int32 and refused past 2**31."""
+    return EntityProperty(value, EdmType.INT64)
+
+
+def as_int(value: Any) -> int:
+    """A whole number read back (an Int64 comes back as an EntityProperty)."""
+    return int(value.value if isinstance(value, EntityProperty) else value)
 
 
 def etag_of(entity: Mapping[str, Any]) -> str:
