@@ -47,7 +47,10 @@ class StateSettings:
 def load_state_settings(
     env: Mapping[str, str], mode: str, store: str, problems: list[str]
 ) -> StateSettings:
-    kind = env.get("STATE_STORE", "").strip().lower() or ("azure" if mode == "m365" else "sqlite")
+    # Azure is the default where several instances may run: m365 mode with SharePoint as the
+    # store. A single instance (local mode, or BOT_STORE=sqlite) keeps its file.
+    several = mode == "m365" and store == "sharepoint"
+    kind = env.get("STATE_STORE", "").strip().lower() or ("azure" if several else "sqlite")
     if kind not in STATE_STORES:
         problems.append(f"STATE_STORE must be 'sqlite' or 'azure'. It is '{kind[:40]}'.")
         return StateSettings()
@@ -86,7 +89,8 @@ def load_state_settings(
     if url and not _url_ok(url):
         problems.append(
             "AZURE_STORAGE_ACCOUNT_URL must be the account's https address, such as "
-            f"https://<account>.blob.core.windows.net (http only on loopback). It is '{url[:80]}'."
+            "https://<account>.blob.core.windows.net (http only on loopback), with nothing "
+            f"after the address. It is '{_shown(url)}'."
         )
     return StateSettings(
         kind="azure",
@@ -116,3 +120,12 @@ def _url_ok(raw: str) -> bool:
     if not parts.hostname or parts.query or parts.fragment:
         return False
     return parts.scheme == "https" or (parts.scheme == "http" and is_loopback(parts.hostname))
+
+
+def _shown(url: str) -> str:
+    """An address as it may be shown: never its query (a SAS token is a secret)."""
+    parts = urlsplit(url)
+    if not parts.scheme:
+        return url.split("?")[0][:40]
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"[:80]

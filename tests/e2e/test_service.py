@@ -71,7 +71,11 @@ async def test_python_m_bot_serves_health_and_readiness(service: str, tmp_path: 
             assert (await response.json())["status"] == "ok"
         async with http.get(f"{service}/readyz") as response:
             assert response.status == 200
-            assert (await response.json()) == {"status": "ready", "store": "sqlite"}
+            assert (await response.json()) == {
+                "status": "ready",
+                "store": "sqlite",
+                "state": "sqlite",
+            }
         async with http.head(f"{service}/api/messages") as response:
             assert response.status == 200
     assert (tmp_path / "data" / "digital-front-door.sqlite3").exists()

@@ -16,7 +16,14 @@ from bot.settings import (
 )
 
 GUID = "11111111-2222-3333-4444-555555555555"
-M365 = {"BOT_MODE": "m365", "CLIENT_ID": GUID, "TENANT_ID": GUID, "CLIENT_SECRET": "s"}
+# One instance, its working state in DATA_DIR (STATE_STORE=azure is tested on its own).
+M365 = {
+    "BOT_MODE": "m365",
+    "CLIENT_ID": GUID,
+    "TENANT_ID": GUID,
+    "CLIENT_SECRET": "s",
+    "STATE_STORE": "sqlite",
+}
 
 
 def problems(env: dict[str, str]) -> list[str]:
