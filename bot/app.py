@@ -20,6 +20,7 @@ from bot.api.idempotency import SqliteIdempotency
 from bot.api.openapi import document
 from bot.api.ratelimit import TokenBuckets
 from bot.api.server import ApiAuth, ApiServer, mount
+from bot.azure_state.idempotency import AzureIdempotency
 from bot.backends import OpenStore, open_roster, open_store
 from bot.channel_posts import ChannelPoster
 from bot.clock import Clock, SystemClock
@@ -164,6 +165,8 @@ def _store_news_to_journeys(opened: OpenStore, ctx: JourneyContext) -> None:
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     opened = await open_store(app[SETTINGS], app[CLOCK], app.get(GRAPH))
     app[STORE] = opened
+    if opened.azure is not None:  # Idempotency-Keys shared by every instance, not a file
+        app[API].idempotency = AzureIdempotency(opened.azure, app[CLOCK])
     ctx = _journey_context(app, opened)
     # Every request added or saved, by anyone, is announced (REQUEST_SAVED).
     ctx.store = cast(Store, ObservedStore(opened.store, _publisher_now(ctx, REQUEST_SAVED)))
@@ -291,6 +294,8 @@ def _api_auth(settings: Settings, m365: bool, clock: Clock) -> ApiAuth:
 
 def _mount_api(app: web.Application, settings: Settings, m365: bool) -> None:
     """The REST API: a route per operation the journeys declare, and its document."""
+    # Opened on first use; with STATE_STORE=azure, _resources puts AzureIdempotency in its
+    # place before the API starts, so this file is never made.
     idempotency = SqliteIdempotency(settings.data_dir / "api.sqlite3", app[CLOCK])
     api = ApiServer(
         auth=_api_auth(settings, m365, app[CLOCK]),

@@ -5,6 +5,11 @@ invoke with the first delivery's answer (keyed by the Activity id and the actor,
 nobody else can ever receive a stored answer; a redelivery that arrives while the
 first is still running waits for it), turns each domain error into its plain-English
 message, and never lets a stack trace reach a person.
+
+With more than one instance, a redelivery may reach another instance than the first
+delivery. So the instance that runs an action first claims its key in the shared store;
+another instance that finds the key claimed waits a few seconds for the stored answer,
+and if it does not come, says the action is still being done. Nothing is done twice.
 """
 
 from __future__ import annotations
@@ -32,13 +37,23 @@ def once_key(activity_id: str, user_id: str) -> str:
     return f"{activity_id}|{user_id}"
 
 
-class Invokes:
-    """Runs card actions for one app. Deliveries in progress are known in this process;
-    finished ones are remembered in the store."""
+STILL_RUNNING = (
+    "I am still doing what you asked when you pressed that button. Nothing has been done "
+    "twice. Check again in a minute."
+)
 
-    def __init__(self, once: OnceOnly) -> None:
+
+class Invokes:
+    """Runs card actions for one app. Deliveries in progress are known in this process
+    and claimed in the store (for other instances); finished ones are remembered in the
+    store. `poll` and `wait` are how often and how long (seconds) to look for the answer
+    of a delivery another instance is running."""
+
+    def __init__(self, once: OnceOnly, poll: float = 0.2, wait: float = 4.0) -> None:
         self._once = once
         self._running: dict[str, asyncio.Future[Reply]] = {}
+        self._poll = poll
+        self._wait = wait
 
     async def run(self, action: CardAction[Any], context: TurnContext, data: Any) -> Reply:
         actor = actor_of(context.activity)
@@ -64,11 +79,35 @@ class Invokes:
     async def _once_only(self, action: CardAction[Any], turn: Turn, data: Any, key: str) -> Reply:
         if done := await self._once.handled_invoke(key):
             return Reply.model_validate(done)  # answer as before, change nothing twice
-        reply, keep = await _answer(action, turn, data)
-        if keep:
-            answer = reply.model_dump(mode="json", by_alias=True, exclude_none=True)
-            await self._once.remember_invoke(key, answer)
+        claim = f"invoke:{key}"
+        if not await self._once.claim_notification(claim):
+            return await self._answer_of_another(key)
+        try:
+            reply, keep = await _answer(action, turn, data)
+            if keep:
+                answer = reply.model_dump(mode="json", by_alias=True, exclude_none=True)
+                await self._once.remember_invoke(key, answer)
+                await self._once.notification_sent(claim)  # after the answer is kept
+                return reply
+        except BaseException:
+            await self._release(claim)
+            raise
+        await self._release(claim)  # it failed unexpectedly: a retry may run it again
         return reply
+
+    async def _answer_of_another(self, key: str) -> Reply:
+        """Another instance is running this delivery: its answer, once it has kept it."""
+        for _ in range(max(1, round(self._wait / self._poll))):
+            await asyncio.sleep(self._poll)
+            if done := await self._once.handled_invoke(key):
+                return Reply.model_validate(done)
+        return message_reply(STILL_RUNNING)
+
+    async def _release(self, claim: str) -> None:
+        try:
+            await asyncio.shield(self._once.release_notification(claim))
+        except Exception:  # the claim then runs out on its own (CLAIM_HOLD)
+            logger.exception("Could not give back the claim on a card action")
 
 
 async def _answer(action: CardAction[Any], turn: Turn, data: Any) -> tuple[Reply, bool]:

@@ -281,7 +281,9 @@ class Journal(RequestRegister, GovernanceStore, Protocol):
     async def ping(self) -> bool: ...
 
     async def outbox_pending(self, limit: int = 20) -> list[OutboxOp]:
-        """The oldest writes not yet done, in the order they were queued."""
+        """Writes not yet done, each request's in the order they were queued (across
+        requests no order is promised: several instances share the work). With several
+        instances, only writes of requests this instance may write now are returned."""
         ...
 
     async def outbox_count(self) -> int: ...

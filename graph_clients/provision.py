@@ -77,6 +77,7 @@ class ProvisionReport:
     lists_created: list[str] = field(default_factory=list)
     columns_added: list[tuple[str, str]] = field(default_factory=list)  # (list, column)
     columns_indexed: list[tuple[str, str]] = field(default_factory=list)
+    columns_made_unique: list[tuple[str, str]] = field(default_factory=list)
     columns_described: list[tuple[str, str]] = field(default_factory=list)  # had none
     config_seeded: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -87,6 +88,7 @@ class ProvisionReport:
             self.lists_created
             or self.columns_added
             or self.columns_indexed
+            or self.columns_made_unique
             or self.columns_described
             or self.config_seeded
         )
@@ -100,6 +102,10 @@ class ProvisionReport:
         for name, pairs in (
             (verb("Added columns to", "Would add columns to"), self.columns_added),
             (verb("Turned on indexing in", "Would turn on indexing in"), self.columns_indexed),
+            (
+                verb("Made values unique in", "Would make values unique in"),
+                self.columns_made_unique,
+            ),
             (verb("Described columns in", "Would describe columns in"), self.columns_described),
         ):
             for list_name, columns in _by_list(pairs).items():
@@ -128,7 +134,8 @@ def column_definition(column: schema.Column) -> ColumnDefinition:
         name=column.name,
         display_name=column.display_name,
         description=column.description,
-        indexed=column.indexed,
+        indexed=column.indexed or column.unique,
+        enforce_unique_values=column.unique,
     )
     if column.type == "text":
         definition.text = TextColumn()
@@ -234,6 +241,11 @@ class _Site:
         body = ColumnDefinition(indexed=True)
         await self._call(partial(column.patch, body), f"Indexing {name} in {list_name}")
 
+    async def make_unique(self, list_id: str, list_name: str, column_id: str, name: str) -> None:
+        column = self._site.lists.by_list_id(list_id).columns.by_column_definition_id(column_id)
+        body = ColumnDefinition(indexed=True, enforce_unique_values=True)
+        await self._call(partial(column.patch, body), f"Making {name} unique in {list_name}")
+
     async def describe_column(
         self, list_id: str, list_name: str, column_id: str, column: schema.Column
     ) -> None:
@@ -298,6 +310,10 @@ async def _ensure_columns(
             report.columns_indexed.append((spec.name, column.name))
             if report.applied and list_id and found.id:
                 await site.index_column(list_id, spec.name, found.id, column.name)
+        if column.unique and not found.enforce_unique_values:
+            report.columns_made_unique.append((spec.name, column.name))
+            if report.applied and list_id and found.id:
+                await site.make_unique(list_id, spec.name, found.id, column.name)
         await _ensure_description(site, spec, list_id, column, found, report)
 
 

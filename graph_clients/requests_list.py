@@ -48,6 +48,30 @@ class Written:
     etag: str
 
 
+@dataclass(frozen=True)
+class AlreadyThere:
+    """SharePoint refused a create because an item has its Reference already (the column
+    enforces unique values): an earlier try was written, its reply lost."""
+
+    reference: str
+
+
+@dataclass(frozen=True)
+class FieldsChange:
+    """A change of some columns of one item, written only if nobody else has changed the
+    item since `etag` ("" writes whatever the item holds now)."""
+
+    item_id: str
+    fields: dict[str, Any]
+    etag: str
+
+
+# One request's outcome in a $batch: Written; seconds to wait if throttled (it was not
+# processed); AlreadyThere (a create); ChangedBySomeoneElse (an update, 412); None if refused.
+Outcome = Written | float | AlreadyThere | ChangedBySomeoneElse | None
+UNIQUE_CONFLICT = 409  # SharePoint's answer to a value a unique column has already
+
+
 def to_fields(request: DigitalRequest) -> dict[str, Any]:
     number = int(request.reference.rsplit("-", 1)[1])
     return {
@@ -216,6 +240,19 @@ def _status(
         return last
 
 
+def _outcome(answer: dict[str, Any], item_id: str) -> Outcome:
+    """A sub-request's outcome from its answer in a $batch (see `Outcome`)."""
+    status = answer.get("status")
+    if status in (429, 503):
+        return retry_after_seconds(answer.get("headers")) or 1.0
+    if status not in (200, 201):
+        return None
+    body = answer.get("body")
+    body = body if isinstance(body, dict) else {}
+    etag = str(body.get("eTag") or body.get("@odata.etag") or "")
+    return Written(item_id or str(body.get("id") or ""), etag)
+
+
 class GraphRequests:
     """Reads and writes request items. Every call goes through the retry policy."""
 
@@ -272,13 +309,14 @@ class GraphRequests:
 
     async def create_many(
         self, requests: list[DigitalRequest], extras: list[dict[str, Any]] | None = None
-    ) -> list[Written | float | None]:
+    ) -> list[Outcome]:
         """Create up to 20 items in one $batch. Each is independent of the others (no
         dependsOn), so one throttled or refused does not fail the rest; Graph may run them
         in any order.
 
         One outcome per request: Written if created; a number of seconds if throttled or
-        unavailable (its own Retry-After: it was not processed); None if it failed.
+        unavailable (its own Retry-After: it was not processed); AlreadyThere if an item
+        has its Reference already; None if it failed.
         """
         if not 1 <= len(requests) <= MAX_BATCH:
             raise ValueError(f"A batch holds 1 to {MAX_BATCH} requests, not {len(requests)}")
@@ -288,34 +326,71 @@ class GraphRequests:
             body = ListItem(fields=FieldValueSet(additional_data={**to_fields(request), **extra}))
             info = self._items.to_post_request_information(body)
             content.add_request(str(number), BatchRequestItem(info, id=str(number)))
-
-        async def post() -> Any:
-            return await self._client.batch.post(content)
-
-        response = await with_retries(
-            post, self._policy, f"Batch of {len(requests)} creates", idempotent=False
-        )
-        outcomes = [self._outcome(response, str(n)) for n in range(1, len(requests) + 1)]
-        asked = [o for o in outcomes if isinstance(o, float)]
-        if asked and self._policy.gate is not None:
-            self._policy.gate.hold(max(asked))  # binds every caller, as a whole reply's does
+        answers = await self._send_batch(content, f"Batch of {len(requests)} creates", False)
+        outcomes: list[Outcome] = []
+        for number, request in enumerate(requests, start=1):
+            answer = answers.get(str(number), {})
+            if answer.get("status") == UNIQUE_CONFLICT:
+                outcomes.append(AlreadyThere(request.reference))
+            else:
+                outcomes.append(_outcome(answer, ""))
         return outcomes
 
-    @staticmethod
-    def _outcome(response: Any, request_id: str) -> Written | float | None:
-        item = response.get_response_by_id(request_id)
-        status = item.status if item is not None else None
-        if status in (200, 201):
-            try:
-                created = response.response_body(request_id, ListItem)
-            except ValueError:
-                # msgraph-core reads sub-response bodies only when base64-encoded; Graph sends
-                # JSON bodies as objects. The item exists; its id is looked up when needed.
-                return Written("", "")
-            return Written(str(created.id or ""), created.e_tag or "")
-        if status in (429, 503):
-            return retry_after_seconds(item.headers) or 1.0
-        return None
+    async def update_many(self, changes: list[FieldsChange]) -> list[Outcome]:
+        """Change up to 20 items in one $batch, each only if its ETag still matches.
+
+        Each is independent of the others (SharePoint counts each as one request of the
+        budget, and one throttled or changed by someone else fails none of the rest). One
+        outcome per change: Written (its new ETag); seconds to wait if throttled (it was
+        not processed); ChangedBySomeoneElse (412: someone changed the item since); None
+        if refused (the item was deleted, say).
+        """
+        if not 1 <= len(changes) <= MAX_BATCH:
+            raise ValueError(f"A batch holds 1 to {MAX_BATCH} requests, not {len(changes)}")
+        content = BatchRequestContent()
+        for number, change in enumerate(changes, start=1):
+            config: RequestConfiguration[Any] = RequestConfiguration()
+            config.headers.add("If-Match", change.etag or "*")
+            body = FieldValueSet(additional_data=change.fields)
+            builder = self._items.by_list_item_id(change.item_id).fields
+            info = builder.to_patch_request_information(body, config)
+            content.add_request(str(number), BatchRequestItem(info, id=str(number)))
+        # A PATCH sent again after a lost reply meets its own new ETag: 412, then a look-up.
+        answers = await self._send_batch(content, f"Batch of {len(changes)} updates", True)
+        outcomes: list[Outcome] = []
+        for number, change in enumerate(changes, start=1):
+            answer = answers.get(str(number), {})
+            if answer.get("status") == 412:
+                outcomes.append(ChangedBySomeoneElse("Someone else changed this request first."))
+            else:
+                outcomes.append(_outcome(answer, change.item_id))
+        return outcomes
+
+    async def _send_batch(
+        self, content: BatchRequestContent, what: str, idempotent: bool
+    ) -> dict[str, dict[str, Any]]:
+        """Each sub-request's answer by its id: status, headers and body as Graph sent them.
+
+        Read as JSON here: msgraph-core reads a sub-response's body only when it is
+        base64-encoded, and Graph sends JSON bodies as objects, so the new item's id and
+        ETag would be lost.
+        """
+        adapter = self._client.request_adapter
+        info = await self._client.batch.to_post_request_information(content)
+
+        async def post() -> Any:
+            return await adapter.send_primitive_async(info, "bytes", {})
+
+        raw = await with_retries(post, self._policy, what, idempotent=idempotent)
+        answers = {str(a.get("id")): a for a in json.loads(raw or b"{}").get("responses", [])}
+        asked = [
+            retry_after_seconds(a.get("headers")) or 1.0
+            for a in answers.values()
+            if a.get("status") in (429, 503)
+        ]
+        if asked and self._policy.gate is not None:
+            self._policy.gate.hold(max(asked))  # binds every caller, as a whole reply's does
+        return answers
 
     async def _query(
         self, filter_: str, top: int = 2, orderby: list[str] | None = None

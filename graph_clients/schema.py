@@ -23,6 +23,8 @@ class Column:
     display_name: str
     type: ColumnType
     indexed: bool = False
+    # SharePoint refuses a second item with the same value (it needs `indexed` too).
+    unique: bool = False
     # Shown to makers in the list settings and Power Apps: who edits it, and what it means.
     description: str = ""
 
@@ -58,7 +60,15 @@ REQUESTS = ListSpec(
     "Digital requests raised through Digital Front Door. One item per request.",
     (
         # The built-in Title column holds the request's title, as the requester gave it.
-        _bot("Reference", "Reference", "text", "The request's reference.", indexed=True),
+        # Unique: however many instances write, SharePoint never holds one reference twice.
+        _bot(
+            "Reference",
+            "Reference",
+            "text",
+            "The request's reference.",
+            indexed=True,
+            unique=True,
+        ),
         _bot("RefYear", "Reference year", "number", "The reference's year.", indexed=True),
         _bot("RefNumber", "Reference number", "number", "The reference's number.", indexed=True),
         _bot("DraftId", "Draft id", "text", "The form it came from.", indexed=True),

@@ -3,7 +3,8 @@
 A site provisioned by an earlier version lacks the lists and columns added since. SharePoint
 refuses every write that names a missing column, so those writes would wait in the outbox
 for ever. The bot reads each list's columns once before it serves, and does not start if
-anything it writes is missing: provisioning adds it.
+anything it writes is missing, or if a column that must refuse duplicates (a request's
+Reference) does not: provisioning adds or sets it.
 """
 
 from __future__ import annotations
@@ -27,14 +28,22 @@ PROVISION = "python -m graph_clients.provision"
 MAX_PAGES = 10  # pages of columns read per list at most; a list has a few dozen
 
 
-def problems(missing: dict[str, Sequence[str] | None]) -> list[str]:
-    """Plain words for what is missing: list name -> its missing columns (None: the list)."""
+def problems(
+    missing: dict[str, Sequence[str] | None], not_unique: dict[str, Sequence[str]] | None = None
+) -> list[str]:
+    """Plain words for what is missing: list name -> its missing columns (None: the list);
+    and for columns that should refuse a value another item has, but do not."""
     lines = []
     for name, columns in missing.items():
         if columns is None:
             lines.append(f'The list "{name}" is missing.')
         else:
             lines.append(f'The list "{name}" is missing these columns: {", ".join(columns)}.')
+    for name, columns in (not_unique or {}).items():
+        lines.append(
+            f'In the list "{name}", these columns must not allow the same value twice, and '
+            f"do: {', '.join(columns)}."
+        )
     return lines
 
 
@@ -50,6 +59,7 @@ async def check_site(
         logger.warning("Could not check the SharePoint lists at start-up: %r", error)
         return False
     missing: dict[str, Sequence[str] | None] = {}
+    not_unique: dict[str, Sequence[str]] = {}
     for spec, names in zip(lists, found, strict=True):
         if names is None:
             missing[spec.name] = None
@@ -57,17 +67,21 @@ async def check_site(
         absent = [column.name for column in spec.columns if column.name not in names]
         if absent:
             missing[spec.name] = absent
-    if missing:
+        loose = [c.name for c in spec.columns if c.unique and names.get(c.name) is False]
+        if loose:
+            not_unique[spec.name] = loose
+    if missing or not_unique:
         raise StoreNotReady(
-            problems(missing),
-            f"Run {PROVISION} to add them (it only ever adds, so it is safe to run again), "
-            "then start the bot again.",
+            problems(missing, not_unique),
+            f"Run {PROVISION} to add or set them (it only ever adds, so it is safe to run "
+            "again), then start the bot again.",
         )
     return True
 
 
-async def _column_names(graph: GraphConnection, list_name: str) -> set[str] | None:
-    """The internal names of a list's columns; None when the site has no such list."""
+async def _column_names(graph: GraphConnection, list_name: str) -> dict[str, bool] | None:
+    """The internal names of a list's columns, each with whether it enforces unique
+    values; None when the site has no such list."""
     site = graph.client.sites.by_site_id(graph.site_id)
     columns = site.lists.by_list_id(list_name).columns
 
@@ -81,10 +95,12 @@ async def _column_names(graph: GraphConnection, list_name: str) -> set[str] | No
         if error.response_status_code == 404:
             return None
         raise
-    names: set[str] = set()
+    names: dict[str, bool] = {}
     base = graph.base_url.rstrip("/") + "/"
     for _ in range(MAX_PAGES):
-        names.update(c.name for c in (page.value or []) if page and c.name)
+        for column in (page.value or []) if page else []:
+            if column.name:
+                names[column.name] = bool(column.enforce_unique_values)
         link = page.odata_next_link if page else None
         # Our bearer token goes wherever the link points: only our Graph is followed.
         if not link or not link.startswith(base):

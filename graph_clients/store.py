@@ -4,7 +4,10 @@ Requests are taken into a local journal first (the reference, the request and an
 of writes owed to SharePoint), so a member of staff always gets their reference at once.
 A writer then sends the queued writes to SharePoint, each request's in order, requests
 side by side, and exactly once in effect: a create that may have been written already is
-looked up first, and a request's queued updates go as one write of its latest state.
+looked up first (or refused by the unique Reference column, then looked up), and a
+request's queued updates go as one write of its latest state. Writes of different
+requests go together in $batch envelopes of 20, paced to SharePoint's budget of resource
+units a minute (graph_clients.budget), so catching up after an outage takes seconds.
 Reads come from SharePoint, with anything not yet written added from the journal; if
 Graph cannot be reached, the journal answers.
 
@@ -46,6 +49,7 @@ from bot.ports import (
     RequestQuery,
     WorkingState,
 )
+from graph_clients.budget import QUERY_UNITS, WRITE_UNITS, ResourceBudget
 from graph_clients.client import GraphUnavailable, is_transient, waiting_at_most
 from graph_clients.config import DEFAULT_READ_WAIT
 from graph_clients.config_list import (
@@ -55,7 +59,15 @@ from graph_clients.config_list import (
     read_config,
 )
 from graph_clients.provision import config_seed
-from graph_clients.requests_list import MAX_BATCH, GraphRequests, Written, changed_columns
+from graph_clients.requests_list import (
+    MAX_BATCH,
+    UNIQUE_CONFLICT,
+    AlreadyThere,
+    FieldsChange,
+    GraphRequests,
+    Written,
+    changed_columns,
+)
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -69,8 +81,12 @@ CATCH_UP_PAUSE = 30.0
 # Items the writer writes side by side (a $batch of new items counts as one more): bounded,
 # so catching up after a slowdown is quick without flooding Graph.
 CONCURRENT_WRITES = 8
+# $batch envelopes of changes to items in flight at once: the budget paces them anyway.
+CONCURRENT_BATCHES = 4
 # Queued writes the writer looks at per round: enough to see each item's updates together.
 LOOKAHEAD = 500
+# The kinds of write that change an item SharePoint has, and can go in one $batch.
+CHANGES = frozenset({"update", "triage"})
 # How long a board member's weights change waits for SharePoint before it is refused.
 MATRIX_SAVE_WAIT = 10.0
 MATRIX_KEYS = ("matrix", "matrix_history")
@@ -166,6 +182,8 @@ class SharePointStore:
         self._floors: dict[int, asyncio.Future[bool]] = {}  # year -> read of SharePoint's highest
         self._refreshing: asyncio.Future[None] | None = None
         self._writing = asyncio.Lock()
+        # SharePoint's units a minute the writer may spend (tests set a small one).
+        self.budget = ResourceBudget()
         # Told when changes made in Teams met a newer edit in the list and were not written.
         self.on_not_applied: Callable[[NotApplied], Awaitable[None]] | None = None
         # What is wrong with the config items read last (for /readyz), and who tells admins.
@@ -608,15 +626,127 @@ class SharePointStore:
         return written
 
     async def _write_round(self, owed: list[_Owed], this_pass: _Pass) -> int:
-        """Each item's next writes: creates in one lane, other items' writes side by side."""
-        slots = asyncio.Semaphore(CONCURRENT_WRITES)
+        """Each item's next writes: new items in one lane, changes to items SharePoint has
+        in another, each in $batch envelopes."""
         creates = [item for item in owed if item.head.op == "create"]
         others = [item for item in owed if item.head.op != "create"]
         done = await asyncio.gather(
-            self._write_creates(creates, this_pass),
-            *(self._write_item(item, slots, this_pass) for item in others),
+            self._write_creates(creates, this_pass), self._write_changes(others, this_pass)
         )
         return sum(done)
+
+    async def _spend(self, units: int) -> None:
+        """Wait for SharePoint's budget before a Graph call of the writer."""
+        waited = await self.budget.take(units)
+        if waited >= 1.0:
+            logger.info("The writer waited %.1f s to stay within SharePoint's budget", waited)
+
+    async def _write_changes(self, owed: list[_Owed], this_pass: _Pass) -> int:
+        """Items SharePoint has, each with one write of the journal's latest state: in
+        $batch envelopes of up to 20 (a few at a time), or alone if there is only one.
+        One whose item id is not known yet is looked up and written on its own."""
+        known: list[tuple[_Owed, str, str]] = []
+        alone: list[_Owed] = []
+        for item in owed:
+            found = await self.journal.graph_item(item.reference)
+            if found and found[0] and {op.op for op in item.ops} <= CHANGES:
+                known.append((item, found[0], found[1]))
+            else:
+                alone.append(item)
+        if len(known) == 1:
+            alone.append(known.pop()[0])
+        slots = asyncio.Semaphore(CONCURRENT_WRITES)
+        envelopes = asyncio.Semaphore(CONCURRENT_BATCHES)
+
+        async def batch(chunk: list[tuple[_Owed, str, str]]) -> int:
+            async with envelopes:
+                if this_pass.unreachable or this_pass.wait:
+                    return 0
+                return await self._write_changes_batch(chunk, this_pass)
+
+        chunks = [known[n : n + MAX_BATCH] for n in range(0, len(known), MAX_BATCH)]
+        done = await asyncio.gather(
+            *(batch(chunk) for chunk in chunks),
+            *(self._write_item(item, slots, this_pass) for item in alone),
+        )
+        return sum(done)
+
+    async def _write_changes_batch(
+        self, chunk: list[tuple[_Owed, str, str]], this_pass: _Pass
+    ) -> int:
+        """One $batch of changes, one per item: its latest answers and triage (if updates
+        are queued: only if nobody changed the item since the bot's version), and where
+        its triage card is (if that is queued). Each item's outcome is its own: written;
+        changed by someone else (their edit stands, see `_not_applied`); throttled (it
+        waits for its Retry-After, the others do not); refused (it waits for the next
+        call, its later writes with it)."""
+        sent: list[tuple[_Owed, DigitalRequest, FieldsChange]] = []
+        for item, item_id, etag in chunk:
+            request = await self.journal.get(item.reference)
+            if request is None:
+                missing = LookupError(f"{item.reference} is in the outbox, not in the journal")
+                await self._refused(item, missing, this_pass)
+                continue
+            fields: dict[str, Any] = {}
+            if item.last("update"):
+                fields.update(changed_columns(request))
+            if item.last("triage"):
+                message_id = await self.triage_message_id(item.reference)
+                fields.update({"TriagePosted": True, "TriageMessageId": message_id})
+            sent.append(
+                (item, request, FieldsChange(item_id, fields, etag if item.last("update") else ""))
+            )
+        if not sent:
+            return 0
+        await self._spend(WRITE_UNITS * len(sent))
+        try:
+            outcomes = await self.requests.update_many([change for _, _, change in sent])
+        except Exception as error:
+            for item, _, _ in sent:
+                await self._failed(item.head, error, log=False)
+                this_pass.hold(item.reference, error)
+            logger.warning("A batch of %d writes to SharePoint failed: %r", len(sent), error)
+            return 0
+        written = 0
+        for (item, request, _), outcome in zip(sent, outcomes, strict=True):
+            if isinstance(outcome, Written):
+                written += await self._changed(item, outcome)
+            elif isinstance(outcome, ChangedBySomeoneElse):
+                written += await self._not_applied_in_batch(item, request, this_pass)
+            elif isinstance(outcome, float):
+                this_pass.wait = max(this_pass.wait, outcome)
+            else:
+                await self._refused(item, RuntimeError("SharePoint refused it"), this_pass)
+        if this_pass.wait:
+            logger.warning("SharePoint throttled changes: %.1f s", this_pass.wait)
+        return written
+
+    async def _changed(self, item: _Owed, written: Written) -> int:
+        """Every queued write the batch's one write carried is done."""
+        kinds = [kind for kind in ("update", "triage") if item.last(kind)]
+        first = item.last(kinds[0])
+        assert first is not None
+        await self.journal.outbox_done(first.seq, item.reference, written.item_id, written.etag)
+        for kind in kinds:
+            last = item.last(kind)
+            assert last is not None
+            await self.journal.outbox_skip(item.reference, kind, through_seq=last.seq)
+        return sum(item.count(kind) for kind in kinds)
+
+    async def _not_applied_in_batch(
+        self, item: _Owed, request: DigitalRequest, this_pass: _Pass
+    ) -> int:
+        """412 inside a batch: this item only goes the not-applied way; its triage card
+        record, if it was in the same write, goes again in the next round."""
+        op = item.last("update")
+        assert op is not None
+        try:
+            await self._not_applied(op, request)
+        except Exception as error:
+            await self._failed(op, error)
+            this_pass.hold(item.reference, error)
+            return 0
+        return item.count("update")
 
     async def _write_creates(self, owed: list[_Owed], this_pass: _Pass) -> int:
         """New items. One tried before is looked up first (SharePoint may have written it
@@ -636,7 +766,7 @@ class SharePointStore:
 
     async def _write_create(self, item: _Owed, this_pass: _Pass) -> int:
         try:
-            await self._write(item.head)
+            latest = await self._create_once(item.head)
         except Exception as error:
             if _surely_unwritten(error):
                 logger.warning("SharePoint did not take %s yet: %r", item.reference, error)
@@ -644,8 +774,9 @@ class SharePointStore:
                 await self._failed(item.head, error)
             this_pass.hold(item.reference, error)
             return 0
-        # A first try wrote the journal's latest state; a retry may have found an older one.
-        return 1 + (0 if item.head.attempts else await self._carried_by_create(item))
+        # A first try wrote the journal's latest state; a retry, or a create refused as a
+        # duplicate, may have found an older one.
+        return 1 + (await self._carried_by_create(item) if latest else 0)
 
     async def _carried_by_create(self, item: _Owed) -> int:
         """A create writes the journal's latest state, read after these updates were queued:
@@ -690,6 +821,7 @@ class SharePointStore:
         if not sent:
             return 0
         extras = [await self._triage_columns_known(item.reference) for item, _ in sent]
+        await self._spend(WRITE_UNITS * len(sent))
         try:
             outcomes = await self.requests.create_many([r for _, r in sent], extras)
         except Exception as error:
@@ -705,11 +837,13 @@ class SharePointStore:
         for (item, _), outcome, extra in zip(sent, outcomes, extras, strict=True):
             if isinstance(outcome, Written):
                 written += await self._created(item, outcome, extra)
-            elif outcome is None:
-                await self._refused(item, RuntimeError("SharePoint refused it"), this_pass)
-            else:
+            elif isinstance(outcome, AlreadyThere):
+                written += await self._found_there(item, this_pass)
+            elif isinstance(outcome, float):
                 throttled += 1
                 this_pass.wait = max(this_pass.wait, outcome)
+            else:
+                await self._refused(item, RuntimeError("SharePoint refused it"), this_pass)
         if throttled:
             logger.warning("SharePoint throttled %d new items: %.1f s", throttled, this_pass.wait)
         return written
@@ -719,6 +853,24 @@ class SharePointStore:
         if extra:
             await self.journal.outbox_skip(item.reference, "triage")
         return 1 + await self._carried_by_create(item)
+
+    async def _found_there(self, item: _Owed, this_pass: _Pass) -> int:
+        """A create refused as a duplicate Reference is written already: its item is taken.
+        Its queued changes are not carried (the item may hold an older state): they go next."""
+        try:
+            await self._already_there(item.head)
+        except Exception as error:
+            await self._refused(item, error, this_pass)
+            return 0
+        return 1
+
+    async def _already_there(self, op: OutboxOp) -> None:
+        await self._spend(QUERY_UNITS)
+        found = await self.requests.find(op.reference)
+        if found is None:
+            raise LookupError(f"SharePoint refused {op.reference} as a duplicate, but has none")
+        logger.info("%s was in SharePoint already: its create is taken as written", op.reference)
+        await self.journal.outbox_done(op.seq, op.reference, found.item_id, found.etag)
 
     async def _refused(self, item: _Owed, error: BaseException, this_pass: _Pass) -> None:
         await self._failed(item.head, error)
@@ -741,7 +893,7 @@ class SharePointStore:
         if request is None:
             raise LookupError(f"{op.reference} is in the outbox but not in the journal")
         if op.op == "create":
-            await self._create_once(op, request)
+            await self._create_once(op)
         elif op.op == "triage":
             await self._record_triage_post(op, request)
         elif op.op == "update":
@@ -749,19 +901,33 @@ class SharePointStore:
         else:
             raise ValueError(f"Unknown outbox operation {op.op!r}")
 
-    async def _create_once(self, op: OutboxOp, request: DigitalRequest) -> None:
+    async def _create_once(self, op: OutboxOp) -> bool:
+        """Returns whether this wrote the journal's latest state (a first try did)."""
+        request = await self.journal.get(op.reference)
+        if request is None:
+            raise LookupError(f"{op.reference} is in the outbox but not in the journal")
         # A first try cannot have written anything; a retry may have (the reply was lost).
+        if op.attempts:
+            await self._spend(QUERY_UNITS)
         existing = await self.requests.find(request.reference) if op.attempts else None
         if existing is not None:
             await self.journal.outbox_done(
                 op.seq, request.reference, existing.item_id, existing.etag
             )
-            return
+            return False
         extra = await self._triage_columns_known(request.reference)
-        written = await self.requests.create(request, extra)
+        await self._spend(WRITE_UNITS)
+        try:
+            written = await self.requests.create(request, extra)
+        except APIError as error:
+            if error.response_status_code != UNIQUE_CONFLICT:
+                raise
+            await self._already_there(op)  # the unique Reference column refused a second
+            return False
         await self.journal.outbox_done(op.seq, request.reference, written.item_id, written.etag)
         if extra:
             await self.journal.outbox_skip(request.reference, "triage")
+        return not op.attempts
 
     async def _triage_columns_known(self, reference: str) -> dict[str, Any]:
         """If the triage card was posted before the item was written, the create carries it."""
@@ -770,12 +936,14 @@ class SharePointStore:
 
     async def _record_triage_post(self, op: OutboxOp, request: DigitalRequest) -> None:
         item = await self.journal.graph_item(request.reference)
-        if item is None:
+        if item is None or not item[0]:  # written in a $batch before its id was read back
+            await self._spend(QUERY_UNITS)
             found = await self.requests.find(request.reference)
             if found is None:
                 raise LookupError(f"{request.reference} is not in SharePoint yet")
             item = (found.item_id, found.etag)
         message_id = await self.triage_message_id(request.reference)
+        await self._spend(WRITE_UNITS)
         etag = await self.requests.update_fields(
             item[0], {"TriagePosted": True, "TriageMessageId": message_id}, ""
         )
@@ -784,10 +952,12 @@ class SharePointStore:
     async def _send_update(self, op: OutboxOp, request: DigitalRequest) -> None:
         item = await self.journal.graph_item(request.reference)
         if item is None or not item[0]:
+            await self._spend(QUERY_UNITS)
             found = await self.requests.find(request.reference)
             if found is None:
                 raise LookupError(f"{request.reference} is not in SharePoint yet")
             item = (found.item_id, found.etag)
+        await self._spend(WRITE_UNITS)
         try:
             etag = await self.requests.update_fields(item[0], changed_columns(request), item[1])
         except ChangedBySomeoneElse:
@@ -799,6 +969,7 @@ class SharePointStore:
         """Someone edited the item in the list after the bot last read it: their edit
         stands. The change made in Teams is not written, SharePoint's copy is taken in,
         and whoever made the change is told. Nothing is overwritten silently."""
+        await self._spend(QUERY_UNITS)
         fresh = await self.requests.find(request.reference)
         if fresh is None:
             raise LookupError(f"{request.reference} is no longer in SharePoint")
@@ -824,8 +995,8 @@ class SharePointStore:
         names = {key: board.name for key, board in gov.boards.items()}
         changes = described_changes(local, found, names)
         if not changes and found.history == local.history:
-            # The same request under a new ETag (the bot's own write whose ETag it never
-            # learnt, after a $batch): cards drawn from the journal are still current.
+            # The same request under a new ETag (the bot's own write whose reply was lost,
+            # so its ETag never learnt): cards drawn from the journal are still current.
             await self.journal.remember_item(found.reference, found.item_id, found.etag)
             return local
         if changes:

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -26,7 +27,7 @@ from azure.core.exceptions import (
     ResourceModifiedError,
     ResourceNotFoundError,
 )
-from azure.data.tables import EdmType, EntityProperty, UpdateMode
+from azure.data.tables import EdmType, EntityProperty, TableTransactionError, UpdateMode
 from azure.data.tables.aio import TableClient
 
 CHUNK = 15_000  # characters: at most 60 KB as UTF-16, under the 64 KiB a property holds
@@ -38,6 +39,32 @@ def key(text: str) -> str:
     """`text` made safe as a PartitionKey or RowKey: the characters keys may not hold (and
     %) are written as %XX, so two different texts never share a key."""
     return "".join(f"%{ord(c):02X}" if c in _NOT_IN_KEYS else c for c in text)
+
+
+# A PartitionKey or RowKey holds at most 1 KiB (512 UTF-16 code units): a longer key is
+# cut and ends with a hash of the whole text, so it still names one text only.
+_KEY_UNITS = 250
+_KEPT_UNITS = 150
+
+
+def bounded_key(text: str) -> str:
+    """`key(text)`, short enough for any PartitionKey or RowKey however long `text` is.
+
+    A long text's key is its first part, then `%~` (which `key` never writes, so no short
+    text's key can look like it), then the SHA-256 of the whole text. Keep the text itself
+    in a property if it must be read back: `unkey` cannot undo the cut."""
+    whole = key(text)
+    if _units(whole) <= _KEY_UNITS:
+        return whole
+    cut = whole[:_KEPT_UNITS]
+    while _units(cut) > _KEPT_UNITS:  # characters past the BMP take two units each
+        cut = cut[:-1]
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{cut}%~{digest}"
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def unkey(value: str) -> str:
@@ -167,3 +194,31 @@ async def claim_lease(
     entity = dict(found)
     entity.update({"Holder": holder, "HeldUntil": until, **(extra or {})})
     return await replace_if(table, entity, etag_of(found))
+
+
+def replace_op(entity: Mapping[str, Any], etag: str) -> tuple[str, Mapping[str, Any], Any]:
+    """A transaction's step: replace the row only if unchanged since read with `etag`."""
+    return (
+        "update",
+        entity,
+        {
+            "mode": UpdateMode.REPLACE,
+            "etag": etag,
+            "match_condition": MatchConditions.IfNotModified,
+        },
+    )
+
+
+async def transact(table: TableClient, operations: list[Any]) -> bool:
+    """Several writes to one partition, all or none (an entity group transaction).
+
+    False if any of them was refused because of what is there: a row to create that
+    exists, a row to replace or delete that is missing or changed since its ETag was
+    read. Nothing was written then; the caller reads again and decides."""
+    try:
+        await table.submit_transaction(operations)
+    except TableTransactionError as error:
+        if error.status_code in (404, 409, 412):
+            return False
+        raise
+    return True

@@ -1,6 +1,6 @@
 """The REST API's core, over real HTTP: a problem document for every mistake, in plain
-words; idempotent calls kept in SQLite (across a restart, for 24 hours); rate limits
-with Retry-After; answers never cached; HEAD on every GET.
+words; idempotent calls kept in SQLite or Azure Table storage (across a restart, for 24
+hours); rate limits with Retry-After; answers never cached; HEAD on every GET.
 
 Most promises are shown on the real bot (GetRequest, CreateRequest). What no journey
 does (a handler that fails, one that waits) runs on a small app around the same
@@ -33,13 +33,20 @@ from bot.api.operations import (
     ApiCaller,
     ApiOperation,
     ApiResult,
+    Problem,
 )
 from bot.api.problems import standard
 from bot.api.ratelimit import TokenBuckets
-from bot.api.server import ApiServer, field_problems, mount
+from bot.api.server import ApiServer, IdempotencyStore, Remembered, field_problems, mount
 from bot.app import API
+from bot.azure_state.account import AzureState
+from bot.azure_state.idempotency import AzureIdempotency
+from bot.azure_state.settings import StateSettings
 from tests.support.api import API_ENV, ApiClient
+from tests.support.azurite import Azurite, new_prefix
 from tests.support.clock import SettableClock
+from tests.support.fake_graph import FakeGraph
+from tests.support.graph import connect
 from tests.support.identity import OwnToken, TokenIssuer
 from tests.support.teams import START, TENANT, BotServer
 
@@ -167,9 +174,11 @@ class Workshop:
 
 @dataclass
 class Harness:
-    """The small app on 127.0.0.1; restartable against the same api.sqlite3."""
+    """The small app on 127.0.0.1; restartable against the same api.sqlite3 (or, with
+    `azure`, the same Azure Storage account)."""
 
     data: Path
+    azure: AzureState | None = None
     clock: SettableClock = field(default_factory=lambda: SettableClock(START))
     ticks: Ticks = field(default_factory=Ticks)
     per_minute: int = 120
@@ -177,8 +186,13 @@ class Harness:
     url: str = ""
     _runner: web.AppRunner | None = None
 
+    def idempotency(self) -> IdempotencyStore:
+        if self.azure is not None:
+            return AzureIdempotency(self.azure, self.clock)
+        return SqliteIdempotency(self.data / "api.sqlite3", self.clock)
+
     async def start(self) -> None:
-        store = SqliteIdempotency(self.data / "api.sqlite3", self.clock)
+        store = self.idempotency()
         api = ApiServer(
             auth=Keys(),
             limiter=TokenBuckets(self.per_minute, monotonic=self.ticks),
@@ -211,11 +225,23 @@ async def http() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 @pytest.fixture
-async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
-    served = Harness(tmp_path / "api")
+async def harness(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Harness]:
+    """Idempotency keys in SQLite, or with `indirect` "azure", on Azurite."""
+    azure = None
+    if getattr(request, "param", "sqlite") == "azure":
+        azurite: Azurite = request.getfixturevalue("azurite")
+        settings = StateSettings("azure", azurite.connection_string, prefix=new_prefix())
+        azure = AzureState(settings)
+    served = Harness(tmp_path / "api", azure=azure)
     await served.start()
     yield served
     await served.stop()
+    if azure is not None:
+        await azure.close()
+
+
+# The idempotency tests run with the keys in each place they can be kept.
+both_stores = pytest.mark.parametrize("harness", ["sqlite", "azure"], indirect=True)
 
 
 @pytest.fixture
@@ -539,6 +565,7 @@ async def test_a_failing_handler_is_a_plain_500_without_a_trace(
 # Idempotency
 
 
+@both_stores
 async def test_the_same_key_and_body_get_the_first_answer_again(
     alex: ApiClient, harness: Harness
 ) -> None:
@@ -562,6 +589,7 @@ async def test_the_same_key_and_body_get_the_first_answer_again(
     assert plain.body["number"] == 3
 
 
+@both_stores
 async def test_the_same_key_with_another_body_is_a_422_problem(
     alex: ApiClient, harness: Harness
 ) -> None:
@@ -573,6 +601,7 @@ async def test_the_same_key_with_another_body_is_a_422_problem(
     assert harness.shop.made == ["Kettle"]
 
 
+@both_stores
 async def test_a_key_is_kept_per_caller_and_per_operation(
     alex: ApiClient, megan: ApiClient, harness: Harness
 ) -> None:
@@ -583,6 +612,7 @@ async def test_a_key_is_kept_per_caller_and_per_operation(
     assert closed.status == 204 and harness.shop.closed == ["1"]
 
 
+@both_stores
 async def test_the_same_key_for_another_address_is_another_request(
     alex: ApiClient, harness: Harness
 ) -> None:
@@ -595,12 +625,14 @@ async def test_the_same_key_for_another_address_is_another_request(
     assert harness.shop.closed == ["1"]
 
 
+@both_stores
 async def test_a_key_too_long_is_refused(alex: ApiClient, harness: Harness) -> None:
     answer = await alex.post("things", THING, headers=key("k" * 201))
     assert fields(answer) == {"Idempotency-Key": "Use a key of 200 characters or fewer."}
     assert harness.shop.made == []
 
 
+@both_stores
 async def test_a_key_whose_first_call_is_running_is_a_409_with_retry_after(
     alex: ApiClient, harness: Harness
 ) -> None:
@@ -618,6 +650,7 @@ async def test_a_key_whose_first_call_is_running_is_a_409_with_retry_after(
     assert harness.shop.made == ["Kettle"]
 
 
+@both_stores
 async def test_concurrent_calls_with_one_key_have_one_effect(
     alex: ApiClient, harness: Harness
 ) -> None:
@@ -631,6 +664,7 @@ async def test_concurrent_calls_with_one_key_have_one_effect(
     assert again.body == {"number": 1, "name": "Kettle"}
 
 
+@both_stores
 async def test_a_failed_call_frees_its_key(alex: ApiClient, harness: Harness) -> None:
     harness.shop.fail_next = 1
     failed = await alex.post("things", THING, headers=key("retry"))
@@ -643,6 +677,7 @@ async def test_a_failed_call_frees_its_key(alex: ApiClient, harness: Harness) ->
     assert harness.shop.made == ["Kettle"]
 
 
+@both_stores
 async def test_a_body_refused_does_not_take_the_key(alex: ApiClient, harness: Harness) -> None:
     refused = await alex.post("things", {**THING, "size": 0}, headers=key("fix"))
     assert refused.status == 422
@@ -650,6 +685,7 @@ async def test_a_body_refused_does_not_take_the_key(alex: ApiClient, harness: Ha
     assert fixed.status == 201 and harness.shop.made == ["Kettle"]
 
 
+@both_stores
 async def test_a_key_lasts_24_hours(alex: ApiClient, harness: Harness) -> None:
     await alex.post("things", THING, headers=key("day"))
     harness.clock.advance(dt.timedelta(hours=23))
@@ -661,11 +697,12 @@ async def test_a_key_lasts_24_hours(alex: ApiClient, harness: Harness) -> None:
     assert anew.body["number"] == 2
 
 
+@both_stores
 async def test_a_first_call_that_died_frees_its_key_after_two_minutes(
     alex: ApiClient, harness: Harness
 ) -> None:
     """A call still 'running' in the file after its process died does not hold the key."""
-    store = SqliteIdempotency(harness.data / "api.sqlite3", harness.clock)
+    store = harness.idempotency()
     body = json.dumps(THING, sort_keys=True, separators=(",", ":"))  # as the server keeps it
     await store.begin("key:alex-id:MakeThing", "orphan", f"/api/v1/things\n{body}")
     await store.close()
@@ -675,6 +712,7 @@ async def test_a_first_call_that_died_frees_its_key_after_two_minutes(
     assert taken.status == 201 and harness.shop.made == ["Kettle"]
 
 
+@both_stores
 async def test_a_retry_after_a_restart_gets_the_first_answer(
     alex: ApiClient, harness: Harness
 ) -> None:
@@ -683,6 +721,60 @@ async def test_a_retry_after_a_restart_gets_the_first_answer(
     again = await alex.post("things", THING, headers=key("restart"))
     assert again.body == first.body and again.headers["Idempotency-Replayed"] == "true"
     assert harness.shop.made == ["Kettle"]
+
+
+@both_stores
+async def test_any_text_is_a_key_and_keys_are_kept_apart(harness: Harness) -> None:
+    store = harness.idempotency()
+    done = Remembered(201, '{"n": 1}', {"Location": "/things/1"})
+    awkward = ["a/b#c?d\\e", "%" * 200, "tab\tnew line\n 日本語 😀", "O'Brien", "x" * 199 + "1"]
+    for text in awkward:
+        assert await store.begin(f"key:{text}:MakeThing", text, "body") is None
+        await store.finish(f"key:{text}:MakeThing", text, done)
+    for text in awkward:
+        assert await store.begin(f"key:{text}:MakeThing", text, "body") == done
+    assert await store.begin("key:a/b#c?d\\e:MakeThing", "x" * 199 + "2", "body") is None
+    await store.close()
+
+
+@both_stores
+async def test_two_instances_starting_one_key_at_once_let_one_go_ahead(
+    harness: Harness,
+) -> None:
+    other = Harness(harness.data, azure=harness.azure, clock=harness.clock)
+    stores = [harness.idempotency(), other.idempotency()]
+    if harness.azure is not None:  # clients of its own, as another process has
+        other.azure = AzureState(harness.azure.settings)
+        stores[1] = other.idempotency()
+    try:
+        answers = await asyncio.gather(
+            *(s.begin("key:alex-id:MakeThing", "race", "body") for _ in range(10) for s in stores),
+            return_exceptions=True,
+        )
+    finally:
+        for store in stores:
+            await store.close()
+        if harness.azure is not None and other.azure is not None:
+            await other.azure.close()
+    assert answers.count(None) == 1
+    refused = [a for a in answers if a is not None]
+    assert all(isinstance(a, Problem) and a.status == 409 for a in refused)
+
+
+@pytest.mark.parametrize("harness", ["azure"], indirect=True)
+async def test_keys_past_a_day_are_deleted_from_the_table(harness: Harness) -> None:
+    """Azure Table storage keeps rows for ever: old keys are deleted, so it does not grow."""
+    assert harness.azure is not None
+    store = harness.idempotency()
+    for n in range(3):
+        assert await store.begin("key:alex-id:MakeThing", f"old-{n}", "body") is None
+    harness.clock.advance(dt.timedelta(hours=2))
+    assert await store.begin("key:alex-id:MakeThing", "newer", "body") is None
+    harness.clock.advance(dt.timedelta(hours=23))
+    assert await store.begin("key:alex-id:MakeThing", "newest", "body") is None
+    table = await harness.azure.table("idempotency")
+    kept = sorted([row["RowKey"] async for row in table.list_entities()])
+    assert kept == ["newer", "newest"]
 
 
 CREATE = {
@@ -714,6 +806,29 @@ async def test_the_bot_answers_a_retried_create_after_a_restart(
     later = await api.post("requests", CREATE, headers=key("create-1"))
     assert later.status == 201 and "Idempotency-Replayed" not in later.headers
     assert later.body["reference"] != first.body["reference"]
+
+
+async def test_the_bot_on_azure_answers_a_retry_to_another_instance(
+    http: aiohttp.ClientSession, tmp_path: Path, fake: FakeGraph, azurite: Azurite
+) -> None:
+    """With STATE_STORE=azure, Idempotency-Keys are in Azure Table storage: a retry that
+    reaches another instance (its own DATA_DIR) gets the first answer, and no instance
+    keeps them in a file of its own."""
+    env = {**API_ENV, "BOT_STORE": "sharepoint", **azurite.env()}
+    first_bot = BotServer(tmp_path / "one", env, graph=lambda: connect(fake))
+    second_bot = BotServer(tmp_path / "two", env, graph=lambda: connect(fake))
+    await first_bot.start()
+    await second_bot.start()
+    try:
+        first = await ApiClient(http, first_bot).post("requests", CREATE, headers=key("az-1"))
+        assert first.status == 201, first.body
+        again = await ApiClient(http, second_bot).post("requests", CREATE, headers=key("az-1"))
+        assert again.status == 201 and again.headers["Idempotency-Replayed"] == "true"
+        assert again.body["reference"] == first.body["reference"]
+    finally:
+        await second_bot.stop()
+        await first_bot.stop()
+    assert not list(tmp_path.glob("*/api.sqlite3"))
 
 
 # ---------------------------------------------------------------------------------------

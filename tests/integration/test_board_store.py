@@ -1,7 +1,8 @@
-"""The boards journey's store keeps its promises (`bot/journeys/boards/ports.py`), on real
-SQLite files: sample setups seeded once in local mode, setups, deputies, decisions kept once
-in order, small values, and everything still there when the file is opened again, as after
-a restart or by a second bot process."""
+"""The boards journey's store keeps its promises (`bot/journeys/boards/ports.py`), on a real
+SQLite file and on Azure Table storage (Azurite): sample setups seeded once in local mode,
+setups, deputies, decisions kept once in order, small values, and everything still there
+when the store is opened again, as after a restart or by a second bot process (with Azure,
+each store opened has an AzureState of its own, as a second instance would)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,16 @@ from typing import Any
 
 import pytest
 
+from bot.azure_state.account import AzureState
+from bot.azure_state.settings import StateSettings
 from bot.domain.boards import BoardSetup, Cadence, Decision, DecisionKind, Deputy, Repeat
 from bot.journey import JourneyContext
 from bot.journeys.boards.config import BoardsConfig
 from bot.journeys.boards.ports import BoardStore
 from bot.journeys.boards.shared import Shared
+from bot.journeys.boards.store_azure import AzureBoardStore
 from bot.journeys.boards.store_sqlite import SqliteBoardStore
+from tests.support.azurite import Azurite, new_prefix
 from tests.support.clock import SettableClock
 
 NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
@@ -27,14 +32,23 @@ TODAY = NOW.date()
 
 
 class Opener:
-    """Opens stores on one file and closes them all at the end."""
+    """Opens stores on one place (a SQLite file, or one Azure account and prefix) and closes
+    them all at the end."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, azure: StateSettings | None = None) -> None:
         self.path = path
-        self._opened: list[SqliteBoardStore] = []
+        self.azure = azure
+        self._opened: list[BoardStore] = []
+        self._instances: list[AzureState] = []
 
     async def open(self, seed: bool = False, members: frozenset[str] = frozenset()) -> BoardStore:
-        store = SqliteBoardStore(self.path, seed=seed, seed_members=members)
+        store: BoardStore
+        if self.azure is None:
+            store = SqliteBoardStore(self.path, seed=seed, seed_members=members)
+        else:
+            instance = AzureState(self.azure)
+            self._instances.append(instance)
+            store = AzureBoardStore(instance, seed=seed, seed_members=members)
         await store.open()
         self._opened.append(store)
         return store
@@ -42,11 +56,14 @@ class Opener:
     async def close(self) -> None:
         for store in self._opened:
             await store.close()
+        for instance in self._instances:
+            await instance.close()
 
 
-@pytest.fixture
-async def opener(tmp_path: Path) -> AsyncIterator[Opener]:
-    opened = Opener(tmp_path / "boards.sqlite3")
+@pytest.fixture(params=["sqlite", "azure"])
+async def opener(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Opener]:
+    azure = azure_settings(request.getfixturevalue("azurite")) if request.param == "azure" else None
+    opened = Opener(tmp_path / "boards.sqlite3", azure)
     yield opened
     await opened.close()
 
@@ -54,6 +71,13 @@ async def opener(tmp_path: Path) -> AsyncIterator[Opener]:
 @pytest.fixture
 async def store(opener: Opener) -> BoardStore:
     return await opener.open()
+
+
+def azure_settings(azurite: Azurite) -> StateSettings:
+    """One Azure account and prefix of this test's own, on the session's Azurite."""
+    return StateSettings(
+        kind="azure", connection_string=azurite.connection_string, prefix=new_prefix()
+    )
 
 
 def decision(reference: str, n: int, board: str = "trb", **changes: object) -> Decision:
@@ -273,12 +297,99 @@ async def test_decisions_for_a_request_are_its_own_oldest_first(store: BoardStor
     assert await store.decisions_for("DR-2026-0011") == []
 
 
+async def test_a_request_never_gets_the_decisions_of_a_reference_that_starts_like_it(
+    store: BoardStore,
+) -> None:
+    for reference in ("DR-2026-00011", "DR-2026-0001|x", "DR-2026-0001", "DR-2026-000"):
+        await store.add_decision(decision(reference, 1))
+    for reference in ("DR-2026-00011", "DR-2026-0001|x", "DR-2026-0001", "DR-2026-000"):
+        assert [d.reference for d in await store.decisions_for(reference)] == [reference]
+
+
 async def test_two_processes_adding_one_decision_keep_it_once(opener: Opener) -> None:
     one, two = await opener.open(), await opener.open()
     made = decision("DR-2026-0005", 6)
     results = await asyncio.gather(*(s.add_decision(made) for s in (one, two, one, two)))
     assert sorted(results) == [False, False, False, True]
     assert len(await two.decisions()) == 1
+
+
+async def test_two_processes_deciding_at_once_share_no_seq_and_a_reader_misses_none(
+    opener: Opener,
+) -> None:
+    """Both instances keep the same 40 decisions at once (each is new to one of them only),
+    while a reader follows them as the SharePoint sync does: everything after its cursor,
+    again and again. No two share a seq, and none appears behind the cursor, so the reader
+    sees every one, in order."""
+    one, two = await opener.open(), await opener.open()
+    reader = await opener.open()
+    made = [decision(f"DR-2026-{n:04d}", 1, board="ddc" if n % 3 else "trb") for n in range(40)]
+    writing = True
+
+    async def keep(store: BoardStore, share: list[Decision]) -> list[bool]:
+        return [await store.add_decision(each) for each in share]
+
+    async def follow() -> list[Decision]:
+        seen: list[Decision] = []
+        cursor = 0
+        for _ in range(10_000):  # bounded: the writers finish long before
+            last_round = not writing
+            page = await reader.decisions(after_seq=cursor, limit=7)
+            seen += page
+            cursor = page[-1].seq if page else cursor
+            if last_round and not page:
+                return seen
+            await asyncio.sleep(0)
+        raise AssertionError("the reader never caught up")
+
+    async def write_all() -> list[list[bool]]:
+        nonlocal writing
+        halves = [made[:20], made[20:]]
+        kept = await asyncio.gather(
+            keep(one, halves[0]),
+            keep(two, halves[1]),
+            keep(two, halves[0]),
+            keep(one, halves[1]),
+        )
+        writing = False
+        return kept
+
+    seen, kept = await asyncio.gather(follow(), write_all())
+    news = [a + b for a, b in zip(kept[0] + kept[1], kept[2] + kept[3], strict=True)]
+    assert news == [1] * 40, "each decision is new to exactly one instance"
+    everything = await reader.decisions(limit=1000)
+    seqs = [d.seq for d in everything]
+    assert seqs == sorted(set(seqs)) and len(seqs) == 40
+    assert sorted(d.id for d in everything) == sorted(d.id for d in made)
+    assert [d.id for d in seen] == [d.id for d in everything], "the reader saw each, in order"
+
+
+async def test_azure_a_decision_kept_twice_uses_no_seq(azure_state: AzureState) -> None:
+    """The seq, the decision and its id are written in one transaction: a decision already
+    kept leaves the counter where it was."""
+    store = AzureBoardStore(azure_state, seed=False)
+    await store.open()
+    assert await store.add_decision(decision("DR-2026-0001", 1))
+    assert not await store.add_decision(decision("DR-2026-0001", 1))
+    assert await store.add_decision(decision("DR-2026-0002", 1))
+    assert [d.seq for d in await store.decisions()] == [1, 2]
+
+
+async def test_two_processes_naming_deputies_for_one_member_at_once_lose_none(
+    opener: Opener,
+) -> None:
+    one, two = await opener.open(), await opener.open()
+    # Periods that do not overlap: every one is kept, whoever wrote last.
+    apart = [deputy("aad-m", day(3 * n), day(3 * n + 1), who=f"aad-{n}") for n in range(12)]
+    await asyncio.gather(*(s.add_deputy(d) for s, d in zip([one, two] * 6, apart, strict=True)))
+    assert sorted(d.deputy_id for d in await one.deputies("trb")) == sorted(
+        d.deputy_id for d in apart
+    )
+    # Periods that all overlap: one deputy is left, never two for the same days.
+    clash = [deputy("aad-c", day(1), day(9), who=f"aad-clash-{n}") for n in range(6)]
+    await asyncio.gather(*(s.add_deputy(d) for s, d in zip([one, two] * 3, clash, strict=True)))
+    left = [d for d in await two.deputies("trb") if d.member_id == "aad-c"]
+    assert len(left) == 1 and left[0] in clash
 
 
 # -- Values
@@ -291,6 +402,27 @@ async def test_a_value_is_kept_and_replaced(store: BoardStore) -> None:
     await store.set_value("decisions_cursor", "40")
     assert await store.get_value("decisions_cursor") == "40"
     assert await store.get_value("pack:abc") == "ddc"
+
+
+# -- Turns (one process at a time runs a job, such as the SharePoint sync)
+
+
+async def test_one_process_at_a_time_holds_a_jobs_turn_until_it_runs_out(
+    opener: Opener,
+) -> None:
+    one, two = await opener.open(), await opener.open()
+    hold = dt.timedelta(minutes=5)
+    for _ in range(3):  # the same outcome each round: both at once, one gets it
+        taken = await asyncio.gather(*(s.take_turn("sync", NOW, hold) for s in (one, two)))
+        assert sorted(taken) == [False, True]
+    holder, other = (one, two) if taken[0] else (two, one)
+    later = NOW + dt.timedelta(minutes=4)
+    assert await holder.take_turn("sync", later, hold), "the holder takes it again"
+    assert not await other.take_turn("sync", later + dt.timedelta(minutes=4), hold)
+    assert await other.take_turn("another job", later, hold), "each job has its own turn"
+    # The holder stops (its process died): once its turn runs out, another takes over.
+    assert await other.take_turn("sync", later + hold + dt.timedelta(seconds=1), hold)
+    assert not await holder.take_turn("sync", later + hold + dt.timedelta(seconds=2), hold)
 
 
 # -- Restarts
@@ -319,7 +451,7 @@ async def test_opening_the_file_again_keeps_everything(opener: Opener) -> None:
 # -- The journey's one opener
 
 
-def journey(tmp_path: Path, graph: object = None) -> Shared:
+def journey(tmp_path: Path, graph: object = None, azure: AzureState | None = None) -> Shared:
     unused: Any = object()  # opening the store touches neither the requests nor the notifier
     ctx = JourneyContext(
         store=unused,
@@ -328,6 +460,7 @@ def journey(tmp_path: Path, graph: object = None) -> Shared:
         admin_ids=frozenset({"aad-admin"}),
         data_dir=tmp_path,
         graph=graph,
+        azure=azure,
     )
     return Shared(ctx, BoardsConfig())
 
@@ -347,3 +480,20 @@ async def test_the_journey_seeds_samples_with_its_admins_in_local_mode_only(
         assert await (await m365.store()).setups() == []
     finally:
         await m365.close()
+
+
+async def test_with_azure_storage_the_journey_keeps_no_file_of_its_own(
+    tmp_path: Path, azure_state: AzureState
+) -> None:
+    m365 = journey(tmp_path, graph=object(), azure=azure_state)
+    try:
+        store = await m365.store()
+        assert isinstance(store, AzureBoardStore)
+        assert await store.setups() == []  # m365 mode: no samples
+        await store.save_setup(BoardSetup("trb", members=frozenset({"aad-x"})))
+    finally:
+        await m365.close()
+    assert not (tmp_path / "boards.sqlite3").exists()
+    again = AzureBoardStore(azure_state, seed=False)
+    await again.open()
+    assert (await again.setup("trb")).members == {"aad-x"}, "kept in the account"

@@ -1,8 +1,8 @@
 """The communities store's promises, one suite for every store that implements the port.
 
-Each test gets `opener`: it opens a store on one shared place (a SQLite file today; an
-Azure store can join the `params` later), so a test can open a second store on the same
-data, as a second bot process would. Every method of CommunityStore is used here.
+Each test gets `opener`: it opens a store on one shared place (a SQLite file, or one
+STATE_PREFIX on Azurite), so a test can open a second store on the same data, as a second
+bot process (or instance) would. Every method of CommunityStore is used here.
 """
 
 from __future__ import annotations
@@ -13,10 +13,13 @@ import datetime as dt
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from bot.azure_state.account import AzureState
+from bot.azure_state.settings import StateSettings
 from bot.domain.communities import (
     Answer,
     AnswerKind,
@@ -31,11 +34,13 @@ from bot.domain.communities import (
     QuestionStatus,
 )
 from bot.journey import JourneyContext
-from bot.journeys.communities import seed
+from bot.journeys.communities import knowledge_index, seed
 from bot.journeys.communities.config import CommunityConfig
 from bot.journeys.communities.ports import CommunityStore, StaleQuestion
 from bot.journeys.communities.shared import Shared
+from bot.journeys.communities.store_azure import AzureCommunityStore
 from bot.journeys.communities.store_sqlite import SqliteCommunityStore
+from tests.support.azurite import Azurite, new_prefix
 from tests.support.clock import SettableClock
 
 # A fixed moment, so no promise depends on the day the tests run.
@@ -44,19 +49,61 @@ LEASE = dt.timedelta(minutes=5)
 
 
 class Opener:
-    """Opens stores on one shared place and closes them all at the end."""
+    """Opens stores on one shared place and closes them all at the end.
 
-    def __init__(self, kind: str, tmp_path: Path, clock: SettableClock) -> None:
+    "sqlite": one file in tmp_path. "azure": one STATE_PREFIX on Azurite, each store with
+    an AzureState (an account connection) of its own, as each bot instance has.
+    """
+
+    def __init__(
+        self, kind: str, tmp_path: Path, clock: SettableClock, azurite: Azurite | None = None
+    ) -> None:
         self.kind = kind
         self._path = tmp_path / "communities.sqlite3"
+        self._tmp_path = tmp_path
         self._clock = clock
+        self._azure = (
+            None
+            if azurite is None
+            else StateSettings(
+                kind="azure", connection_string=azurite.connection_string, prefix=new_prefix()
+            )
+        )
         self._opened: list[CommunityStore] = []
+        self._accounts: list[AzureState] = []
+
+    def account(self) -> AzureState | None:
+        """A new connection to the shared place, for Azure; None for SQLite."""
+        if self._azure is None:
+            return None
+        state = AzureState(self._azure)
+        self._accounts.append(state)
+        return state
 
     async def open(self) -> CommunityStore:
-        store = SqliteCommunityStore(self._path, self._clock)
+        account = self.account()
+        store: CommunityStore = (
+            SqliteCommunityStore(self._path, self._clock)
+            if account is None
+            else AzureCommunityStore(account, self._clock)
+        )
         await store.open()
         self._opened.append(store)
         return store
+
+    def journey(self) -> Shared:
+        """The journey's own opener (which seeds a new store), as a new bot instance."""
+        unused: Any = object()  # the seeding never touches the bot's own store or notifier
+        account = self.account()
+        ctx = JourneyContext(
+            store=unused,
+            clock=self._clock,
+            notifier=unused,
+            admin_ids=frozenset(),
+            data_dir=self._tmp_path if account is None else None,
+            azure=account,
+        )
+        return Shared(ctx, CommunityConfig())
 
     async def close(self, store: CommunityStore) -> None:
         self._opened.remove(store)
@@ -65,6 +112,8 @@ class Opener:
     async def close_all(self) -> None:
         for store in list(self._opened):
             await self.close(store)
+        for account in self._accounts:
+            await account.close()
 
 
 @pytest.fixture
@@ -72,11 +121,12 @@ def clock() -> SettableClock:
     return SettableClock(NOW)
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=["sqlite", "azure"])
 async def opener(
     request: pytest.FixtureRequest, tmp_path: Path, clock: SettableClock
 ) -> AsyncIterator[Opener]:
-    opened = Opener(request.param, tmp_path, clock)
+    azurite = request.getfixturevalue("azurite") if request.param == "azure" else None
+    opened = Opener(request.param, tmp_path, clock, azurite)
     yield opened
     await opened.close_all()
 
@@ -183,7 +233,8 @@ async def test_closing_leaves_no_thread_behind(opener: Opener) -> None:
     store = await opener.open()
     await store.save_community(community())
     await opener.close(store)
-    assert set(threading.enumerate()) <= before
+    # The event loop's own pool (asyncio_N: it looks up host names) closes with the loop.
+    assert {t for t in threading.enumerate() if not t.name.startswith("asyncio_")} <= before
 
 
 async def test_what_is_kept_outlives_the_store_that_kept_it(opener: Opener) -> None:
@@ -247,6 +298,18 @@ async def test_one_person_can_champion_two_communities(store: CommunityStore) ->
     assert await store.champions(community_id="sharepoint", user_id="c2") == [
         champion("c2", "sharepoint", name="Ben")
     ]
+
+
+async def test_ids_with_any_characters_never_meet(store: CommunityStore) -> None:
+    # "a" + "b|c" and "a|b" + "c" would be one key if the parts were simply joined.
+    await store.save_champion(champion("b|c", "a", name="One"))
+    await store.save_champion(champion("c", "a|b", name="Two"))
+    await store.save_champion(champion("d", "a/b#?%", name="Three"))
+    assert [c.name for c in await store.champions()] == ["One", "Three", "Two"]
+    assert [c.name for c in await store.champions(community_id="a")] == ["One"]
+    assert [c.name for c in await store.champions(community_id="a|b")] == ["Two"]
+    assert [c.name for c in await store.champions(community_id="a/b#?%")] == ["Three"]
+    assert await store.champion("c", "a|b") == champion("c", "a|b", name="Two")
 
 
 async def test_unreachable_marks_a_person_in_every_community_and_clears(
@@ -510,6 +573,25 @@ async def test_schedule_keeps_new_nudges_and_ignores_ones_already_kept(
     assert kept[0] == nudge(recipient="c1")
 
 
+async def test_schedule_counts_only_new_nudges_however_many_at_once(
+    store: CommunityStore,
+) -> None:
+    many = [nudge(recipient=f"c{n:03d}") for n in range(150)]
+    assert await store.schedule(many[120:]) == 30
+    assert await store.schedule(many) == 120
+    assert len(await store.nudges()) == 150
+
+
+async def test_a_nudge_with_an_id_of_any_shape_is_leased_and_finished(
+    store: CommunityStore,
+) -> None:
+    odd = dataclasses.replace(nudge(), id="odd:id/with#signs?")
+    await store.schedule([odd])
+    assert await store.claim_due(NOW, "p1", LEASE) == [odd]
+    assert await store.finish(odd.id, "p1", NudgeOutcome.DELIVERED, NOW) is True
+    assert (await store.nudges())[0].outcome == NudgeOutcome.DELIVERED
+
+
 async def test_nudges_filter_by_question_and_person(store: CommunityStore) -> None:
     await store.schedule(
         [nudge("Q-2026-0001", "c1"), nudge("Q-2026-0001", "c2"), nudge("Q-2026-0002", "c1")]
@@ -690,21 +772,129 @@ async def test_sent_since_counts_delivered_questions_per_person(store: Community
     assert await store.sent_since(NOW + dt.timedelta(seconds=1)) == {}
 
 
-# Seeding: the journey's opener on a new file ----------------------------------------------
+# Two processes at once, on one store -------------------------------------------------------
 
 
-def shared(tmp_path: Path, clock: SettableClock) -> Shared:
-    unused: Any = object()  # the seeding never touches the bot's own store or notifier
-    ctx = JourneyContext(
-        store=unused, clock=clock, notifier=unused, admin_ids=frozenset(), data_dir=tmp_path
-    )
-    return Shared(ctx, CommunityConfig())
-
-
-async def test_a_new_store_starts_with_the_seeded_communities_and_answers(
-    tmp_path: Path, clock: SettableClock
+async def test_asking_on_two_stores_at_once_hands_out_every_reference_once(
+    opener: Opener,
 ) -> None:
-    journey = shared(tmp_path, clock)
+    one, two = await opener.open(), await opener.open()
+
+    async def ask(store: CommunityStore, name: str) -> list[str]:
+        asked = [await store.add_question(question(name), key=f"{name}-{n}") for n in range(20)]
+        return [q.reference for q in asked]
+
+    lists = await asyncio.gather(ask(one, "one"), ask(two, "two"))
+    refs = sorted(ref for each in lists for ref in each)
+    assert refs == [f"Q-2026-{n:04d}" for n in range(1, 41)]  # none twice, none missing
+    assert [q.reference for q in await two.questions(limit=100)] == refs
+
+
+async def test_asking_with_one_key_on_two_stores_at_once_keeps_one_question(
+    opener: Opener,
+) -> None:
+    one, two = await opener.open(), await opener.open()
+    asked = [store.add_question(question(), key="activity-1") for store in (one, two, one, two)]
+    kept = await asyncio.gather(*asked)
+    assert len({q.reference for q in kept}) == 1
+    assert await two.questions() == [kept[0]]
+
+
+async def test_an_answer_added_on_two_stores_at_once_is_kept_once(opener: Opener) -> None:
+    one, two = await opener.open(), await opener.open()
+    kept = await asyncio.gather(one.add_answer(answer()), two.add_answer(answer()))
+    assert kept[0] == kept[1] == answer()
+    assert await two.answers("Q-2026-0001") == [answer()]
+
+
+async def test_choosing_best_on_two_stores_at_once_leaves_one_best(opener: Opener) -> None:
+    one, two = await opener.open(), await opener.open()
+    for id in ("a1", "a2", "a3"):
+        await one.add_answer(answer(id))
+    for _ in range(4):
+        await asyncio.gather(
+            one.set_best("Q-2026-0001", "a1"),
+            two.set_best("Q-2026-0001", "a2"),
+            two.set_best("Q-2026-0001", "a3"),
+        )
+        assert sum(a.best for a in await one.answers("Q-2026-0001")) == 1
+
+
+async def test_helped_pressed_on_two_stores_at_once_counts_each_person_once(
+    opener: Opener,
+) -> None:
+    one, two = await opener.open(), await opener.open()
+    await one.add_answer(answer())
+    await one.save_entry(entry())
+    people = ("u1", "u2", "u3")
+    on_answer = [s.add_helped("a1", u) for s in (one, two) for u in people]
+    on_entry = [s.add_entry_helped("e1", u) for s in (one, two) for u in people]
+    counted = await asyncio.gather(*on_answer, *on_entry)
+    assert sorted(counted[:6]) == sorted(counted[6:]) == [False] * 3 + [True] * 3
+    kept, kept_entry = await two.answer("a1"), await two.entry("e1")
+    assert kept is not None and kept.helped_count == 3
+    assert kept_entry is not None and kept_entry.helped_count == 3
+
+
+async def test_claiming_on_two_stores_at_once_leases_each_nudge_once(opener: Opener) -> None:
+    one, two = await opener.open(), await opener.open()
+    await one.schedule([nudge(recipient=f"c{n:02d}") for n in range(30)])
+    leased: dict[str, list[str]] = {"p1": [], "p2": []}
+    for _ in range(30):  # bounded: every round leases at least one
+        rounds = await asyncio.gather(
+            one.claim_due(NOW, "p1", LEASE, limit=4), two.claim_due(NOW, "p2", LEASE, limit=4)
+        )
+        if not any(rounds):
+            break
+        for owner, claimed in zip(("p1", "p2"), rounds, strict=True):
+            leased[owner] += [n.id for n in claimed]
+    assert not set(leased["p1"]) & set(leased["p2"])
+    assert sorted(leased["p1"] + leased["p2"]) == sorted(n.id for n in await one.nudges())
+    assert leased["p1"] and leased["p2"]
+
+
+async def test_a_question_whose_card_moved_is_found_by_the_new_message_only(
+    store: CommunityStore,
+) -> None:
+    kept = await store.add_question(question(), key="k")
+    first = await store.update_question(dataclasses.replace(kept, channel_message_id="m-1"))
+    moved = await store.update_question(dataclasses.replace(first, channel_message_id="m-2"))
+    assert await store.question_by_message("m-1") is None
+    assert await store.question_by_message("m-2") == moved
+
+
+# The search index: another process's changes reach this one's -------------------------------
+
+
+async def test_an_entry_saved_by_another_process_reaches_this_ones_search(
+    opener: Opener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here, there = await opener.open(), await opener.open()
+    seconds = [1000.0]  # this process's monotonic clock, moved by hand
+    monkeypatch.setattr(knowledge_index, "time", SimpleNamespace(monotonic=lambda: seconds[0]))
+    knowledge = knowledge_index.Knowledge()
+    await here.save_entry(entry())
+    assert [e.id for e, _ in await knowledge.search(here, "share a power app")] == ["e1"]
+    rooms = dataclasses.replace(
+        entry("e2"),
+        question="How do I book a meeting room?",
+        answer="Use the room finder in Outlook's calendar.",
+        tags=("rooms", "booking"),
+    )
+    await there.save_entry(rooms)
+    assert await knowledge.search(here, "book a meeting room") == []  # read a moment ago
+    seconds[0] += knowledge_index.INDEX_FRESH_SECONDS + 1
+    found = await knowledge.search(here, "book a meeting room")
+    assert [e for e, _ in found] == [rooms]
+    await there.save_entry(dataclasses.replace(rooms, retired=True))
+    assert await knowledge.search(here, "book a meeting room") == []  # checked as shown
+
+
+# Seeding: the journey's opener on a new store ----------------------------------------------
+
+
+async def test_a_new_store_starts_with_the_seeded_communities_and_answers(opener: Opener) -> None:
+    journey = opener.journey()
     store = await journey.store()
     try:
         seeded = seed.seed_communities()
@@ -717,9 +907,9 @@ async def test_a_new_store_starts_with_the_seeded_communities_and_answers(
 
 
 async def test_seeding_happens_once_and_leaves_the_councils_edits_alone(
-    tmp_path: Path, clock: SettableClock
+    opener: Opener, clock: SettableClock
 ) -> None:
-    first = shared(tmp_path, clock)
+    first = opener.journey()
     store = await first.store()
     some = (await store.communities())[0]
     await store.save_community(dataclasses.replace(some, name="Renamed by the council"))
@@ -727,7 +917,7 @@ async def test_seeding_happens_once_and_leaves_the_councils_edits_alone(
     await store.save_entry(dataclasses.replace(entries[0], retired=True))
     await first.close()
     clock.advance(dt.timedelta(days=400))
-    again = shared(tmp_path, clock)
+    again = opener.journey()
     store = await again.store()
     try:
         renamed = await store.community(some.id)
@@ -738,10 +928,8 @@ async def test_seeding_happens_once_and_leaves_the_councils_edits_alone(
         await again.close()
 
 
-async def test_two_processes_seeding_at_once_keep_one_copy(
-    tmp_path: Path, clock: SettableClock
-) -> None:
-    one, two = shared(tmp_path, clock), shared(tmp_path, clock)
+async def test_two_processes_seeding_at_once_keep_one_copy(opener: Opener) -> None:
+    one, two = opener.journey(), opener.journey()
     stores = await asyncio.gather(one.store(), two.store())
     try:
         assert len(await stores[0].communities()) == len(seed.seed_communities())

@@ -1,9 +1,10 @@
-"""Two bot processes, one SQLite file: references are handed out once, nudges sent once.
+"""Two bot processes, one store: references are handed out once, nudges sent once.
 
 Each test starts real OS processes running this module (`python -m`), each with its own
-SqliteCommunityStore on the same file. Time is passed to them as an argument; nothing
-here waits for time to pass. The processes start together on a signal file, so their
-writes really overlap.
+store on one shared place: a SQLite file, or (as two instances in Azure would) one
+STATE_PREFIX on Azurite, each process with its own connection. Time is passed to them as
+an argument; nothing here waits for time to pass. The processes start together on a
+signal file, so their writes really overlap.
 """
 
 from __future__ import annotations
@@ -17,18 +18,36 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from bot.domain.communities import Nudge, NudgeOutcome, NudgeStep, Question, QuestionStatus
+from bot.domain.communities import (
+    Answer,
+    AnswerKind,
+    Nudge,
+    NudgeOutcome,
+    NudgeStep,
+    Question,
+    QuestionStatus,
+)
+from bot.journeys.communities.ports import CommunityStore
 from bot.journeys.communities.store_sqlite import SqliteCommunityStore
+from tests.support.azurite import Azurite, new_prefix
+
+if TYPE_CHECKING:
+    from bot.azure_state.account import AzureState
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULE = "tests.integration.test_community_store_processes"
 NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
 LEASE = dt.timedelta(minutes=5)
 WAIT = 60.0  # seconds: the most any step may take before the test gives up
+AZURE = "azure:"  # a place on Azurite: "azure:<STATE_PREFIX>"; the account is in the env
+CONNECTION = "AZURE_STORAGE_CONNECTION_STRING"
+# How many nudges both processes drain: Azurite answers each call over HTTP, so its run is
+# smaller (and still overlaps many times).
+DRAINED = {"sqlite": 500, "azure": 60}
 
 
 class FixedClock:
@@ -66,10 +85,26 @@ def nudge(number: int) -> Nudge:
 # The parent side --------------------------------------------------------------------
 
 
-def start(db: Path, action: str, go: Path | None = None, **args: Any) -> subprocess.Popen[str]:
+class Place:
+    """Where the processes' stores meet: a SQLite file, or a prefix on Azurite."""
+
+    def __init__(self, kind: str, tmp_path: Path, azurite: Azurite | None) -> None:
+        self.kind = kind
+        self.where = (
+            str(tmp_path / "communities.sqlite3") if azurite is None else AZURE + new_prefix()
+        )
+        self.env = dict(os.environ)
+        if azurite is not None:
+            self.env[CONNECTION] = azurite.connection_string
+
+    def __str__(self) -> str:
+        return self.where
+
+
+def start(db: Place, action: str, go: Path | None = None, **args: Any) -> subprocess.Popen[str]:
     command = [sys.executable, "-m", MODULE, str(db), action, json.dumps(args), str(go or "")]
     return subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=db.env
     )
 
 
@@ -79,7 +114,7 @@ def result(process: subprocess.Popen[str]) -> Any:
     return json.loads(out)
 
 
-def together(db: Path, tmp_path: Path, runs: list[dict[str, Any]]) -> list[Any]:
+def together(db: Place, tmp_path: Path, runs: list[dict[str, Any]]) -> list[Any]:
     """Start every run, let them all go at once, and collect what each printed."""
     go = tmp_path / "go"
     processes = [start(db, go=go, **run) for run in runs]
@@ -93,22 +128,46 @@ def together(db: Path, tmp_path: Path, runs: list[dict[str, Any]]) -> list[Any]:
     return [result(p) for p in processes]
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "communities.sqlite3"
+@pytest.fixture(params=["sqlite", "azure"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Place:
+    azurite = request.getfixturevalue("azurite") if request.param == "azure" else None
+    return Place(request.param, tmp_path, azurite)
 
 
 @pytest.fixture
-async def store(db: Path) -> AsyncIterator[SqliteCommunityStore]:
-    """The parent's own store: the file and its tables exist before any race."""
-    opened = SqliteCommunityStore(db, FixedClock(NOW))
+async def store(db: Place) -> AsyncIterator[CommunityStore]:
+    """The parent's own store: the file (or table) exists before any race."""
+    opened, account = open_store(str(db), db.env)
     await opened.open()
     yield opened
     await opened.close()
+    if account is not None:
+        await account.close()
 
 
+def open_store(
+    place: str, env: dict[str, str] | os._Environ[str]
+) -> tuple[CommunityStore, AzureState | None]:
+    """A store on the place, and the Azure account connection it uses (to close after)."""
+    if not place.startswith(AZURE):
+        return SqliteCommunityStore(Path(place), FixedClock(NOW)), None
+    # Imported here: a SQLite child process need not load the Azure libraries.
+    from bot.azure_state.account import AzureState
+    from bot.azure_state.settings import StateSettings
+    from bot.journeys.communities.store_azure import AzureCommunityStore
+
+    settings = StateSettings(
+        kind="azure", connection_string=env[CONNECTION], prefix=place.removeprefix(AZURE)
+    )
+    account = AzureState(settings)
+    return AzureCommunityStore(account, FixedClock(NOW)), account
+
+
+# On Azure the same race is run by two connections in one process (the contract suite's
+# test_asking_on_two_stores_at_once_hands_out_every_reference_once), at a fraction of the time.
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
 async def test_two_processes_asking_at_once_get_every_reference_once(
-    tmp_path: Path, db: Path, store: SqliteCommunityStore
+    tmp_path: Path, db: Place, store: CommunityStore
 ) -> None:
     each = 300
     runs = [{"action": "ask", "name": name, "count": each} for name in ("one", "two")]
@@ -123,9 +182,9 @@ async def test_two_processes_asking_at_once_get_every_reference_once(
 
 
 async def test_two_processes_draining_nudges_send_each_once(
-    tmp_path: Path, db: Path, store: SqliteCommunityStore
+    tmp_path: Path, db: Place, store: CommunityStore
 ) -> None:
-    count = 500
+    count = DRAINED[db.kind]
     assert await store.schedule([nudge(n) for n in range(1, count + 1)]) == count
     runs = [{"action": "drain", "owner": owner, "now": NOW.isoformat()} for owner in ("p1", "p2")]
     one, two = together(db, tmp_path, runs)
@@ -138,7 +197,7 @@ async def test_two_processes_draining_nudges_send_each_once(
 
 
 async def test_a_process_that_dies_holding_leases_leaves_them_to_the_other(
-    db: Path, store: SqliteCommunityStore
+    db: Place, store: CommunityStore
 ) -> None:
     await store.schedule([nudge(n) for n in range(1, 21)])
     died = start(db, "claim_and_die", owner="doomed", now=NOW.isoformat())
@@ -158,6 +217,61 @@ async def test_a_process_that_dies_holding_leases_leaves_them_to_the_other(
     assert all(n.outcome == NudgeOutcome.DELIVERED for n in kept)
 
 
+# Azure: an instance that dies between two writes ---------------------------------------
+
+
+async def azure_store(azure_state: AzureState) -> CommunityStore:
+    from bot.journeys.communities.store_azure import AzureCommunityStore
+
+    store = AzureCommunityStore(azure_state, FixedClock(NOW))
+    await store.open()
+    return store
+
+
+async def test_a_question_key_claimed_by_an_instance_that_died_is_finished_by_the_retry(
+    azure_state: AzureState,
+) -> None:
+    from bot.azure_state.references import ReferenceCounter
+    from bot.journeys.communities.store_azure import row_key
+
+    table = await azure_state.table("communities")
+    number = await ReferenceCounter(table).next_number(2026)  # it got its number...
+    claim = {"PartitionKey": "question-key", "RowKey": row_key("activity-1")}
+    await table.create_entity({**claim, "Reference": f"Q-2026-{number:04d}"})  # ...and died
+    store = await azure_store(azure_state)
+    kept = await store.add_question(new_question("u1"), key="activity-1")
+    assert kept.reference == "Q-2026-0001" and kept.asker_id == "u1"
+    assert await store.add_question(new_question("u1"), key="activity-1") == kept
+    assert (await store.add_question(new_question("u2"), key="activity-2")).reference == (
+        "Q-2026-0002"
+    )
+    await store.close()
+
+
+async def test_an_answer_id_claimed_by_an_instance_that_died_is_kept_by_the_retry(
+    azure_state: AzureState,
+) -> None:
+    from bot.journeys.communities.store_azure import row_key
+
+    table = await azure_state.table("communities")
+    claim = {"PartitionKey": "answer-id", "RowKey": row_key("a1")}
+    await table.create_entity({**claim, "QuestionRef": "Q-2026-0001"})  # and then it died
+    store = await azure_store(azure_state)
+    answer = Answer(
+        id="a1",
+        question_ref="Q-2026-0001",
+        champion_id="c1",
+        champion_name="Cara",
+        text="Share it.",
+        kind=AnswerKind.WRITTEN,
+        at=NOW,
+    )
+    assert await store.add_answer(answer) == answer
+    assert await store.answer("a1") == answer
+    assert await store.answers("Q-2026-0001") == [answer]
+    await store.close()
+
+
 # The child side ---------------------------------------------------------------------
 
 
@@ -172,18 +286,18 @@ def wait_for(go: str) -> None:
         time.sleep(0.001)
 
 
-async def ask(store: SqliteCommunityStore, name: str, count: int) -> list[str]:
+async def ask(store: CommunityStore, name: str, count: int) -> list[str]:
     refs = []
     for n in range(count):
         refs.append((await store.add_question(new_question(name), key=f"{name}-{n}")).reference)
     return refs
 
 
-async def drain(store: SqliteCommunityStore, owner: str, now: str) -> dict[str, list[str]]:
+async def drain(store: CommunityStore, owner: str, now: str) -> dict[str, list[str]]:
     at = dt.datetime.fromisoformat(now)
     claimed: list[str] = []
     finished: list[str] = []
-    for _ in range(1000):  # bounded: 500 nudges, at least one claimed per round
+    for _ in range(1000):  # bounded: at most 500 nudges, at least one claimed per round
         batch = await store.claim_due(at, owner, LEASE, limit=7)
         if not batch:
             break
@@ -195,7 +309,7 @@ async def drain(store: SqliteCommunityStore, owner: str, now: str) -> dict[str, 
 
 
 async def child(db: str, action: str, args: dict[str, Any], go: str) -> Any:
-    store = SqliteCommunityStore(Path(db), FixedClock(NOW))
+    store, account = open_store(db, os.environ)
     await store.open()
     wait_for(go)
     if action == "ask":
@@ -219,6 +333,8 @@ async def child(db: str, action: str, args: dict[str, Any], go: str) -> Any:
     else:
         raise SystemExit(f"unknown action {action}")
     await store.close()
+    if account is not None:
+        await account.close()
     return found
 
 

@@ -18,7 +18,7 @@ from bot.domain.boards import Decision, DecisionKind
 from bot.journey import JourneyContext
 from bot.journeys.boards.config import BoardsConfig
 from bot.journeys.boards.shared import Shared
-from bot.journeys.boards.sync import CURSOR, run_decision_sync
+from bot.journeys.boards.sync import CURSOR, TURN, run_decision_sync
 from graph_clients import schema
 from graph_clients.client import GraphUnavailable
 from graph_clients.decisions_list import DecisionsListMissing, SharePointDecisions
@@ -284,3 +284,42 @@ async def test_in_local_mode_the_sync_does_nothing(tmp_path: Path) -> None:
         assert await store.get_value(CURSOR) == ""
     finally:
         await local.close()
+
+
+async def test_with_two_instances_one_copies_at_a_time_and_another_takes_over(
+    fake: FakeGraph, graph: GraphConnection, tmp_path: Path
+) -> None:
+    """Two bot processes on one store: the one holding the sync's turn copies; the other's
+    run copies nothing (no lookups racing each other), until the first stops taking its
+    turn (its process died) and the turn runs out."""
+    clock = SettableClock(NOW)
+    unused: Any = object()
+    instances = [
+        Shared(
+            JourneyContext(
+                store=unused,
+                clock=clock,
+                notifier=unused,
+                admin_ids=frozenset(),
+                data_dir=tmp_path,
+                graph=graph,
+            ),
+            BoardsConfig(),
+        )
+        for _ in range(2)
+    ]
+    first, second = instances
+    try:
+        store = await first.store()
+        await store.add_decision(decision(1))
+        assert await run_decision_sync(first) == 1
+        await store.add_decision(decision(2))
+        assert await run_decision_sync(second) == 0, "the first holds the turn"
+        assert ids_in_list(fake) == ["DR-2026-0001:4"]
+        clock.advance(TURN + dt.timedelta(seconds=1))
+        assert await run_decision_sync(second) == 1
+        assert await run_decision_sync(first) == 0, "now the second holds it"
+        assert ids_in_list(fake) == ["DR-2026-0001:4", "DR-2026-0002:4"]
+    finally:
+        for instance in instances:
+            await instance.close()

@@ -88,6 +88,7 @@ def assert_matches_schema(fake: FakeGraph, spec: schema.ListSpec) -> None:
         made = found[column.name]
         assert made["displayName"] == column.display_name
         assert bool(made.get("indexed")) == column.indexed, column.name
+        assert bool(made.get("enforceUniqueValues")) == column.unique, column.name
         facet = "dateTime" if column.type == "dateTime" else FACET[column.type]
         assert facet in made, f"{column.name} should be a {column.type} column: {made}"
         if column.type in ("text", "note"):
@@ -159,7 +160,9 @@ async def test_a_new_column_in_the_schema_is_the_only_thing_added(
 async def test_an_existing_column_that_should_be_indexed_is_patched(
     fake: FakeGraph, client: GraphServiceClient
 ) -> None:
-    unindexed = tuple(dataclasses.replace(c, indexed=False) for c in schema.REQUESTS.columns)
+    unindexed = tuple(
+        dataclasses.replace(c, indexed=False, unique=False) for c in schema.REQUESTS.columns
+    )
     await provision(
         client, fake.site_id, (dataclasses.replace(schema.REQUESTS, columns=unindexed),)
     )
@@ -170,11 +173,78 @@ async def test_an_existing_column_that_should_be_indexed_is_patched(
 
     should_index = [c.name for c in schema.REQUESTS.columns if c.indexed]
     assert report.columns_indexed == [(schema.REQUESTS.name, name) for name in should_index]
+    assert report.columns_made_unique == [(schema.REQUESTS.name, "Reference")]
     assert report.columns_added == []
     patches = writes_since(fake, mark)
     assert {r.method for r in patches} == {"PATCH"}
-    assert len(patches) == len(should_index)
+    assert len(patches) == len(should_index) + 1  # and Reference made unique
     assert_matches_schema(fake, schema.REQUESTS)
+
+
+async def test_the_reference_column_of_an_earlier_site_is_made_unique(
+    fake: FakeGraph, client: GraphServiceClient
+) -> None:
+    """Sites provisioned before references were enforced unique get it on the next run;
+    from then on SharePoint refuses a second item with a reference it has."""
+    earlier = tuple(dataclasses.replace(c, unique=False) for c in schema.REQUESTS.columns)
+    await provision(client, fake.site_id, (dataclasses.replace(schema.REQUESTS, columns=earlier),))
+    assert not columns(fake, schema.REQUESTS.name)["Reference"]["enforceUniqueValues"]
+    mark = len(fake.requests)
+
+    report = await provision(client, fake.site_id, (schema.REQUESTS,))
+
+    assert report.columns_made_unique == [(schema.REQUESTS.name, "Reference")]
+    assert "Made values unique in DFD Requests: Reference." in report.summary()
+    [patch] = writes_since(fake, mark)
+    assert patch.method == "PATCH"
+    assert patch.body == {"enforceUniqueValues": True, "indexed": True}
+    assert_matches_schema(fake, schema.REQUESTS)
+    site = f"/sites/{fake.site_id}/lists/{schema.REQUESTS.name}/items"
+    first = {"fields": {"Title": "A", "Reference": "DR-2026-0001"}}
+    await admin(fake, "POST", site, first)
+    headers = {"Authorization": f"Bearer {fake.issue_token()}"}
+    second = {"fields": {"Title": "B", "Reference": "dr-2026-0001"}}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(fake.graph_url + site, json=second, headers=headers) as response,
+    ):
+        assert response.status == 409, "text is compared without case, as SharePoint does"
+        error = (await response.json())["error"]
+    assert error["code"] == "nameAlreadyExists"
+    assert "duplicate values were found" in error["message"] and "Reference" in error["message"]
+    assert len(fake.list_items(schema.REQUESTS.name)) == 1
+
+
+async def test_a_unique_column_must_be_indexed_and_hold_no_duplicates_already(
+    fake: FakeGraph, client: GraphServiceClient
+) -> None:
+    """As SharePoint: a column cannot enforce unique values without an index, nor while
+    two items share a value; provisioning then stops with Graph's words."""
+    await provision(client, fake.site_id, (schema.REQUESTS,))
+    lists = f"/sites/{fake.site_id}/lists/{schema.REQUESTS.name}"
+    column = columns(fake, schema.REQUESTS.name)["Title"]
+    headers = {"Authorization": f"Bearer {fake.issue_token()}"}
+    async with aiohttp.ClientSession() as session:
+        body = {"enforceUniqueValues": True}
+        async with session.patch(
+            f"{fake.graph_url}{lists}/columns/{column['id']}", json=body, headers=headers
+        ) as response:
+            assert response.status == 400
+            assert "must be indexed" in (await response.json())["error"]["message"]
+        for title in ("Same", "same"):
+            item = {"fields": {"Title": title}}
+            async with session.post(
+                f"{fake.graph_url}{lists}/items", json=item, headers=headers
+            ) as response:
+                assert response.status == 201
+        body = {"enforceUniqueValues": True, "indexed": True}
+        async with session.patch(
+            f"{fake.graph_url}{lists}/columns/{column['id']}", json=body, headers=headers
+        ) as response:
+            assert response.status == 400
+            assert "same value" in (await response.json())["error"]["message"]
+    title = columns(fake, schema.REQUESTS.name)["Title"]
+    assert not title["enforceUniqueValues"] and not title["indexed"], "nothing half done"
 
 
 async def admin(fake: FakeGraph, method: str, path: str, body: dict[str, Any]) -> Any:

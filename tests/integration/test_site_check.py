@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 import bot.__main__ as entry
@@ -80,6 +81,31 @@ async def test_one_missing_column_is_named(fake: FakeGraph, tmp_path: Path) -> N
     assert stopped.value.problems == [
         f'The list "{schema.CATALOGUE.name}" is missing these columns: Platform.'
     ]
+
+
+async def test_a_reference_column_that_allows_duplicates_stops_the_start(
+    fake: FakeGraph, tmp_path: Path
+) -> None:
+    """Two instances writing one list rely on SharePoint refusing a second item with the
+    same reference: a site whose Reference column allows it is told, with the fix."""
+    column = next(c for c in fake.list_columns(REQUESTS) if c["name"] == "Reference")
+    url = f"{fake.graph_url}/sites/{fake.site_id}/lists/{REQUESTS}/columns/{column['id']}"
+    headers = {"Authorization": f"Bearer {fake.issue_token()}"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.patch(url, json={"enforceUniqueValues": False}, headers=headers) as response,
+    ):
+        assert response.status == 200
+    with pytest.raises(StoreNotReady) as stopped:
+        await open_store(fake, tmp_path, SettableClock(START))
+    assert stopped.value.problems == [
+        f'In the list "{REQUESTS}", these columns must not allow the same value twice, and '
+        "do: Reference."
+    ]
+    assert "python -m graph_clients.provision" in stopped.value.fix
+    await (await provisioned(fake)).close()
+    store = await open_store(fake, tmp_path, SettableClock(START))
+    await store.close()
 
 
 async def test_after_provisioning_again_it_starts(fake: FakeGraph, tmp_path: Path) -> None:

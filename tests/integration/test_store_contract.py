@@ -8,6 +8,7 @@ the write to SharePoint has happened. Every operation of the Store port is used 
 from __future__ import annotations
 
 import base64
+import contextlib
 import dataclasses
 import datetime as dt
 import uuid
@@ -17,6 +18,9 @@ from typing import Any
 
 import pytest
 
+from bot.azure_state.account import AzureState
+from bot.azure_state.settings import StateSettings
+from bot.backends import open_sharepoint_on_azure
 from bot.domain import governance, routing, scoring
 from bot.domain.model import (
     AuditEntry,
@@ -32,6 +36,7 @@ from bot.domain.model import (
 from bot.ports import CLAIM_HOLD, ChangedBySomeoneElse, NewRequest, Record, Store
 from bot.store.sqlite import SqliteStore
 from graph_clients.store import SharePointStore
+from tests.support.azurite import Azurite, new_prefix
 from tests.support.clock import SettableClock
 from tests.support.fake_graph import FakeGraph
 from tests.support.graph import open_store, provisioned
@@ -89,11 +94,13 @@ def clock() -> SettableClock:
     return SettableClock(NOW)
 
 
-@pytest.fixture(params=["sqlite", "sharepoint"])
-async def store_and_settle(
-    request: pytest.FixtureRequest, tmp_path: Path, clock: SettableClock
+@contextlib.asynccontextmanager
+async def opened(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path, clock: SettableClock
 ) -> AsyncIterator[tuple[Store, Settle]]:
-    if request.param == "sqlite":
+    """sharepoint-azure: the journal and working state on Azure Storage (Azurite), as
+    with STATE_STORE=azure, where several instances share them."""
+    if kind == "sqlite":
         local = SqliteStore(tmp_path / "store.sqlite3", clock)
         await local.open()
 
@@ -106,7 +113,16 @@ async def store_and_settle(
     fake = FakeGraph()
     await fake.start()
     graph = await provisioned(fake)
-    sharepoint = await open_store(fake, tmp_path, clock, graph)
+    if kind == "sharepoint":
+        sharepoint = await open_store(fake, tmp_path, clock, graph)
+    else:
+        azurite: Azurite = request.getfixturevalue("azurite")
+        account = AzureState(
+            StateSettings(
+                kind="azure", connection_string=azurite.connection_string, prefix=new_prefix()
+            )
+        )
+        sharepoint = await open_sharepoint_on_azure(account, clock, graph)  # closes account
 
     async def write() -> None:
         await sharepoint.write_pending()
@@ -117,9 +133,23 @@ async def store_and_settle(
     await fake.stop()
 
 
-@pytest.fixture
-def store(store_and_settle: tuple[Store, Settle]) -> Store:
-    return store_and_settle[0]
+@pytest.fixture(params=["sqlite", "sharepoint", "sharepoint-azure"])
+async def store_and_settle(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: SettableClock
+) -> AsyncIterator[tuple[Store, Settle]]:
+    """The requests register: in SharePoint mode its journal is SQLite or Azure Tables."""
+    async with opened(request.param, request, tmp_path, clock) as store_and_write:
+        yield store_and_write
+
+
+@pytest.fixture(params=["sqlite", "sharepoint"])
+async def store(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: SettableClock
+) -> AsyncIterator[Store]:
+    """The rest: SharePoint mode passes it to its working state, whose Azure implementation
+    has a contract of its own (test_working_state_contract.py)."""
+    async with opened(request.param, request, tmp_path, clock) as (store, _):
+        yield store
 
 
 # Requests -----------------------------------------------------------------------
@@ -524,6 +554,35 @@ async def test_numbers_continue_from_sharepoint_after_the_data_folder_is_lost(
     finally:
         await first.close()
     second = await open_store(fake, tmp_path / "new", clock, await provisioned(fake))
+    try:
+        made = await second.add(new_request("u3"))
+    finally:
+        await second.close()
+    assert made.reference == reference(clock.now(), 3)
+
+
+async def test_numbers_continue_from_sharepoint_after_the_azure_state_is_lost(
+    fake: FakeGraph, clock: SettableClock, azurite: Azurite
+) -> None:
+    """STATE_STORE=azure with a new storage account (or STATE_PREFIX): SharePoint's highest
+    reference is the floor, as with a lost data folder."""
+
+    async def on_new_account() -> SharePointStore:
+        account = AzureState(
+            StateSettings(
+                kind="azure", connection_string=azurite.connection_string, prefix=new_prefix()
+            )
+        )
+        return await open_sharepoint_on_azure(account, clock, await provisioned(fake))
+
+    first = await on_new_account()
+    try:
+        for user in ("u1", "u2"):
+            await first.add(new_request(user))
+        await first.write_pending()
+    finally:
+        await first.close()
+    second = await on_new_account()
     try:
         made = await second.add(new_request("u3"))
     finally:

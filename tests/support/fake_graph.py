@@ -24,7 +24,9 @@ SharePoint realism kept on purpose, because real code trips on it:
   is a 400;
 - single-line text holds at most 255 characters (the column's `text.maxLength`);
 - dateTime values are stored in UTC to the second and returned as `YYYY-MM-DDTHH:MM:SSZ`;
-- fields whose value is null are left out of `fields`.
+- fields whose value is null are left out of `fields`;
+- a column with `enforceUniqueValues` must be indexed, and refuses an item whose value
+  another item has (409, as SharePoint does; text compared without case).
 
 State lives in memory, one store per `FakeGraph`. Every handler changes state without
 awaiting in between, so concurrent requests on the server's event loop cannot interleave
@@ -83,6 +85,12 @@ class Faults:
     fail_every: int = 0  # every Nth operation answers 503 serviceNotAvailable
     drop_every: int = 0  # every Nth operation: the connection is closed with no response
     latency: float = 0.0  # seconds slept before answering every Graph HTTP request
+
+
+UNIQUE_CONFLICT_MESSAGE = (
+    "The list item could not be added or updated because duplicate values were found in "
+    "the following field(s) in the list: {names}."
+)
 
 
 @dataclass
@@ -1276,6 +1284,7 @@ class FakeGraph:
             raise GraphError(
                 409, "nameAlreadyExists", f'A duplicate field name "{column.name}" was found.'
             )
+        _check_unique_column(lst, column)
         lst.columns.append(column)
         lst.modified = _now()
         return _Resp(201, json.loads(json.dumps(column.data)))
@@ -1293,11 +1302,17 @@ class FakeGraph:
         facets = [k for k in changes if k in _TYPE_FACETS]
         if facets and facets != [col.kind]:
             raise _bad("A column's type cannot be changed")
+        before = json.loads(json.dumps(col.data))
         for key, value in changes.items():
             if key == col.kind and isinstance(value, dict):
                 col.data[key] = {**col.data[key], **value}
             else:
                 col.data[key] = value
+        try:
+            _check_unique_column(lst, col)
+        except GraphError:
+            col.data.update(before)
+            raise
         lst.modified = _now()
         return _Resp(200, json.loads(json.dumps(col.data)))
 
@@ -1489,6 +1504,7 @@ class FakeGraph:
         if not isinstance(payload, dict):
             raise _bad("The request body must be a JSON object", "BadRequest")
         values = self._validated_fields(lst, payload.get("fields") or {})
+        _check_unique(lst, None, values)
         now = _now()
         item = _Item(lst.next_id, str(uuid.uuid4()), 1, now, now, values)
         lst.items[item.id] = item
@@ -1509,6 +1525,7 @@ class FakeGraph:
     def _update(self, lst: _List, item: _Item, fields: Any, headers: CIMultiDict[str]) -> None:
         self._check_if_match(item, headers)
         values = self._validated_fields(lst, fields)
+        _check_unique(lst, item, values)
         for name, value in values.items():
             if value is None:
                 item.values.pop(name, None)
@@ -1666,6 +1683,48 @@ def _new_column(definition: Any) -> _Column:
         "id": str(uuid.uuid4()),
     }
     return _Column(column)
+
+
+def _unique_key(value: Any) -> Any:
+    return value.casefold() if isinstance(value, str) else value
+
+
+def _check_unique(lst: _List, item: _Item | None, values: dict[str, Any]) -> None:
+    """409 if a column enforcing unique values would hold a value another item has."""
+    clashes = []
+    for name, value in values.items():
+        col = lst.column(name)
+        if value is None or col is None or not col.data.get("enforceUniqueValues"):
+            continue
+        key = _unique_key(value)
+        if any(
+            other is not item and _unique_key(other.values.get(name)) == key
+            for other in lst.items.values()
+        ):
+            clashes.append(name)
+    if clashes:
+        raise GraphError(
+            409, "nameAlreadyExists", UNIQUE_CONFLICT_MESSAGE.format(names=", ".join(clashes))
+        )
+
+
+def _check_unique_column(lst: _List, col: _Column) -> None:
+    """Unique values need an index, and a column holding duplicates cannot become unique."""
+    if not col.data.get("enforceUniqueValues"):
+        return
+    if not col.indexed:
+        raise _bad(f"The column '{col.name}' must be indexed to enforce unique values.")
+    seen: set[Any] = set()
+    for item in lst.items.values():
+        value = item.values.get(col.name)
+        if value is None:
+            continue
+        if _unique_key(value) in seen:
+            raise _bad(
+                f"The column '{col.name}' cannot enforce unique values: some items have "
+                "the same value in it."
+            )
+        seen.add(_unique_key(value))
 
 
 def _validate_batch(payload: Any) -> list[dict[str, Any]]:

@@ -1,7 +1,8 @@
 """What the boards journey keeps for itself, and the contract between its parts.
 
-SQLite (`boards.sqlite3` in DATA_DIR) in both modes; in m365 mode each decision is also
-written to the "DFD Decisions" SharePoint list for Power BI (see graph_clients).
+SQLite (`boards.sqlite3` in DATA_DIR), or Azure Table storage with STATE_STORE=azure
+(store_azure.py); in m365 mode each decision is also written to the "DFD Decisions"
+SharePoint list for Power BI (see graph_clients).
 """
 
 from __future__ import annotations
@@ -58,3 +59,10 @@ class BoardStore(Protocol):
         ...
 
     async def set_value(self, key: str, value: str) -> None: ...
+
+    # -- One bot process at a time (several instances share the store on Azure Storage)
+    async def take_turn(self, job: str, now: dt.datetime, hold: dt.timedelta) -> bool:
+        """True if this store's process may run `job` now. One process holds a job's turn
+        at a time, until `now + hold` or until it takes it again; after that any may take
+        it, so a job whose process died is taken over."""
+        ...

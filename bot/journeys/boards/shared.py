@@ -29,26 +29,30 @@ class Shared:
     groups: dict[str, Any] = field(default_factory=dict)
 
     async def store(self) -> BoardStore:
-        """The journey's SQLite file, opened (and seeded with sample setups in local mode)
-        on first use."""
+        """The journey's store, opened (and seeded with sample setups in local mode) on
+        first use: on Azure Storage with STATE_STORE=azure, else its SQLite file."""
         if self._store is not None:
             return self._store
         async with self._opening:
             if self._store is None:
-                from bot.journeys.boards.store_sqlite import SqliteBoardStore
-
-                data_dir = self.ctx.data_dir
-                if data_dir is None:
-                    raise RuntimeError("The boards journey needs DATA_DIR for its store")
-                local = self.ctx.graph is None
-                store = SqliteBoardStore(
-                    data_dir / FILE_NAME,
-                    seed=local,
-                    seed_members=frozenset(self.ctx.admin_ids) if local else frozenset(),
-                )
+                store = self._make_store()
                 await store.open()
                 self._store = store
         return self._store
+
+    def _make_store(self) -> BoardStore:
+        local = self.ctx.graph is None
+        members = frozenset(self.ctx.admin_ids) if local else frozenset()
+        if self.ctx.azure is not None:
+            from bot.journeys.boards.store_azure import AzureBoardStore
+
+            return AzureBoardStore(self.ctx.azure, seed=local, seed_members=members)
+        from bot.journeys.boards.store_sqlite import SqliteBoardStore
+
+        data_dir = self.ctx.data_dir
+        if data_dir is None:
+            raise RuntimeError("The boards journey needs DATA_DIR for its store")
+        return SqliteBoardStore(data_dir / FILE_NAME, seed=local, seed_members=members)
 
     async def queue(self, board: str) -> list[DigitalRequest]:
         """Every request on the board's list now (status WITH_BOARD), in the order kept.

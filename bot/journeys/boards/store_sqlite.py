@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,7 @@ class SqliteBoardStore:
     def __init__(self, path: Path, seed: bool, seed_members: frozenset[str] = frozenset()) -> None:
         migrations = (lambda db: _seed(db, seed_members),) if seed else ()
         self._db = Database(path, SCHEMA, migrations)
+        self._holder = secrets.token_hex(8)  # this store's process, for take_turn
 
     async def open(self) -> None:
         await self._db.open()
@@ -213,6 +215,24 @@ class SqliteBoardStore:
                 (key, value),
             )
         )
+
+    async def take_turn(self, job: str, now: dt.datetime, hold: dt.timedelta) -> bool:
+        key, held_until = f"turn:{job}", time_text(now + hold)
+
+        def _take(db: sqlite3.Connection) -> bool:
+            row = db.execute("SELECT value FROM board_values WHERE key = ?", (key,)).fetchone()
+            if row is not None:
+                held = json.loads(row["value"])
+                if held["holder"] != self._holder and held["until"] > time_text(now):
+                    return False
+            db.execute(
+                "INSERT INTO board_values (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, json.dumps({"holder": self._holder, "until": held_until})),
+            )
+            return True
+
+        return await self._db.run(lambda db: immediate(db, lambda: _take(db)))
 
 
 def _seed(db: sqlite3.Connection, seed_members: frozenset[str]) -> None:

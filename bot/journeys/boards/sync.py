@@ -3,7 +3,9 @@
 A decision is kept in the journey's SQLite file first, so a board member never waits on
 Graph. Every minute the loop writes those kept since the cursor to the "DFD Decisions"
 list, then moves the cursor: if Graph is down the cursor stays, and the next run writes
-them. The list is looked up before each write, so nothing is written twice.
+them. The list is looked up before each write, so nothing is written twice. With several
+instances, only the one holding the store's turn for the sync runs it, so two never look
+up and write the same decisions at once.
 
 A decision SharePoint refuses for good (a bad value, say) would hold the cursor for ever
 and every later decision behind it. After GIVE_UP refusals it is skipped: it stays in the
@@ -13,6 +15,7 @@ journey's file, and the admins are told once, naming it.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import logging
 from typing import TYPE_CHECKING
@@ -32,6 +35,8 @@ logger = logging.getLogger(__name__)
 CURSOR = "decisions_cursor"  # the seq of the last decision written to SharePoint
 PAGE = 100  # decisions read from the store and written per step
 LOOP_SECONDS = 60.0
+SYNC_TURN = "decisions_sync"  # with several instances, one copies at a time…
+TURN = dt.timedelta(minutes=5)  # …taking its turn again each run; if it dies, another after this
 REFUSALS = "decisions_refused"  # JSON: DecisionId -> times SharePoint refused it for good
 GIVE_UP = 5  # refusals in a row after which a decision is skipped
 NOT_COPIED = "A board decision was not copied to SharePoint"
@@ -48,6 +53,8 @@ async def run_decision_sync(shared: Shared) -> int:
     from graph_clients.decisions_list import SharePointDecisions  # Graph stays at the edge
 
     store = await shared.store()
+    if not await store.take_turn(SYNC_TURN, shared.ctx.now(), TURN):
+        return 0  # another instance is copying them now
     decisions_list = SharePointDecisions(graph)
     cursor = int(await store.get_value(CURSOR) or 0)
     written = 0

@@ -71,11 +71,19 @@ class Shared:
 
 
 async def _open(ctx: JourneyContext) -> CommunityStore:
-    from bot.journeys.communities.store_sqlite import SqliteCommunityStore
+    """On Azure Storage when the bot has it (STATE_STORE=azure), so every instance shares
+    one store; otherwise the SQLite file in DATA_DIR."""
+    store: CommunityStore
+    if ctx.azure is not None:
+        from bot.journeys.communities.store_azure import AzureCommunityStore
 
-    if ctx.data_dir is None:
-        raise RuntimeError("The communities journey needs DATA_DIR to keep its records.")
-    store = SqliteCommunityStore(ctx.data_dir / FILE_NAME, ctx.clock)
+        store = AzureCommunityStore(ctx.azure, ctx.clock)
+    else:
+        from bot.journeys.communities.store_sqlite import SqliteCommunityStore
+
+        if ctx.data_dir is None:
+            raise RuntimeError("The communities journey needs DATA_DIR to keep its records.")
+        store = SqliteCommunityStore(ctx.data_dir / FILE_NAME, ctx.clock)
     await store.open()
     await _seed_if_empty(store, ctx)
     return store

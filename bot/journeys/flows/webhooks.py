@@ -58,6 +58,7 @@ from bot.journeys.flows.store import (
     SqliteFlowStore,
     Subscription,
 )
+from bot.journeys.flows.store_azure import AzureFlowStore
 from cards.elements import to_dict
 
 logger = logging.getLogger(__name__)
@@ -97,9 +98,13 @@ class Webhooks:
             return self._store
         async with self._opening:
             if self._store is None:
-                if self.ctx.data_dir is None:
+                store: FlowStore
+                if self.ctx.azure is not None:
+                    store = AzureFlowStore(self.ctx.azure)
+                elif self.ctx.data_dir is None:
                     raise RuntimeError("The flows journey needs DATA_DIR for its store")
-                store = SqliteFlowStore(self.ctx.data_dir / FILE_NAME)
+                else:
+                    store = SqliteFlowStore(self.ctx.data_dir / FILE_NAME)
                 await store.open()
                 self._store = store
         return self._store

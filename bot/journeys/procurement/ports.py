@@ -1,5 +1,6 @@
 """What the procurement journey keeps, as ports: the application catalogue (SQLite
-locally, a SharePoint list in m365 mode) and the engagements (the journey's own file).
+locally, a SharePoint list in m365 mode) and the engagements (the journey's own file, or
+Azure Table storage with STATE_STORE=azure: store_azure.py).
 
 Both stores pass one contract suite (tests/integration/test_catalogue_store_contract.py).
 """

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.domain.boards import board_channel
 from bot.domain.procurement import CatalogueEntry, CatalogueMatch
 from bot.journey import JourneyContext
 from bot.journeys.procurement.config import ProcurementConfig
 from bot.journeys.procurement.ports import CatalogueStore, EngagementStore
+
+if TYPE_CHECKING:
+    from bot.journeys.procurement.store_sqlite import SqliteProcurementStore
 
 NAME = "procurement"
 FILE_NAME = "procurement.sqlite3"  # in DATA_DIR, beside the bot's own working state
@@ -62,28 +65,45 @@ class Shared:
         return await (await self.catalogue()).entry(entry_id)
 
     async def _open(self) -> None:
+        """The catalogue: the SharePoint list with Graph, else the SQLite file. The
+        engagements: on Azure Storage with STATE_STORE=azure, else the SQLite file."""
         if self._catalogue is not None and self._engagements is not None:
             return
         async with self._opening:
             if self._catalogue is not None and self._engagements is not None:
                 return
-            from bot.journeys.procurement.sample_catalogue import SAMPLE
-            from bot.journeys.procurement.store_sqlite import SqliteProcurementStore
-
-            data_dir = self.ctx.data_dir
-            if data_dir is None:
-                raise RuntimeError("The procurement journey needs DATA_DIR for its store")
-            local = SqliteProcurementStore(data_dir / FILE_NAME)
-            await local.open()
-            catalogue: CatalogueStore = local
+            catalogue: CatalogueStore
+            engagements: EngagementStore
+            local: SqliteProcurementStore | None = None
             if self.ctx.graph is not None:
                 from graph_clients.catalogue_list import SharePointCatalogue
 
                 catalogue = SharePointCatalogue(self.ctx.graph)
                 await catalogue.open()
             else:
+                from bot.journeys.procurement.sample_catalogue import SAMPLE
+
+                catalogue = local = await self._local()
                 await local.seed_if_empty(list(SAMPLE))
-            self._engagements, self._catalogue = local, catalogue
+            if self.ctx.azure is not None:
+                from bot.journeys.procurement.store_azure import AzureProcurementStore
+
+                engagements = AzureProcurementStore(self.ctx.azure)
+                await engagements.open()
+            else:
+                engagements = local or await self._local()
+            self._engagements, self._catalogue = engagements, catalogue
+
+    async def _local(self) -> SqliteProcurementStore:
+        """The journey's SQLite file in DATA_DIR, opened."""
+        from bot.journeys.procurement.store_sqlite import SqliteProcurementStore
+
+        data_dir = self.ctx.data_dir
+        if data_dir is None:
+            raise RuntimeError("The procurement journey needs DATA_DIR for its store")
+        local = SqliteProcurementStore(data_dir / FILE_NAME)
+        await local.open()
+        return local
 
     async def close(self) -> None:
         for store in {id(s): s for s in (self._catalogue, self._engagements) if s}.values():

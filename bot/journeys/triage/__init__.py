@@ -91,7 +91,7 @@ class Triage:
             lambda request: self.card_for(request, None),
             lambda request, text: to_dict(build_question_card(request, text)),
         )
-        self.poster = TriagePoster(ctx.store, ctx.store, ctx.notifier, self.posted_card)
+        self.poster = TriagePoster(ctx.store, ctx.store, ctx.notifier, self.posted_card, ctx.store)
 
     async def roster_ids(self) -> frozenset[str]:
         if self.ctx.roster is not None:
