@@ -15,6 +15,7 @@ and if it does not come, says the action is still being done. Nothing is done tw
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -37,6 +38,9 @@ def once_key(activity_id: str, user_id: str) -> str:
     return f"{activity_id}|{user_id}"
 
 
+# How long a card action's claim holds if its instance dies: Teams gives up on an invoke
+# after 15 seconds, so a press found claimed after this can be run again.
+INVOKE_HOLD = dt.timedelta(minutes=1)
 STILL_RUNNING = (
     "I am still doing what you asked when you pressed that button. Nothing has been done "
     "twice. Check again in a minute."
@@ -80,7 +84,7 @@ class Invokes:
         if done := await self._once.handled_invoke(key):
             return Reply.model_validate(done)  # answer as before, change nothing twice
         claim = f"invoke:{key}"
-        if not await self._once.claim_notification(claim):
+        if not await self._once.claim_notification(claim, INVOKE_HOLD):
             return await self._answer_of_another(key)
         try:
             reply, keep = await _answer(action, turn, data)
@@ -106,7 +110,7 @@ class Invokes:
     async def _release(self, claim: str) -> None:
         try:
             await asyncio.shield(self._once.release_notification(claim))
-        except Exception:  # the claim then runs out on its own (CLAIM_HOLD)
+        except Exception:  # the claim then runs out on its own (INVOKE_HOLD)
             logger.exception("Could not give back the claim on a card action")
 
 

@@ -190,9 +190,9 @@ class OnceOnly(Protocol):
 
     async def remember_invoke(self, key: str, response: dict[str, Any]) -> None: ...
 
-    async def claim_notification(self, key: str) -> bool:
+    async def claim_notification(self, key: str, hold: dt.timedelta = CLAIM_HOLD) -> bool:
         """True if this caller may send what `key` names now: nobody has sent it, and
-        nobody holds a claim on it. A claim is held for CLAIM_HOLD; the caller then says
+        nobody holds a claim on it. A claim is held for `hold`; the caller then says
         `notification_sent` (kept for ever) or `release_notification` (free again). A
         claim neither confirmed nor released in time (its instance died) can be taken by
         the next caller, so a message is never lost with the instance that claimed it."""

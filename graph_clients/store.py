@@ -38,6 +38,7 @@ from bot.domain.model import AuditEntry, DigitalRequest, Draft, Matrix
 from bot.domain.references import parse_reference
 from bot.errors import NotAnsweringNow, UserFacingError
 from bot.ports import (
+    CLAIM_HOLD,
     ChangedBySomeoneElse,
     Governance,
     Journal,
@@ -544,8 +545,8 @@ class SharePointStore:
     async def remember_invoke(self, key: str, response: dict[str, Any]) -> None:
         await self.working.remember_invoke(key, response)
 
-    async def claim_notification(self, key: str) -> bool:
-        return await self.working.claim_notification(key)
+    async def claim_notification(self, key: str, hold: dt.timedelta = CLAIM_HOLD) -> bool:
+        return await self.working.claim_notification(key, hold)
 
     async def notification_sent(self, key: str) -> None:
         await self.working.notification_sent(key)

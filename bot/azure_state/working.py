@@ -167,7 +167,7 @@ class AzureWorkingState:
         }
         await insert_new(table, entity)
 
-    async def claim_notification(self, key: str) -> bool:
+    async def claim_notification(self, key: str, hold: dt.timedelta = CLAIM_HOLD) -> bool:
         """OnceOnly.claim_notification. A new key is claimed by inserting its row (only one
         insert can succeed); a claim whose hold has run out is taken over by replacing the
         row only if it is unchanged since it was read (its ETag), so of two instances
@@ -179,7 +179,7 @@ class AzureWorkingState:
             "PartitionKey": CLAIMS,
             "RowKey": row,
             "At": stamp(now),
-            "HeldUntil": stamp(now + CLAIM_HOLD),
+            "HeldUntil": stamp(now + hold),
         }
         if await insert_new(table, claim):
             return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 from typing import Any
@@ -70,10 +71,10 @@ class OnceTables:
             )
         )
 
-    async def claim_notification(self, key: str) -> bool:
+    async def claim_notification(self, key: str, hold: dt.timedelta = CLAIM_HOLD) -> bool:
         """True if nobody sent `key` and nobody holds it (OnceOnly.claim_notification)."""
         now = self._clock.now()
-        at, until = now.isoformat(), (now + CLAIM_HOLD).isoformat()
+        at, until = now.isoformat(), (now + hold).isoformat()
 
         def claim(db: sqlite3.Connection) -> bool:
             cursor = db.execute(

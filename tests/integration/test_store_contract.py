@@ -472,6 +472,17 @@ async def test_a_claim_held_by_an_instance_that_died_is_taken_over_after_the_hol
     assert await store.claim_notification("digest:m365:2026-W48") is False  # held anew
 
 
+async def test_a_claim_can_be_held_for_less_than_the_default(
+    store: Store, clock: SettableClock
+) -> None:
+    minute = dt.timedelta(minutes=1)
+    assert await store.claim_notification("invoke:a1|ann", minute) is True
+    clock.advance(dt.timedelta(seconds=59))
+    assert await store.claim_notification("invoke:a1|ann", minute) is False
+    clock.advance(dt.timedelta(seconds=2))
+    assert await store.claim_notification("invoke:a1|ann", minute) is True
+
+
 async def test_a_released_claim_can_be_claimed_at_once(store: Store) -> None:
     assert await store.claim_notification("nudge:DR-2:ann") is True
     await store.release_notification("nudge:DR-2:ann")

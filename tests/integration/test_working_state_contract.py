@@ -33,6 +33,7 @@ from tests.integration.test_store_contract import (  # noqa: F401 (run here on b
     NOW,
     draft,
     rating,
+    test_a_claim_can_be_held_for_less_than_the_default,
     test_a_claim_held_by_an_instance_that_died_is_taken_over_after_the_hold,
     test_a_notification_is_claimed_once,
     test_a_personal_chat_is_remembered_for_each_person,
