@@ -1,7 +1,7 @@
-"""One Azure Storage account for the working state: its tables, queues and blob containers.
+"""One Azure Storage account for the working state: its tables and queues.
 
-Clients are Microsoft's asynchronous ones (azure-data-tables, azure-storage-queue,
-azure-storage-blob), made once and shared. A table, queue or container is created the first
+Clients are Microsoft's asynchronous ones (azure-data-tables and azure-storage-queue), made
+once and shared. A table or queue is created the first
 time it is used, so a new account needs no set-up step. Names all start with STATE_PREFIX,
 so two deployments (or two tests) can share one account without meeting.
 """
@@ -16,7 +16,6 @@ from typing import Any
 
 from azure.core.exceptions import ResourceExistsError
 from azure.data.tables.aio import TableClient, TableServiceClient
-from azure.storage.blob.aio import BlobServiceClient, ContainerClient
 from azure.storage.queue.aio import QueueClient, QueueServiceClient
 
 from bot.azure_state.settings import StateSettings
@@ -33,17 +32,15 @@ class AzureState:
         self._credential: Any = None
         self._tables: TableServiceClient | None = None
         self._queues: QueueServiceClient | None = None
-        self._blobs: BlobServiceClient | None = None
         self._made: dict[str, Any] = {}
         self._making = asyncio.Lock()
 
-    def _services(self) -> tuple[TableServiceClient, QueueServiceClient, BlobServiceClient]:
-        if self._tables is None or self._queues is None or self._blobs is None:
+    def _services(self) -> tuple[TableServiceClient, QueueServiceClient]:
+        if self._tables is None or self._queues is None:
             s = self.settings
             if s.connection_string:
                 self._tables = TableServiceClient.from_connection_string(s.connection_string)
                 self._queues = QueueServiceClient.from_connection_string(s.connection_string)
-                self._blobs = BlobServiceClient.from_connection_string(s.connection_string)
             else:
                 from azure.identity.aio import DefaultAzureCredential, ManagedIdentityCredential
 
@@ -54,8 +51,7 @@ class AzureState:
                 )
                 self._tables = TableServiceClient(s.endpoint("table"), credential=self._credential)
                 self._queues = QueueServiceClient(s.endpoint("queue"), credential=self._credential)
-                self._blobs = BlobServiceClient(s.endpoint("blob"), credential=self._credential)
-        return self._tables, self._queues, self._blobs
+        return self._tables, self._queues
 
     def table_name(self, name: str) -> str:
         """Letters and digits only, as Table storage asks: the prefix, then the name."""
@@ -76,15 +72,6 @@ class AzureState:
         full = self.queue_name(name)
         return await self._made_once(
             f"queue:{full}", lambda: self._services()[1].get_queue_client(full), "create_queue"
-        )
-
-    async def container(self, name: str) -> ContainerClient:
-        """The blob container `name` (prefixed), created if the account does not have it."""
-        full = self.queue_name(name)  # the same rules as queue names
-        return await self._made_once(
-            f"container:{full}",
-            lambda: self._services()[2].get_container_client(full),
-            "create_container",
         )
 
     async def _made_once(self, name: str, make: Callable[[], Any], create: str) -> Any:
@@ -110,9 +97,9 @@ class AzureState:
         return True
 
     async def close(self) -> None:
-        clients = [*self._made.values(), self._tables, self._queues, self._blobs, self._credential]
+        clients = [*self._made.values(), self._tables, self._queues, self._credential]
         self._made.clear()
-        self._tables = self._queues = self._blobs = self._credential = None
+        self._tables = self._queues = self._credential = None
         for client in clients:
             if client is not None:
                 try:

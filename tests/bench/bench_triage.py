@@ -444,7 +444,7 @@ async def full_sequence(
         ref,
         card,
         "Send question",
-        "Waiting for more information",
+        "Waiting for the requester to answer",
         {"question": "How many bookings a week?"},
     )
     question = await question_card(rig_, requester, ref)  # not timed: it comes in the background
@@ -528,7 +528,7 @@ async def settled_sequence(
         ref,
         card,
         "Send question",
-        "Waiting for more information",
+        "Waiting for the requester to answer",
         {"question": "How many bookings a week?"},
     )
     question = await question_card(rig_, requester, ref)

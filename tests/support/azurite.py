@@ -7,11 +7,12 @@ gets its own STATE_PREFIX, so tables, queues and containers never meet between t
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import os
 import re
+import signal
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -116,14 +117,21 @@ def _drain(process: subprocess.Popen[str]) -> None:
             pass
 
 
-async def start_async(timeout: float = 60.0) -> Azurite:
-    return await asyncio.to_thread(start, timeout)
+def main() -> None:
+    """Run one by hand: prints its connection string; Ctrl-C or SIGTERM stops it too."""
+    azurite = start()
+
+    def stop(*_: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second signal must not cut this short
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        azurite.stop()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(azurite.connection_string, flush=True)
+    azurite.process.wait()
 
 
 if __name__ == "__main__":
-    azurite = start()
-    print(azurite.connection_string, flush=True)
-    try:
-        azurite.process.wait()
-    except KeyboardInterrupt:
-        azurite.stop()
+    main()
