@@ -85,13 +85,19 @@ async def open_sharepoint_on_azure(
 ) -> SharePointStore:
     """SharePoint lists, with the journal and the working state on Azure Storage, shared by
     every instance. Closing the store closes the account's clients too."""
+    from bot.azure_state.budget import SharedBudget
     from bot.azure_state.journal import AzureJournal
     from bot.azure_state.working import AzureWorkingState
+    from bot.page_tokens import SealedPageTokens, shared_page_key
     from graph_clients.wiring import open_sharepoint_store
 
+    budget = SharedBudget(await azure.table("budget"))  # SharePoint's, for every instance
+    # "My requests" pages on: a token any instance gave, any instance reads.
+    tokens = SealedPageTokens(await shared_page_key(azure), clock, purpose="sharepoint list")
     store = await open_sharepoint_store(
-        AzureJournal(azure, clock), AzureWorkingState(azure, clock), clock, graph
+        AzureJournal(azure, clock), AzureWorkingState(azure, clock), clock, graph, tokens
     )
+    store.budget = budget
     close = store.close
 
     async def close_all() -> None:

@@ -17,6 +17,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 TENANT_UNITS_PER_MINUTE = 2_500  # a tenant of 1,001 to 5,000 licences
 # The writer's share: 90% of the tenant's, so 1,125 writes a minute (18.75 a second) at
@@ -25,6 +26,15 @@ WRITER_UNITS_PER_MINUTE = 2_250
 WRITE_UNITS = 2  # a list item created or updated
 QUERY_UNITS = 2  # a query that may return several items (a look-up by Reference)
 WINDOW = 60.0  # seconds: SharePoint counts units a minute
+
+
+class WriteBudget(Protocol):
+    """What the writer takes its units from: this process's `ResourceBudget`, or with
+    STATE_STORE=azure one shared by every instance (bot.azure_state.budget)."""
+
+    async def take(self, units: int) -> float:
+        """Wait until `units` fit, spend them, and return the seconds waited."""
+        ...
 
 
 class ResourceBudget:

@@ -23,7 +23,7 @@ from msgraph_core.requests.batch_request_item import BatchRequestItem
 
 from bot.domain import codec
 from bot.domain.model import AuditEntry, DigitalRequest, Requester, Route, Status
-from bot.page_tokens import PageTokens, requests_of_requester
+from bot.page_tokens import PageTokenKeeper, PageTokens, requests_of_requester
 from bot.ports import ChangedBySomeoneElse, Governance, Page
 from graph_clients import odata
 from graph_clients.client import RetryPolicy, retry_after_seconds, with_retries
@@ -263,14 +263,14 @@ class GraphRequests:
         base_url: str,
         policy: RetryPolicy | None = None,
         list_id: str = REQUESTS.name,
-        page_tokens: PageTokens | None = None,
+        page_tokens: PageTokenKeeper | None = None,
     ) -> None:
         self._client = client
         self._site_id = site_id
         self._base_url = base_url.rstrip("/")
         self._policy = policy or RetryPolicy()
         self._list_id = list_id
-        self._page_tokens = page_tokens or PageTokens()
+        self._page_tokens: PageTokenKeeper = page_tokens or PageTokens()
         self._edits: OrderedDict[str, LastEdit] = OrderedDict()  # by ETag, newest last
         # The boards and processes a person's edit is checked against; the store sets it.
         self.known: Governance | None = None

@@ -50,7 +50,7 @@ from bot.ports import (
     RequestQuery,
     WorkingState,
 )
-from graph_clients.budget import QUERY_UNITS, WRITE_UNITS, ResourceBudget
+from graph_clients.budget import QUERY_UNITS, WRITE_UNITS, ResourceBudget, WriteBudget
 from graph_clients.client import GraphUnavailable, is_transient, waiting_at_most
 from graph_clients.config import DEFAULT_READ_WAIT
 from graph_clients.config_list import (
@@ -184,7 +184,7 @@ class SharePointStore:
         self._refreshing: asyncio.Future[None] | None = None
         self._writing = asyncio.Lock()
         # SharePoint's units a minute the writer may spend (tests set a small one).
-        self.budget = ResourceBudget()
+        self.budget: WriteBudget = ResourceBudget()
         # Told when changes made in Teams met a newer edit in the list and were not written.
         self.on_not_applied: Callable[[NotApplied], Awaitable[None]] | None = None
         # What is wrong with the config items read last (for /readyz), and who tells admins.

@@ -11,6 +11,7 @@ from msgraph import GraphServiceClient
 
 from bot.backends import StoreNotReady
 from bot.clock import Clock
+from bot.page_tokens import PageTokenKeeper
 from bot.ports import Journal, WorkingState
 from graph_clients.client import (
     RetryPolicy,
@@ -71,11 +72,18 @@ def connect_from_environment() -> GraphConnection:
 
 
 async def open_sharepoint_store(
-    journal: Journal, working: WorkingState, clock: Clock, graph: GraphConnection | None
+    journal: Journal,
+    working: WorkingState,
+    clock: Clock,
+    graph: GraphConnection | None,
+    page_tokens: PageTokenKeeper | None = None,
 ) -> SharePointStore:
-    """The SharePoint store, opened: it opens (and will close) the journal and working state."""
+    """The SharePoint store, opened: it opens (and will close) the journal and working state.
+    `page_tokens`: how "my requests" page tokens are made (by default, kept in memory)."""
     graph = graph or connect_from_environment()
-    requests = GraphRequests(graph.client, graph.site_id, graph.base_url, graph.policy)
+    requests = GraphRequests(
+        graph.client, graph.site_id, graph.base_url, graph.policy, page_tokens=page_tokens
+    )
     store = SharePointStore(
         journal,
         working,

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
-import functools
 import logging
 import random
 from collections.abc import Mapping, Sequence
@@ -40,7 +39,13 @@ from bot.domain import governance as defaults
 from bot.domain.model import DigitalRequest, Matrix, Requester, Status
 from bot.domain.references import format_reference, parse_reference
 from bot.errors import NotAnsweringNow
-from bot.page_tokens import PageTokens, requests_of_requester
+from bot.page_tokens import (
+    PageTokenKeeper,
+    PageTokens,
+    SealedPageTokens,
+    requests_of_requester,
+    shared_page_key,
+)
 from bot.ports import ChangedBySomeoneElse, Governance, NewRequest, Page, RequestQuery
 from bot.store.requests import listing_values, utc_text
 
@@ -66,6 +71,8 @@ class AzureJournal(AzureOutbox):
         self._clock = clock
         self._table_client: TableClient | None = None
         self._counter: _Numbers | None = None
+        # Sealed under the key every instance shares once open: any instance pages on.
+        self._page_tokens: PageTokenKeeper = PageTokens()
 
     @property
     def _table(self) -> TableClient:
@@ -77,6 +84,8 @@ class AzureJournal(AzureOutbox):
         self._table_client = await self._azure.table(rows.TABLE)
         self._counter = _Numbers(ReferenceCounter(await self._azure.table("references")))
         await self._seed_governance()
+        key = await shared_page_key(self._azure)
+        self._page_tokens = SealedPageTokens(key, self._clock, purpose="journal")
         await self._open_outbox()
 
     async def close(self) -> None:
@@ -196,10 +205,6 @@ class AzureJournal(AzureOutbox):
         if len(found) > page_size and items:
             token = self._page_tokens.issue(requester_id, query, items[-1].item_id)
         return Page(items=items, next_token=token)
-
-    @functools.cached_property
-    def _page_tokens(self) -> PageTokens:
-        return PageTokens()
 
     async def recent(self, limit: int = 200) -> list[DigitalRequest]:
         found = await self._list(

@@ -14,8 +14,11 @@ Sharing the work (`outbox_pending`):
   request another instance holds is made visible again soon and left alone.
 - It returns the held requests' rows, oldest first. One request's writes always go from one
   instance in the order they were made.
-- While it keeps calling, its leases and messages are renewed; when a request has no rows
-  left, its messages are deleted and its lease given back. Messages for a request with no
+- While it holds anything, its leases and messages are renewed in the background every
+  quarter of the hold (`_keep_holding`, from `_open_outbox` to `_close_outbox`), so a round
+  of writes that waits (the SharePoint budget's pacing, Retry-After, retries) keeps its
+  hold; each call of `outbox_pending` renews too. When a request has no rows left, its
+  messages are deleted and its lease given back. Messages for a request with no
   rows (a duplicate, or work another instance finished) are deleted.
 
 An instance that dies mid-write: its messages reappear after the visibility timeout and its
@@ -42,7 +45,7 @@ import logging
 import secrets
 import socket
 from collections.abc import Awaitable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from azure.core import MatchConditions
@@ -105,6 +108,10 @@ SIDE_BY_SIDE = 16  # storage calls at once for one call of outbox_pending
 SCAN_ABOVE = 8  # requests held: above this, their rows come from one query of all rows
 TRANSACTION_MAX = 100  # entities in one entity-group transaction
 LAST_ERROR = 500
+STOP_WAIT = 10.0  # seconds the renewal round under way may take to finish at close
+# How long a count of the owed writes is used again (readiness checks and the writer ask
+# often; counting is a query of every owed row). This instance's own changes correct it.
+COUNT_FRESH = dt.timedelta(seconds=5)
 
 
 def lease_row(reference: str) -> str:
@@ -122,13 +129,15 @@ class _Held:
     """A request this instance writes now: the messages it received for it, until when its
     lease (and the messages' invisibility) lasts, the lease row's ETag, and the seqs of
     its rows as last read (each message held was received before that read, so a row made
-    after it has a message of its own, not held here)."""
+    after it has a message of its own, not held here). `lock`: one change at a time to its
+    lease and messages (the background renewal runs beside the writer)."""
 
     messages: list[QueueMessage]
     until: dt.datetime
     lease_etag: str
     taken_over: bool
     rows: set[int]
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class AzureOutbox:
@@ -150,6 +159,7 @@ class AzureOutbox:
         retry_at_once: int = RETRY_AT_ONCE,
         retry_base: dt.timedelta = RETRY_BASE,
         holder: str | None = None,
+        renew_every: dt.timedelta | None = None,
     ) -> None:
         self._outbox_azure = azure
         self._outbox_clock = clock
@@ -163,6 +173,11 @@ class AzureOutbox:
         self._renew_below = visibility * 3 / 4
         self._held: dict[str, _Held] = {}
         self._next_sweep: dt.datetime | None = None
+        self._renew_every = renew_every or visibility / 4
+        self._renewer: asyncio.Task[None] | None = None
+        self._stop_renewing = asyncio.Event()
+        self._count: tuple[dt.datetime, int] | None = None  # when counted, how many
+        self._count_changes = 0  # this instance's changes to the owed rows
 
     # For the journal ---------------------------------------------------------------
 
@@ -182,6 +197,7 @@ class AzureOutbox:
     async def _announce(self, reference: str) -> None:
         """Tell every instance the request has writes owed. The change is stored already: a
         message that cannot be sent now is sent by a later sweep, so this never raises."""
+        self._count, self._count_changes = None, self._count_changes + 1  # count again
         try:
             # Kept until deleted: a write failing for days still has its message.
             await (await self._outbox_queue()).send_message(reference, time_to_live=-1)
@@ -190,10 +206,14 @@ class AzureOutbox:
 
     async def _open_outbox(self) -> None:
         await self._sweep(self._outbox_clock.now())
+        if self._renewer is None or self._renewer.done():
+            self._stop_renewing.clear()
+            self._renewer = asyncio.create_task(self._keep_holding(), name="outbox renewals")
 
     async def _close_outbox(self) -> None:
         """Give back what this instance holds, so another takes it at once, not after the
         visibility timeout. Nothing was being written: attempts stay as they are."""
+        await self._stop_holding()
         for reference in list(self._held):
             try:
                 await self._let_go(reference, dt.timedelta(0))
@@ -243,15 +263,37 @@ class AzureOutbox:
         return ops[:limit]
 
     async def outbox_count(self) -> int:
+        """Counted by one query of the owed rows at most every COUNT_FRESH; meanwhile the
+        writes this instance finishes come off the count, and one it owes makes it count
+        again next time. Another instance's changes show within COUNT_FRESH."""
+        now = self._outbox_clock.now()
+        if self._count is not None and self._count[0] <= now < self._count[0] + COUNT_FRESH:
+            return self._count[1]
+        changes = self._count_changes
         table = await self._outbox_table()
         rows = table.query_entities(prefix_range("out|"), select=["RowKey"])
-        return sum([1 async for _ in rows])
+        counted = sum([1 async for _ in rows])
+        if changes == self._count_changes:  # else the rows changed as they were counted
+            self._count = (now, counted)
+        return counted
+
+    def _counted_off(self, written: int) -> None:
+        self._count_changes += 1
+        if self._count is not None:
+            self._count = (self._count[0], max(0, self._count[1] - written))
 
     async def outbox_done(self, seq: int, reference: str, item_id: str, etag: str) -> None:
         """The item is remembered and the row goes in one transaction (with the lease row,
         if this was the request's last row this instance knows of), so a write is never
         forgotten without its item being remembered."""
         held = self._held.get(reference)
+        async with held.lock if held is not None else contextlib.nullcontext():
+            await self._done(seq, reference, item_id, etag, held)
+        self._counted_off(1)
+
+    async def _done(
+        self, seq: int, reference: str, item_id: str, etag: str, held: _Held | None
+    ) -> None:
         last = held is not None and held.rows <= {seq}
         table = await self._outbox_table()
         item = item_entity(reference, item_id, etag)
@@ -286,6 +328,7 @@ class AzureOutbox:
             if row["Op"] == op and (through_seq is None or as_int(row["Seq"]) <= through_seq)
         ]
         await self._delete_rows(carried)
+        self._counted_off(len(carried))
         held = self._held.get(reference)
         if held is not None:
             held.rows = {as_int(row["Seq"]) for row in rows} - {as_int(r["Seq"]) for r in carried}
@@ -352,29 +395,72 @@ class AzureOutbox:
         return await _replaced(table, {**found, **lease}, etag_of(found)), bool(held_until)
 
     async def _renew(self, reference: str, now: dt.datetime) -> None:
-        held = self._held[reference]
-        table = await self._outbox_table()
-        lease = {
-            **self._lease_key(reference),
-            "Holder": self._holder,
-            "HeldUntil": stamp(now + self._visibility),
-        }
-        etag = await _replaced(table, lease, held.lease_etag)
-        if etag is None:
-            # Our lease ran out and another instance took the request: it is theirs now.
-            self._held.pop(reference, None)
+        held = self._held.get(reference)
+        if held is None:
             return
-        held.until, held.lease_etag = now + self._visibility, etag
-        held.messages = await self._show_again(held.messages, self._visibility)
+        async with held.lock:
+            if self._held.get(reference) is not held:
+                return  # finished or let go while this waited
+            table = await self._outbox_table()
+            lease = {
+                **self._lease_key(reference),
+                "Holder": self._holder,
+                "HeldUntil": stamp(now + self._visibility),
+            }
+            etag = await _replaced(table, lease, held.lease_etag)
+            if etag is None:
+                # Our lease ran out and another instance took the request: it is theirs now.
+                logger.warning("%s was taken by another instance; left to it", reference)
+                self._held.pop(reference, None)
+                return
+            held.until, held.lease_etag = now + self._visibility, etag
+            renewing = list(held.messages)
+            kept = await self._show_again(renewing, self._visibility)
+            # Messages for it received meanwhile were added after these: they stay.
+            held.messages = kept + held.messages[len(renewing) :]
+
+    async def _keep_holding(self) -> None:
+        """Every `renew_every` (a quarter of the hold), until `_stop_holding`: renew all this
+        instance holds, so its hold lasts however long a round of writes waits. Runs for
+        the journal's life; each round is bounded by what is held, and never raises."""
+        period = self._renew_every.total_seconds()
+        while not self._stop_renewing.is_set():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(period):
+                    await self._stop_renewing.wait()
+            if self._stop_renewing.is_set():
+                return
+            now = self._outbox_clock.now()
+            await _side_by_side(self._renew_quietly(ref, now) for ref in list(self._held))
+
+    async def _renew_quietly(self, reference: str, now: dt.datetime) -> None:
+        try:
+            await self._renew(reference, now)
+        except Exception as error:  # the next round tries again; the writer goes on
+            logger.warning("Could not renew the hold on %s: %r", reference, error)
+
+    async def _stop_holding(self) -> None:
+        """Stop the renewals; a round under way finishes first (so what it renewed is
+        known), or is cancelled after STOP_WAIT."""
+        renewer, self._renewer = self._renewer, None
+        if renewer is None:
+            return
+        self._stop_renewing.set()
+        await asyncio.wait({renewer}, timeout=STOP_WAIT)
+        if not renewer.done():
+            renewer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await renewer
 
     async def _finished(self, reference: str) -> None:
         """No rows left: its messages go and its lease row with them."""
         held = self._held.pop(reference, None)
         if held is None:
             return
-        await self._delete_messages(held.messages)
-        table = await self._outbox_table()
-        await delete_if(table, PARTITION, lease_row(reference), held.lease_etag)
+        async with held.lock:  # a renewal under way ends first: its ETag is the one
+            await self._delete_messages(held.messages)
+            table = await self._outbox_table()
+            await delete_if(table, PARTITION, lease_row(reference), held.lease_etag)
 
     async def _let_go(self, reference: str, after: dt.timedelta) -> None:
         """Rows left: one message comes back `after` from now (duplicates go), and the lease
@@ -382,15 +468,16 @@ class AzureOutbox:
         held = self._held.pop(reference, None)
         if held is None:
             return
-        await self._delete_messages(held.messages[1:])
-        await self._show_again(held.messages[:1], after)
-        given_back = {
-            **self._lease_key(reference),
-            "Holder": "",
-            "HeldUntil": "",
-            "DueAt": stamp(self._outbox_clock.now() + after),
-        }
-        await _replaced(await self._outbox_table(), given_back, held.lease_etag)
+        async with held.lock:  # a renewal under way ends first: its ETag is the one
+            await self._delete_messages(held.messages[1:])
+            await self._show_again(held.messages[:1], after)
+            given_back = {
+                **self._lease_key(reference),
+                "Holder": "",
+                "HeldUntil": "",
+                "DueAt": stamp(self._outbox_clock.now() + after),
+            }
+            await _replaced(await self._outbox_table(), given_back, held.lease_etag)
 
     @staticmethod
     def _lease_key(reference: str) -> dict[str, str]:

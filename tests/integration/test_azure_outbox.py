@@ -22,7 +22,7 @@ from bot.azure_state.account import AzureState
 from bot.azure_state.entities import get_or_none, stamp
 from bot.azure_state.journal import AzureJournal
 from bot.azure_state.journal_rows import PARTITION, TABLE, order_of, pointer_row
-from bot.azure_state.outbox import QUEUE, VISIBILITY, AzureOutbox, lease_row
+from bot.azure_state.outbox import COUNT_FRESH, QUEUE, VISIBILITY, AzureOutbox, lease_row
 from bot.azure_state.working import AzureWorkingState
 from bot.backends import open_sharepoint_on_azure
 from bot.domain.model import Status
@@ -86,16 +86,16 @@ def clock() -> SettableClock:
 @pytest.fixture
 async def make(azure_state: AzureState, clock: SettableClock) -> AsyncIterator[Make]:
     """Instances on one account: each its own clients (as another process would have)."""
-    opened: list[AzureState] = []
+    made: list[TinyJournal] = []
 
     def instance(**options: Any) -> TinyJournal:
-        account = AzureState(azure_state.settings)
-        opened.append(account)
-        return TinyJournal(account, clock, **options)
+        made.append(TinyJournal(AzureState(azure_state.settings), clock, **options))
+        return made[-1]
 
     yield instance
-    for account in opened:
-        await account.close()
+    for outbox in made:
+        await outbox._stop_holding()  # renewals started by `_open_outbox`
+        await outbox.azure.close()
 
 
 async def messages_in_queue(outbox: TinyJournal) -> int:
@@ -398,3 +398,64 @@ async def test_items_written_by_an_instance_that_died_before_noting_it_are_not_w
             await account.close()
     items = fake.list_items(REQUESTS.name)
     assert sorted(item["Reference"] for item in items) == [r.reference for r in added]
+
+
+async def test_held_work_stays_held_through_a_long_round_and_is_taken_over_when_renewals_stop(
+    make: Make, clock: SettableClock
+) -> None:
+    """A round of writes that waits (the budget's pacing, Retry-After) longer than the hold,
+    without asking for work again: the background renewals keep the lease and keep the
+    message hidden, so the other instance writes none of it. The queue's hold is server
+    time, so this one waits three holds of one second in real time."""
+    holds = make(visibility=ONE_SECOND, renew_every=ONE_SECOND / 5)
+    other = make(visibility=ONE_SECOND)
+    await holds._open_outbox()
+    await holds.owe(ref(1), "create")
+    assert len(await holds.outbox_pending()) == 1
+    queue = await other.azure.queue(QUEUE)
+    step = ONE_SECOND / 5
+    for _ in range(15):
+        await asyncio.sleep(step.total_seconds())
+        clock.advance(step)
+        assert await queue.peek_messages() == [], "its message stays hidden"
+        assert await other._claim(ref(1), clock.now()) == (None, False), "its lease holds"
+    assert await other.outbox_pending() == []
+    assert (await lease(holds, ref(1)))["HeldUntil"] > stamp(clock.now())
+
+    await holds._stop_holding()  # it dies: no renewals, nothing given back
+    clock.advance(2 * ONE_SECOND)
+    assert owed(await eventually(other)) == [(ref(1), "create", 1)]
+
+
+async def test_a_hold_another_instance_took_is_dropped_by_the_renewal_not_fought_over(
+    make: Make, clock: SettableClock
+) -> None:
+    holds, other = make(), make()
+    await holds.owe(ref(1), "create")
+    await holds.outbox_pending()
+    clock.advance(VISIBILITY + ONE_SECOND)  # its renewals stalled past the hold
+    assert (await other._claim(ref(1), clock.now()))[0] is not None
+    await holds._renew_quietly(ref(1), clock.now())  # the next background round
+    assert ref(1) not in holds._held
+    assert (await lease(other, ref(1)))["Holder"] == other._holder
+
+
+async def test_the_count_is_one_query_every_few_seconds_and_follows_this_instances_changes(
+    make: Make, clock: SettableClock
+) -> None:
+    outbox, other = make(), make()
+    await outbox.owe(ref(1), "create", "update")
+    assert await outbox.outbox_count() == 2
+    await other.owe(ref(2), "create")
+    assert await outbox.outbox_count() == 2, "counted a moment ago: not counted again"
+    clock.advance(COUNT_FRESH)
+    assert await outbox.outbox_count() == 3, "another instance's write, within seconds"
+
+    await other.owe(ref(3), "create")
+    create = next(op for op in await outbox.outbox_pending(limit=500) if op.reference == ref(1))
+    await outbox.outbox_done(create.seq, ref(1), "", "")
+    assert await outbox.outbox_count() == 2, "its own write done comes off (3 not yet seen)"
+    await outbox.outbox_skip(ref(1), "update")
+    assert await outbox.outbox_count() == 1
+    await outbox.owe(ref(4), "create")
+    assert await outbox.outbox_count() == 3, "a write it owes: counted again at once"

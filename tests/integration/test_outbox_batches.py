@@ -18,6 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.azure_state.account import AzureState
+from bot.azure_state.budget import SharedBudget
+from bot.azure_state.settings import StateSettings
 from bot.domain.model import DigitalRequest, Status
 from bot.ports import NotApplied
 from graph_clients.budget import ResourceBudget
@@ -25,6 +28,7 @@ from graph_clients.store import SharePointStore
 from graph_clients.wiring import GraphConnection
 from tests.integration.test_catch_up import item_ids, patches_of, write_all
 from tests.integration.test_store_contract import NOW, new_request, triaged
+from tests.support.azurite import Azurite, new_prefix
 from tests.support.clock import SettableClock
 from tests.support.fake_graph import FakeGraph, Recorded
 from tests.support.graph import connect, open_store, provisioned
@@ -219,26 +223,46 @@ class StandStill:
         self.now += seconds
 
 
+@pytest.mark.parametrize("kind", ["this-process", "shared-on-azure"])
 async def test_the_writer_never_spends_more_than_its_budget_in_any_minute(
-    store: SharePointStore, fake: FakeGraph, graph: GraphConnection
+    store: SharePointStore,
+    fake: FakeGraph,
+    graph: GraphConnection,
+    kind: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     """A budget of 40 units a minute is 20 writes: 60 changes take three minutes, paced on
-    the budget's own clock, and never more than 40 units in any 60 seconds at Graph."""
+    the budget's own clock, and never more than 40 units in any 60 seconds at Graph. The
+    same with the budget every instance shares on Azure Storage (STATE_STORE=azure)."""
     requests = await written_requests(store, 60)
     moment = StandStill()
-    store.budget = ResourceBudget(40, moment.time, moment.sleep)
     sent: list[tuple[float, int]] = []  # (moment, writes in it)
 
-    async def note(request: httpx.Request) -> None:
-        body = json.loads(request.content) if request.content else {}
-        inside = len(body.get("requests", [])) if request.url.path.endswith("/$batch") else 1
+    async def note(call: httpx.Request) -> None:
+        body = json.loads(call.content) if call.content else {}
+        inside = len(body.get("requests", [])) if call.url.path.endswith("/$batch") else 1
         sent.append((moment.now, inside))
 
     assert graph.http is not None
     graph.http.event_hooks["request"].append(note)
-    for request in requests:
-        await store.update(triaged(request, Status.IN_TRIAGE, "t1"))
-    await write_all(store)
+    for each in requests:
+        await store.update(triaged(each, Status.IN_TRIAGE, "t1"))
+    if kind == "shared-on-azure":
+        azurite: Azurite = request.getfixturevalue("azurite")
+        account = AzureState(
+            StateSettings(
+                kind="azure", connection_string=azurite.connection_string, prefix=new_prefix()
+            )
+        )
+        try:
+            table = await account.table("budget")
+            store.budget = SharedBudget(table, 40, moment.time, moment.sleep)
+            await write_all(store)
+        finally:
+            await account.close()
+    else:
+        store.budget = ResourceBudget(40, moment.time, moment.sleep)
+        await write_all(store)
     assert sum(writes for _, writes in sent) == 60
     for start, _ in sent:
         in_window = sum(2 * w for at, w in sent if start <= at < start + 60)

@@ -1,12 +1,15 @@
 """'My requests' page tokens: opaque, bound to the person and the query, never a way in.
 
-A page token travels in card data, so whoever holds a card can change it. Both stores are
+A page token travels in card data, so whoever holds a card can change it. Every store is
 held to the same promises: SQLite (local mode), and SharePoint lists through the real
-msgraph-sdk against the local fake Graph server.
+msgraph-sdk against the local fake Graph server. With the journal on Azure Storage
+(Azurite, STATE_STORE=azure) the tokens are sealed under a key every instance shares, so a
+token one instance gave is honoured by another.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import contextlib
@@ -16,8 +19,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from cryptography.fernet import Fernet
 
-from bot.page_tokens import PageTokens
+from bot.azure_state.account import AzureState
+from bot.azure_state.settings import StateSettings
+from bot.backends import open_sharepoint_on_azure
+from bot.page_tokens import PageTokens, SealedPageTokens, requests_of_requester, shared_page_key
 from bot.ports import Page, Store
 from bot.store.sqlite import SqliteStore
 from graph_clients.requests_list import GraphRequests
@@ -25,9 +32,10 @@ from graph_clients.schema import REQUESTS
 from graph_clients.wiring import GraphConnection
 from tests.integration.test_graph_requests import request
 from tests.integration.test_store_contract import NOW, new_request
+from tests.support.azurite import Azurite, new_prefix
 from tests.support.clock import SettableClock
 from tests.support.fake_graph import FakeGraph
-from tests.support.graph import open_store, provisioned
+from tests.support.graph import connect, open_store, provisioned
 
 ALICE = "29:1aB3-alice-teams-id"
 BOB = "29:1xY9-bob-teams-id"
@@ -84,6 +92,29 @@ async def open_sharepoint(
     await sharepoint.close()
 
 
+def azure_account(azurite: Azurite, prefix: str) -> AzureState:
+    """One instance's account: several on one prefix share the state, as instances do."""
+    return AzureState(
+        StateSettings(kind="azure", connection_string=azurite.connection_string, prefix=prefix)
+    )
+
+
+async def open_sharepoint_azure(
+    account: AzureState, clock: SettableClock, graph: GraphConnection
+) -> AsyncIterator[Stores]:
+    sharepoint = await open_sharepoint_on_azure(account, clock, graph)  # closes the account
+
+    async def write() -> None:
+        for _ in range(5):
+            await sharepoint.write_pending()
+            if not await sharepoint.pending_writes():
+                return
+        raise AssertionError("writes still owed")
+
+    yield Stores(sharepoint, write, clock)
+    await sharepoint.close()
+
+
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeGraph]:
     server = FakeGraph()
@@ -96,7 +127,8 @@ async def fake() -> AsyncIterator[FakeGraph]:
 async def stores(
     request: pytest.FixtureRequest, tmp_path: Path, fake: FakeGraph
 ) -> AsyncIterator[Stores]:
-    """Seven requests from Alice and five from Bob, taking turns: several pages each."""
+    """Seven requests from Alice and five from Bob, taking turns: several pages each. (On
+    Azure the tokens are sealed: their own tests are at the end.)"""
     clock = SettableClock(NOW)
     sharepoint = request.param == "sharepoint"
     opened = open_sharepoint(tmp_path, clock, fake) if sharepoint else open_sqlite(tmp_path, clock)
@@ -273,3 +305,103 @@ async def test_tokens_held_are_bounded_the_oldest_give_way(graph: GraphConnectio
     await listing.for_requester("29:carol", None, 2)
     given = await listing.for_requester(ALICE, alices.next_token, 2)
     assert references(given) == references(alices)
+
+
+# Sealed tokens (STATE_STORE=azure): any instance pages on -------------------------------
+
+
+async def test_the_next_page_works_on_another_instance(azurite: Azurite, fake: FakeGraph) -> None:
+    """The card's press for the next page reaches another instance: it shows the next page."""
+    clock = SettableClock(NOW)
+    prefix = new_prefix()
+    first_instance = open_sharepoint_azure(
+        azure_account(azurite, prefix), clock, await provisioned(fake)
+    )
+    async for one in first_instance:
+        async for two in open_sharepoint_azure(
+            azure_account(azurite, prefix), clock, connect(fake)
+        ):
+            await one.raise_requests(*[ALICE] * 7)
+            pages = []
+            token: str | None = None
+            for n in range(3):
+                on = (one, two)[n % 2].store  # each press on the other instance
+                page = await on.for_requester(ALICE, token, PAGE)
+                pages.append(references(page))
+                token = page.next_token
+                for text in readings(token or ""):
+                    for secret in ("http", "/sites/", "filter", ALICE, "alice"):
+                        assert secret.lower() not in text.lower(), (secret, text)
+            assert token is None
+            assert [ref for page in pages for ref in page] == one.newest_first(ALICE)
+            # The journal's own tokens (used while SharePoint is away) page on too.
+            first = await two.store.journal.for_requester(ALICE, None, PAGE)
+            assert first.next_token is not None
+            second = await one.store.journal.for_requester(ALICE, first.next_token, PAGE)
+            assert references(second) == one.newest_first(ALICE)[PAGE : 2 * PAGE]
+
+
+@pytest.fixture
+async def two_instances(
+    azurite: Azurite,
+) -> AsyncIterator[tuple[AzureState, AzureState]]:
+    prefix = new_prefix()
+    accounts = (azure_account(azurite, prefix), azure_account(azurite, prefix))
+    yield accounts
+    for account in accounts:
+        await account.close()
+
+
+async def test_two_instances_starting_at_once_make_one_key_and_share_it(
+    two_instances: tuple[AzureState, AzureState],
+) -> None:
+    keys = await asyncio.gather(*(shared_page_key(a) for a in two_instances))
+    assert keys[0] == keys[1]
+    assert await shared_page_key(two_instances[0]) == keys[0], "kept, not made again"
+
+
+async def test_a_sealed_token_is_for_one_person_query_and_purpose_for_an_hour(
+    two_instances: tuple[AzureState, AzureState],
+) -> None:
+    clock = SettableClock(NOW)
+    one, two = [
+        SealedPageTokens(await shared_page_key(a), clock, "sharepoint list") for a in two_instances
+    ]
+    query = requests_of_requester(PAGE)
+    link = "https://graph.example/v1.0/sites/s/lists/l/items?$skiptoken=UGFnZWQ9VFJVRSZwX0lEPTEy"
+    token = one.issue(ALICE, query, link)
+    assert two.cursor(token, ALICE, query) == link
+    assert two.cursor(token, BOB, query) is None
+    assert two.cursor(token, ALICE_CASE_TWIN, query) is None
+    assert two.cursor(token, ALICE, requests_of_requester(PAGE + 1)) is None
+    journal = SealedPageTokens(await shared_page_key(two_instances[1]), clock, "journal")
+    assert journal.cursor(token, ALICE, query) is None, "another store's token"
+    for position in range(0, len(token), 7):
+        assert two.cursor(changed_at(token, position), ALICE, query) is None, position
+    for forged in ("", "A" * 400, "%%%", "é" * 10, token + "A", token[:-4]):
+        assert two.cursor(forged, ALICE, query) is None, forged
+    other_key = SealedPageTokens(Fernet.generate_key(), clock, "sharepoint list")
+    assert other_key.cursor(token, ALICE, query) is None
+
+    clock.advance(dt.timedelta(minutes=59))
+    assert two.cursor(token, ALICE, query) == link
+    clock.advance(dt.timedelta(minutes=1, seconds=1))
+    assert two.cursor(token, ALICE, query) is None, "past its hour"
+
+
+async def test_a_sealed_token_stays_short_enough_for_card_data() -> None:
+    """A SharePoint next link as Graph gives it (site id, filter on a long Teams id, skip
+    token) sealed: well inside card data, which Teams allows tens of kilobytes."""
+    clock = SettableClock(NOW)
+    tokens = SealedPageTokens(Fernet.generate_key(), clock, "sharepoint list")
+    site = "contoso.sharepoint.com,2c4c5a0e-3b6e-4b0f-9b1f-6f2d1e7a9c11,8d1b7e33-0a4f-4e8b-a0d2"
+    link = (
+        f"https://graph.microsoft.com/v1.0/sites/{site}/lists/DFD%20Requests/items"
+        "?%24expand=fields&%24filter=fields%2fRequesterId+eq+%2729%3a1aB3cD4eF5gH6iJ7kL8mN9o"
+        "P0qR1sT2uV3wX4yZ5aB6cD7eF8gH9iJ0kL1mN2oP3qR4sT5uV6wX7yZ8%27&%24top=10"
+        "&%24orderby=fields%2fSubmittedAt+desc&%24skiptoken=UGFnZWQ9VFJVRSZwX1N1Ym1pdHRlZEF0"
+        "PTIwMjYxMTMwJTIwMTAlM2EwMCUzYTAwJnBfSUQ9MTIzNA"
+    )
+    token = tokens.issue(ALICE, "q", link)
+    assert len(token) < 1.5 * len(link) < 1000
+    assert tokens.cursor(token, ALICE, "q") == link
