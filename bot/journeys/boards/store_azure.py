@@ -52,9 +52,16 @@ from bot.azure_state.entities import (
     transact,
     unpack,
 )
-from bot.domain.boards import BoardSetup, Cadence, Decision, DecisionKind, Deputy, Repeat
-from bot.journeys.boards.store_sqlite import sample_setups
-from bot.store.times import maybe_day_from, maybe_day_text, time_from, time_text
+from bot.domain.boards import BoardSetup, Decision, Deputy
+from bot.journeys.boards.records import (
+    decision_data,
+    decision_from,
+    deputy_data,
+    deputy_from,
+    sample_setups,
+    setup_data,
+    setup_from,
+)
 
 TABLE = "boards"
 SETUPS = "setup"
@@ -110,10 +117,10 @@ class AzureBoardStore:
 
     async def setup(self, board: str) -> BoardSetup:
         found = await get_or_none(self.table, SETUPS, bounded_key(board))
-        return _setup(unpack(found)) if found is not None else BoardSetup(board)
+        return setup_from(unpack(found)) if found is not None else BoardSetup(board)
 
     async def setups(self) -> list[BoardSetup]:
-        found = [_setup(unpack(e)) async for e in self._partition(SETUPS)]
+        found = [setup_from(unpack(e)) async for e in self._partition(SETUPS)]
         return sorted(found, key=lambda setup: setup.key)
 
     async def save_setup(self, setup: BoardSetup) -> None:
@@ -122,7 +129,7 @@ class AzureBoardStore:
     # -- Deputies
 
     async def add_deputy(self, deputy: Deputy) -> None:
-        new = _deputy_data(deputy)
+        new = deputy_data(deputy)
 
         def change(kept: list[dict[str, Any]]) -> list[dict[str, Any]]:
             # An earlier deputy of this member whose period overlaps the new one goes.
@@ -176,13 +183,13 @@ class AzureBoardStore:
             found = [d for d in found if d["starts"] <= day <= d["ends"]]
         # Each member's list is in the order named (as SQLite's id); the sort is stable.
         found.sort(key=lambda d: (d["starts"], d["member_id"]))
-        return [_deputy(d) for d in found]
+        return [deputy_from(d) for d in found]
 
     # -- Decisions
 
     async def add_decision(self, decision: Decision) -> bool:
         id_row = "id:" + bounded_key(decision.id)
-        row = _decision_data(decision)
+        row = decision_data(decision)
         for attempt in range(TRIES):
             counter = await get_or_none(self.table, DECISIONS, COUNTER)
             seq = (as_int(counter["Last"]) if counter is not None else 0) + 1
@@ -286,128 +293,8 @@ def _reference_row(reference: str, seq: int) -> str:
 
 
 def _setup_entity(setup: BoardSetup) -> dict[str, Any]:
-    return {"PartitionKey": SETUPS, "RowKey": bounded_key(setup.key), **pack(_setup_data(setup))}
-
-
-def _setup_data(setup: BoardSetup) -> dict[str, Any]:
-    cadence = setup.cadence
-    return {
-        "key": setup.key,
-        "members": sorted(setup.members),
-        "names": dict(setup.names),
-        "member_group": setup.member_group,
-        "secretary_id": setup.secretary_id,
-        "chair_id": setup.chair_id,
-        "cadence": None
-        if cadence is None
-        else {
-            "first": cadence.first.isoformat(),
-            "at": cadence.at.strftime("%H:%M"),
-            "repeat": cadence.repeat.value,
-            "timezone": cadence.timezone,
-        },
-        "agenda_days_before": setup.agenda_days_before,
-        "sample": setup.sample,
-    }
-
-
-def _setup(data: dict[str, Any]) -> BoardSetup:
-    cadence = data.get("cadence")
-    return BoardSetup(
-        key=data["key"],
-        members=frozenset(data.get("members", [])),
-        names=dict(data.get("names", {})),
-        member_group=data.get("member_group", ""),
-        secretary_id=data.get("secretary_id", ""),
-        chair_id=data.get("chair_id", ""),
-        cadence=None
-        if cadence is None
-        else Cadence(
-            first=dt.date.fromisoformat(cadence["first"]),
-            at=dt.time.fromisoformat(cadence["at"]),
-            repeat=Repeat(cadence["repeat"]),
-            timezone=cadence.get("timezone", "Europe/London"),
-        ),
-        agenda_days_before=int(data.get("agenda_days_before", 3)),
-        sample=bool(data.get("sample", False)),
-    )
-
-
-# -- Deputies
-
-
-def _deputy_data(deputy: Deputy) -> dict[str, Any]:
-    return {
-        "board": deputy.board,
-        "member_id": deputy.member_id,
-        "member_name": deputy.member_name,
-        "deputy_id": deputy.deputy_id,
-        "deputy_name": deputy.deputy_name,
-        "starts": deputy.starts.isoformat(),
-        "ends": deputy.ends.isoformat(),
-        "named_at": time_text(deputy.named_at),
-    }
-
-
-def _deputy(data: dict[str, Any]) -> Deputy:
-    return Deputy(
-        board=data["board"],
-        member_id=data["member_id"],
-        member_name=data["member_name"],
-        deputy_id=data["deputy_id"],
-        deputy_name=data["deputy_name"],
-        starts=dt.date.fromisoformat(data["starts"]),
-        ends=dt.date.fromisoformat(data["ends"]),
-        named_at=time_from(data["named_at"]),
-    )
-
-
-# -- Decisions
-
-
-def _decision_data(d: Decision) -> dict[str, Any]:
-    return {
-        "id": d.id,
-        "reference": d.reference,
-        "board": d.board,
-        "kind": d.kind.value,
-        "decided_by_id": d.decided_by_id,
-        "decided_by_name": d.decided_by_name,
-        "at": time_text(d.at),
-        "rationale": d.rationale,
-        "on_behalf_of_id": d.on_behalf_of_id,
-        "on_behalf_of_name": d.on_behalf_of_name,
-        "process": d.process,
-        "delivery_owner": d.delivery_owner,
-        "theme": d.theme,
-        "horizon": d.horizon,
-        "deferred_until": maybe_day_text(d.deferred_until),
-        "to_board": d.to_board,
-        "score": d.score,
-        "matrix_version": d.matrix_version,
-    }
+    return {"PartitionKey": SETUPS, "RowKey": bounded_key(setup.key), **pack(setup_data(setup))}
 
 
 def _decision(entity: Any) -> Decision:
-    data = unpack(entity)
-    return Decision(
-        id=data["id"],
-        reference=data["reference"],
-        board=data["board"],
-        kind=DecisionKind(data["kind"]),
-        decided_by_id=data["decided_by_id"],
-        decided_by_name=data["decided_by_name"],
-        at=time_from(data["at"]),
-        rationale=data["rationale"],
-        on_behalf_of_id=data["on_behalf_of_id"],
-        on_behalf_of_name=data["on_behalf_of_name"],
-        process=data["process"],
-        delivery_owner=data["delivery_owner"],
-        theme=data["theme"],
-        horizon=data["horizon"],
-        deferred_until=maybe_day_from(data["deferred_until"]),
-        to_board=data["to_board"],
-        score=int(data["score"]),
-        matrix_version=data["matrix_version"],
-        seq=as_int(entity["Seq"]),
-    )
+    return decision_from(unpack(entity), as_int(entity["Seq"]))

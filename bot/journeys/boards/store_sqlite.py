@@ -14,11 +14,18 @@ import json
 import secrets
 import sqlite3
 from pathlib import Path
-from typing import Any
 
-from bot.domain.boards import BoardSetup, Cadence, Decision, DecisionKind, Deputy, Repeat
+from bot.domain.boards import BoardSetup, Decision, Deputy
+from bot.journeys.boards.records import (
+    decision_data,
+    decision_from,
+    deputy_from,
+    sample_setups,
+    setup_data,
+    setup_from,
+)
 from bot.store.database import Database, immediate
-from bot.store.times import maybe_day_from, maybe_day_text, time_from, time_text
+from bot.store.times import time_text
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS setups (
@@ -68,40 +75,6 @@ CREATE TABLE IF NOT EXISTS board_values (
 
 _SEEDED = "sample_setups_seeded"  # kept in board_values once the sample setups are written
 
-# Sample boards for local mode: made-up people, and meetings as fixed data that work in
-# any year (each cadence repeats from its first meeting).
-_SAMPLE_PEOPLE: dict[str, tuple[str, ...]] = {
-    "ddc": ("Morgan Ellis", "Priya Nair", "Tom Hughes", "Grace Okafor"),
-    "trb": ("Daniel Price", "Aisha Rahman", "Owen Lloyd"),
-    "ictig": ("Hannah Webb", "Sanjay Patel", "Megan Carter"),
-}
-_SAMPLE_CADENCES: dict[str, Cadence] = {
-    "ddc": Cadence(dt.date(2026, 1, 13), dt.time(10, 0), Repeat.MONTHLY),  # a Tuesday
-    "trb": Cadence(dt.date(2026, 1, 8), dt.time(14, 0), Repeat.FORTNIGHTLY),  # a Thursday
-    "ictig": Cadence(dt.date(2026, 1, 14), dt.time(10, 0), Repeat.FOUR_WEEKLY),  # a Wednesday
-}
-
-
-def sample_setups(seed_members: frozenset[str] = frozenset()) -> list[BoardSetup]:
-    """The three boards as a local demo has them: made-up members (the first is the
-    chair, the second the secretary) plus `seed_members` (so the demo's admin can decide)."""
-    found = []
-    for key, people in _SAMPLE_PEOPLE.items():
-        names = {f"sample-{key}-{n}": name for n, name in enumerate(people, start=1)}
-        found.append(
-            BoardSetup(
-                key=key,
-                members=frozenset(names) | seed_members,
-                names=names,
-                secretary_id=f"sample-{key}-2",
-                chair_id=f"sample-{key}-1",
-                cadence=_SAMPLE_CADENCES[key],
-                agenda_days_before=3,
-                sample=True,
-            )
-        )
-    return found
-
 
 class SqliteBoardStore:
     """BoardStore on one SQLite file, safe for several processes sharing it."""
@@ -127,7 +100,7 @@ class SqliteBoardStore:
         return await self._db.every(_setup, "SELECT data FROM setups ORDER BY key")
 
     async def save_setup(self, setup: BoardSetup) -> None:
-        data = json.dumps(_setup_data(setup), sort_keys=True)
+        data = json.dumps(setup_data(setup), sort_keys=True)
         await self._db.run(
             lambda db: db.execute(
                 "INSERT INTO setups (key, data) VALUES (?, ?) "
@@ -166,7 +139,7 @@ class SqliteBoardStore:
     # -- Decisions
 
     async def add_decision(self, decision: Decision) -> bool:
-        row = _decision_row(decision)
+        row = decision_data(decision)
         columns = ", ".join(row)
         marks = ", ".join("?" for _ in row)
         sql = f"INSERT INTO decisions ({columns}) VALUES ({marks}) ON CONFLICT (id) DO NOTHING"
@@ -245,59 +218,11 @@ def _seed(db: sqlite3.Connection, seed_members: frozenset[str]) -> None:
         for setup in sample_setups(seed_members):
             db.execute(
                 "INSERT INTO setups (key, data) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
-                (setup.key, json.dumps(_setup_data(setup), sort_keys=True)),
+                (setup.key, json.dumps(setup_data(setup), sort_keys=True)),
             )
         db.execute("INSERT INTO board_values (key, value) VALUES (?, ?)", (_SEEDED, "yes"))
 
     immediate(db, _write)
-
-
-# -- Setups as JSON
-
-
-def _setup_data(setup: BoardSetup) -> dict[str, Any]:
-    cadence = setup.cadence
-    return {
-        "key": setup.key,
-        "members": sorted(setup.members),
-        "names": dict(setup.names),
-        "member_group": setup.member_group,
-        "secretary_id": setup.secretary_id,
-        "chair_id": setup.chair_id,
-        "cadence": None
-        if cadence is None
-        else {
-            "first": cadence.first.isoformat(),
-            "at": cadence.at.strftime("%H:%M"),
-            "repeat": cadence.repeat.value,
-            "timezone": cadence.timezone,
-        },
-        "agenda_days_before": setup.agenda_days_before,
-        "sample": setup.sample,
-    }
-
-
-def _setup(row: sqlite3.Row) -> BoardSetup:
-    data = json.loads(row["data"])
-    cadence = data.get("cadence")
-    return BoardSetup(
-        key=data["key"],
-        members=frozenset(data.get("members", [])),
-        names=dict(data.get("names", {})),
-        member_group=data.get("member_group", ""),
-        secretary_id=data.get("secretary_id", ""),
-        chair_id=data.get("chair_id", ""),
-        cadence=None
-        if cadence is None
-        else Cadence(
-            first=dt.date.fromisoformat(cadence["first"]),
-            at=dt.time.fromisoformat(cadence["at"]),
-            repeat=Repeat(cadence["repeat"]),
-            timezone=cadence.get("timezone", "Europe/London"),
-        ),
-        agenda_days_before=int(data.get("agenda_days_before", 3)),
-        sample=bool(data.get("sample", False)),
-    )
 
 
 # -- Deputies
@@ -340,64 +265,13 @@ def _end_deputy(db: sqlite3.Connection, board: str, member_id: str, today: dt.da
     return gone + ended > 0
 
 
+def _setup(row: sqlite3.Row) -> BoardSetup:
+    return setup_from(json.loads(row["data"]))
+
+
 def _deputy(row: sqlite3.Row) -> Deputy:
-    return Deputy(
-        board=row["board"],
-        member_id=row["member_id"],
-        member_name=row["member_name"],
-        deputy_id=row["deputy_id"],
-        deputy_name=row["deputy_name"],
-        starts=dt.date.fromisoformat(row["starts"]),
-        ends=dt.date.fromisoformat(row["ends"]),
-        named_at=time_from(row["named_at"]),
-    )
-
-
-# -- Decisions
-
-
-def _decision_row(d: Decision) -> dict[str, object]:
-    return {
-        "id": d.id,
-        "reference": d.reference,
-        "board": d.board,
-        "kind": d.kind.value,
-        "decided_by_id": d.decided_by_id,
-        "decided_by_name": d.decided_by_name,
-        "at": time_text(d.at),
-        "rationale": d.rationale,
-        "on_behalf_of_id": d.on_behalf_of_id,
-        "on_behalf_of_name": d.on_behalf_of_name,
-        "process": d.process,
-        "delivery_owner": d.delivery_owner,
-        "theme": d.theme,
-        "horizon": d.horizon,
-        "deferred_until": maybe_day_text(d.deferred_until),
-        "to_board": d.to_board,
-        "score": d.score,
-        "matrix_version": d.matrix_version,
-    }
+    return deputy_from(dict(row))
 
 
 def _decision(row: sqlite3.Row) -> Decision:
-    return Decision(
-        id=row["id"],
-        reference=row["reference"],
-        board=row["board"],
-        kind=DecisionKind(row["kind"]),
-        decided_by_id=row["decided_by_id"],
-        decided_by_name=row["decided_by_name"],
-        at=time_from(row["at"]),
-        rationale=row["rationale"],
-        on_behalf_of_id=row["on_behalf_of_id"],
-        on_behalf_of_name=row["on_behalf_of_name"],
-        process=row["process"],
-        delivery_owner=row["delivery_owner"],
-        theme=row["theme"],
-        horizon=row["horizon"],
-        deferred_until=maybe_day_from(row["deferred_until"]),
-        to_board=row["to_board"],
-        score=int(row["score"]),
-        matrix_version=row["matrix_version"],
-        seq=int(row["seq"]),
-    )
+    return decision_from(dict(row), int(row["seq"]))

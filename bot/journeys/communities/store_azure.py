@@ -38,10 +38,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from azure.core import MatchConditions
 from azure.data.tables import TableTransactionError, UpdateMode
@@ -61,21 +60,25 @@ from bot.azure_state.references import ReferenceCounter
 from bot.clock import Clock
 from bot.domain.communities import (
     Answer,
-    AnswerKind,
     Champion,
-    ChampionStatus,
     Community,
     KnowledgeEntry,
     Nudge,
     NudgeOutcome,
     NudgeStep,
     Question,
-    QuestionStatus,
 )
 from bot.journeys.communities.ports import StaleQuestion
-from bot.journeys.communities.store_sqlite import format_reference
+from bot.journeys.communities.records import (
+    answer_from,
+    champion_from,
+    community_from,
+    entry_from,
+    format_reference,
+    parse_reference,
+    question_from,
+)
 from bot.store.times import (
-    maybe_day_from,
     maybe_time_from,
     maybe_time_text,
     time_from,
@@ -85,13 +88,11 @@ from bot.store.times import (
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-R = TypeVar("R", bound="DataclassInstance")
 Row = dict[str, Any]
 
 TABLE = "communities"
 TRIES = 50  # re-reads after another instance's write: contention settles in a few
 BATCH = 100  # the most rows one entity-group transaction may hold
-_REFERENCE = re.compile(r"Q-([0-9]{4})-([0-9]{4,9})")
 WAITING = str(NudgeOutcome.WAITING)
 DELIVERED = str(NudgeOutcome.DELIVERED)
 
@@ -108,13 +109,6 @@ def row_key(*parts: str) -> str:
 def _question_key(year: int, number: int) -> str:
     """A question's RowKey: numbers zero-padded, so RowKey order is reference order."""
     return f"{year:04d}-{number:010d}"
-
-
-def parse_reference(reference: str) -> tuple[int, int]:
-    found = _REFERENCE.fullmatch(reference.strip().upper())
-    if found is None:
-        raise ValueError(f"{reference!r} is not a question reference like Q-2026-0001.")
-    return int(found.group(1)), int(found.group(2))
 
 
 class AzureCommunityStore:
@@ -140,12 +134,12 @@ class AzureCommunityStore:
     # Communities
 
     async def communities(self) -> list[Community]:
-        found = [_community(unpack(row)) for row in await self._rows("community")]
+        found = [community_from(unpack(row)) for row in await self._rows("community")]
         return sorted(found, key=lambda c: (c.name, c.id))
 
     async def community(self, community_id: str) -> Community | None:
         row = await get_or_none(self._t, "community", key(community_id))
-        return None if row is None else _community(unpack(row))
+        return None if row is None else community_from(unpack(row))
 
     async def save_community(self, community: Community) -> None:
         row = {"PartitionKey": "community", "RowKey": key(community.id), **pack(_doc(community))}
@@ -158,13 +152,13 @@ class AzureCommunityStore:
 
     async def champion(self, user_id: str, community_id: str) -> Champion | None:
         row = await get_or_none(self._t, "champion", row_key(community_id, user_id))
-        return None if row is None else _champion(unpack(row))
+        return None if row is None else champion_from(unpack(row))
 
     async def champions(
         self, community_id: str | None = None, user_id: str | None = None
     ) -> list[Champion]:
         rows = await self._champion_rows(community_id, user_id)
-        found = [_champion(unpack(row)) for row in rows]
+        found = [champion_from(unpack(row)) for row in rows]
         return sorted(found, key=lambda c: (c.name, c.user_id, c.community_id))
 
     async def _champion_rows(self, community_id: str | None, user_id: str | None) -> list[Row]:
@@ -174,7 +168,7 @@ class AzureCommunityStore:
 
     async def mark_unreachable(self, user_id: str, unreachable: bool = True) -> None:
         def change(row: Row) -> Row | None:
-            champion = _champion(unpack(row))
+            champion = champion_from(unpack(row))
             if champion.unreachable == unreachable:
                 return None
             return _champion_row(dataclasses.replace(champion, unreachable=unreachable))
@@ -221,7 +215,7 @@ class AzureCommunityStore:
             await self._point_message(new)
         row = _question_row(new, asked)
         if await insert_new(self._t, row):
-            return _question(unpack(row))  # as read back: times in UTC
+            return question_from(unpack(row))  # as read back: times in UTC
         kept = await self.question(reference)  # another instance finished it first
         if kept is None:
             raise CommunityStoreBusy(f"{reference} is being saved.")
@@ -234,7 +228,7 @@ class AzureCommunityStore:
         except ValueError:
             return None
         row = await get_or_none(self._t, "question", _question_key(year, number))
-        found = None if row is None else _question(unpack(row))
+        found = None if row is None else question_from(unpack(row))
         return found if found is not None and found.reference == wanted else None
 
     async def update_question(self, question: Question) -> Question:
@@ -246,7 +240,7 @@ class AzureCommunityStore:
         except ValueError:
             raise LookupError(f"{q.reference} is not in the store.") from None
         row = await get_or_none(self._t, "question", _question_key(year, number))
-        kept = None if row is None else _question(unpack(row))
+        kept = None if row is None else question_from(unpack(row))
         if row is None or kept is None or kept.reference != q.reference:
             raise LookupError(f"{q.reference} is not in the store.")
         if kept.version != q.version:
@@ -271,7 +265,7 @@ class AzureCommunityStore:
             await self._point_message(new)
         if not await replace_if(self._t, entity, etag_of(row)):
             raise StaleQuestion(f"{q.reference} changed since it was read.")
-        return _question(unpack(entity))
+        return question_from(unpack(entity))
 
     async def questions(
         self,
@@ -291,7 +285,7 @@ class AzureCommunityStore:
             return []
         found: list[Question] = []
         async for row in self._query("question", None, " and ".join(where), values, limit):
-            found.append(_question(unpack(row)))
+            found.append(question_from(unpack(row)))
             if len(found) >= limit:
                 break
         return found
@@ -309,7 +303,7 @@ class AzureCommunityStore:
             return found
         # The pointer is stale (its question moved on, or its save failed): ask the rows.
         async for row in self._query("question", None, "MessageId eq @m", {"m": message_id}):
-            return _question(unpack(row))
+            return question_from(unpack(row))
         return None
 
     async def _point_message(self, question: Question) -> None:
@@ -333,7 +327,7 @@ class AzureCommunityStore:
             await self._t.upsert_entity({**index, "QuestionRef": answer.question_ref})
         row = _answer_row(answer)
         if await insert_new(self._t, row):
-            return _answer(unpack(row))
+            return answer_from(unpack(row))
         kept = await self.answer(answer.id)
         if kept is None:
             raise CommunityStoreBusy(f"Answer {answer.id} is being saved.")
@@ -341,11 +335,11 @@ class AzureCommunityStore:
 
     async def answers(self, question_ref: str) -> list[Answer]:
         rows = await self._rows("answer", row_key(question_ref, "a", ""))
-        return sorted((_answer(unpack(row)) for row in rows), key=lambda a: (a.at, a.id))
+        return sorted((answer_from(unpack(row)) for row in rows), key=lambda a: (a.at, a.id))
 
     async def answer(self, answer_id: str) -> Answer | None:
         row = await self._answer_row(answer_id)
-        return None if row is None else _answer(unpack(row))
+        return None if row is None else answer_from(unpack(row))
 
     async def _answer_row(self, answer_id: str) -> Any:
         index = await get_or_none(self._t, "answer-id", row_key(answer_id))
@@ -366,7 +360,7 @@ class AzureCommunityStore:
         for _ in range(TRIES):
             guard = await get_or_none(self._t, "answer", mark["RowKey"])  # read it first
             rows = await self._rows("answer", row_key(question_ref, "a", ""))
-            answers = [(row, _answer(unpack(row))) for row in rows]
+            answers = [(row, answer_from(unpack(row))) for row in rows]
             if not any(a.id == answer_id for _, a in answers):
                 raise LookupError(f"Answer {answer_id} is not an answer to {question_ref}.")
             chosen = {**mark, "AnswerId": answer_id}
@@ -386,7 +380,7 @@ class AzureCommunityStore:
         row = await self._answer_row(answer_id)
         if row is None:
             raise LookupError(f"{answer_id} is not in the store.")
-        ref = _answer(unpack(row)).question_ref
+        ref = answer_from(unpack(row)).question_ref
         helped = row_key(ref, "h", answer_id, user_id)
         return await self._helped("answer", row_key(ref, "a", answer_id), helped, _answer_counted)
 
@@ -397,14 +391,14 @@ class AzureCommunityStore:
 
     async def entry(self, entry_id: str) -> KnowledgeEntry | None:
         row = await get_or_none(self._t, "entry", row_key("e", entry_id))
-        return None if row is None else _entry(unpack(row))
+        return None if row is None else entry_from(unpack(row))
 
     async def entries(self, include_retired: bool = False) -> list[KnowledgeEntry]:
         """One partition query. Another instance's changes reach this one's search index
         when knowledge_index.Knowledge reads the entries again (at most a minute apart)."""
         where = "" if include_retired else "Retired eq false"
         rows = await self._rows("entry", row_key("e", ""), where)
-        return sorted((_entry(unpack(row)) for row in rows), key=lambda e: (e.added_at, e.id))
+        return sorted((entry_from(unpack(row)) for row in rows), key=lambda e: (e.added_at, e.id))
 
     async def add_entry_helped(self, entry_id: str, user_id: str) -> bool:
         helped = row_key("h", entry_id, user_id)
@@ -724,64 +718,13 @@ def _nudge_row(nudge: Nudge) -> Row:
 
 def _answer_counted(doc: Mapping[str, Any]) -> Row:
     """The answer's row with one more "helped"."""
-    answer = _answer(doc)
+    answer = answer_from(doc)
     return _answer_row(dataclasses.replace(answer, helped_count=answer.helped_count + 1))
 
 
 def _entry_counted(doc: Mapping[str, Any]) -> Row:
-    entry = _entry(doc)
+    entry = entry_from(doc)
     return _entry_row(dataclasses.replace(entry, helped_count=entry.helped_count + 1))
-
-
-def _record(record: type[R], doc: Mapping[str, Any], /, **read: Callable[[Any], Any]) -> R:
-    """A record from its JSON; a field the JSON lacks (added later) takes its default."""
-    return record(
-        **{
-            f.name: read.get(f.name, _as_kept)(doc[f.name])
-            for f in dataclasses.fields(record)
-            if f.name in doc
-        }
-    )
-
-
-def _as_kept(value: Any) -> Any:
-    return value
-
-
-def _community(doc: Mapping[str, Any]) -> Community:
-    return _record(Community, doc, keywords=tuple)
-
-
-def _champion(doc: Mapping[str, Any]) -> Champion:
-    return _record(
-        Champion,
-        doc,
-        status=ChampionStatus,
-        volunteered_at=time_from,
-        paused_until=maybe_day_from,
-    )
-
-
-def _question(doc: Mapping[str, Any]) -> Question:
-    return _record(
-        Question,
-        doc,
-        status=QuestionStatus,
-        asked_at=time_from,
-        routed_at=maybe_time_from,
-        first_answer_at=maybe_time_from,
-        resolved_at=maybe_time_from,
-    )
-
-
-def _answer(doc: Mapping[str, Any]) -> Answer:
-    return _record(Answer, doc, kind=AnswerKind, at=time_from)
-
-
-def _entry(doc: Mapping[str, Any]) -> KnowledgeEntry:
-    return _record(
-        KnowledgeEntry, doc, tags=tuple, added_at=time_from, review_on=dt.date.fromisoformat
-    )
 
 
 def _nudge(row: Mapping[str, Any]) -> Nudge:

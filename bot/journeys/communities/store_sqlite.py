@@ -8,42 +8,42 @@ they sort as text and read back timezone-aware.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
-import re
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 from bot.clock import Clock
 from bot.domain.communities import (
     Answer,
-    AnswerKind,
     Champion,
-    ChampionStatus,
     Community,
     KnowledgeEntry,
     Nudge,
     NudgeOutcome,
     NudgeStep,
     Question,
-    QuestionStatus,
 )
 from bot.journeys.communities.ports import StaleQuestion
+from bot.journeys.communities.records import (
+    answer_from,
+    champion_from,
+    community_from,
+    entry_from,
+    format_reference,
+    parse_reference,
+    question_from,
+    record_from,
+)
 from bot.store.database import Database, immediate
 from bot.store.times import (
-    maybe_day_from,
     maybe_day_text,
     maybe_time_from,
     maybe_time_text,
     time_from,
     time_text,
 )
-
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS communities (
@@ -151,17 +151,8 @@ CREATE INDEX IF NOT EXISTS nudges_by_recipient ON nudges (recipient_id);
 CREATE INDEX IF NOT EXISTS nudges_sent ON nudges (outcome, sent_at);
 """
 
-R = TypeVar("R", bound="DataclassInstance")
-
-_REFERENCE = re.compile(r"Q-([0-9]{4})-([0-9]{4,9})")
-
 # A nudge was handed to a sender (or kept as delivered): only then can it be seen or acted on.
 _WAS_SENT = "(outcome = 'delivered' OR lease_owner IS NOT NULL)"
-
-
-def format_reference(year: int, number: int) -> str:
-    """Q-YYYY-NNNN: zero-padded to 4 digits, wider after 9999."""
-    return f"Q-{year}-{number:04d}"
 
 
 class SqliteCommunityStore:
@@ -276,7 +267,7 @@ class SqliteCommunityStore:
     ) -> list[Question]:
         where, args = _filters(status=status, community_id=community_id, asker_id=asker_id)
         if after:
-            year, number = _parse_reference(after)
+            year, number = parse_reference(after)
             where += (" AND" if where else " WHERE") + " (year, number) > (?, ?)"
             args = (*args, year, number)
         return await self._db.every(
@@ -598,13 +589,6 @@ def _must_question(db: sqlite3.Connection, reference: str) -> Question:
     return _question(row)
 
 
-def _parse_reference(reference: str) -> tuple[int, int]:
-    found = _REFERENCE.fullmatch(reference.strip().upper())
-    if found is None:
-        raise ValueError(f"{reference!r} is not a question reference like Q-2026-0001.")
-    return int(found.group(1)), int(found.group(2))
-
-
 def _filters(**wanted: str | None) -> tuple[str, tuple[object, ...]]:
     """A WHERE clause for the filters given; the column names are ours, never a caller's."""
     given = {column: value for column, value in wanted.items() if value is not None}
@@ -613,69 +597,38 @@ def _filters(**wanted: str | None) -> tuple[str, tuple[object, ...]]:
     return " WHERE " + " AND ".join(f"{column} = ?" for column in given), tuple(given.values())
 
 
-def _record(record: type[R], row: sqlite3.Row, /, **read: Callable[[Any], Any]) -> R:
-    """A record from its row. The columns are named as the record's fields; `read` turns
-    those not kept as they are (times, days, flags, lists, statuses) back into their types."""
-    return record(
-        **{f.name: read.get(f.name, _as_kept)(row[f.name]) for f in dataclasses.fields(record)}
-    )
-
-
-def _as_kept(value: Any) -> Any:
-    return value
-
-
-def _words(text: str) -> tuple[str, ...]:
-    return tuple(json.loads(text))
+def _fields(row: sqlite3.Row, *lists: str) -> dict[str, Any]:
+    """A row's columns by name, with those kept as JSON lists read back."""
+    fields = dict(row)
+    for name in lists:
+        fields[name] = json.loads(fields[name])
+    return fields
 
 
 def _community(row: sqlite3.Row) -> Community:
-    return _record(Community, row, keywords=_words)
+    return community_from(_fields(row, "keywords"))
 
 
 def _champion(row: sqlite3.Row) -> Champion:
-    return _record(
-        Champion,
-        row,
-        status=ChampionStatus,
-        volunteered_at=time_from,
-        paused_until=maybe_day_from,
-        paused=bool,
-        unreachable=bool,
-    )
+    return champion_from(_fields(row))
 
 
 def _question(row: sqlite3.Row) -> Question:
-    return _record(
-        Question,
-        row,
-        status=QuestionStatus,
-        asked_at=time_from,
-        routed_at=maybe_time_from,
-        first_answer_at=maybe_time_from,
-        resolved_at=maybe_time_from,
-    )
+    return question_from(_fields(row))
 
 
 def _answer(row: sqlite3.Row) -> Answer:
-    return _record(Answer, row, kind=AnswerKind, at=time_from, best=bool)
+    return answer_from(_fields(row))
 
 
 def _entry(row: sqlite3.Row) -> KnowledgeEntry:
-    return _record(
-        KnowledgeEntry,
-        row,
-        tags=_words,
-        added_at=time_from,
-        review_on=dt.date.fromisoformat,
-        retired=bool,
-    )
+    return entry_from(_fields(row, "tags"))
 
 
 def _nudge(row: sqlite3.Row) -> Nudge:
-    return _record(
+    return record_from(
         Nudge,
-        row,
+        _fields(row),
         step=NudgeStep,
         due_at=time_from,
         outcome=NudgeOutcome,

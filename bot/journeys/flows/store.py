@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from bot.store.database import Database, immediate
 
@@ -207,50 +207,56 @@ def _text(when: dt.datetime) -> str:
     return when.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
-def _time(text: str | None) -> dt.datetime | None:
+def stored_time(text: str | None) -> dt.datetime | None:
     return None if text is None else dt.datetime.fromisoformat(text)
 
 
-def _subscription(row: sqlite3.Row) -> Subscription:
-    created = _time(row["created_at"])
+def subscription_from(fields: Mapping[str, Any] | sqlite3.Row) -> Subscription:
+    """A subscription from its stored fields: a row here, the JSON the Azure store keeps."""
+    created = stored_time(fields["created_at"])
     assert created is not None
     return Subscription(
-        id=row["id"],
-        event=row["event"],
-        notification_url=row["notification_url"],
-        secret=row["secret"],
-        owner_id=row["owner_id"],
-        owner_is_app=bool(row["owner_is_app"]),
-        owner_name=row["owner_name"],
+        id=fields["id"],
+        event=fields["event"],
+        notification_url=fields["notification_url"],
+        secret=fields["secret"],
+        owner_id=fields["owner_id"],
+        owner_is_app=bool(fields["owner_is_app"]),
+        owner_name=fields["owner_name"],
         created_at=created,
-        api_base=row["api_base"],
-        to_status=row["to_status"],
-        board=row["board"],
-        state="paused" if row["state"] == "paused" else "active",
-        failures_in_a_row=row["failures_in_a_row"],
-        paused_at=_time(row["paused_at"]),
-        last_error=row["last_error"],
-        last_delivered_at=_time(row["last_delivered_at"]),
+        api_base=fields["api_base"],
+        to_status=fields["to_status"],
+        board=fields["board"],
+        state="paused" if fields["state"] == "paused" else "active",
+        failures_in_a_row=fields["failures_in_a_row"],
+        paused_at=stored_time(fields["paused_at"]),
+        last_error=fields["last_error"],
+        last_delivered_at=stored_time(fields["last_delivered_at"]),
+    )
+
+
+def delivery_from(fields: Mapping[str, Any] | sqlite3.Row, seq: int) -> Delivery:
+    """A delivery from its stored fields (as `subscription_from`) and its seq."""
+    occurred = stored_time(fields["occurred_at"])
+    assert occurred is not None
+    return Delivery(
+        seq=seq,
+        event_id=fields["event_id"],
+        subscription_id=fields["subscription_id"],
+        event=fields["event"],
+        body=fields["body"],
+        occurred_at=occurred,
+        state=fields["state"],
+        attempts=fields["attempts"],
+        last_status=fields["last_status"],
+        last_error=fields["last_error"],
+        next_try_at=stored_time(fields["next_try_at"]),
+        delivered_at=stored_time(fields["delivered_at"]),
     )
 
 
 def _delivery(row: sqlite3.Row) -> Delivery:
-    occurred = _time(row["occurred_at"])
-    assert occurred is not None
-    return Delivery(
-        seq=row["seq"],
-        event_id=row["event_id"],
-        subscription_id=row["subscription_id"],
-        event=row["event"],
-        body=row["body"],
-        occurred_at=occurred,
-        state=row["state"],
-        attempts=row["attempts"],
-        last_status=row["last_status"],
-        last_error=row["last_error"],
-        next_try_at=_time(row["next_try_at"]),
-        delivered_at=_time(row["delivered_at"]),
-    )
+    return delivery_from(row, row["seq"])
 
 
 def _insert(db: sqlite3.Connection, s: Subscription) -> None:
@@ -357,7 +363,7 @@ class SqliteFlowStore:
                     row = db.execute(
                         "SELECT * FROM subscriptions WHERE id = ?", (same["id"],)
                     ).fetchone()
-                    return _subscription(row)
+                    return subscription_from(row)
                 (count,) = db.execute(
                     "SELECT COUNT(*) FROM subscriptions WHERE owner_id = ? AND owner_is_app = ?",
                     owner,
@@ -373,12 +379,12 @@ class SqliteFlowStore:
 
     async def subscription(self, subscription_id: str) -> Subscription | None:
         return await self._db.one(
-            _subscription, "SELECT * FROM subscriptions WHERE id = ?", subscription_id
+            subscription_from, "SELECT * FROM subscriptions WHERE id = ?", subscription_id
         )
 
     async def subscriptions(self) -> list[Subscription]:
         return await self._db.every(
-            _subscription, "SELECT * FROM subscriptions ORDER BY created_at, id"
+            subscription_from, "SELECT * FROM subscriptions ORDER BY created_at, id"
         )
 
     async def delete_subscription(self, subscription_id: str) -> bool:
@@ -418,7 +424,7 @@ class SqliteFlowStore:
                 ).fetchall()
                 added = 0
                 for row in rows:
-                    subscription = _subscription(row)
+                    subscription = subscription_from(row)
                     if not event.wants(subscription):
                         continue
                     active = subscription.state == "active"

@@ -58,7 +58,15 @@ from bot.azure_state.entities import (
     transact,
     unpack,
 )
-from bot.journeys.flows.store import PAUSED_NOTE, Delivery, NewEvent, Subscription
+from bot.journeys.flows.store import (
+    PAUSED_NOTE,
+    Delivery,
+    NewEvent,
+    Subscription,
+    delivery_from,
+    stored_time,
+    subscription_from,
+)
 
 SUBS = "subs"
 STATUS = "status"
@@ -79,10 +87,6 @@ class FlowStoreBusy(Exception):
 
 def _iso(moment: dt.datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(dt.UTC).isoformat()
-
-
-def _time(text: str | None) -> dt.datetime | None:
-    return None if text is None else dt.datetime.fromisoformat(text)
 
 
 def _sub_key(subscription_id: str) -> str:
@@ -109,10 +113,7 @@ def _sub_doc(s: Subscription) -> dict[str, Any]:
 
 
 def _subscription(entity: Mapping[str, Any]) -> Subscription:
-    doc = unpack(entity)
-    for name in ("created_at", "paused_at", "last_delivered_at"):
-        doc[name] = _time(doc[name])
-    return Subscription(**doc)
+    return subscription_from(unpack(entity))
 
 
 def _sub_row(number: int, doc: Mapping[str, Any], next_due: str, lease: str) -> dict[str, Any]:
@@ -130,21 +131,7 @@ def _sub_row(number: int, doc: Mapping[str, Any], next_due: str, lease: str) -> 
 
 
 def _delivery(entity: Mapping[str, Any]) -> Delivery:
-    doc = unpack(entity)
-    return Delivery(
-        seq=as_int(entity["Seq"]),
-        event_id=doc["event_id"],
-        subscription_id=doc["subscription_id"],
-        event=doc["event"],
-        body=doc["body"],
-        occurred_at=dt.datetime.fromisoformat(doc["occurred_at"]),
-        state=doc["state"],
-        attempts=doc["attempts"],
-        last_status=doc["last_status"],
-        last_error=doc["last_error"],
-        next_try_at=_time(doc["next_try_at"]),
-        delivered_at=_time(doc["delivered_at"]),
-    )
+    return delivery_from(unpack(entity), as_int(entity["Seq"]))
 
 
 def _delivery_row(entity: Mapping[str, Any], doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -157,7 +144,7 @@ def _delivery_row(entity: Mapping[str, Any], doc: Mapping[str, Any]) -> dict[str
 
 def _due_text(doc: Mapping[str, Any]) -> str:
     """When a pending row is due, as `NextDue` keeps it ("0": at once)."""
-    when = _time(doc["next_try_at"])
+    when = stored_time(doc["next_try_at"])
     return "0" if when is None else stamp(when)
 
 
