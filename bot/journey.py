@@ -217,6 +217,21 @@ class HttpRoute:
 
 
 @dataclass(frozen=True)
+class MessageAction:
+    """An action on a Teams message's "More actions" menu (a message extension action):
+    Teams asks for a dialog with `composeExtension/fetchTask`, then sends what the person
+    filled in with `composeExtension/submitAction`. Both get the invoke's value (it carries
+    `messagePayload`, the message acted on) and return the invoke response's body (a task
+    to show, or a message). Each must answer within 5 seconds. The manifest lists it."""
+
+    command_id: str  # the manifest's composeExtensions command id
+    title: str  # what Teams shows in the menu, at most 32 characters
+    description: str  # at most 128 characters
+    fetch: Callable[[Turn, Mapping[str, Any]], Awaitable[Mapping[str, Any]]]
+    submit: Callable[[Turn, Mapping[str, Any]], Awaitable[Mapping[str, Any]]]
+
+
+@dataclass(frozen=True)
 class MenuButton:
     """A button a journey offers on the welcome and help cards."""
 
@@ -282,6 +297,8 @@ class Journey:
     routes: tuple[HttpRoute, ...] = ()
     # What it serves in the REST API under /api/v1/ (bot.api.operations.ApiOperation).
     operations: tuple[Any, ...] = ()
+    # Actions on any Teams message (the manifest's message extension commands).
+    message_actions: tuple[MessageAction, ...] = ()
 
 
 @dataclass
@@ -296,6 +313,7 @@ class Part:
     on_start: Callable[[], Awaitable[None]] | None = None
     routes: tuple[HttpRoute, ...] = ()
     operations: tuple[Any, ...] = ()
+    message_actions: tuple[MessageAction, ...] = ()
 
 
 def join(
@@ -319,6 +337,7 @@ def join(
         on_stop=on_stop,
         routes=tuple(route for part in parts for route in part.routes),
         operations=tuple(op for part in parts for op in part.operations),
+        message_actions=tuple(action for part in parts for action in part.message_actions),
     )
 
 
