@@ -10,6 +10,8 @@ from aiohttp import web
 from bot.app import create_app
 from bot.backends import StoreNotReady
 from bot.settings import SettingsError, load_settings
+from bot.telemetry.logs import AccessLog, configure_logging
+from bot.telemetry.setup import configure_telemetry
 
 
 def main() -> int:
@@ -30,16 +32,31 @@ def main() -> int:
         for problem in error.problems:
             print(f"  - {problem}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level, settings.telemetry.log_format)
+    try:
+        shutdown_telemetry = configure_telemetry(settings.telemetry)
+    except Exception as error:  # never the value: a connection string holds a key
+        print(
+            "Digital Front Door cannot start: telemetry could not be turned on "
+            f"({type(error).__name__}). Check APPLICATIONINSIGHTS_CONNECTION_STRING, "
+            "OTEL_EXPORTER_OTLP_ENDPOINT and any other OTEL_ setting, or unset them to run "
+            "without telemetry.",
+            file=sys.stderr,
+        )
+        return 2
     where = f"http://{settings.host}:{settings.port}/api/messages"
     mode = "anonymous, loopback only" if settings.anonymous else "tokens required"
     logging.getLogger("bot").info(
         "Digital Front Door on %s (%s mode, %s)", where, settings.mode, mode
     )
     try:
-        web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+        web.run_app(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            print=None,
+            access_log_class=AccessLog,  # route templates, never a pack's token
+        )
     except StoreNotReady as error:
         print("Digital Front Door cannot start. The SharePoint site is not ready:", file=sys.stderr)
         for problem in error.problems:
@@ -53,6 +70,8 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
+    finally:
+        shutdown_telemetry()  # the last spans and measurements go before the process ends
     return 0
 
 

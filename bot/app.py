@@ -30,10 +30,12 @@ from bot.door import Door, guarded, refusal
 from bot.journey import CONFIG_PROBLEM, REQUEST_NOT_APPLIED, REQUEST_SAVED, JourneyContext
 from bot.notifier import AppInstaller, TeamsNotifier
 from bot.ports import Store
+from bot.readiness import readiness
 from bot.registry import register_journeys
 from bot.reply_hosts import reply_hosts_for
 from bot.settings import Settings
 from bot.store.observed import ObservedStore
+from bot.telemetry.turns import traced_turns
 from bot.tokens import TokenPolicy, TokenValidator
 
 logger = logging.getLogger(__name__)
@@ -72,32 +74,9 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    opened = request.app[STORE]
-    try:
-        await asyncio.wait_for(opened.store.ping(), timeout=2)
-    except Exception:
-        logger.exception("Store check failed")
-        return web.json_response({"status": "unavailable", "store": "not reachable"}, status=503)
-    body: dict[str, object] = {"status": "ready", "store": opened.kind}
-    body["state"] = "azure" if opened.azure is not None else "sqlite"
-    if opened.pending_writes is not None:
-        # Writes taken locally and still owed to SharePoint. Not a failure: they will go.
-        # Not known in time (storage slow) is not a failure either: still ready.
-        try:
-            pending = await asyncio.wait_for(opened.pending_writes(), timeout=2)
-        except Exception as error:
-            logger.warning("Could not count the writes owed to SharePoint: %r", error)
-            body["pending_sharepoint_writes"] = "unknown"
-        else:
-            body["pending_sharepoint_writes"] = pending
-    if not getattr(opened.store, "graph_reachable", True):
-        # Still serving from the local copy (so still 200); SharePoint catches up later.
-        body.update(status="degraded", graph="unreachable")
-    problems = getattr(opened.store, "config_problems", None)
-    if problems:
-        # Edits to the DFD Config list that were not used; the last good copy is in use.
-        body["config_problems"] = list(problems)
-    return web.json_response(body)
+    """Each dependency's state (bot/readiness.py): 503 only when the store does not answer."""
+    status, body = await readiness(request.app[STORE], request.app[CLOCK].now())
+    return web.json_response(body, status=status)
 
 
 def _installer(settings: Settings, opened: OpenStore) -> AppInstaller | None:
@@ -269,7 +248,7 @@ def create_app(
         tokens = TokenValidator(policy, app[CLOCK])
         app.on_cleanup.append(lambda _: tokens.close())
     door = Door(settings, reply_hosts_for(settings), tokens)
-    app.router.add_post("/api/messages", guarded(door, messages))
+    app.router.add_post("/api/messages", traced_turns(guarded(door, messages)))
     app.router.add_get("/api/messages", messages_probe)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,8 @@ class OpenStore:
     # Background work the store needs for its life (the SharePoint writer), if any.
     background: Callable[[], Coroutine[Any, Any, None]] | None = None
     pending_writes: Callable[[], Awaitable[int]] | None = None
+    # When the oldest of those writes was queued (None when none is owed).
+    oldest_pending_write: Callable[[], Awaitable[dt.datetime | None]] | None = None
     close: Callable[[], Awaitable[None]] | None = None
     graph: Any = None  # the GraphConnection in SharePoint mode
     # SharePoint mode: who to tell when changes made in Teams met a newer edit in the list.
@@ -63,6 +66,7 @@ async def open_store(settings: Settings, clock: Clock, graph: Any = None) -> Ope
         "sharepoint",
         background=sharepoint.run_writer,
         pending_writes=sharepoint.pending_writes,
+        oldest_pending_write=sharepoint.oldest_pending_write,
         close=sharepoint.close,
         graph=sharepoint.graph,
         on_not_applied=lambda tell: setattr(sharepoint, "on_not_applied", tell),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from microsoft_agents.activity import (
     Activity,
@@ -22,6 +23,7 @@ from microsoft_agents.hosting.core import ClaimsIdentity, ConnectorClientBase, T
 
 from bot.delivery import RetryPolicy, Throttle, check_card_size, send_with_retries
 from bot.reply_hosts import ReplyHosts
+from bot.telemetry.steps import send
 from cards.elements import CONTENT_TYPE
 
 
@@ -85,7 +87,7 @@ class ChannelPoster:
             )
             await context.update_activity(activity)
 
-        await self._send(continuation, deliver)
+        await self._send(continuation, deliver, what="update")
 
     async def create_personal_chat(
         self, member_id: str, tenant_id: str, template: dict[str, Any]
@@ -117,7 +119,7 @@ class ChannelPoster:
             created.append(result.id)
 
         key = f"create:{member_id}"
-        await self._send(continuation, create, key)
+        await self._send(continuation, create, key, what="new_chat")
         reference: dict[str, Any] = {
             "channelId": template.get("channelId", "msteams"),
             "serviceUrl": template["serviceUrl"],
@@ -137,6 +139,7 @@ class ChannelPoster:
         continuation: Activity,
         deliver: Callable[[TurnContext], Awaitable[None]],
         key: str | None = None,
+        what: str = "message",
     ) -> None:
         """One proactive turn per try, through the throttle and the retry policy.
 
@@ -159,9 +162,10 @@ class ChannelPoster:
             if failure:
                 raise failure[0]
 
-        await send_with_retries(
-            once, conversation_id, self.throttle, self._policy, sleep=self._sleep
-        )
+        with send(what, urlsplit(str(continuation.service_url or "")).hostname or ""):
+            await send_with_retries(
+                once, conversation_id, self.throttle, self._policy, sleep=self._sleep
+            )
 
     async def _continue(self, continuation: Activity, deliver: Any) -> None:
         # Local mode has no app registration: send without a token, as inbound is.

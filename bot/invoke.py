@@ -25,6 +25,8 @@ from microsoft_agents.hosting.core import TurnContext
 from bot.errors import BadCardData, UserFacingError
 from bot.journey import SORRY, CardAction, Reply, Turn, actor_of, message_reply
 from bot.ports import OnceOnly
+from bot.telemetry.steps import card_action
+from bot.telemetry.tracing import failed
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +62,10 @@ class Invokes:
         self._wait = wait
 
     async def run(self, action: CardAction[Any], context: TurnContext, data: Any) -> Reply:
+        with card_action(action.verb):
+            return await self._run(action, context, data)
+
+    async def _run(self, action: CardAction[Any], context: TurnContext, data: Any) -> Reply:
         actor = actor_of(context.activity)
         activity_id = context.activity.id or ""
         if not action.once_only or not activity_id:
@@ -123,6 +129,7 @@ async def _answer(action: CardAction[Any], turn: Turn, data: Any) -> tuple[Reply
         return await action.handle(turn, action.parse(data)), True
     except UserFacingError as problem:
         return message_reply(problem.message), True
-    except Exception:
+    except Exception as error:
         logger.exception("Card action %s failed", action.verb)
+        failed(error)  # answered with an apology, but a failure all the same
         return message_reply(SORRY), False

@@ -12,6 +12,7 @@ import aiohttp
 from bot.channel_posts import AddressRefused, ChannelPoster
 from bot.delivery import NotInstalled, Unreachable, check_card_size
 from bot.ports import ChannelDirectory, OnceOnly
+from bot.telemetry.logs import person_ref
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +123,7 @@ class TeamsNotifier:
         try:
             await self._poster.send_card(chat, card)
         except Unreachable:
-            logger.info("Could not reach %s: Teams answered 403", user_id[:60])
+            logger.info("Could not reach %s: Teams answered 403", person_ref(user_id))
             await self._once.notification_sent(once_key)  # not tried again
             return Delivered.UNREACHABLE
         except BaseException:
@@ -146,10 +147,10 @@ class TeamsNotifier:
                 await self._installer.install_for(user_id)
             chat = await self._poster.create_personal_chat(member_id, tenant, template)
         except (NotInstalled, Unreachable, AddressRefused, aiohttp.ClientResponseError) as error:
-            logger.warning("Could not make a chat with %s: %r", user_id[:60], error)
+            logger.warning("Could not make a chat with %s: %r", person_ref(user_id), error)
             return None
         except Exception:
-            logger.exception("Could not make a chat with %s", user_id[:60])
+            logger.exception("Could not make a chat with %s", person_ref(user_id))
             return None
         await self._channels.remember_personal_chat(user_id, chat)
         return chat

@@ -288,6 +288,11 @@ class Journal(RequestRegister, GovernanceStore, Protocol):
 
     async def outbox_count(self) -> int: ...
 
+    async def outbox_oldest(self) -> dt.datetime | None:
+        """When the oldest write still owed was queued (None when nothing is owed), so
+        /readyz can say how long SharePoint has been behind."""
+        ...
+
     async def outbox_done(self, seq: int, reference: str, item_id: str, etag: str) -> None:
         """SharePoint has it: the op is done, and the item (if `item_id`) is remembered."""
         ...

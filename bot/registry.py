@@ -34,6 +34,7 @@ from bot.journey import (
     send_invoke_response,
 )
 from bot.journeys.servicedesk import reads_as_a_need
+from bot.message_actions import add_message_actions
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,11 @@ def register_journeys(
     commands = command_order(ctx.catalogue.commands)
     app.add_route(_typed(commands), _command_route(ctx, commands), rank=RouteRank.FIRST)
     _add_actions(app, invokes, [action for journey in journeys for action in journey.actions])
+    add_message_actions(
+        app,
+        [action for journey in journeys for action in journey.message_actions],
+        ctx.in_background,  # an action past its deadline carries on, and stops with the app
+    )
     app.conversation_update("membersAdded")(_welcome(journeys))
     app.adaptive_card.action_execute(re.compile(r".*", re.DOTALL), rank=RouteRank.LAST)(
         _unknown_verb
@@ -61,6 +67,9 @@ def register_journeys(
         rank=RouteRank.LAST,
     )
     app.message(rank=RouteRank.LAST)(_not_understood(ctx))
+    # Every other Activity (an edit, a deletion, a reaction, typing, an install...) is
+    # taken quietly: with no route, the SDK would log the person's words.
+    app.add_route(_not_message_or_invoke, _quietly, rank=RouteRank.LAST)
     app.error(_on_error)
     app.before_turn(_remember_chats(ctx))
 
@@ -104,6 +113,7 @@ def _remember_chats(ctx: JourneyContext) -> Any:
 def _check_unique(journeys: list[Journey]) -> None:
     """Two journeys claiming one verb or one phrase would shadow each other: refuse to start."""
     verbs = [action.verb for journey in journeys for action in journey.actions]
+    verbs += [action.command_id for journey in journeys for action in journey.message_actions]
     phrases = [p for journey in journeys for c in journey.commands for p in c.phrases]
     clashes = sorted(
         {v for v in verbs if verbs.count(v) > 1} | {p for p in phrases if phrases.count(p) > 1}
@@ -253,6 +263,14 @@ async def _unknown_verb(context: TurnContext, state: TurnState, data: Any) -> An
 
 async def _unknown_invoke(context: TurnContext, state: TurnState) -> None:
     await send_invoke_response(context, message_reply(NOT_OURS))
+
+
+def _not_message_or_invoke(context: TurnContext) -> bool:
+    return context.activity.type not in (ActivityTypes.message, ActivityTypes.invoke)
+
+
+async def _quietly(context: TurnContext, state: TurnState) -> None:
+    """Nothing to do and nothing to say."""
 
 
 def _not_understood(ctx: JourneyContext) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from bot.api.settings import ApiSettings, load_api_settings
 from bot.azure_state.settings import StateSettings, load_state_settings
+from bot.telemetry.settings import TelemetrySettings, load_telemetry_settings
 
 # The Microsoft 365 Agents Playground's default user (Alex Wilber). In local mode
 # they are an admin, so a person can try every journey straight away.
@@ -86,6 +87,8 @@ class Settings:
     api: ApiSettings = field(default_factory=ApiSettings)
     # Where the working state is kept (STATE_STORE and the Azure Storage account).
     state: StateSettings = field(default_factory=StateSettings)
+    # Traces, metrics and log lines (APPLICATIONINSIGHTS_CONNECTION_STRING, OTEL_*, LOG_FORMAT).
+    telemetry: TelemetrySettings = field(default_factory=TelemetrySettings)
 
     @property
     def anonymous(self) -> bool:
@@ -274,9 +277,50 @@ def _origins(mode: str, raw: str, problems: list[str]) -> frozenset[str]:
     return origins
 
 
+# App Service puts a setting's value in place of "@Microsoft.KeyVault(...)" when it can read
+# the secret; when it cannot, the app gets the reference itself, as text.
+KEY_VAULT_REFERENCE = "@microsoft.keyvault("
+# Read by graph_clients/config.py after these settings: checked here too, so the bot stops
+# at the first check with the right reason.
+_READ_LATER = ("GRAPH_CLIENT_SECRET", "GRAPH_CERTIFICATE_PASSWORD")
+
+
+class _Resolved(Mapping[str, str]):
+    """The environment, as load_settings reads it: a setting that is still a Key Vault
+    reference is a problem, whichever setting it is."""
+
+    def __init__(self, env: Mapping[str, str], problems: list[str]) -> None:
+        self._env = env
+        self._problems = problems
+        self._told: set[str] = set()
+
+    def __getitem__(self, name: str) -> str:
+        value = self._env[name]
+        if (
+            isinstance(value, str)
+            and value.strip().lower().startswith(KEY_VAULT_REFERENCE)
+            and name not in self._told
+        ):
+            self._told.add(name)
+            self._problems.append(
+                f"{name} is still a Key Vault reference: App Service could not read the "
+                "secret. Check the managed identity has Key Vault Secrets User on it, "
+                "then restart."
+            )
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._env)
+
+    def __len__(self) -> int:
+        return len(self._env)
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    env = os.environ if env is None else env
     problems: list[str] = []
+    env = _Resolved(os.environ if env is None else env, problems)
+    for name in _READ_LATER:
+        env.get(name)
     mode = env.get("BOT_MODE", "local").strip().lower() or "local"
     if mode not in MODES:
         problems.append(f"BOT_MODE must be 'local' or 'm365'. It is '{mode}'.")
@@ -326,6 +370,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     journey_settings = load_journey_settings(env, problems)
     api = load_api_settings(env, mode, client_id, next(iter(sorted(admins)), ""), problems)
     state = load_state_settings(env, mode, store, problems)
+    telemetry = load_telemetry_settings(env, mode, problems)
     if problems:
         raise SettingsError(problems)
     return Settings(
@@ -356,6 +401,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         deadline_board_days=board_days,
         api=api,
         state=state,
+        telemetry=telemetry,
     )
 
 

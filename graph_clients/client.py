@@ -31,9 +31,15 @@ from kiota_authentication_azure.azure_identity_authentication_provider import (
     AzureIdentityAuthenticationProvider,
 )
 from kiota_http.kiota_client_factory import KiotaClientFactory
-from kiota_http.middleware import RetryHandler
+from kiota_http.middleware import BaseMiddleware, RetryHandler
 from msgraph import GraphRequestAdapter, GraphServiceClient
 from msgraph_core import GraphClientFactory
+from opentelemetry.trace import SpanKind
+
+from bot.telemetry.correlation import correlation_id, new_correlation_id
+from bot.telemetry.metrics import instruments
+from bot.telemetry.steps import measured
+from bot.telemetry.tracing import failed
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +143,7 @@ def build_graph_client(
         for m in KiotaClientFactory.get_default_middleware(None)
         if not isinstance(m, RetryHandler)
     ]
+    middleware.append(TracedRequests())  # last: one span for each request that goes out
     transport = GraphClientFactory.create_with_custom_middleware(
         middleware, client=http or new_http_client()
     )
@@ -146,6 +153,85 @@ def build_graph_client(
     adapter = GraphRequestAdapter(auth, client=transport)
     adapter.base_url = base_url.rstrip("/")
     return GraphServiceClient(request_adapter=adapter)
+
+
+# Words of Graph's own paths, kept in a span's path; every other segment (a site, list or
+# item id, a list's name, a person's id or address) becomes {id}.
+_PATH_WORDS = frozenset(
+    {
+        "v1.0",
+        "beta",
+        "$batch",
+        "sites",
+        "lists",
+        "items",
+        "fields",
+        "columns",
+        "contentTypes",
+        "groups",
+        "transitiveMembers",
+        "members",
+        "users",
+        "teamwork",
+        "installedApps",
+        "chats",
+        "teams",
+        "appCatalogs",
+        "teamsApps",
+        "teamsApp",
+    }
+)
+
+
+def path_template(path: str) -> str:
+    """The request's path with every id replaced: `/v1.0/sites/{id}/lists/{id}/items`."""
+    return "/".join(part if not part or part in _PATH_WORDS else "{id}" for part in path.split("/"))
+
+
+class TracedRequests(BaseMiddleware):
+    """Each request to Graph carries the turn's or job's correlation id as
+    `client-request-id` (so Graph's logs can be matched to ours), and is one "graph <METHOD>"
+    span with its path template and status code. No query: a $filter may quote a name.
+
+    The span is a CLIENT span with OpenTelemetry's HTTP attributes, so Application Insights
+    shows it as an HTTP dependency of the turn or job. Its `url.full` is the template too
+    (every id replaced), never the address as sent."""
+
+    async def send(
+        self, request: httpx.Request, transport: httpx.AsyncBaseTransport
+    ) -> httpx.Response:
+        request.headers["client-request-id"] = correlation_id() or new_correlation_id()
+        template = path_template(request.url.path)
+        labels = {"dfd.graph.method": request.method, "dfd.graph.path": template}
+        url = request.url
+        where = f"{url.host}:{url.port}" if url.port else url.host  # the port when not usual
+        attributes = {
+            "http.request.method": request.method,
+            "server.address": url.host,
+            "server.port": url.port or (443 if url.scheme == "https" else 80),
+            "url.scheme": url.scheme,
+            "url.template": template,
+            "url.full": f"{url.scheme}://{where}{template}",
+        }
+        calls, duration = instruments().graph_calls, instruments().graph_duration
+        with measured(
+            f"graph {request.method}",
+            calls,
+            duration,
+            labels,
+            kind=SpanKind.CLIENT,
+            attributes=attributes,
+        ) as step:
+            response = await super().send(request, transport)
+            step.note(**{"dfd.status_code": response.status_code})
+            step.describe(**{"http.response.status_code": response.status_code})
+            if response.status_code >= 400:
+                failed(GraphAnswered(response.status_code), step.span)
+            return response
+
+
+class GraphAnswered(Exception):
+    """Graph answered with an error status (for a span's status, not raised)."""
 
 
 def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:

@@ -50,6 +50,7 @@ from bot.ports import (
     RequestQuery,
     WorkingState,
 )
+from bot.telemetry.steps import job
 from graph_clients.budget import QUERY_UNITS, WRITE_UNITS, ResourceBudget, WriteBudget
 from graph_clients.client import GraphUnavailable, is_transient, waiting_at_most
 from graph_clients.config import DEFAULT_READ_WAIT
@@ -290,6 +291,9 @@ class SharePointStore:
 
     async def pending_writes(self) -> int:
         return await self.journal.outbox_count()
+
+    async def oldest_pending_write(self) -> dt.datetime | None:
+        return await self.journal.outbox_oldest()
 
     # Governance: SharePoint's copy, kept locally for when Graph is unreachable ---
 
@@ -589,8 +593,9 @@ class SharePointStore:
             self._wake.clear()
             written = 0
             try:
-                written = await self.write_pending()
-                left = await self.journal.outbox_count()
+                with job("sharepoint_writer"):
+                    written = await self.write_pending()
+                    left = await self.journal.outbox_count()
             except Exception:
                 logger.exception("Writing to SharePoint failed; will try again")
                 left = 1
@@ -980,10 +985,9 @@ class SharePointStore:
         await self.journal.outbox_skip(request.reference, "update")  # all made moot by it
         edit = self.requests.last_edit(fresh.etag)
         logger.warning(
-            "%s was changed in SharePoint%s before %d change(s) made in Teams were written; "
+            "%s was changed in SharePoint before %d change(s) made in Teams were written; "
             "those were not applied and their authors are told.",
             request.reference,
-            f" by {edit.editor}" if edit and edit.editor else "",
             len(lost),
         )
         if self.on_not_applied is not None and lost:

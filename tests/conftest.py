@@ -14,6 +14,14 @@ from tests.support.fake_graph import FakeGraph
 from tests.support.graph import provisioned
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (scripts/test), the browser tests share one worker: two headless
+    Chromiums and Playgrounds at once would only slow each other down on a small machine."""
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeGraph]:
     """The local Graph-like server, with the bot's SharePoint lists provisioned on it."""

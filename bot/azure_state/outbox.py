@@ -177,6 +177,7 @@ class AzureOutbox:
         self._renewer: asyncio.Task[None] | None = None
         self._stop_renewing = asyncio.Event()
         self._count: tuple[dt.datetime, int] | None = None  # when counted, how many
+        self._oldest: dt.datetime | None = None  # the oldest owed write when counted
         self._count_changes = 0  # this instance's changes to the owed rows
 
     # For the journal ---------------------------------------------------------------
@@ -266,16 +267,26 @@ class AzureOutbox:
         """Counted by one query of the owed rows at most every COUNT_FRESH; meanwhile the
         writes this instance finishes come off the count, and one it owes makes it count
         again next time. Another instance's changes show within COUNT_FRESH."""
+        return (await self._counted())[0]
+
+    async def outbox_oldest(self) -> dt.datetime | None:
+        """From the same query as the count, so as fresh as it: within COUNT_FRESH, a write
+        finished meanwhile may still be taken as the oldest (never a newer one)."""
+        count, oldest = await self._counted()
+        return oldest if count else None
+
+    async def _counted(self) -> tuple[int, dt.datetime | None]:
         now = self._outbox_clock.now()
         if self._count is not None and self._count[0] <= now < self._count[0] + COUNT_FRESH:
-            return self._count[1]
+            return self._count[1], self._oldest
         changes = self._count_changes
         table = await self._outbox_table()
-        rows = table.query_entities(prefix_range("out|"), select=["RowKey"])
-        counted = sum([1 async for _ in rows])
+        rows = table.query_entities(prefix_range("out|"), select=["RowKey", "CreatedAt"])
+        created = [str(row["CreatedAt"]) async for row in rows]
+        oldest = dt.datetime.fromisoformat(min(created)) if created else None  # stamps sort
         if changes == self._count_changes:  # else the rows changed as they were counted
-            self._count = (now, counted)
-        return counted
+            self._count, self._oldest = (now, len(created)), oldest
+        return len(created), oldest
 
     def _counted_off(self, written: int) -> None:
         self._count_changes += 1

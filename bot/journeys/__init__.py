@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.clock import SystemClock
-from bot.journey import ChatCommand, HttpRoute, Journey, JourneyContext
+from bot.journey import ChatCommand, HttpRoute, Journey, JourneyContext, MessageAction
 
 JOURNEYS: tuple[str, ...] = (
     "intake",  # raise a digital request
@@ -90,3 +90,11 @@ def declared_operations() -> list[Any]:
     inert: Any = _NotRunning()
     ctx = JourneyContext(store=inert, clock=SystemClock(), notifier=inert, admin_ids=frozenset())
     return [op for register in load() for op in register(ctx).operations]
+
+
+def declared_message_actions() -> list[MessageAction]:
+    """Every action on a Teams message the journeys declare, without running the bot: the
+    app manifest's message extension lists them."""
+    inert: Any = _NotRunning()
+    ctx = JourneyContext(store=inert, clock=SystemClock(), notifier=inert, admin_ids=frozenset())
+    return [action for register in load() for action in register(ctx).message_actions]

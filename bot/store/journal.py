@@ -6,6 +6,7 @@ member of staff gets their reference at once and nothing is lost while Graph is 
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from bot.store import governance, requests
 from bot.store.database import Database, immediate
 from bot.store.governance import GovernanceTable
 from bot.store.requests import RequestTables
+from bot.store.times import time_from
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS graph_outbox (
@@ -85,6 +87,15 @@ class SqliteJournal(RequestTables, GovernanceTable):
                 ).fetchone()[0]
             )
         )
+
+    async def outbox_oldest(self) -> dt.datetime | None:
+        # Queued in seq order, so the lowest pending seq is the oldest (found by the index).
+        row = await self._db.run(
+            lambda db: db.execute(
+                "SELECT created_at FROM graph_outbox WHERE done_at IS NULL ORDER BY seq LIMIT 1"
+            ).fetchone()
+        )
+        return None if row is None else time_from(row["created_at"])
 
     async def outbox_done(self, seq: int, reference: str, item_id: str, etag: str) -> None:
         done_at = self._now()

@@ -45,6 +45,7 @@ import cards.verbs as verbs
 from tests.bench.common import check_ranges, print_header
 from tests.e2e.journey import distinct_answers, fill_form
 from tests.support.cards import all_text
+from tests.support.otlp_collector import Collector
 from tests.support.teams import (
     BOT,
     TENANT,
@@ -504,6 +505,11 @@ async def run(args: argparse.Namespace) -> Results:
     results = Results()
     connector = TimedConnector()
     await connector.start()
+    collector = Collector()  # with --telemetry, our bot exports its spans and metrics here
+    telemetry: dict[str, str] = {}
+    if args.telemetry:
+        await collector.start()
+        telemetry = {"OTEL_EXPORTER_OTLP_ENDPOINT": collector.url}
     with tempfile.TemporaryDirectory(prefix="dfd-bench-") as tmp:
         tmp_path = Path(tmp)
         ours_port = free_port()
@@ -513,7 +519,7 @@ async def run(args: argparse.Namespace) -> Results:
         ours = BotProcess(
             "our bot (python -m bot)",
             [sys.executable, "-m", "bot"],
-            bot_env(tmp_path / "data", ours_port),
+            {**bot_env(tmp_path / "data", ours_port), **telemetry},
             tmp_path / "ours.log",
             ours_port,
         )
@@ -614,6 +620,14 @@ async def run(args: argparse.Namespace) -> Results:
             for bot in (ours, echo):
                 bot.stop()
             await connector.stop()
+            if args.telemetry:
+                turns = len(collector.named("turn"))
+                print(
+                    f"  telemetry: the collector received {len(collector.spans)} spans "
+                    f"({turns} turns) in {collector.exports} exports",
+                    flush=True,
+                )
+                await collector.stop()
     return results
 
 
@@ -630,6 +644,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--submits", type=int, default=100, help="form submits (ours only)")
     parser.add_argument("--concurrency", type=int, default=8, help="workers for turns/s")
+    parser.add_argument(
+        "--telemetry",
+        action="store_true",
+        help="our bot exports traces and metrics over OTLP to a local collector",
+    )
     parser.add_argument(
         "--warmup",
         type=int,

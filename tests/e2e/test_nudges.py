@@ -270,6 +270,8 @@ async def test_no_double_nudge_across_restarts_or_a_process_that_died_mid_send(
     await community_with(alex, lead, champions)
     reference = await ask_and_route(asker, QUESTION)
     await wait_until(lambda: all(cards_to(c, reference) for c in champions[:2]))
+    # The first wave is recorded as sent, not just arrived: a stop mid-send may send twice.
+    await bot.settled()
 
     await bot.restart()
     bot.clock.set(at(2026, 11, 25, 14))

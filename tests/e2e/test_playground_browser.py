@@ -13,7 +13,6 @@ import datetime as dt
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -37,6 +36,7 @@ from tests.e2e.playground import (
     start_playground,
     stop_playground,
 )
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -54,12 +54,6 @@ _LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 # ---- The bot and the Playground, as real processes -----------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_for_health(proc: subprocess.Popen[bytes], url: str, log: Path) -> None:

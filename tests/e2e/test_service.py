@@ -14,16 +14,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from tests.support.ports import free_port
 from tests.support.teams import BotServer, Connector, TeamsUser
 
 ROOT = Path(__file__).resolve().parents[2]
 GUID = "11111111-2222-3333-4444-555555555555"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def run_bot(env: dict[str, str], timeout: float = 20) -> subprocess.CompletedProcess[str]:
@@ -75,6 +70,10 @@ async def test_python_m_bot_serves_health_and_readiness(service: str, tmp_path: 
                 "status": "ready",
                 "store": "sqlite",
                 "state": "sqlite",
+                "graph": "not used",
+                "azure_storage": "not used",
+                "outbox_depth": 0,
+                "oldest_pending_write_age_seconds": 0,
             }
         async with http.head(f"{service}/api/messages") as response:
             assert response.status == 200

@@ -127,6 +127,21 @@ async def test_a_done_write_is_no_longer_owed_and_its_item_is_remembered(
     assert await journal.graph_item(stored.reference) == ("17", '"etag-2"')
 
 
+async def test_when_the_oldest_owed_write_was_queued_is_known_until_all_are_done(
+    journal: Journal,
+) -> None:
+    """For /readyz's oldest_pending_write_age_seconds."""
+    assert await journal.outbox_oldest() is None
+    stored = await added(journal)
+    await journal.update(in_triage(stored))
+    assert await journal.outbox_oldest() == NOW
+    create, update = await journal.outbox_pending()
+    await journal.outbox_done(create.seq, stored.reference, "17", '"etag-1"')
+    assert await journal.outbox_oldest() == NOW, "the update is still owed"
+    await journal.outbox_done(update.seq, stored.reference, "17", '"etag-2"')
+    assert await journal.outbox_oldest() is None
+
+
 async def test_a_write_done_without_an_item_leaves_the_known_item_alone(
     journal: Journal,
 ) -> None:

@@ -26,7 +26,6 @@ import datetime as dt
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -40,6 +39,9 @@ from aiohttp import web
 from bot.app import create_app
 from bot.clock import Clock, SystemClock
 from bot.settings import SettingsError, load_settings
+from bot.telemetry.logs import AccessLog
+from bot.telemetry.setup import configure_telemetry
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 # Anonymous local mode on loopback, whatever the caller's environment says.
@@ -100,13 +102,6 @@ def write_offset(path: Path, when: dt.datetime) -> None:
 def _clock() -> Clock:
     path = os.environ.get("TEST_CLOCK_FILE", "").strip()
     return OffsetClock(Path(path)) if path else SystemClock()
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on now (the bot takes it a moment later)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class BotProcess:
@@ -218,7 +213,18 @@ def main() -> int:
     )
     graph = connect(cast(Any, GraphAddress.from_env(os.environ)))
     app = create_app(settings, graph, _clock())
-    web.run_app(app, host=settings.host, port=settings.port, print=None, shutdown_timeout=5)
+    shutdown_telemetry = configure_telemetry(settings.telemetry)  # as python -m bot does
+    try:
+        web.run_app(
+            app,
+            host=settings.host,
+            port=settings.port,
+            print=None,
+            shutdown_timeout=5,
+            access_log_class=AccessLog,  # as python -m bot does
+        )
+    finally:
+        shutdown_telemetry()
     return 0
 
 

@@ -39,6 +39,7 @@ import asyncio
 import base64
 import binascii
 import contextlib
+import copy
 import datetime as dt
 import json
 import operator
@@ -784,6 +785,38 @@ class FakeGraph:
     def reset_counters(self) -> None:
         """Start fault counting again from zero (the next operation is number 1)."""
         self._counter = 0
+
+    def is_new(self) -> bool:
+        """Nothing asked of it and nothing set on it yet: no lists, groups, requests or faults."""
+        return (
+            not self._lists
+            and not self._groups
+            and not self._display_names
+            and not self.requests
+            and self.token_requests == 0
+            and self.faults == Faults()
+        )
+
+    def copy_state(self) -> dict[str, Any]:
+        """A deep copy of what the server holds, for `load_state` on another server."""
+        return copy.deepcopy(
+            {
+                "lists": self._lists,
+                "requests": self.requests,
+                "token_requests": self.token_requests,
+                "tokens": self._tokens,
+                "counter": self._counter,
+            }
+        )
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Hold what `copy_state` copied (from a server with the same site and tenant)."""
+        state = copy.deepcopy(state)
+        self._lists = state["lists"]
+        self.requests = state["requests"]
+        self.token_requests = state["token_requests"]
+        self._tokens = state["tokens"]
+        self._counter = state["counter"]
 
     def _find_list(self, display_name: str) -> _List:
         lst = self._lookup_list(display_name)

@@ -98,3 +98,39 @@ def test_a_triage_group_must_be_a_guid_and_needs_graph() -> None:
 
 def test_a_bad_triage_roster_is_explained() -> None:
     assert any("TRIAGE_ROSTER" in p for p in problems({"TRIAGE_ROSTER": "tess@example.org"}))
+
+
+# A Key Vault reference App Service could not resolve ------------------------------------
+
+REFERENCE = (
+    "@Microsoft.KeyVault(SecretUri=https://dfd-kv.vault.azure.net/secrets/bot-client-secret)"
+)
+
+
+def unresolved(name: str) -> str:
+    return (
+        f"{name} is still a Key Vault reference: App Service could not read the secret. "
+        "Check the managed identity has Key Vault Secrets User on it, then restart."
+    )
+
+
+def test_a_client_secret_still_a_key_vault_reference_is_refused_in_plain_words() -> None:
+    env = {"BOT_MODE": "m365", "CLIENT_ID": GUID, "TENANT_ID": GUID, "CLIENT_SECRET": REFERENCE}
+    found = problems(env)
+    assert unresolved("CLIENT_SECRET") in found
+    assert not any("vault.azure.net" in p for p in found), "the reference is not repeated"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["SERVICE_DESK_CONTACT", "APPLICATIONINSIGHTS_CONNECTION_STRING", "GRAPH_CLIENT_SECRET"],
+)
+def test_any_setting_still_a_key_vault_reference_is_refused(name: str) -> None:
+    found = problems({name: f"  {REFERENCE.lower()}"})
+    assert found[0] == unresolved(name), "said first, before what the text itself breaks"
+    assert found.count(unresolved(name)) == 1
+
+
+def test_a_resolved_secret_and_a_value_merely_mentioning_key_vault_are_taken() -> None:
+    settings = load_settings({"SERVICE_DESK_CONTACT": "Ask about @Microsoft.KeyVault( on 0123"})
+    assert settings.service_desk_contact.startswith("Ask about")

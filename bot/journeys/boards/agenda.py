@@ -28,6 +28,7 @@ from bot.journeys.boards.deadlines import clockface_for
 from bot.journeys.boards.setup import board_for_channel, effective_setup
 from bot.journeys.boards.shared import Shared
 from bot.notifier import Delivered
+from bot.telemetry.steps import job
 from cards.agenda_cards import (
     AGENDA_PAGE,
     AgendaItem,
@@ -376,7 +377,8 @@ def part(ctx: JourneyContext, shared: Shared) -> Part:
         while True:
             await asyncio.sleep(LOOP_SECONDS)
             try:
-                await run_agendas(shared)
+                with job("agendas"):
+                    await run_agendas(shared)
             except Exception:
                 logger.exception("The automatic agenda failed; it will try again")
 

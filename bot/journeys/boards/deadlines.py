@@ -25,6 +25,7 @@ from bot.journey import JourneyContext, Part
 from bot.journeys.boards.shared import Shared
 from bot.notifier import Delivered
 from bot.ports import RequestQuery
+from bot.telemetry.steps import job
 from cards.deadline_cards import ReminderNote, build_reminder_card
 from cards.elements import to_dict
 
@@ -263,7 +264,8 @@ def part(ctx: JourneyContext, shared: Shared) -> Part:
         while True:
             await asyncio.sleep(LOOP_SECONDS)
             try:
-                await run_deadlines(shared)
+                with job("deadlines"):
+                    await run_deadlines(shared)
             except Exception:
                 logger.exception("The deadline loop failed; it will try again")
 

@@ -50,6 +50,7 @@ from bot.journey import (
 )
 from bot.journeys.boards.shared import Shared
 from bot.mentions import bot_named, entra_id, mentioned
+from bot.telemetry.logs import person_ref
 from cards import board_setup_cards as cards
 from cards.elements import to_dict
 
@@ -608,7 +609,7 @@ class BoardSetupPart:
             )
         setup = dataclasses.replace(setup, cadence=cadence, agenda_days_before=days)
         await (await self.shared.store()).save_setup(setup)
-        logger.info("%s changed the meetings of %s", turn.actor.user_id, board.key)
+        logger.info("%s changed the meetings of %s", person_ref(turn.actor.user_id), board.key)
         note = f"Meetings changed: {describe_cadence(cadence)}."
         return card_reply(to_dict(cards.setup_card(await self.view(board.key, turn, note))))
 
@@ -660,7 +661,7 @@ def part(ctx: JourneyContext, shared: Shared) -> Part:
                 help="In a board's channel, see who is on the board and when it meets. "
                 "In your chat with me, see your boards.",
                 where="anywhere",
-                menu_rank=rank,
+                menu_rank=2,  # every board member's, first of theirs in a channel's menu
             ),
             ChatCommand(
                 "add board member",

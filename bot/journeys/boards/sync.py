@@ -24,6 +24,7 @@ from bot.domain.boards import DECISION_LABELS, Decision
 from bot.journey import JourneyContext, Part
 from bot.journeys.boards.ports import BoardStore
 from bot.journeys.boards.shared import Shared
+from bot.telemetry.steps import job
 from cards.elements import to_dict
 from cards.welcome import build_notice_card
 
@@ -129,7 +130,8 @@ def part(ctx: JourneyContext, shared: Shared) -> Part:
         while True:
             await asyncio.sleep(LOOP_SECONDS)
             try:
-                await run_decision_sync(shared)
+                with job("decision_sync"):
+                    await run_decision_sync(shared)
             except Exception as error:
                 logger.warning(
                     "Decisions not written to SharePoint yet (%r); will try again", error

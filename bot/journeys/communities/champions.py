@@ -46,6 +46,7 @@ from bot.journeys.communities.ports import CommunityStore
 from bot.journeys.communities.shared import Shared, text_values
 from bot.mentions import entra_id as _entra_id
 from bot.mentions import mentioned as _mentioned
+from bot.telemetry.logs import person_ref
 from cards.elements import card, heading, para, to_dict
 
 logger = logging.getLogger(__name__)
@@ -290,7 +291,7 @@ class Champions:
                     decider, body, f"{key}:{decider}", via=self.shared.channel_purpose(community.id)
                 )
             except Exception:
-                logger.exception("Could not ask %s to decide on a champion", decider)
+                logger.exception("Could not ask %s to decide on a champion", person_ref(decider))
 
     async def decide(self, turn: Turn, decision: Decision) -> Reply:
         store = await self.store()
@@ -364,7 +365,9 @@ class Champions:
                 champion.user_id, body, key, via=self.shared.channel_purpose(community.id)
             )
         except Exception:
-            logger.exception("Could not tell %s about their role (%s)", champion.name, what)
+            logger.exception(
+                "Could not tell %s about their role (%s)", person_ref(champion.user_id), what
+            )
 
     async def lead_view(self, turn: Turn, typed: str) -> None:
         await self.remember_chat(turn)

@@ -36,6 +36,8 @@ from bot.journey import (
 from bot.journeys.communities.champion_cards import field_with_error, form_start
 from bot.journeys.communities.shared import Shared, text_values
 from bot.notifier import Delivered
+from bot.telemetry.logs import person_ref
+from bot.telemetry.steps import job
 from cards.elements import (
     button,
     card,
@@ -301,7 +303,8 @@ class Upkeep:
         await asyncio.sleep(LOOP_EVERY)  # not in the first minutes: the app is starting
         while True:
             try:
-                await ask_leads(self.shared)
+                with job("answer_reviews"):
+                    await ask_leads(self.shared)
             except Exception:
                 logger.exception("Asking leads to review answers failed")
             await asyncio.sleep(LOOP_EVERY)
@@ -347,7 +350,9 @@ async def ask_leads(shared: Shared) -> int:
                 person, body, list_key, via=shared.channel_purpose(claimed[0][2].id)
             )
         except Exception:
-            logger.exception("Could not ask %s to check %d answers", person, len(claimed))
+            logger.exception(
+                "Could not ask %s to check %d answers", person_ref(person), len(claimed)
+            )
             delivered = Delivered.NO_CHAT
         if delivered in (Delivered.SENT, Delivered.ALREADY):
             sent += delivered == Delivered.SENT

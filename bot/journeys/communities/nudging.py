@@ -43,6 +43,7 @@ from bot.journeys.communities.config import CommunityConfig
 from bot.journeys.communities.ports import CommunityStore
 from bot.journeys.communities.shared import Shared
 from bot.notifier import Delivered
+from bot.telemetry.steps import job
 from cards.elements import card, facts, heading, para, to_dict
 
 logger = logging.getLogger(__name__)
@@ -517,8 +518,9 @@ def part(ctx: JourneyContext, shared: Shared) -> Part:
         while True:
             await asyncio.sleep(LOOP_SECONDS)
             try:
-                await run_due(shared, owner)
-                await digest.post_weekly(shared, ctx.now())
+                with job("nudges"):
+                    await run_due(shared, owner)
+                    await digest.post_weekly(shared, ctx.now())
             except Exception:
                 logger.exception("The nudge loop failed; it will try again")
 

@@ -63,6 +63,7 @@ from bot.journeys.communities.question_data import (
 )
 from bot.journeys.communities.shared import Shared
 from bot.notifier import Delivered
+from bot.telemetry.logs import person_ref
 
 logger = logging.getLogger(__name__)
 
@@ -190,7 +191,7 @@ class Questions:
         try:
             return await self.ctx.notifier.deliver(user_id, card, once_key) is Delivered.SENT
         except Exception:
-            logger.exception("Sending a card to %s failed", user_id)
+            logger.exception("Sending a card to %s failed", person_ref(user_id))
             return False
 
     # -- asking ----------------------------------------------------------------------

@@ -22,6 +22,7 @@ from bot.domain.working_time import WorkingTime
 from bot.journey import ChatCommand, JourneyContext, Turn
 from bot.journeys.communities.config import Points
 from bot.journeys.communities.shared import Shared
+from bot.telemetry.steps import job
 from cards.elements import card, facts, heading, para, run, to_dict
 
 logger = logging.getLogger(__name__)
@@ -235,7 +236,8 @@ class Recognition:
     async def loop(self) -> None:
         while True:
             try:
-                await post_monthly_digests(self.shared)
+                with job("monthly_digests"):
+                    await post_monthly_digests(self.shared)
             except Exception:
                 logger.exception("Posting the monthly digests failed")
             await asyncio.sleep(LOOP_EVERY)

@@ -35,6 +35,7 @@ from bot.journeys.flows.message_limits import TargetLimits
 from bot.journeys.flows.message_models import MessageAccepted, MessageTo, SendMessageBody, Status
 from bot.notifier import Delivered
 from bot.ports import Record
+from bot.telemetry.logs import person_ref
 
 logger = logging.getLogger(__name__)
 
@@ -206,7 +207,7 @@ class Sender:
             message_id,
             data["to"],
             caller.kind,
-            (caller.user_id or caller.app_id)[:60],
+            person_ref(caller.user_id) if caller.user_id else caller.app_id,
             result,
         )
 

@@ -59,6 +59,8 @@ from bot.journeys.flows.store import (
     Subscription,
 )
 from bot.journeys.flows.store_azure import AzureFlowStore
+from bot.telemetry.logs import person_ref
+from bot.telemetry.steps import job
 from cards.elements import to_dict
 
 logger = logging.getLogger(__name__)
@@ -280,9 +282,14 @@ class Webhooks:
             try:
                 once = f"flows.paused.{sub.id}.{person}"
                 told = await self.ctx.notifier.deliver(person, card, once)
-                logger.info("Told %s that flow subscription %s is paused: %s", person, sub.id, told)
+                logger.info(
+                    "Told %s that flow subscription %s is paused: %s",
+                    person_ref(person),
+                    sub.id,
+                    told,
+                )
             except Exception:
-                logger.exception("Could not tell %s that a flow is paused", person)
+                logger.exception("Could not tell %s that a flow is paused", person_ref(person))
 
     async def loop(self) -> None:
         """Each look leases the flows with events due and calls each in a task of its
@@ -304,14 +311,16 @@ class Webhooks:
                 self.wake.clear()
                 now = self.ctx.now()
                 try:
-                    store = await self.store()
-                    for subscription_id in await store.due(now, now + LEASE, MOST_SUBSCRIPTIONS):
-                        task = asyncio.create_task(self._work(store, subscription_id, now))
-                        self._running.add(task)
-                        task.add_done_callback(self._finished)
-                    if pruned != now.date():  # once a day
-                        await store.prune(now - KEEP_LOG)
-                        pruned = now.date()
+                    with job("flow_events"):
+                        store = await self.store()
+                        due = await store.due(now, now + LEASE, MOST_SUBSCRIPTIONS)
+                        for subscription_id in due:
+                            task = asyncio.create_task(self._work(store, subscription_id, now))
+                            self._running.add(task)
+                            task.add_done_callback(self._finished)
+                        if pruned != now.date():  # once a day
+                            await store.prune(now - KEEP_LOG)
+                            pruned = now.date()
                 except Exception:
                     logger.exception("Delivering events to flows failed; it will try again")
         finally:

@@ -28,7 +28,7 @@ from bot.journey import (
     Turn,
     card_reply,
 )
-from bot.journeys.intake import api, similar, usecases
+from bot.journeys.intake import api, message_action, similar, usecases
 from bot.journeys.intake.form import REQUEST_FORM
 from cards import verbs
 from cards.elements import to_dict
@@ -185,4 +185,5 @@ def register(ctx: JourneyContext) -> Journey:
         ),
         menu=(MenuButton("Raise a new request", verbs.NEW_REQUEST, primary=True),),
         operations=api.operations(ctx),
+        message_actions=(message_action.raise_request(ctx),),
     )

@@ -44,6 +44,8 @@ from bot.journeys.procurement.ports import (
 from bot.journeys.procurement.shared import PROCUREMENT_CHANNEL, Shared
 from bot.notifier import Delivered
 from bot.ports import Record
+from bot.telemetry.logs import person_ref
+from bot.telemetry.steps import job
 from cards import catalogue_admin_cards as cards
 
 logger = logging.getLogger(__name__)
@@ -248,7 +250,9 @@ def remove_confirmed(shared: Shared) -> Any:
             raise UserFacingError(error.message) from None
         if not removed:
             raise NotFound("That system is not in the catalogue any more. Nothing has changed.")
-        logger.info("%s removed %s from the catalogue", turn.actor.user_id, press.entry_id)
+        logger.info(
+            "%s removed %s from the catalogue", person_ref(turn.actor.user_id), press.entry_id
+        )
         return card_reply(cards.removed_card(removed[0], len(await catalogue.entries())))
 
     return handle
@@ -382,7 +386,8 @@ def part(ctx: JourneyContext, shared: Shared) -> Part:
         await asyncio.sleep(FIRST_RUN_SECONDS)
         while True:
             try:
-                await run_renewals(shared)
+                with job("renewals"):
+                    await run_renewals(shared)
             except Exception:
                 logger.exception("The contract renewal check failed; it will try again")
             await asyncio.sleep(LOOP_SECONDS)

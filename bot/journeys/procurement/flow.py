@@ -51,6 +51,7 @@ from bot.journeys.procurement.shared import Shared
 from bot.journeys.servicedesk import DEFAULT_CONTACT
 from bot.notifier import Delivered
 from bot.ports import ChangedBySomeoneElse
+from bot.telemetry.logs import person_ref
 from cards import catalogue_cards as cards
 from cards.elements import to_dict
 from cards.form_card import build_form_card
@@ -527,7 +528,7 @@ class Flow:
         try:
             result = await self.ctx.notifier.deliver(user_id, card, once_key)
         except Exception:
-            logger.exception("Telling %s about an early engagement failed", user_id[:60])
+            logger.exception("Telling %s about an early engagement failed", person_ref(user_id))
             return False
         return result in (Delivered.SENT, Delivered.ALREADY)
 

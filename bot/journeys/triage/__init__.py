@@ -48,6 +48,7 @@ from bot.journeys.triage.usecases import (
     tell_not_applied,
 )
 from bot.ports import NotApplied
+from bot.telemetry.steps import job
 from cards.elements import to_dict
 
 logger = logging.getLogger(__name__)
@@ -341,7 +342,8 @@ class Triage:
         while True:
             await asyncio.sleep(RETRY_SECONDS)
             try:
-                await self.poster.post_waiting()
+                with job("triage_posts"):
+                    await self.poster.post_waiting()
             except Exception:
                 logger.exception("Retrying triage posts failed; will try again")
 
