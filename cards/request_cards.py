@@ -290,6 +290,8 @@ def _happened(entry: AuditEntry, for_requester: bool) -> str:
             return f"{by} did not take it forward."
         case Action.REOPEN.value:
             return f"{by} reopened it."
+        case Action.DELIVER.value:
+            return f"{by} marked it as delivered. {entry.detail}".rstrip()
         case Action.WITHDRAW.value:
             return f"{you} withdrew it."
         case Action.EDIT_DETAILS.value:

@@ -27,6 +27,7 @@ from kiota_abstractions.api_error import APIError
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph import GraphServiceClient
 from msgraph.generated.models.boolean_column import BooleanColumn
+from msgraph.generated.models.choice_column import ChoiceColumn
 from msgraph.generated.models.column_definition import ColumnDefinition
 from msgraph.generated.models.date_time_column import DateTimeColumn
 from msgraph.generated.models.field_value_set import FieldValueSet
@@ -146,6 +147,11 @@ def column_definition(column: schema.Column) -> ColumnDefinition:
         definition.number = NumberColumn()
     elif column.type == "boolean":
         definition.boolean = BooleanColumn()
+    elif column.type == "choice":
+        # Only the schema's values: makers filter and group on them.
+        definition.choice = ChoiceColumn(
+            allow_text_entry=False, choices=list(column.choices), display_as="dropDownMenu"
+        )
     else:
         definition.date_time = DateTimeColumn(format="dateTime")
     return definition
@@ -161,6 +167,8 @@ def column_type(definition: ColumnDefinition) -> schema.ColumnType | None:
         return "boolean"
     if definition.date_time is not None:
         return "dateTime"
+    if definition.choice is not None:
+        return "choice"
     return None
 
 

@@ -9,12 +9,12 @@ list view threshold.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from bot.domain.boards import DecisionKind
 from bot.domain.model import Status, Theme
 
-ColumnType = Literal["text", "note", "number", "boolean", "dateTime"]
+ColumnType = Literal["text", "note", "number", "boolean", "dateTime", "choice"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,8 @@ class Column:
     unique: bool = False
     # Shown to makers in the list settings and Power Apps: who edits it, and what it means.
     description: str = ""
+    # A choice column's values, in the order the list shows them.
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,11 +49,11 @@ _THEMES = ", ".join(theme.value for theme in Theme)
 _AS_SUBMITTED = "What the requester said, copied from Details (JSON) for views and reports."
 
 
-def _people(name: str, display: str, kind: ColumnType, meaning: str, **extra: bool) -> Column:
+def _people(name: str, display: str, kind: ColumnType, meaning: str, **extra: Any) -> Column:
     return Column(name, display, kind, description=f"{PEOPLE} {meaning}", **extra)
 
 
-def _bot(name: str, display: str, kind: ColumnType, meaning: str, **extra: bool) -> Column:
+def _bot(name: str, display: str, kind: ColumnType, meaning: str, **extra: Any) -> Column:
     return Column(name, display, kind, description=f"{BOT} {meaning}", **extra)
 
 
@@ -188,7 +190,7 @@ CONFIG = ListSpec(
 _IMPORT = f"{ADMINS} An import (import catalogue) replaces it."
 
 
-def _catalogue(name: str, display: str, kind: ColumnType, meaning: str, **extra: bool) -> Column:
+def _catalogue(name: str, display: str, kind: ColumnType, meaning: str, **extra: Any) -> Column:
     return Column(name, display, kind, description=f"{_IMPORT} {meaning}", **extra)
 
 
@@ -296,4 +298,59 @@ DECISIONS = ListSpec(
     ),
 )
 
-LISTS: tuple[ListSpec, ...] = (REQUESTS, CONFIG, CATALOGUE, DECISIONS)
+# How the automation backlog names the kind of change that fits a process (Priority 5).
+BACKLOG_KINDS = ("Self-service form", "Power Automate flow", "Integration", "None")
+
+BACKLOG = ListSpec(
+    "DFD Automation Backlog",
+    "Processes mapped with map a process, and what self-service or automation could save, "
+    "for Power Platform makers. One item per process, its latest version.",
+    (
+        # The built-in Title column holds the process's name, as the person mapping it gave it.
+        _bot(
+            "ProcessId",
+            "Process id",
+            "text",
+            "The process's own id. Unique.",
+            indexed=True,
+            unique=True,
+        ),
+        _bot("Version", "Version", "number", "Which version of the map this is; 1 is the first."),
+        _bot("Directorate", "Directorate", "text", "The directorate that runs it.", indexed=True),
+        _bot("ServiceArea", "Service area", "text", "The service area that runs it."),
+        _bot("HoursPerYear", "Hours a year", "number", "Staff hours a year the process takes."),
+        _bot(
+            "HoursSaveable",
+            "Hours a year saveable",
+            "number",
+            "Staff hours a year self-service or automation could save.",
+            indexed=True,
+        ),
+        Column(
+            "Kind",
+            "Kind of change",
+            "choice",
+            indexed=True,
+            description=f"{BOT} What fits: {', '.join(BACKLOG_KINDS)}.",
+            choices=BACKLOG_KINDS,
+        ),
+        _bot(
+            "Ease",
+            "Ease",
+            "number",
+            "3 quick to build, 2 some work to build, 1 a bigger piece of work, 0 nothing to build.",
+        ),
+        _bot("Reason", "Why", "note", "Why this kind fits, and how the hours were worked out."),
+        _bot("Systems", "Systems", "note", "The systems the process uses, one per line."),
+        _bot(
+            "OwnerId",
+            "Owner (Entra object id)",
+            "text",
+            "The Entra object id of who mapped the process.",
+            indexed=True,
+        ),
+        _bot("UpdatedAt", "Updated at", "dateTime", "When this version was sent.", indexed=True),
+    ),
+)
+
+LISTS: tuple[ListSpec, ...] = (REQUESTS, CONFIG, CATALOGUE, DECISIONS, BACKLOG)

@@ -200,6 +200,16 @@ type tuningSettings = {
   BOARD_AGENDA_PAGE_SIZE: string?
   @description('Days a quarterly roadmap pack\'s link works (1 to 3650).')
   BOARD_PACK_DAYS: string?
+  @description('The smallest group of people a skills report shows (2 to 1000).')
+  SKILLS_MIN_GROUP: string?
+  @description('Who may see skills reports besides the admins (managers and HR), by Entra object id.')
+  SKILLS_REPORT_IDS: string?
+  @description('Months after delivery that the requester and sponsor are asked about benefits, such as 3,12 (up to 4, each 1 to 60).')
+  BENEFITS_REVIEW_MONTHS: string?
+  @description('Days after an unanswered benefits ask before one reminder goes (1 to 90).')
+  BENEFITS_REMINDER_DAYS: string?
+  @description('Who may see the benefits report besides the admins (the PMO and the board), by Entra object id.')
+  BENEFITS_REPORT_IDS: string?
   @description('The REST API\'s Application ID URI, when it is not api://<bot client id>.')
   API_AUDIENCE: string?
   @description('REST API calls a minute for each caller (1 to 10000).')

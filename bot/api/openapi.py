@@ -49,6 +49,7 @@ TAGS: dict[str, str] = {
     "Flows": "Triggers that start a flow when something happens.",
     "Subscriptions": "Triggers that start a flow when something happens.",
     "Messages": "Cards a flow sends in Teams, to a person or a channel.",
+    "Processes": "Mapped processes, and the automation backlog made from them.",
 }
 
 PATH_PARAMS: dict[str, tuple[str, str]] = {

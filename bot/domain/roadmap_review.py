@@ -23,13 +23,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain.benefits import BENEFITS_RECORDED as BENEFITS_RECORDED
+from bot.domain.benefits import latest_answers, theme_for
 from bot.domain.boards import BoardSetup, Decision, DecisionKind, first_meeting_for
 from bot.domain.deadlines import Stage, StageTargets, due_at
 from bot.domain.model import Budget, DigitalRequest, Horizon, Status, Theme
-from bot.domain.themes import THEME_ORDER, theme_of
+from bot.domain.themes import THEME_ORDER
 from bot.domain.working_time import WorkingTime
-
-BENEFITS_RECORDED = "benefits_recorded"  # the record kind issue 17 will keep
 
 _MONTHS = (
     "January",
@@ -299,14 +299,6 @@ def status_at(request: DigitalRequest, at: dt.datetime) -> Status:
     return status
 
 
-def theme_for(request: DigitalRequest) -> Theme:
-    """The theme a board set, else the one its drivers and kind suggest."""
-    try:
-        return Theme(request.theme)
-    except ValueError:
-        return theme_of(request.details)
-
-
 def horizon_for(request: DigitalRequest) -> str:
     return request.horizon if request.horizon in {h.value for h in Horizon} else NOT_PLACED
 
@@ -490,28 +482,18 @@ def _point(request: DigitalRequest, status: Status) -> Point:
     )
 
 
-def _number(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
-
-
 def _benefits(approved: list[DigitalRequest], recorded: Iterable[Mapping[str, Any]]) -> Benefits:
+    """Each request's answer that counts (`benefits.latest_answers`: the longest interval
+    answered), so the 3-month and 12-month answers are not added together."""
     references = {request.reference for request in approved}
-    cash = hours = 0
-    seen: set[str] = set()
-    for record in recorded:
-        reference = record.get("reference")
-        if reference not in references:
-            continue
-        seen.add(str(reference))
-        cash += _number(record.get("cash_saving_per_year"))
-        hours += _number(record.get("hours_saved_per_year"))
+    answers = [a for ref, a in latest_answers(recorded).items() if ref in references]
     return Benefits(
         approved=len(approved),
         expected_cash=sum(r.details.cash_saving_per_year or 0 for r in approved),
         expected_hours=sum(r.details.hours_saved_per_year or 0 for r in approved),
-        recorded_requests=len(seen),
-        recorded_cash=cash,
-        recorded_hours=hours,
+        recorded_requests=len(answers),
+        recorded_cash=sum(a.cash or 0 for a in answers),
+        recorded_hours=sum(a.hours or 0 for a in answers),
     )
 
 

@@ -66,6 +66,9 @@ class Action(StrEnum):
     ACCEPT = "accept"
     REJECT = "reject"
     REOPEN = "reopen"
+    # After a board approved it (in the bot, or as "decided" in the shared list): IT says
+    # it is in use, so the benefits it brought can be asked about later.
+    DELIVER = "deliver"
     # The requester's own, from their chat: never triage buttons.
     WITHDRAW = "withdraw"
     EDIT_DETAILS = "edit_details"
@@ -188,6 +191,10 @@ class TransitionRefused(Exception):
 
 _TRIAGE = frozenset({Status.SUBMITTED, Status.IN_TRIAGE, Status.AWAITING_INFORMATION})
 _CLOSED = frozenset({Status.REJECTED, Status.DUPLICATE})
+# Approved and being delivered. A board's approval moves a request straight into its
+# process; "decided" is only ever set outside the bot (the shared list), and a board's
+# "no" is "rejected", so a decided request is one approved to go ahead elsewhere.
+_APPROVED = frozenset({Status.DECIDED, Status.IN_CHANGE, Status.IN_PROJECT})
 ALLOWED_FROM: dict[Action, frozenset[Status]] = {
     Action.ASSIGN: _TRIAGE,
     Action.CHANGE_ROUTE: _TRIAGE,
@@ -197,6 +204,7 @@ ALLOWED_FROM: dict[Action, frozenset[Status]] = {
     Action.ACCEPT: frozenset({Status.SUBMITTED, Status.IN_TRIAGE}),
     Action.REJECT: _TRIAGE,
     Action.REOPEN: _CLOSED,
+    Action.DELIVER: _APPROVED,
     # Until a board decides: a request on a board's list can still be withdrawn.
     Action.WITHDRAW: _TRIAGE | {Status.WITH_BOARD},
     Action.EDIT_DETAILS: _TRIAGE,
@@ -234,6 +242,7 @@ _CANNOT: dict[Action, str] = {
     Action.ACCEPT: "accept it to a board",
     Action.REJECT: "reject it",
     Action.REOPEN: "reopen it",
+    Action.DELIVER: "mark it as delivered",
     Action.WITHDRAW: "withdraw it",
     Action.EDIT_DETAILS: "change its answers",
     Action.APPROVE: "approve it",
@@ -281,6 +290,8 @@ def _refusal(state: TriageState, action: Action) -> TransitionRefused:
         return _refusal_for_board(state)
     if _board_question_open(state):
         return TransitionRefused(_BOARD_ASKED)
+    if action is Action.DELIVER:
+        return _refusal_to_deliver(state)
     status = state.status
     told = f"This request {_STATE_WORDS[status]}, so you cannot {_CANNOT[action]}."
     if status is Status.WITHDRAWN:
@@ -355,6 +366,32 @@ def _refusal_for_board(state: TriageState) -> TransitionRefused:
         f"The board has already decided this request: it {_STATE_WORDS[state.status]}. "
         "Nothing has changed."
     )
+
+
+# Where a request not yet approved is, for a triager who tries to mark it delivered.
+_NOT_APPROVED_YET: dict[Status, str] = {
+    Status.SUBMITTED: "It is waiting for IT triage.",
+    Status.IN_TRIAGE: "It is being triaged.",
+    Status.AWAITING_INFORMATION: "It is waiting for the requester's answer.",
+    Status.WITH_BOARD: "It is on the board's list, waiting for a decision.",
+}
+
+
+def _refusal_to_deliver(state: TriageState) -> TransitionRefused:
+    """Why a request cannot be marked delivered now: not approved, closed, or done."""
+    status = state.status
+    where = _NOT_APPROVED_YET.get(status)
+    if where is not None:
+        return TransitionRefused(
+            f"This request has not been approved yet, so you cannot mark it as delivered. "
+            f"{where} Nothing has changed."
+        )
+    if status in (Status.DELIVERED, Status.BENEFITS_REVIEWED):
+        return TransitionRefused(f"This request {_STATE_WORDS[status]}. Nothing has changed.")
+    told = f"This request {_STATE_WORDS[status]}, so you cannot mark it as delivered."
+    if status is Status.DUPLICATE:
+        return TransitionRefused(f"{told} Mark the request it duplicates instead.")
+    return TransitionRefused(f"{told} Nothing has changed.")
 
 
 def refusal(status: Status, action: Action) -> str:
@@ -536,6 +573,15 @@ def _reopen(state: TriageState, change: Change, reference: str) -> tuple[TriageS
     return replace(state, status=Status.IN_TRIAGE, duplicate_of=""), ""
 
 
+def _deliver(state: TriageState, change: Change, reference: str) -> tuple[TriageState, str]:
+    # The note is optional ("went live on 3 March"); the requester reads it.
+    note = clean_text(change.reason)
+    if len(note) > 1000:
+        raise TransitionRefused("Keep the note to 1,000 characters or fewer.")
+    delivered = replace(state, status=Status.DELIVERED, question="", deferred_until=None)
+    return delivered, note
+
+
 # -- A board's decisions ---------------------------------------------------------------
 
 _COUNCIL_ZONE = ZoneInfo("Europe/London")
@@ -680,6 +726,7 @@ _RULES: dict[Action, _Rule] = {
     Action.ACCEPT: _accept,
     Action.REJECT: _reject,
     Action.REOPEN: _reopen,
+    Action.DELIVER: _deliver,
     Action.WITHDRAW: _withdraw,
     Action.EDIT_DETAILS: _edit_details,
     Action.APPROVE: _approve,
@@ -789,6 +836,8 @@ def requester_message(reference: str, old: TriageState, new: TriageState, board_
         lines.append(f"IT triage asks: {_sentence(new.question)}")
     if new.status is Status.DUPLICATE and new.duplicate_of:
         lines.append(f"It asks for the same thing as {new.duplicate_of}, so the two are joined.")
+    if last and last.action == Action.DELIVER.value and last.detail:
+        lines.append(f"IT triage adds: {_sentence(last.detail)}")
     if (old.board, old.process) != (new.board, new.process) and new.route_reason:
         lines.append(f"It now goes to the {board_name}. The reason: {_sentence(new.route_reason)}")
     lines.append(next_steps(new.status, board_name))

@@ -26,6 +26,9 @@ JOURNEYS: tuple[str, ...] = (
     "procurement",  # buy software: IT engaged early, the catalogue checked, the pack
     "boards",  # board agendas and decisions, deadlines, the quarterly review, the matrix
     "flows",  # Power Automate: webhook triggers, cards a flow sends, the delivery log
+    "skills",  # the digital skills check, the competency framework, skills reports
+    "processes",  # map a process; the automation backlog
+    "benefits",  # benefits realised after delivery, against those expected; the report
     "home",  # welcome, hello, help
 )
 

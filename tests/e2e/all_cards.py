@@ -975,6 +975,206 @@ async def walk_flow_messages(walk: Walk) -> None:
     walk.collected.typed.update(["Due", "2 December 2026", "Open the plan", "tasks.office.com"])
 
 
+async def walk_benefits_report(walk: Walk) -> None:
+    """The benefits report: refused, then an admin's card and a filter chosen."""
+    await walk.megan.say("benefits report")
+    card = await last_card(walk.alex, "benefits report")
+    await press(walk.alex, card, "Show", {"board": "trb", "theme": "", "year": ""})
+
+
+async def walk_mark_delivered(walk: Walk) -> None:
+    """IT marks an approved request delivered: a new request by someone new, sent to the
+    Technical Review Board (its channel registered by walk_agenda_and_decisions), approved
+    there, then the triage card's "Mark as delivered" panel, the requester's news, and a
+    second press refused."""
+    from tests.e2e.boards import APPROVE_INPUTS, decide_button, in_board_channel, reference_in
+
+    priya, alex = walk.person(41, "Priya Patel"), walk.alex.in_channel()
+    card = await start_form(priya)
+    for step in sorted(GOOD_ANSWERS):
+        card = invoke_card(await press(priya, card, "Next", GOOD_ANSWERS[step]))
+    sent = await send_anyway(priya, invoke_card(await press(priya, card, "Send request")))
+    reference = reference_in(sent)
+    refresh = {"verb": "triage.refresh", "reference": reference}
+    view = invoke_card(await alex.press("triage.refresh", refresh))
+    route = {"routeBoard": "trb", "routeProcess": "change_request", "routeReason": "Tech."}
+    view = invoke_card(await press(alex, view, "Change route", route))
+    await press(alex, view, "Accept to board")
+    board = RecordingUser(
+        walk.alex.http,
+        walk.alex.bot,
+        walk.alex.connector,
+        walk.alex.user_id,
+        walk.alex.name,
+        walk.alex.aad_object_id,
+        conversation=in_board_channel(walk.alex, "trb").conversation,
+        collected=walk.collected,
+    )
+    agenda = await last_card(board, "agenda")
+    decision = invoke_card(await press(board, agenda, f"Decide on {reference}"))
+    approve = decide_button(decision, "approve_change")
+    await board.press(approve["verb"], approve["data"], APPROVE_INPUTS)
+    view = invoke_card(await alex.press("triage.refresh", refresh))
+    note = {"deliveredNote": "It went live on 3 March."}
+    await press(alex, view, "Mark as delivered", note)
+    await press(alex, view, "Mark as delivered", note)  # the card is out of date now
+    await priya.say(f"status {reference}")
+    await walk.alex.bot.settled()  # Priya's news has gone
+
+
+async def walk_skills_check(walk: Walk) -> None:
+    """The digital skills check (Priority 1): a wrong answer on each kind of step, saved and
+    resumed, sent, the result against the role family's target, and a new check begun."""
+    from tests.e2e.test_skills_check import ABOUT, AREAS, LEVELS, SEND
+
+    rui = walk.person(61, "Rui Costa")
+    card = await last_card(rui, "skills check")
+    card = invoke_card(await press(rui, card, "Next", {**ABOUT, "service_area": "H" * 81}))
+    card = invoke_card(await press(rui, card, "Next", ABOUT))
+    card = invoke_card(await press(rui, card, "Next", {AREAS[0]: ""}))
+    await press(rui, card, "Save and finish later", {AREAS[0]: LEVELS[AREAS[0]]})
+    card = await last_card(rui, "skills check")  # one in progress
+    for area in AREAS:
+        card = invoke_card(await press(rui, card, "Next", {area: LEVELS[area]}))
+    result = invoke_card(await press(rui, card, SEND))
+    await press(rui, result, "Take the check again")
+
+
+async def walk_skills_framework(walk: Walk) -> None:
+    """Admins see and change the competency framework and open a baseline; others may not."""
+    alex, megan = walk.alex, walk.megan
+    await megan.say("skills framework")
+    overview = await last_card(alex, "skills framework")
+    edit = invoke_card(await press(alex, overview, "Change Cyber security awareness"))
+    bad = {"level_2": "", "links_2": "No address", "target_front_line": "7"}
+    await press(alex, edit, "Save changes", bad)
+    good = {
+        "level_2": "I can spot a phishing email and report it to the IT service desk.",
+        "links_2": "NCSC: phishing | https://www.ncsc.gov.uk/guidance/phishing",
+        "target_front_line": "3",
+    }
+    await press(alex, edit, "Save changes", good)
+    await press(alex, edit, "Save changes", good)  # out of date now: version 2 was saved
+    walk.collected.typed.update(["NCSC: phishing", "Spring 2027"])
+    await megan.say("skills baseline Spring 2027")
+    await alex.say("skills baseline")
+    await alex.say("skills baseline Spring 2027")
+    await alex.say("skills baseline spring 2027")  # already there
+
+
+async def walk_skills_reports(walk: Walk) -> None:
+    """Skills reports for managers and HR (and senior leaders' skills, Priority 3): refused to
+    others, a filter picked, a group too small to show, and bad filters answered."""
+    from tests.e2e.test_skills_reports import AUTUMN, SPRING, add_waste, seed
+
+    await seed(walk.alex.bot)
+    await add_waste(walk.alex.bot)
+    walk.collected.typed.update(
+        ["Place", "Parks", "Roads", "Waste", "Finance", "Resources", SPRING, AUTUMN, "Narnia"]
+    )
+    alex = walk.alex
+    await walk.megan.say("skills report")
+    card = await last_card(alex, "skills report")
+    await press(alex, card, "Show this group", {"directorate": "Resources", "role_family": ""})
+    await press(alex, card, "Show this group", {"directorate": "Atlantis"})
+    await alex.say("skills report Waste")
+    await alex.say("skills report senior leaders")
+    await alex.say("skills report Narnia")
+
+
+async def walk_map_a_process(walk: Walk) -> None:
+    """Process mapping (Priority 5): each page with its mistakes, a step changed, the check
+    page, sent with its estimate; then my processes and a change to the steps."""
+    from tests.e2e.test_map_a_process import ABOUT, PAIN, STEPS, as_teams, step
+
+    noor = walk.person(62, "Noor Khan")
+    await noor.say("my processes")  # none yet
+    first = await last_card(noor, "map a process")
+    wrong = {**ABOUT, "name": "", "items_per_month": "-1"}
+    card = invoke_card(await press(noor, first, "Next", wrong))
+    card = invoke_card(await press(noor, card, "Next", ABOUT))
+    card = invoke_card(await press(noor, card, "Next"))  # no steps yet
+    for answers in STEPS:
+        card = invoke_card(await press(noor, card, "Add another step", step(answers)))
+    bad = step({**STEPS[2], "minutes": "x"})
+    card = invoke_card(await press(noor, card, "Add another step", bad))
+    card = invoke_card(await as_teams(noor, card, "Change step", {"chosen_step": "7"}))
+    card = invoke_card(await as_teams(noor, card, "Change step", {"chosen_step": "2"}))
+    card = invoke_card(await press(noor, card, "Save this step", step(STEPS[1])))
+    pain = invoke_card(await press(noor, card, "Next"))
+    review = invoke_card(await press(noor, pain, "Next", PAIN))
+    await press(noor, review, "Send process map")
+    mine = await last_card(noor, "my processes")
+    review = invoke_card(await press(noor, mine, f"Change {ABOUT['name']}"))
+    steps = invoke_card(await press(noor, review, "Change the steps"))
+    await as_teams(noor, steps, "Remove step", {"chosen_step": "2"})
+    await noor.say("continue process map")
+    walk.collected.typed.update(
+        str(v) for answers in (ABOUT, PAIN, *STEPS) for v in answers.values()
+    )
+
+
+async def walk_automation_backlog(walk: Walk) -> None:
+    """The automation backlog: ten at a time, and one raised as a digital request."""
+    from tests.e2e.test_automation_backlog import a_map, seed, step
+
+    many = [
+        a_map(
+            200 + n, f"Process {n:02}", 100 + n, [step("Adviser", "Answers the phone", "Phone", 10)]
+        )
+        for n in range(11)
+    ]
+    await seed(walk.alex.bot, *many)
+    lena = walk.person(63, "Lena Fischer")
+    card = await last_card(lena, "automation backlog")
+    await press(lena, card, "Show more")
+    await press(lena, card, "Raise as a digital request")
+    await walk.alex.in_channel().say("automation backlog")
+
+
+async def walk_benefits(walk: Walk) -> None:
+    """Benefits realised (driver 7): a delivered request's requester records what it brought,
+    with mistakes first; a reference that is not one, and a request that is not theirs."""
+    import dataclasses
+    import datetime as dt
+
+    from bot.app import CONTEXT
+    from bot.domain.model import AuditEntry, Status
+    from tests.e2e.boards import reference_in
+
+    omar = walk.person(64, "Omar Haddad")
+    card = await start_form(omar)
+    for number in sorted(GOOD_ANSWERS):
+        card = invoke_card(await press(omar, card, "Next", GOOD_ANSWERS[number]))
+    reference = reference_in(
+        await send_anyway(omar, invoke_card(await press(omar, card, "Send request")))
+    )
+    bot = walk.alex.bot
+    assert bot.app is not None
+    store = bot.app[CONTEXT].store
+    request = await store.get(reference)
+    assert request is not None
+    when = bot.clock.now() - dt.timedelta(days=1)
+    entry = AuditEntry(when, ALEX, "Alex Wilber", "deliver", request.status, Status.DELIVERED)
+    delivered = dataclasses.replace(
+        request, status=Status.DELIVERED, history=(*request.history, entry)
+    )
+    await store.update(delivered)
+    await bot.settled()
+    asked = await last_card(omar, f"benefits {reference}")
+    bad = {
+        "cash_saving_per_year": "-500",
+        "hours_saved_per_year": "lots",
+        "residents_affected": "1000000000000",
+        "notes": "It helps.",
+    }
+    again = invoke_card(await press(omar, asked, "Send benefits", bad))
+    good = {"cash_saving_per_year": "1200", "hours_saved_per_year": "300", "notes": "It helps."}
+    await press(omar, again, "Send benefits", good)
+    await omar.say("benefits DR-2026-1")
+    await walk.megan.say(f"benefits {reference}")  # not hers
+
+
 # Each walk runs in this order on the same service; later walks rely on earlier ones
 # (the triage channel is registered before the first request, DR-…-0001 before DR-…-0002).
 WALKS: tuple[Callable[[Walk], Awaitable[None]], ...] = (
@@ -1004,6 +1204,14 @@ WALKS: tuple[Callable[[Walk], Awaitable[None]], ...] = (
     walk_board_setup,
     walk_flows,
     walk_flow_messages,
+    walk_benefits_report,
+    walk_mark_delivered,
+    walk_skills_check,
+    walk_skills_framework,  # the framework's version 2 and the baseline Spring 2027
+    walk_skills_reports,
+    walk_map_a_process,
+    walk_automation_backlog,
+    walk_benefits,
     # New journeys: add their walks here (see the module docstring).
 )
 

@@ -203,9 +203,9 @@ def test_bot_offers_the_chat_commands_help_lists(manifest: dict[str, Any]) -> No
             "communities",
             "leaderboard",
             "how are requests scored?",
+            "automation backlog",
             "feedback summary",
             "community lead",
-            "flows",
         ],
     }
 

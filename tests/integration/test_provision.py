@@ -35,7 +35,13 @@ GraphServiceClient = Any  # the real msgraph-sdk client; only graph_clients impo
 ROOT = Path(__file__).resolve().parents[2]
 GUID = "11111111-2222-3333-4444-555555555555"
 WRITES = ("POST", "PATCH", "PUT", "DELETE")
-FACET = {"text": "text", "note": "text", "number": "number", "boolean": "boolean"}
+FACET = {
+    "text": "text",
+    "note": "text",
+    "number": "number",
+    "boolean": "boolean",
+    "choice": "choice",
+}
 
 
 class FakeCredential:
@@ -118,8 +124,8 @@ async def test_from_nothing_it_creates_every_list_column_and_index_and_seeds_con
     assert rules == tuple(governance.DEFAULT_RULES)
     assert report.changed
     assert (
-        "Created lists: DFD Requests, DFD Config, DFD Application catalogue, DFD Decisions."
-        in report.summary()
+        "Created lists: DFD Requests, DFD Config, DFD Application catalogue, DFD Decisions, "
+        "DFD Automation Backlog." in report.summary()
     )
     assert not [r for r in fake.requests if r.method == "DELETE"]
 
@@ -358,8 +364,8 @@ async def test_check_reports_what_would_change_then_nothing_after_a_real_run(
     code, out = await run("--check")
     assert code == 3
     assert (
-        "Would create lists: DFD Requests, DFD Config, DFD Application catalogue, DFD Decisions."
-        in out
+        "Would create lists: DFD Requests, DFD Config, DFD Application catalogue, "
+        "DFD Decisions, DFD Automation Backlog." in out
     )
     assert "Would seed DFD Config with: boards, processes, matrix, routing_rules." in out
     assert writes_since(fake, 0) == []
@@ -367,7 +373,8 @@ async def test_check_reports_what_would_change_then_nothing_after_a_real_run(
     code, out = await run()
     assert code == 0
     assert (
-        "Created lists: DFD Requests, DFD Config, DFD Application catalogue, DFD Decisions." in out
+        "Created lists: DFD Requests, DFD Config, DFD Application catalogue, DFD Decisions, "
+        "DFD Automation Backlog." in out
     )
 
     mark = len(fake.requests)

@@ -51,6 +51,7 @@ TRIAGE = {
     Action.LINK_DUPLICATE: {"duplicate_of": "DR-2026-0001"},
     Action.REJECT: {"reason": "Not needed."},
     Action.REOPEN: {},
+    Action.DELIVER: {},
     Action.WITHDRAW: {"reason": ""},
     Action.EDIT_DETAILS: {"changes": (FieldChange("title", "Old", "New"),)},
 }

@@ -834,7 +834,7 @@ def test_the_top_requests_are_five_unless_asked(review: Review) -> None:
     assert len(review.top()) == 5
 
 
-def test_recorded_benefits_add_whole_positive_numbers_for_approved_requests() -> None:
+def test_recorded_benefits_count_each_approved_requests_latest_answer_once() -> None:
     def approved(**details: Any) -> DigitalRequest:
         return request(
             at(11, 2),
@@ -854,13 +854,17 @@ def test_recorded_benefits_add_whole_positive_numbers_for_approved_requests() ->
         {"reference": unsure.reference, cash: -5, hours: "7"},
         {"reference": saving.reference, cash: 100},
         {"reference": unsure.reference, cash: 1000, hours: 10},
+        # The 12-month answer replaces the 3-month one, kept before or after it.
+        {"reference": saving.reference, "months": 12, cash: 250, hours: 15},
+        {"reference": saving.reference, "months": 3, cash: 90, hours: 5},
     ]
     found = build_review(
         [unsure, saving, waiting], [], Q3, NOW, CALENDAR, TARGETS, recorded
     ).benefits
     assert (found.approved, found.expected_cash, found.expected_hours) == (2, 300, 20)
     assert found.recorded_requests == 2
-    assert (found.recorded_cash, found.recorded_hours) == (1101, 11)
+    # unsure: its last answer (1000, 10); saving: its 12-month answer (250, 15).
+    assert (found.recorded_cash, found.recorded_hours) == (1250, 25)
 
 
 def test_each_board_stay_is_for_the_board_that_sent_it_on_next() -> None:

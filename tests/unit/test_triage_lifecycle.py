@@ -40,6 +40,7 @@ VALID: dict[Action, dict[str, Any]] = {
     Action.ACCEPT: {},
     Action.REJECT: {"reason": "The council already has a system that does this."},
     Action.REOPEN: {},
+    Action.DELIVER: {"reason": "Went live on 3 March."},
     Action.WITHDRAW: {"reason": "We found a form that does this."},
     Action.EDIT_DETAILS: {"changes": (FieldChange("title", "Old", "New"),)},
     Action.APPROVE: {
@@ -64,6 +65,7 @@ DETAIL: dict[Action, str] = {
     Action.ACCEPT: "To the Digital, Data and Customer Board, then a change request.",
     Action.REJECT: "The council already has a system that does this.",
     Action.REOPEN: "",
+    Action.DELIVER: "Went live on 3 March.",
     Action.WITHDRAW: "We found a form that does this.",
     Action.EDIT_DETAILS: "Changed: title.",
     Action.APPROVE: "Approved as a change request. Delivery owner: Priya Shah. Roadmap: next. "
@@ -108,7 +110,8 @@ def refusal(before: TriageState, action: Action, **kw: str) -> str:
 
 @pytest.mark.parametrize("status", list(Status))
 @pytest.mark.parametrize(
-    "action", [a for a in Action if a not in REQUESTER_ACTIONS | BOARD_ACTIONS]
+    "action",
+    [a for a in Action if a not in REQUESTER_ACTIONS | BOARD_ACTIONS | {Action.DELIVER}],
 )
 def test_a_refusal_names_the_status_and_says_what_can_be_done(
     status: Status, action: Action

@@ -41,15 +41,16 @@ BUTTONS: dict[Status, tuple[Action, ...]] = {
     Status.IN_TRIAGE: TRIAGE,
     Status.AWAITING_INFORMATION: WAITING,
     Status.WITH_BOARD: (),
-    Status.DECIDED: (),
-    Status.IN_CHANGE: (),
-    Status.IN_PROJECT: (),
+    # Approved (decided outside the bot, or in its process): IT marks it delivered.
+    Status.DECIDED: (Action.DELIVER,),
+    Status.IN_CHANGE: (Action.DELIVER,),
+    Status.IN_PROJECT: (Action.DELIVER,),
     Status.DELIVERED: (),
     Status.BENEFITS_REVIEWED: (),
     Status.REJECTED: (Action.REOPEN,),
     Status.DUPLICATE: (Action.REOPEN,),
 }
-AFTER_TRIAGE = [s for s, shown in BUTTONS.items() if not shown]
+AFTER_TRIAGE = [s for s, shown in BUTTONS.items() if not set(shown) - {Action.DELIVER}]
 
 
 def state(status: Status, **kw: str) -> TriageState:
@@ -265,3 +266,99 @@ def test_a_reason_that_already_ends_a_sentence_gets_no_second_full_stop(reason: 
 def test_the_requester_is_told_the_status_even_when_no_history_came_with_it() -> None:
     told = requester_message(REF, state(Status.SUBMITTED), state(Status.REJECTED), BOARD)
     assert told.startswith("Your request DR-2026-0007 has a new status: not taken forward. If")
+
+
+# -- Marking a request delivered: so its benefits can be asked about later ----------------
+
+APPROVED = [Status.DECIDED, Status.IN_CHANGE, Status.IN_PROJECT]
+
+
+@pytest.mark.parametrize("status", APPROVED)
+def test_an_approved_request_can_be_marked_delivered_with_a_note_for_the_requester(
+    status: Status,
+) -> None:
+    before = state(status, question="", delivery_owner="Priya Shah")
+    delivered = apply(before, change(Action.DELIVER, reason="  Went live on 3 March  "), REF)
+    assert delivered.status is Status.DELIVERED
+    assert delivered.delivery_owner == "Priya Shah", "who delivered it stays on record"
+    entry = delivered.history[-1]
+    assert (entry.action, entry.actor_id, entry.actor_name) == (
+        "deliver",
+        "tess-id",
+        "Tess Triager",
+    )
+    assert (entry.from_status, entry.to_status, entry.detail) == (
+        status,
+        Status.DELIVERED,
+        "Went live on 3 March",
+    )
+    assert requester_message(REF, before, delivered, BOARD) == (
+        f"Your request {REF} has a new status: delivered. IT triage adds: Went live on 3 March. "
+        "Once it has been in use for a while, I will ask you whether it brought the benefits "
+        "you expected."
+    )
+
+
+def test_the_note_is_optional_but_not_endless() -> None:
+    plain = apply(state(Status.IN_CHANGE), change(Action.DELIVER), REF)
+    assert (plain.status, plain.history[-1].detail) == (Status.DELIVERED, "")
+    assert "IT triage adds" not in requester_message(REF, state(Status.IN_CHANGE), plain, BOARD)
+    assert apply(state(Status.IN_CHANGE), change(Action.DELIVER, reason="x" * 1000), REF)
+    assert (
+        refusal(state(Status.IN_CHANGE), Action.DELIVER, reason="x" * 1001)
+        == "Keep the note to 1,000 characters or fewer."
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "where"),
+    [
+        (Status.SUBMITTED, "It is waiting for IT triage."),
+        (Status.IN_TRIAGE, "It is being triaged."),
+        (Status.AWAITING_INFORMATION, "It is waiting for the requester's answer."),
+        (Status.WITH_BOARD, "It is on the board's list, waiting for a decision."),
+    ],
+)
+def test_a_request_not_yet_approved_cannot_be_marked_delivered(status: Status, where: str) -> None:
+    assert refusal(state(status), Action.DELIVER) == (
+        "This request has not been approved yet, so you cannot mark it as delivered. "
+        f"{where} Nothing has changed."
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (Status.DELIVERED, "This request has already been delivered. Nothing has changed."),
+        (
+            Status.BENEFITS_REVIEWED,
+            "This request has been delivered and its benefits reviewed. Nothing has changed.",
+        ),
+        (
+            Status.REJECTED,
+            "This request has already been rejected, so you cannot mark it as delivered. "
+            "Nothing has changed.",
+        ),
+        (
+            Status.WITHDRAWN,
+            "This request was withdrawn by the person who raised it, so you cannot mark it as "
+            "delivered. Nothing has changed.",
+        ),
+        (
+            Status.DUPLICATE,
+            "This request has already been linked as a duplicate, so you cannot mark it as "
+            "delivered. Mark the request it duplicates instead.",
+        ),
+    ],
+)
+def test_a_delivered_or_closed_request_cannot_be_marked_delivered(
+    status: Status, message: str
+) -> None:
+    assert refusal(state(status), Action.DELIVER) == message
+
+
+def test_delivering_twice_is_refused_and_leaves_one_entry() -> None:
+    once = apply(state(Status.IN_PROJECT), change(Action.DELIVER), REF)
+    with pytest.raises(TransitionRefused, match="already been delivered"):
+        apply(once, change(Action.DELIVER), REF)
+    assert [e.action for e in once.history] == ["deliver"]

@@ -33,6 +33,7 @@ VALID: dict[Action, dict[str, Any]] = {
     Action.ACCEPT: {},
     Action.REJECT: {"reason": "We already have a system for this."},
     Action.REOPEN: {},
+    Action.DELIVER: {"reason": ""},  # the note is optional
     Action.WITHDRAW: {"reason": ""},  # the reason is optional
     Action.EDIT_DETAILS: {"changes": (FieldChange("budget", "Under £10,000", "Over £250,000"),)},
     Action.APPROVE: {
@@ -55,6 +56,7 @@ EXPECTED_TO: dict[Action, Status | None] = {
     Action.ACCEPT: Status.WITH_BOARD,
     Action.REJECT: Status.REJECTED,
     Action.REOPEN: Status.IN_TRIAGE,
+    Action.DELIVER: Status.DELIVERED,
     Action.WITHDRAW: Status.WITHDRAWN,
     Action.EDIT_DETAILS: None,  # an edit keeps the status (submitted stays submitted)
     Action.APPROVE: Status.IN_PROJECT,

@@ -23,6 +23,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.domain.benefits import BENEFITS_ASKED, BENEFITS_DUE, build_report
+from bot.domain.benefits import Report as BenefitsReport
 from bot.domain.boards import BoardSetup, Decision, authority
 from bot.domain.model import DigitalRequest
 from bot.domain.roadmap_review import (
@@ -146,11 +148,13 @@ class Roadmap:
             if len(page) < 500:
                 return found
 
-    async def _benefits(self, as_at: dt.datetime) -> list[Mapping[str, Any]]:
+    async def _benefits(
+        self, as_at: dt.datetime, kind: str = BENEFITS_RECORDED
+    ) -> list[Mapping[str, Any]]:
         found: list[Mapping[str, Any]] = []
         after = 0
         while True:
-            page = await self.ctx.store.records(BENEFITS_RECORDED, after_seq=after, limit=500)
+            page = await self.ctx.store.records(kind, after_seq=after, limit=500)
             found.extend(record.data for record in page if record.at <= as_at)
             if len(page) < 500:
                 return found
@@ -243,6 +247,18 @@ class Roadmap:
             body=body, content_type="text/html", charset="utf-8", headers=PACK_HEADERS
         )
 
+    async def _realised(self, as_at: dt.datetime) -> BenefitsReport | None:
+        """Benefits realised after delivery, as the benefits report counts them: only
+        when some have been recorded."""
+        recorded = await self._benefits(as_at)
+        if not recorded:
+            return None
+        requests = await self._requests(as_at + dt.timedelta(seconds=1))
+        due = await self._benefits(as_at, BENEFITS_DUE)
+        asked = await self._benefits(as_at, BENEFITS_ASKED)
+        zone = self.ctx.calendar.zone
+        return await asyncio.to_thread(build_report, requests, recorded, due, asked, as_at, zone)
+
     async def _document(self, kept: _Kept, pdf: bool) -> bytes:
         review = await self.review(kept.quarter, kept.as_at)
         governance = await self.ctx.store.governance()
@@ -252,6 +268,7 @@ class Roadmap:
             made_at=kept.made_at,
             made_by=kept.made_by,
             zone=self.ctx.calendar.zone,
+            realised=await self._realised(kept.as_at),
         )
         drawn = await asyncio.to_thread(roadmap_page.charts, review)
         if pdf:

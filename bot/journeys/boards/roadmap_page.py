@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.domain.benefits import Report as BenefitsReport
+from bot.domain.benefits import Totals
 from bot.domain.boards import DECISION_LABELS
 from bot.domain.deadlines import STAGE_LABELS, Stage
 from bot.domain.model import (
@@ -44,6 +46,8 @@ class PackView:
     made_at: dt.datetime
     made_by: str
     zone: dt.tzinfo
+    # Benefits realised after delivery (bot.domain.benefits), when any are recorded.
+    realised: BenefitsReport | None = None
 
 
 @dataclass(frozen=True)
@@ -191,6 +195,51 @@ def benefits_words(review: Review) -> str:
         f"Benefits have been recorded for {b.recorded_requests:,} of the {b.approved:,} "
         "approved requests."
     )
+
+
+def realised_table(caption: str, first: str, groups: Sequence[tuple[str, Totals]]) -> Table:
+    """Delivered requests by group: how many answered, and for those answered, what was
+    expected against what was realised. Each request is in one group only."""
+    rows = tuple(
+        (
+            name,
+            f"{t.requests:,}",
+            f"{t.answered:,}",
+            f"£{t.expected_answered.cash:,}",
+            f"£{t.realised.cash:,}",
+            f"{t.expected_answered.hours:,}",
+            f"{t.realised.hours:,}",
+        )
+        for name, t in groups
+    )
+    head = (
+        first,
+        "Delivered",
+        "Answered",
+        "Expected £ a year",
+        "Realised £ a year",
+        "Expected staff hours a year",
+        "Realised staff hours a year",
+    )
+    return Table(caption, head, rows)
+
+
+def realised_items(view: PackView) -> list[str | Table]:
+    """The pack's words and table on benefits realised, when any answer is recorded."""
+    report = view.realised
+    if report is None or not report.total.answered:
+        return []
+    total = report.total
+    return [
+        f"{total.answered:,} of {total.requests:,} delivered requests have said what they "
+        "brought. For those, expected and realised are side by side below. Each request "
+        "counts once, with its latest answer (12 months replaces 3 months).",
+        realised_table(
+            "Benefits realised after delivery, by theme",
+            "Theme",
+            [(THEME_LABELS[theme], t) for theme, t in report.by_theme.items()],
+        ),
+    ]
 
 
 def value_effort_table(review: Review) -> Table:
@@ -377,6 +426,7 @@ def sections(view: PackView) -> list[tuple[str, list[str | Table]]]:
                 "would save.",
                 benefits_words(review),
                 benefits_table(review),
+                *realised_items(view),
             ],
         ),
         (
@@ -418,15 +468,29 @@ def title_of(view: PackView) -> str:
 
 
 def render_html(view: PackView, drawn: Sequence[Chart]) -> str:
+    intro = (
+        f"For the Digital, Data and Customer Board. Made on "
+        f"{long_date(_local(view, view.made_at))} by {view.made_by or 'the bot'}."
+    )
+    warning = "" if view.review.complete else "The quarter has not ended yet: figures so far."
+    return document_html(title_of(view), intro, warning, sections(view), drawn)
+
+
+def document_html(
+    title: str,
+    intro: str,
+    warning: str,
+    parts_in_order: Sequence[tuple[str, Sequence[str | Table]]],
+    drawn: Sequence[Chart],
+) -> str:
+    """A printable page (A4): a title, a line about it, a warning in bold if any, then
+    sections of paragraphs, tables and charts ("chart:<name>"). Other journeys' reports
+    use it too, so every printable page reads the same."""
     by_name = {chart.name: chart for chart in drawn}
-    parts = [
-        f"<h1>{_e(title_of(view))}</h1>",
-        f"<p>For the Digital, Data and Customer Board. Made on "
-        f"{_e(long_date(_local(view, view.made_at)))} by {_e(view.made_by or 'the bot')}.</p>",
-    ]
-    if not view.review.complete:
-        parts.append("<p><strong>The quarter has not ended yet: figures so far.</strong></p>")
-    for heading, items in sections(view):
+    parts = [f"<h1>{_e(title)}</h1>", f"<p>{_e(intro)}</p>"]
+    if warning:
+        parts.append(f"<p><strong>{_e(warning)}</strong></p>")
+    for heading, items in parts_in_order:
         parts.append(f"<h2>{_e(heading)}</h2>")
         for item in items:
             if isinstance(item, Table):
@@ -439,7 +503,7 @@ def render_html(view: PackView, drawn: Sequence[Chart]) -> str:
         '<!DOCTYPE html>\n<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="robots" content="noindex">\n'
-        f"<title>{_e(title_of(view))}</title>\n<style>{_STYLE}</style>\n</head>\n"
+        f"<title>{_e(title)}</title>\n<style>{_STYLE}</style>\n</head>\n"
         "<body>\n<main>\n" + "\n".join(parts) + "\n</main>\n</body>\n</html>\n"
     )
 

@@ -68,6 +68,7 @@ TYPED = {
     # Someone chosen who is not on the team is not kept: the list no longer has them.
     triage.Action.ASSIGN: (),
     triage.Action.LINK_DUPLICATE: (verbs.DUPLICATE_TYPED, verbs.DUPLICATE_PICKED),
+    triage.Action.DELIVER: (verbs.DELIVERED_NOTE,),
 }
 CHOOSE_SOMEONE = "Choose someone on the triage team."
 
@@ -241,6 +242,7 @@ class Triage:
             verbs.ROUTE_REASON: command.reason,
             verbs.DUPLICATE_TYPED: command.typed_ref,
             verbs.DUPLICATE_PICKED: command.picked_ref,
+            verbs.DELIVERED_NOTE: command.reason,
         }
         error = PanelError(
             command.action.value,
@@ -384,6 +386,7 @@ def register(ctx: JourneyContext) -> Journey:
             triage_action(verbs.ROUTE, commands.parse_route),
             triage_action(verbs.DUPLICATE, commands.parse_duplicate),
             triage_action(verbs.REOPEN, commands.parse_reopen),
+            triage_action(verbs.DELIVER, commands.parse_deliver),
             CardAction(verbs.ANSWER, commands.parse_answer, journey.answer, once_only=True),
         ),
         on_start=journey.poster.post_waiting,

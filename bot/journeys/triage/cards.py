@@ -72,6 +72,7 @@ DONE = {
     "accept": "accepted it to the board",
     "reject": "rejected it",
     "reopen": "reopened it",
+    "deliver": "marked it as delivered",
     "edited_in_sharepoint": "changed it in SharePoint",
     "withdraw": "withdrew it",
     "edit_details": "changed their answers",
@@ -98,7 +99,7 @@ class PanelError:
     """A typed answer the bot refused: shown next to its input, with what was typed,
     in the panel it came from, drawn open."""
 
-    action: str  # "reject", "ask_info", "assign", "change_route" or "link_duplicate"
+    action: str  # "reject", "ask_info", "deliver", "assign", "change_route" or "link_duplicate"
     message: str
     typed: Mapping[str, str] = field(default_factory=dict)  # input id -> as typed
 
@@ -410,15 +411,17 @@ def _details(request: DigitalRequest) -> list[ac.CardElement]:
 
 @dataclass(frozen=True)
 class _Reason:
-    """A panel with one box to type in: reject, or ask the requester a question."""
+    """A panel with one box to type in: reject, ask the requester a question, or mark
+    it delivered (the panel is the confirmation; its note is optional)."""
 
     title: str  # the button that opens the panel
     heading: str
     verb: str
     input_id: str
     label: str
-    missing: str  # what the client says when the box is empty
+    missing: str  # what the client says when the box is empty ("" when it may be)
     submit: str
+    explain: str = ""  # what pressing it will do, above the box
 
 
 _REASONS = {
@@ -439,6 +442,17 @@ _REASONS = {
         "Your question for the requester",
         "Write the question for the requester",
         "Send question",
+    ),
+    "deliver": _Reason(
+        "Mark as delivered…",
+        "Mark this request as delivered",
+        verbs.DELIVER,
+        verbs.DELIVERED_NOTE,
+        "A note for the requester (optional), such as the date it went live",
+        "",
+        "Mark as delivered",
+        "Do this when the change is in use. The requester is told. Some months later, "
+        "they and the sponsor are asked what benefits it brought.",
     ),
 }
 
@@ -461,16 +475,19 @@ def _reason_items(
     Teams checks every input on the card and the cards around it, whichever button is
     pressed, so on the card itself a required box would stop the other buttons. There
     the bot checks it, and says what is wrong next to the box."""
-    items: list[ac.CardElement] = [_problem(error.message)] if error else []
+    items: list[ac.CardElement] = [para(reason.explain)] if reason.explain else []
+    if error:
+        items.append(_problem(error.message))
     typed = error.typed.get(reason.input_id, "") if error else ""
+    required = own_card and bool(reason.missing)
     items += [
         ac.TextInput(
             id=reason.input_id,
             label=reason.label,
             is_multiline=True,
             max_length=1000,
-            is_required=own_card or None,
-            error_message=reason.missing if own_card else None,
+            is_required=required or None,
+            error_message=reason.missing if required else None,
             value=typed or None,
         ),
         ac.ActionSet(actions=[button(reason.submit, reason.verb, _data(request), validate=True)]),
@@ -633,6 +650,15 @@ def _actions(request: DigitalRequest, gov: Governance, view: TriageView) -> list
     return actions[:5]
 
 
+def _after_triage(status: Status) -> str:
+    """What happens to a request IT triage has finished with."""
+    if status is Status.WITH_BOARD:
+        return "IT triage has finished with this request. The board decides next."
+    if status in (Status.DELIVERED, Status.BENEFITS_REVIEWED):
+        return "This request has been delivered."
+    return "The board has approved this request. When it is in use, mark it as delivered."
+
+
 # ---- The whole card -----------------------------------------------------------------
 
 
@@ -651,7 +677,7 @@ def build_triage_card(
         body += _open_panel(request, gov, view)
     body += _details(request)
     if request.status.value in FINISHED:
-        body.append(para("IT triage has finished with this request. The board decides next."))
+        body.append(para(_after_triage(request.status)))
     actions = _actions(request, gov, view) if view.for_triager else []
     if not view.for_triager:
         body.append(para("Only the IT triage team can act on this request.", subtle=True))

@@ -119,6 +119,12 @@ def parse_duplicate(data: Mapping[str, Any]) -> TriageCommand:
     )
 
 
+def parse_deliver(data: Mapping[str, Any]) -> TriageCommand:
+    return TriageCommand(
+        versioned_ref(data), Action.DELIVER, reason=_text(data, verbs.DELIVERED_NOTE)
+    )
+
+
 def parse_answer(data: Mapping[str, Any]) -> TriageCommand:
     # The requester's own card: any version, since only they can answer.
     ref = card_ref(data)

@@ -9,6 +9,7 @@ ASK = "triage.ask"
 ROUTE = "triage.route"
 DUPLICATE = "triage.duplicate"
 REOPEN = "triage.reopen"
+DELIVER = "triage.deliver"
 REFRESH = "triage.refresh"
 # The requester answers a question from IT triage in their own chat
 ANSWER = "request.answer"
@@ -25,4 +26,5 @@ ROUTE_PROCESS = "routeProcess"  # ROUTE
 ROUTE_REASON = "routeReason"  # ROUTE
 DUPLICATE_PICKED = "duplicateOf"  # DUPLICATE: one of the similar requests offered
 DUPLICATE_TYPED = "duplicateRef"  # DUPLICATE: a reference typed in
+DELIVERED_NOTE = "deliveredNote"  # DELIVER: an optional note for the requester
 ANSWER_TEXT = "answer"  # ANSWER
