@@ -1,25 +1,35 @@
 """Which groups of people a skills report may show, so that nobody can be identified.
 
-The rule, with k the smallest group (SKILLS_MIN_GROUP, 5 unless set):
+k is the smallest group (SKILLS_MIN_GROUP, 5 unless set). The rule, in one line: the
+groups a baseline's reports may ever show are chosen so that every "atom" has no one in it
+or at least k people who cannot see reports.
 
-1. A group of fewer than k people is never shown.
-2. Take any two groups a report could show, where everyone in one is also in the other
-   (a directorate and a service area in it, say, or "managers" and "managers in one
-   service area"). If both were shown, subtracting one from the other would describe the
-   people in the bigger group and not in the smaller. So they may not both be shown
-   unless that difference is no one or at least k people. This is checked on the people
-   themselves, not on the filters, so it also catches groups that happen to hold the same
-   people as another.
-3. Take a group that is shown (or whose number could be worked out by adding up groups
-   that are shown), and split it by one filter (its service areas, say). The people in the
-   parts that are not shown, taken together, must be no one or at least k people: else the
-   shown parts, taken from the whole, would describe them.
+An atom is a set of people who belong to exactly the same shown groups: the people in
+"Place" and "managers" but in no other shown group, say. Together the atoms split
+everyone into parts, and every shown group is some of these parts put together.
 
-The groups are decided once for all the data of one baseline, before anyone asks for a
-report: the biggest groups first, then each smaller one only if it keeps rules 2 and 3 with
-those already allowed. So whatever filters people choose, in whatever order, any two reports
-differ by no one or by at least k people. Every share in a report is of the group's own
-number of people, so no other number leaks a smaller group.
+Why that is enough (the proof). Anyone who sees reports can add and take away the shown
+groups' figures, in any mix, over as many reports as they like. Whatever set of people
+such a sum or difference describes, it gives each person a number: how many times they
+are counted. People in the same atom are in the same shown groups, so they always get the
+same number. So if the sum describes a plain set of people (each counted once or not at
+all), that set is some atoms put together: no one, or at least k people. Nobody can work
+out a smaller group's figures, nor one person's. (In numbers: a person's row of 0s and 1s
+is never a sum of the shown groups' rows, as it is not the same across their atom.)
+
+People who may see the reports (admins and SKILLS_REPORT_IDS) do not count towards k, so
+one of them cannot make a small group big enough to show by taking the check in it, and
+then take their own answers away.
+
+How the groups are chosen: one pass over every group in the data, most useful first
+(everyone; directorates; role families; service areas; directorate and role family;
+service area and role family; directorate and service area; all three), biggest first
+within each of those, then by name. A group is added only if splitting every atom so far
+by it leaves each part with no one or at least k people who cannot see reports. The same
+data always gives the same groups, whatever anyone asks for and in whatever order.
+
+Every share in a report is of the group's own number of people, so no other number leaks
+a smaller group.
 
 Pure: no I/O, no clock.
 """
@@ -28,11 +38,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from itertools import combinations
 
 DIMENSIONS = ("directorate", "service_area", "role_family")
 DEFAULT_MIN_GROUP = 5
+# Which filters a group sets, most useful first: the order groups are offered in.
+ORDER: tuple[tuple[str, ...], ...] = (
+    (),
+    ("directorate",),
+    ("role_family",),
+    ("service_area",),
+    ("directorate", "role_family"),
+    ("service_area", "role_family"),
+    ("directorate", "service_area"),
+    ("directorate", "service_area", "role_family"),
+)
 
 
 @dataclass(frozen=True)
@@ -66,136 +87,115 @@ class Group:
     def without(self, dimension: str) -> Group:
         return replace(self, **{dimension: ""})
 
+    def chosen(self) -> tuple[str, ...]:
+        return tuple(d for d in DIMENSIONS if self.value(d))
 
-def _groups_of(row: Row) -> Iterator[Group]:
-    """Every group this person is in: each filter set to their value or left open."""
-    values = {d: getattr(row, d) for d in DIMENSIONS}
+
+Cell = tuple[str, str, str]  # (directorate, service area, role family)
+
+
+def _groups_of(cell: Cell) -> Iterator[Group]:
+    """Every group the people of a cell are in: each filter set to theirs or left open."""
+    values = dict(zip(DIMENSIONS, cell, strict=True))
     for count in range(len(DIMENSIONS) + 1):
         for chosen in combinations(DIMENSIONS, count):
             yield Group(**{d: values[d] for d in chosen})
 
 
-@dataclass
+@dataclass(frozen=True)
 class Disclosure:
-    """The groups one baseline's report may show. Ask `may_show` for any group."""
+    """The groups one baseline's reports may show. Ask `may_show` for any group."""
 
     k: int
-    people: dict[Group, int]  # each group present in the data -> its people, as bits
-    shown: frozenset[int] = field(default_factory=frozenset)
+    sizes: dict[Group, int]  # every group present in the data -> its number of people
+    shown: frozenset[Group]
 
     def size(self, group: Group) -> int:
-        return self.people.get(group, 0).bit_count()
+        return self.sizes.get(group, 0)
 
     def may_show(self, group: Group) -> bool:
-        mask = self.people.get(group, 0)
-        return bool(mask) and mask in self.shown
+        return group in self.shown
 
 
-def disclose(rows: Iterable[Row], k: int = DEFAULT_MIN_GROUP) -> Disclosure:
-    """Decide, for every group in the data, whether a report may show it (see the module's
-    rule). One row a person: a person given twice counts once, as their last row."""
+def candidates(sizes: dict[Group, int]) -> list[Group]:
+    """Every group in the data, in the order they are offered: see ORDER."""
+    rank = {chosen: n for n, chosen in enumerate(ORDER)}
+    return sorted(
+        sizes,
+        key=lambda g: (
+            rank[g.chosen()],
+            -sizes[g],
+            tuple((g.value(d).casefold(), g.value(d)) for d in DIMENSIONS),
+        ),
+    )
+
+
+def disclose(
+    rows: Iterable[Row], k: int = DEFAULT_MIN_GROUP, viewers: Iterable[str] = ()
+) -> Disclosure:
+    """Decide which groups a report may show (see the module's rule). One row a person: a
+    person given twice counts once, as their last row. `viewers` are the people who may
+    see reports: they do not count towards k."""
     if k < 2:
         raise ValueError("The smallest group must be 2 or more")
+    seeing = frozenset(viewers)
     latest = {row.person: row for row in rows}
-    # People with the same directorate, service area and role family first: there are far
-    # fewer of those than people, and each is in the same eight groups.
-    alike: dict[Row, int] = defaultdict(int)
-    for place, row in enumerate(latest.values()):
-        alike[Row("", row.directorate, row.service_area, row.role_family)] |= 1 << place
-    bits: dict[Group, int] = defaultdict(int)
-    for row, mask in alike.items():
-        for group in _groups_of(row):
-            bits[group] |= mask
-    people = dict(bits)
-    children: dict[tuple[Group, str], list[Group]] = defaultdict(list)
-    for group in people:
-        for dimension in DIMENSIONS:
-            if group.value(dimension):
-                children[(group.without(dimension), dimension)].append(group)
-    shown = _nested_rule(set(people.values()), k)
-    while True:
-        hide = _hidden_too(people, children, shown, k)
-        if not hide:
-            return Disclosure(k, people, frozenset(shown))
-        shown -= hide
+    # People in the same directorate, service area and role family are in the same groups:
+    # work with these cells, far fewer than people.
+    people: dict[Cell, int] = defaultdict(int)
+    counted: dict[Cell, int] = defaultdict(int)  # people who cannot see reports
+    for row in latest.values():
+        cell = (row.directorate, row.service_area, row.role_family)
+        people[cell] += 1
+        counted[cell] += row.person not in seeing
+    cells = sorted(people)
+    members: dict[Group, list[int]] = defaultdict(list)
+    for index, cell in enumerate(cells):
+        for group in _groups_of(cell):
+            members[group].append(index)
+    sizes = {group: sum(people[cells[i]] for i in held) for group, held in members.items()}
+    shown = _choose(members, [counted[c] for c in cells], candidates(sizes), k)
+    return Disclosure(k, sizes, frozenset(shown))
 
 
-def _nested_rule(masks: set[int], k: int) -> set[int]:
-    """Rules 1 and 2: biggest first, each group only if it differs from every bigger group
-    already allowed that holds all its people by at least k people."""
-    allowed: set[int] = set()
-    by_size: dict[int, list[int]] = defaultdict(list)
-    for mask in sorted(masks, key=lambda m: (-m.bit_count(), m)):
-        size = mask.bit_count()
-        if size < k:
+def _choose(
+    members: dict[Group, list[int]], counted: list[int], offered: list[Group], k: int
+) -> list[Group]:
+    """The greedy pass: each group in turn, kept only if every atom it splits leaves two
+    parts with at least k people who cannot see reports each. (A part with people in it
+    always has someone: every cell has at least one person.)"""
+    if sum(counted) < k:
+        return []
+    atom_of = [0] * len(counted)  # at first one atom: everyone
+    atom_counted = {0: sum(counted)}
+    atom_cells = {0: len(counted)}
+    shown: list[Group] = []
+    for group in offered:
+        inside: dict[int, list[int]] = defaultdict(list)
+        for cell in members[group]:
+            inside[atom_of[cell]].append(cell)
+        split = {a: held for a, held in inside.items() if len(held) < atom_cells[a]}
+        if any(
+            min(n := sum(counted[c] for c in held), atom_counted[a] - n) < k
+            for a, held in split.items()
+        ):
             continue
-        near = (bigger for n in range(size + 1, size + k) for bigger in by_size.get(n, ()))
-        if any(mask & bigger == mask for bigger in near):
-            continue
-        allowed.add(mask)
-        by_size[size].append(mask)
-    return allowed
+        shown.append(group)
+        for atom, held in split.items():
+            new = len(atom_cells)
+            n = sum(counted[c] for c in held)
+            for cell in held:
+                atom_of[cell] = new
+            atom_cells[new], atom_counted[new] = len(held), n
+            atom_cells[atom] -= len(held)
+            atom_counted[atom] -= n
+    return shown
 
 
-def _hidden_too(
-    people: dict[Group, int],
-    children: dict[tuple[Group, str], list[Group]],
-    shown: set[int],
-    k: int,
-) -> set[int]:
-    """Groups to hide as well, so that rule 3 holds, and rule 2 for numbers that can be
-    worked out from shown groups (by adding parts up, or taking parts from a whole). Empty
-    when nothing more needs hiding."""
-    hide: set[int] = set()
-    for group, mask in people.items():
-        parts_by = {d: children.get((group, d), []) for d in group.free()}
-        used = [] if mask in shown else _worked_out_from(group, parts_by, people, children, shown)
-        if mask not in shown and not used:
-            continue
-        for parts in parts_by.values():
-            shown_parts = [people[p] for p in parts if people[p] in shown]
-            rest = mask.bit_count() - sum(m.bit_count() for m in shown_parts)
-            if 0 < rest < k and shown_parts:
-                hide.add(_smallest(shown_parts))
-        if used and _clashes(mask, shown, k):
-            hide.add(_smallest(used))  # then it can no longer be worked out that way
-    return hide
-
-
-def _smallest(masks: Iterable[int]) -> int:
-    return min(masks, key=lambda m: (m.bit_count(), m))
-
-
-def _worked_out_from(
-    group: Group,
-    parts_by: dict[str, list[Group]],
-    people: dict[Group, int],
-    children: dict[tuple[Group, str], list[Group]],
-    shown: set[int],
-) -> list[int]:
-    """The shown groups a hidden group's number could be worked out from: its parts along
-    one filter, all shown; or a shown whole it is part of, with all its other parts shown.
-    Empty when there are none."""
-    for parts in parts_by.values():
-        masks = [people[p] for p in parts]
-        if masks and all(m in shown for m in masks):
-            return masks
-    for dimension in DIMENSIONS:
-        if not group.value(dimension):
-            continue
-        whole = group.without(dimension)
-        siblings = [people[p] for p in children.get((whole, dimension), []) if p != group]
-        if people[whole] in shown and all(m in shown for m in siblings):
-            return siblings or [people[whole]]
-    return []
-
-
-def _clashes(mask: int, shown: set[int], k: int) -> bool:
-    """Whether a shown group holds all of it, or all of a shown group is in it, with
-    between 1 and k-1 people between them."""
-    size = mask.bit_count()
-    for other in shown:
-        gap = abs(other.bit_count() - size)
-        if 0 < gap < k and (other & mask in (mask, other)):
-            return True
-    return False
+def atoms(rows: Iterable[Row], disclosure: Disclosure) -> list[frozenset[str]]:
+    """The people split by which shown groups they are in (for checking the rule)."""
+    found: dict[tuple[bool, ...], set[str]] = defaultdict(set)
+    groups = sorted(disclosure.shown, key=lambda g: tuple(g.value(d) for d in DIMENSIONS))
+    for row in {r.person: r for r in rows}.values():
+        found[tuple(g.matches(row) for g in groups)].add(row.person)
+    return [frozenset(people) for people in found.values()]

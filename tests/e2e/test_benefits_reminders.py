@@ -153,7 +153,7 @@ async def test_asked_once_at_each_interval_reminded_once_and_stopped_by_the_answ
     # Nobody known is called Jo Bloggs: Megan is asked to pass it on.
     assert "Jo Bloggs, Head of Waste Services" in text and "pass this on" in text
     labels = [i["label"] for i in find_inputs(ask)]
-    assert "Cash saved a year, in pounds (leave blank if not known yet)" in labels
+    assert "Cash saved a year, in pounds (optional)" in labels
     assert_cards_ok([ask])
 
     assert await run(bot, THREE_MONTHS + dt.timedelta(hours=1)) == 0
@@ -333,28 +333,77 @@ async def test_a_delivery_missed_while_the_bot_was_down_is_found(
     assert await run(bot, THREE_MONTHS) == 1
 
 
-async def test_benefits_can_be_recorded_early_and_then_are_not_asked_for(
+async def test_an_interval_not_come_yet_cannot_be_answered_even_by_a_forged_card(
+    bot: BotServer, megan: TeamsUser
+) -> None:
+    reference = await raise_with_sponsor(megan, "")
+    await deliver(bot, reference, DELIVERED_ON)
+    bot.clock.set(DELIVERED_ON + dt.timedelta(days=1))
+    for months, opens in ((12, "1 December 2027"), (3, "1 March 2027")):
+        forged = {"reference": reference, "months": months, "cash_saving_per_year": "5"}
+        said = invoke_message(await megan.press("benefits.answer", forged))
+        assert said == (
+            f"It is not {months} months yet since {reference} was delivered, so nothing was "
+            f"kept. You can record benefits from {opens}, {months} months after it was "
+            "delivered."
+        )
+    assert await recorded(bot) == []
+    assert await status_of(bot, reference) is Status.DELIVERED
+    # Before the first interval, typing benefits says when it opens: no card to fill in.
+    bot.clock.set(DELIVERED_ON + dt.timedelta(days=30))
+    [reply] = await megan.say(f"benefits {reference.lower()}")
+    assert not reply.get("attachments")
+    assert str(reply.get("text")) == (
+        f"{reference} was delivered on 1 December 2026. You can record benefits from "
+        "1 March 2027, 3 months after it was delivered."
+    )
+    # The 3-month ask still goes when it is due.
+    assert await run(bot, THREE_MONTHS) == 1
+
+
+async def test_benefits_recorded_of_ones_own_accord_count_only_from_their_interval(
     bot: BotServer, alex: TeamsUser, megan: TeamsUser
 ) -> None:
     reference = await raise_with_sponsor(megan, "")
     await deliver(bot, reference, DELIVERED_ON)
-    bot.clock.set(DELIVERED_ON + dt.timedelta(days=30))
-    [reply] = await megan.say(f"benefits {reference.lower()}")
+    bot.clock.set(THREE_MONTHS)
+    [reply] = await megan.say(f"benefits {reference}")
     card = card_of(reply)
     assert "3 months on" in all_text(card)
     assert invoke_card(await answer(megan, card, residents_affected="100"))
-    assert await run(bot, THREE_MONTHS) == 0
+    assert await run(bot, THREE_MONTHS + dt.timedelta(hours=1)) == 0
     assert not asks(megan, reference)[1:]  # only the card she asked for
-    # Typed again, it is the 12-month review's card; an admin may record it too.
-    [again] = await alex.say(f"benefits {reference}")
-    assert "12 months on" in all_text(card_of(again))
-    # A card that names an interval not asked about (forged, or from before a change of
-    # BENEFITS_REVIEW_MONTHS) keeps nothing.
+    # A month on (day 31 after the 3-month answer), the 12-month review is not open yet.
+    bot.clock.set(THREE_MONTHS + dt.timedelta(days=31))
+    for person in (megan, alex):  # an admin is told the same
+        [told] = await person.say(f"benefits {reference}")
+        assert not told.get("attachments")
+        assert str(told.get("text")) == (
+            f"Thank you: the benefits of {reference} at 3 months are recorded. You can record "
+            "benefits from 1 December 2027, 12 months after it was delivered."
+        )
+    # A card changed to name the 12-month review (not come yet), or an interval not asked
+    # about (forged, or from before a change of BENEFITS_REVIEW_MONTHS), keeps nothing.
     send = find_action(card, "Send benefits")
+    twelve_now = {**send["data"], "months": 12}
+    early = invoke_message(await megan.press(send["verb"], twelve_now, {"residents_affected": "9"}))
+    assert "It is not 12 months yet" in early and "1 December 2027" in early
     forged = {**send["data"], "months": 7}
     said = invoke_message(await megan.press(send["verb"], forged, {"residents_affected": "5"}))
     assert "nothing was kept" in said
     assert [r["months"] for r in await recorded(bot)] == [3]
+    assert await status_of(bot, reference) is Status.DELIVERED
+    # The real 12-month ask still goes; an admin may record it too, which ends the review.
+    assert await run(bot, TWELVE_MONTHS) == 1
+    assert "12 months on" in all_text(asks(megan, reference)[-1])
+    [again] = await alex.say(f"benefits {reference}")
+    twelve = card_of(again)
+    assert "12 months on" in all_text(twelve)
+    last = invoke_card(await answer(alex, twelve, cash_saving_per_year="1000"))
+    assert "That was the last time we ask about it." in all_text(last)
+    assert await status_of(bot, reference) is Status.BENEFITS_REVIEWED
+    [done] = await megan.say(f"benefits {reference}")
+    assert "recorded for every review already" in str(done.get("text"))
     [bad] = await megan.say("benefits DR-2026-1")
     assert "is not a request reference" in str(bad.get("text"))
     stranger = TeamsUser(alex.http, bot, alex.connector, "29:x", "Sam Other", "sam-aad-id")

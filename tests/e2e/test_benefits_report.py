@@ -155,6 +155,8 @@ async def test_an_admin_sees_expected_against_realised_with_the_latest_answer_on
     )
     text = all_text(card)
     assert "Showing: every board, every theme, every year." in text
+    # The link is not bound to who opens it, and the card says so.
+    assert f"Anyone with this link can open it for {LINK_DAYS} days. Do not forward it." in text
     assert {c["id"] for c in _inputs(card)} == {"board", "theme", "year"}
     assert all(c.get("label") for c in _inputs(card))
 

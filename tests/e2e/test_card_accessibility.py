@@ -26,6 +26,7 @@ from playwright.async_api import Page, Route, async_playwright
 from bot.domain.forms import FieldSpec
 from bot.journeys.feedback.form import FEEDBACK_FORM
 from bot.journeys.intake.form import REQUEST_FORM
+from bot.journeys.skills.framework import seed_framework
 from tests.e2e.all_cards import SentCard, cards_and_show_cards, walk_every_journey
 from tests.e2e.playground import REPO_ROOT, launch_chromium
 from tests.support.cards import assert_cards_ok, find_inputs
@@ -53,6 +54,12 @@ EITHER_OR = frozenset({"duplicateOf", "duplicateRef"})
 CHECKED_BY_THE_BOT = frozenset(
     {"assignee", "routeBoard", "routeProcess", "routeReason", "rejectReason", "question"}
     | {"answer_text"}  # a champion's answer: the card also has "I'll answer in a call"
+    # A process map's step: the steps page also has Change step, Remove step and Next.
+    | {"step_who", "step_what", "step_system", "step_minutes", "step_often", "step_share"}
+    | {"chosen_step"}
+    # The skills framework's area: the card also has Back to the framework.
+    | {f"level_{level}" for level in range(1, 5)}
+    | {f"target_{family.key}" for family in seed_framework().role_families}
 )
 
 

@@ -34,6 +34,18 @@ EXPECTED = (
     "A change to the council's settings was not used",  # admin notice
     "Procurement early engagement",  # what is …
     "Withdraw DR-",  # withdraw asks first
+    "Step 1 of 8: About your role",  # the skills check, its result and the framework
+    "Your digital skills",
+    "Change Cyber security awareness",
+    "Digital skills report",  # skills reports, everyone and senior leaders
+    "Senior leaders' digital skills",
+    "Page 2 of 3: The steps",  # map a process, sent with its estimate, and my processes
+    "What self-service or automation could save",
+    "You are changing version 1",
+    "Showing 11 to",  # the automation backlog's second page, and one raised
+    "We started this request from the automation backlog",
+    "What has DR-",  # benefits: the ask and its thanks
+    "Thank you: benefits recorded",
 )
 
 

@@ -299,7 +299,7 @@ async def test_admins_open_baselines_and_checks_belong_to_the_open_one(
     assert "First baseline, opened on 25 November 2026" in listed
     opened = (await alex.say("skills baseline Spring 2027"))[-1]["text"]
     assert "The baseline Spring 2027 is now open" in opened
-    assert "compare it with First baseline" in opened
+    assert "First baseline is now closed, so the skills reports show its figures" in opened
     again = (await alex.say("skills baseline spring 2027"))[-1]["text"]
     assert "There is already a baseline called Spring 2027" in again
     silly = (await alex.say("skills baseline https://example.org"))[-1]["text"]

@@ -54,6 +54,7 @@ PROPER_NAMES: tuple[str, ...] = (
     *(process.name for process in DEFAULT_PROCESSES),
     *DRIVER_LABELS.values(),  # the strategy's ten strategic drivers
     *(community.name for community in seed_communities()),  # communities of practice
+    "Practitioner",  # level 3 of the digital skills competency framework
     "Digital Front Door",
     "Digital Strategy 2024-30",
     "Project Management Office",

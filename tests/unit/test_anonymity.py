@@ -1,16 +1,20 @@
-"""The skills reports' anonymity rule: no group under the smallest size is shown, and no
-two groups a report may show differ by between 1 and k-1 people, so subtracting one report
-from another never describes a small group either."""
+"""The skills reports' anonymity rule: every "atom" (the people in exactly the same shown
+groups) has no one or at least k people who cannot see reports. So no set of people that
+can be worked out by adding and taking away shown groups, in any mix, is smaller than k:
+no one's row is in the span of the shown groups' rows. Also the reviewer's examples: mixed
+filters, and a report viewer joining a small group to unlock it."""
 
 from __future__ import annotations
 
-from itertools import product
+import random
+from fractions import Fraction
+from itertools import combinations, product
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.domain.anonymity import DIMENSIONS, Disclosure, Group, Row, disclose
+from bot.domain.anonymity import DIMENSIONS, Disclosure, Group, Row, atoms, disclose
 
 
 def people(count: int, directorate: str, service_area: str, role_family: str, start: int = 0):
@@ -146,6 +150,144 @@ def test_shown_parts_of_a_shown_whole_leave_no_one_or_at_least_k(rows: list[Row]
             parts = [members(Group(**{**whole.__dict__, dimension: v}), latest) for v in values]
             left = len(in_whole) - sum(len(p) for p in parts if p in allowed.values())
             assert left == 0 or left >= k, (whole, dimension)
+
+
+# ---- Mixed filters: the atoms rule ---------------------------------------------------
+
+# The reviewer's example: 2 managers in Place's Highways could be worked out from four
+# reports with different filters (Place managers, less Place's Business Support managers,
+# and so on), though every pair of reports differed by 5 or more.
+MIXED = [
+    ("Place", "Business Support", "manager", 5),
+    ("Corporate Services", "Business Support", "manager", 5),
+    ("Corporate Services", "Finance", "manager", 6),
+    ("Place", "Highways", "manager", 2),
+    ("Place", "Business Support", "office_based", 10),
+    ("Corporate Services", "Business Support", "office_based", 10),
+    ("Corporate Services", "Finance", "office_based", 10),
+    ("Place", "Highways", "office_based", 10),
+]
+
+
+def mixed() -> list[Row]:
+    rows: list[Row] = []
+    for directorate, area, family, count in MIXED:
+        rows += people(count, directorate, area, family, start=len(rows))
+    return rows
+
+
+def _rank(matrix: list[list[Fraction]]) -> int:
+    """The rank of a matrix, worked out exactly (no rounding)."""
+    rows = [row[:] for row in matrix]
+    rank, width = 0, len(rows[0]) if rows else 0
+    for col in range(width):
+        pivot = next((r for r in range(rank, len(rows)) if rows[r][col] != 0), None)
+        if pivot is None:
+            continue
+        rows[rank], rows[pivot] = rows[pivot], rows[rank]
+        for r in range(len(rows)):
+            if r != rank and rows[r][col] != 0:
+                factor = rows[r][col] / rows[rank][col]
+                rows[r] = [a - factor * b for a, b in zip(rows[r], rows[rank], strict=True)]
+        rank += 1
+    return rank
+
+
+def derivable(shown: Disclosure, rows: list[Row], who: frozenset[str]) -> bool:
+    """Whether the people `who` (as a row of 0s and 1s) is a sum, with any numbers, of the
+    shown groups' rows: then adding and taking away reports would describe just them."""
+    latest = list({r.person: r for r in rows}.values())
+    groups = sorted(shown.shown, key=lambda g: tuple(g.value(d) for d in DIMENSIONS))
+    matrix = [[Fraction(int(g.matches(r))) for r in latest] for g in groups]
+    target = [Fraction(int(r.person in who)) for r in latest]
+    if not matrix:
+        return False
+    return _rank(matrix) == _rank([*matrix, target])
+
+
+def test_mixed_filters_cannot_pick_out_the_two_highways_managers() -> None:
+    rows = mixed()
+    shown = disclose(rows, 5)
+    two = members(Group("Place", "Highways", "manager"), rows)
+    assert len(two) == 2
+    assert not derivable(shown, rows, two)
+    # Nor any set of fewer than 5, made of whole cells (people in the same 3 groups).
+    cells = {(r.directorate, r.service_area, r.role_family) for r in rows}
+    for count in (1, 2, 3):
+        for chosen in combinations(sorted(cells), count):
+            who = frozenset().union(*(members(Group(*c), rows) for c in chosen))
+            if 0 < len(who) < 5:
+                assert not derivable(shown, rows, who), chosen
+    # The reports the reviewer used: not all of them may be shown.
+    used = [
+        Group(role_family="manager"),
+        Group(directorate="Place", role_family="manager"),
+        Group(service_area="Business Support", role_family="manager"),
+        Group("Corporate Services", "Business Support", "manager"),
+        Group("Place", "Business Support", "manager"),
+    ]
+    assert not all(shown.may_show(g) for g in used)
+    assert not shown.may_show(Group("Place", "Highways", "manager"))
+    assert not shown.may_show(Group(service_area="Highways", role_family="manager"))
+    # Still useful: everyone, each directorate and each role family are shown.
+    for group in (
+        Group(),
+        Group("Place"),
+        Group("Corporate Services"),
+        Group(role_family="manager"),
+    ):
+        assert shown.may_show(group), group
+    assert sorted(len(a) for a in atoms(rows, shown))[0] >= 5
+
+
+viewer_ids = st.sets(st.integers(0, 60).map(str), max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(row, max_size=80), k=st.integers(2, 6), viewers=viewer_ids)
+def test_no_one_is_in_the_span_of_the_shown_groups(
+    rows: list[Row], k: int, viewers: set[str]
+) -> None:
+    shown = disclose(rows, k, viewers)
+    latest = list({r.person: r for r in rows}.values())
+    for atom in atoms(rows, shown) if shown.shown else []:  # nothing shown: nothing to find
+        assert len(atom - viewers) >= k, atom  # an atom is never empty
+    for person in latest:
+        assert not derivable(shown, rows, frozenset({person.person})), person
+    for group in shown.shown:  # shown groups are the data's own, with their true size
+        assert shown.size(group) == len(members(group, latest)) >= k
+
+
+def test_the_same_data_gives_the_same_groups_in_any_order() -> None:
+    rows = mixed() + people(7, "Place", "Parks", "front_line")
+    first = disclose(rows, 5)
+    for seed in range(20):
+        shuffled = rows[:]
+        random.Random(seed).shuffle(shuffled)
+        again = disclose(shuffled, 5)
+        assert again.shown == first.shown and again.sizes == first.sizes
+
+
+def test_a_report_viewer_cannot_unlock_a_small_group_by_joining_it() -> None:
+    # The reviewer's example: 4 office-based people in Highways, 30 in Waste. A manager who
+    # sees reports takes the check in Highways: 5 people, but only 4 who cannot see reports.
+    rows = people(4, "Place", "Highways", "office_based")
+    rows += people(30, "Place", "Waste", "office_based")
+    before = disclose(rows, 5, {"manager-1"})
+    joined = [*rows, Row("manager-1", "Place", "Highways", "office_based")]
+    after = disclose(joined, 5, {"manager-1"})
+    assert not before.may_show(Group(service_area="Highways"))
+    assert not after.may_show(Group(service_area="Highways"))
+    assert after.shown == before.shown
+    # Someone who cannot see reports makes it 5 of them: then it may be shown.
+    other = [*rows, Row("new-starter", "Place", "Highways", "office_based")]
+    assert disclose(other, 5, {"manager-1"}).may_show(Group(service_area="Highways"))
+
+
+def test_viewers_alone_never_make_a_group() -> None:
+    rows = [Row(f"hr-{n}", "Resources", "HR", "manager") for n in range(6)]
+    shown = disclose(rows, 5, {r.person for r in rows})
+    assert shown.shown == frozenset()
 
 
 # ---- The settings ----------------------------------------------------------------------

@@ -13,8 +13,10 @@ from bot.journeys.benefits.schedule import (
     add_months,
     due_now,
     interval_to_record,
+    is_reached,
     match_person,
     name_key,
+    next_interval,
 )
 
 UTC = dt.UTC
@@ -69,12 +71,22 @@ def test_an_interval_long_past_is_not_asked_about() -> None:
     assert due_now(DELIVERED, late, MONTHS, set(), {}, 14) is None
 
 
-def test_recording_early_answers_the_next_interval_not_yet_answered() -> None:
-    assert interval_to_record(DELIVERED, at(2026, 2, 10), MONTHS, set()) == 3
-    assert interval_to_record(DELIVERED, at(2026, 2, 10), MONTHS, {3}) == 12
-    assert interval_to_record(DELIVERED, at(2027, 3, 1), MONTHS, set()) == 12
+def test_an_interval_is_recorded_only_once_it_has_come() -> None:
+    before = at(2026, 4, 30, 8)  # an hour before the 3-month review opens
+    assert interval_to_record(DELIVERED, at(2026, 2, 10), MONTHS, set()) is None
+    assert interval_to_record(DELIVERED, before, MONTHS, set()) is None
+    assert interval_to_record(DELIVERED, at(2026, 4, 30), MONTHS, set()) == 3
+    assert interval_to_record(DELIVERED, at(2026, 5, 31), MONTHS, {3}) is None  # not 12 yet
+    assert interval_to_record(DELIVERED, at(2027, 1, 31), MONTHS, {3}) == 12
+    assert interval_to_record(DELIVERED, at(2027, 3, 1), MONTHS, set()) == 12  # 3 overtaken
     assert interval_to_record(DELIVERED, at(2027, 3, 1), MONTHS, {12}) is None
-    assert interval_to_record(None, at(2027, 3, 1), MONTHS, set()) == 3
+    assert not is_reached(DELIVERED, before, 3) and is_reached(DELIVERED, at(2026, 4, 30), 3)
+
+
+def test_the_next_interval_and_when_it_opens() -> None:
+    assert next_interval(DELIVERED, at(2026, 2, 10), MONTHS) == (3, at(2026, 4, 30))
+    assert next_interval(DELIVERED, at(2026, 4, 30), MONTHS) == (12, at(2027, 1, 31))
+    assert next_interval(DELIVERED, at(2027, 1, 31), MONTHS) is None
 
 
 @pytest.mark.parametrize(

@@ -60,7 +60,7 @@ def _question(spec: FieldSpec, expected: list[ac.CardElement], ask: Ask) -> ac.C
     items.append(
         ac.TextInput(
             id=spec.name,
-            label=f"{spec.label} (leave blank if not known yet)",
+            label=f"{spec.label} (optional)",  # the intro says: blank if not known yet
             value=value or None,
             is_multiline=spec.kind == "multiline" or None,
             max_length=spec.max_length,

@@ -2,8 +2,10 @@
 for the requester, the sponsor or an admin to record them at any time.
 
 One answer per request per interval: whoever answers first, the requester or the
-sponsor, stops the asks for that interval. After the last interval's answer the request
-is marked "Benefits reviewed".
+sponsor, stops the asks for that interval. An interval can be answered only once it has
+come (delivery + its months, by the bot's clock): before then the person is told the day
+it opens, and a card naming an interval not come yet (or not set) keeps nothing. After
+the last interval's answer the request is marked "Benefits reviewed".
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from bot.domain.commands import REFERENCE, without_mentions
 from bot.domain.model import AuditEntry, DigitalRequest, Status
 from bot.domain.references import parse_reference
+from bot.domain.text import long_date
 from bot.errors import BadCardData, NotFound, UserFacingError
 from bot.journey import (
     Actor,
@@ -110,20 +113,40 @@ class Recording:
             )
         request = await self._request(turn.actor, typed.upper())
         self._check_delivered(request)
-        delivered = (await records.delivered(self.ctx.store)).get(
-            request.reference
-        ) or schedule.delivered_at(request)
+        delivered = await self._delivered(request)
         done = (await records.answered(self.ctx.store)).get(request.reference, set())
-        months = schedule.interval_to_record(
-            delivered, self.ctx.now(), self.config.review_months, done
-        )
-        if months is None:
+        now = self.ctx.now()
+        intervals = self.config.review_months
+        months = schedule.interval_to_record(delivered, now, intervals, done)
+        if months is not None:
+            await turn.send_card(to_dict(build_ask_card(ask_for(request, months, delivered))))
+            return
+        coming = schedule.next_interval(delivered, now, intervals)
+        if coming is None:
             await turn.send_text(
                 f"The benefits of {request.reference} are recorded for every review already. "
                 "Thank you."
             )
             return
-        await turn.send_card(to_dict(build_ask_card(ask_for(request, months, delivered))))
+        reached = [m for m in intervals if schedule.is_reached(delivered, now, m)]
+        first = (
+            f"Thank you: the benefits of {request.reference} at "
+            f"{months_words(reached[-1])} are recorded."
+            if reached
+            else f"{request.reference} was delivered on {long_date(delivered.date())}."
+        )
+        await turn.send_text(f"{first} {opens_words(*coming)}")
+
+    async def _delivered(self, request: DigitalRequest) -> dt.datetime:
+        """When it was delivered, as the asks count it: as remembered, else from its
+        history, else now (remembered then, as the benefits loop does)."""
+        known = (await records.delivered(self.ctx.store)).get(request.reference)
+        if known is not None:
+            return known
+        now = self.ctx.now()
+        when = schedule.delivered_at(request) or now
+        await records.remember_delivered(self.ctx.store, request, when, now)
+        return when
 
     def _check_delivered(self, request: DigitalRequest) -> None:
         if request.status not in (Status.DELIVERED, Status.BENEFITS_REVIEWED):
@@ -141,9 +164,15 @@ class Recording:
                 "This card is from before the times we ask about benefits were changed, so "
                 f"nothing was kept. Type benefits {request.reference} to get a new card."
             )
+        delivered = await self._delivered(request)
+        if not schedule.is_reached(delivered, self.ctx.now(), given.months):
+            opens = schedule.add_months(delivered, given.months)
+            raise UserFacingError(
+                f"It is not {months_words(given.months)} yet since {request.reference} was "
+                f"delivered, so nothing was kept. {opens_words(given.months, opens)}"
+            )
         read = read_answers(given.raw)
         if isinstance(read, dict):
-            delivered = schedule.delivered_at(request)
             ask = ask_for(request, given.months, delivered)
             ask = dataclasses.replace(ask, values=given.raw, errors=read)
             return card_reply(to_dict(build_ask_card(ask)))
@@ -190,6 +219,13 @@ class Recording:
                 logger.exception("Marking %s as benefits reviewed failed", reference)
                 return
         logger.warning("%s kept changing; it was not marked as benefits reviewed", reference)
+
+
+def opens_words(months: int, opens: dt.datetime) -> str:
+    return (
+        f"You can record benefits from {long_date(opens.date())}, "
+        f"{months_words(months)} after it was delivered."
+    )
 
 
 def part(ctx: JourneyContext, reminders: Reminders) -> Part:

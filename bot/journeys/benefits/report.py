@@ -5,8 +5,10 @@ For the PMO and the Digital, Data and Customer Board: admins, and the people lis
 BENEFITS_REPORT_IDS; anyone else is told plainly who can see it. The answer is a summary
 card, with filters (board, theme, year) and a link to a printable page with a chart. The
 link holds an unguessable token, is given only to the person who asked (in their own
-chat) and works for LINK_DAYS days, while that person may still see the report. Its
-figures are as at the moment it was made, so it shows the same every time it is opened.
+chat) and works for LINK_DAYS days, while that person may still see the report. It is
+not bound to who opens it (the page has no sign-in): anyone with the link can open it,
+so the card says so and asks people not to forward it. Its figures are as at the moment
+it was made, so it shows the same every time it is opened.
 
 Links are kept as records ("benefits_report_link", keyed by token), so they work on
 every store and on every instance.

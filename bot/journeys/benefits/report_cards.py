@@ -112,7 +112,7 @@ def summary_card(
         ),
         para(
             "The page has every figure by theme, board and year, a chart and each request. "
-            f"The link is for you only. It works for {link_days} days.",
+            f"Anyone with this link can open it for {link_days} days. Do not forward it.",
             subtle=True,
         ),
     ]

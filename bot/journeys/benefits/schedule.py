@@ -68,19 +68,31 @@ def due_now(
     return Due(months, Step.ASK, due_at)
 
 
+def is_reached(delivered: dt.datetime, now: dt.datetime, months: int) -> bool:
+    """Whether `months` after delivery has come: only then can that interval be answered."""
+    return add_months(delivered, months) <= now
+
+
 def interval_to_record(
-    delivered: dt.datetime | None, now: dt.datetime, intervals: tuple[int, ...], answered: Set[int]
+    delivered: dt.datetime, now: dt.datetime, intervals: tuple[int, ...], answered: Set[int]
 ) -> int | None:
     """The interval someone recording benefits of their own accord answers: the latest
-    one reached (the first before any is), or the next not answered yet; None when
-    every interval from there on is answered."""
-    start = 0
-    if delivered is not None:
-        reached = [i for i, months in enumerate(intervals) if add_months(delivered, months) <= now]
-        start = reached[-1] if reached else 0
-    for months in intervals[start:]:
-        if months not in answered:
-            return months
+    one reached, if it is not answered yet (an earlier one is overtaken by it, as in
+    `due_now`). None before the first is reached, and once the latest reached is
+    answered: an interval is never answered before it comes."""
+    reached = [months for months in intervals if is_reached(delivered, now, months)]
+    if not reached or reached[-1] in answered:
+        return None
+    return reached[-1]
+
+
+def next_interval(
+    delivered: dt.datetime, now: dt.datetime, intervals: tuple[int, ...]
+) -> tuple[int, dt.datetime] | None:
+    """The first interval not reached yet and when it comes; None after the last."""
+    for months in intervals:
+        if not is_reached(delivered, now, months):
+            return months, add_months(delivered, months)
     return None
 
 

@@ -172,7 +172,10 @@ class Admin:
             )
             return
         compared = (
-            f" The skills reports compare it with {before[-1].data.get('name')}." if before else ""
+            f" {before[-1].data.get('name')} is now closed, so the skills reports show its "
+            f"figures. {name}'s figures are shown once it closes too."
+            if before
+            else ""
         )
         await turn.send_text(
             f"The baseline {name} is now open. Every skills check sent from now on "

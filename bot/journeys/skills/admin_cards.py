@@ -48,7 +48,7 @@ def build_framework_card(framework: Framework, communities: Mapping[str, str]) -
             ac.ActionSet(actions=[button(f"Change {area.name}", EDIT, {AREA: area.key})]),
         ]
         body.append(ac.Container(items=items, separator=True, spacing="Medium"))
-    return card(body, fallback=f"Digital skills competency framework, version {framework.version}.")
+    return card(body, fallback=f"The digital skills framework, version {framework.version}.")
 
 
 def edit_values(framework: Framework, area: Area) -> dict[str, str]:

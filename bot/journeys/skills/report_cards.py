@@ -17,17 +17,39 @@ from bot.journeys.skills.reports import (
 )
 from cards.elements import button, card, facts, heading, notice, para, to_dict
 
+HIDDEN = (
+    "Not shown to protect people's privacy. The group is small, or showing it would let "
+    "someone work out a small group's results."
+)
+NOT_SHOWN = "Not shown"  # in a table or a list of figures; HIDDEN says why
+
 
 def not_shown(k: int) -> str:
-    return f"Not shown: fewer than {k}"
+    """A figure that is not shown, in a table: k is not given, as the group may be bigger."""
+    return NOT_SHOWN
 
 
 def rule_words(k: int) -> str:
+    """The anonymity rule (bot/domain/anonymity.py) in plain words."""
     return (
-        f"Groups of fewer than {k} people are not shown, so nobody can be identified. "
-        f"We also hide a group that is fewer than {k} people away from another group. So "
-        "nobody can be found by taking one report away from another."
+        f"We only show a group if at least {k} people in it can be told apart from the "
+        "rest. Some bigger groups are hidden too. This is so nobody can work out a small "
+        "group's results by adding or taking away reports. People who can see these "
+        f"reports do not count towards the {k}."
     )
+
+
+def open_words(name: str) -> str:
+    return (
+        f"Figures for {name} are shown when it closes. This way, nobody can be picked out "
+        "by comparing reports from before and after they take the check."
+    )
+
+
+HOW_TO_CLOSE = (
+    "A baseline closes when an admin opens the next one. To do that, an admin types "
+    "skills baseline and a name, like skills baseline Spring 2027."
+)
 
 
 def change_words(figure: AreaFigure) -> str:
@@ -43,7 +65,7 @@ def change_words(figure: AreaFigure) -> str:
 
 def area_line(figure: AreaFigure, k: int) -> str:
     if figure.now is None:
-        return not_shown(k)
+        return NOT_SHOWN
     return f"{figure.now}% at or above target.{change_words(figure)}"
 
 
@@ -57,6 +79,9 @@ def _choices(
         choices=[everyone, *(ac.Choice(title=title, value=value) for title, value in values)],
         value=chosen or EVERYONE,
         style="compact",
+        # Always has a value (Everyone to start with), so marking it needed stops nothing.
+        is_required=True,
+        error_message=f"Choose a {label.lower()}, or Everyone",
     )
 
 
@@ -99,9 +124,13 @@ def report_card(report: SkillsReport, known: Known, link: str, hours: int) -> di
                 "Senior leaders are Priority 3 of our digital strategy. This view shows only them."
             )
         )
-    if not report.baselines:
+    if not report.baselines and not report.open_baseline:
         body.append(para("Nobody has taken the skills check yet."))
         return to_dict(card(body, fallback="Nobody has taken the skills check yet."))
+    if not report.baselines:
+        body.append(para(f"There are no figures to show yet. {open_words(report.open_baseline)}"))
+        body.append(para(HOW_TO_CLOSE))
+        return to_dict(card(body, fallback="There are no skills figures to show yet."))
     baseline = report.baselines[-1]
     if report.shown:
         people = report.people[-1]
@@ -113,7 +142,9 @@ def report_card(report: SkillsReport, known: Known, link: str, hours: int) -> di
         )
         body.append(facts([(f.name, area_line(f, k)) for f in report.areas]))
     else:
-        body.append(para(f"Baseline: {baseline}. {not_shown(k)} people in this group."))
+        body.append(para(f"Baseline: {baseline}. {HIDDEN}"))
+    if report.open_baseline:
+        body.append(para(open_words(report.open_baseline), subtle=True))
     body.append(notice(rule_words(k)))
     body.extend(_filters(report, known))
     actions: list[ac.Action] = [
@@ -122,8 +153,8 @@ def report_card(report: SkillsReport, known: Known, link: str, hours: int) -> di
     ]
     body.append(
         para(
-            f"The printable report has a chart for each area. Its link is for you only and "
-            f"works for {hours} hours.",
+            f"The printable report has a chart for each area. Anyone with this link can "
+            f"open it for {hours} hours. Do not forward it.",
             subtle=True,
         )
     )

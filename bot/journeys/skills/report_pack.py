@@ -12,7 +12,14 @@ import datetime as dt
 from bot.domain.text import long_date
 from bot.journeys.boards import roadmap_charts
 from bot.journeys.boards.roadmap_page import Chart, Table, document_html
-from bot.journeys.skills.report_cards import change_words, not_shown, rule_words
+from bot.journeys.skills.report_cards import (
+    HIDDEN,
+    HOW_TO_CLOSE,
+    change_words,
+    not_shown,
+    open_words,
+    rule_words,
+)
 from bot.journeys.skills.reports import AreaFigure, SkillsReport
 
 NOT_FOUND_PAGE = (
@@ -83,13 +90,15 @@ def sections(report: SkillsReport, drawn: list[Chart]) -> list[tuple[str, list[s
         f"Targets are each role family's target in the competency framework in use now "
         f"(version {report.framework_version}).",
         rule_words(report.min_group),
+        *([open_words(report.open_baseline)] if report.open_baseline else []),
         people_table(report),
     ]
     found: list[tuple[str, list[str | Table]]] = [("Who this report is about", about)]
+    if not report.baselines:
+        found.append(("Areas", ["There are no figures to show yet.", HOW_TO_CLOSE]))
+        return found
     if not report.shown:
-        found.append(
-            ("Areas", [f"{not_shown(report.min_group)} people in this group in this baseline."])
-        )
+        found.append(("Areas", [HIDDEN]))
         return found
     found.append(("Every area", [areas_table(report)]))
     for figure in report.areas:

@@ -7,18 +7,28 @@ in each area, and the change since the previous baseline. `skills report senior 
 shows the same for the senior leader role family. Each person counts once in a baseline,
 with their latest skills check in it.
 
-Admins and the people named in SKILLS_REPORT_IDS may ask, in a 1:1 chat with the bot. No
-group of fewer than SKILLS_MIN_GROUP people is ever shown, nor one that differs from another
-group a report could show by fewer than that: bot/domain/anonymity.py decides.
+Admins and the people named in SKILLS_REPORT_IDS may ask, in a 1:1 chat with the bot.
+bot/domain/anonymity.py decides which groups may be shown, once for each baseline, so that
+nobody can be picked out by adding and taking away reports; the people who may see reports
+do not count towards the smallest group.
+
+Only closed baselines are shown: a baseline closes when an admin opens the next one, and
+its figures never change after that. The open baseline's figures (and how many have taken
+the check in it) are never shown: else comparing a report before and after someone takes
+the check would show their answers. A check counts in its baseline only if it was sent
+before the next baseline opened. Service areas are typed by people, so they are grouped
+whatever their capitals and spaces, under their most common spelling.
 
 The printable report's link holds an unguessable token, kept as a record with who asked.
-It works for LINK_HOURS, and only while that person may still see skills reports.
+It works for LINK_HOURS, and only while that person may still see skills reports. The page
+cannot check who opens it: the card says not to forward the link.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import re
 import secrets
 from collections.abc import Mapping, Sequence
@@ -130,10 +140,12 @@ class Filters:
 
 @dataclass(frozen=True)
 class Baseline:
-    """One baseline's people: each person's latest skills check in it."""
+    """One baseline's people: each person's latest skills check in it, and what they
+    belong to (with each service area's usual spelling)."""
 
     name: str
     checks: tuple[Record, ...]
+    rows: tuple[Row, ...]
     disclosure: Disclosure
 
 
@@ -165,34 +177,68 @@ class SkillsReport:
     areas: tuple[AreaFigure, ...]
     min_group: int
     framework_version: int
+    open_baseline: str = ""  # the baseline open now: its figures are not shown
 
     @property
     def shown(self) -> bool:
         return bool(self.people) and self.people[-1] is not None
 
 
-def _row(record: Record) -> Row:
+def _fold(text: str) -> str:
+    return " ".join(text.replace("_", " ").split()).casefold()
+
+
+Spellings = dict[str, dict[str, str]]  # dimension -> folded value -> the usual spelling
+
+
+def spellings(checks: Sequence[Record]) -> Spellings:
+    """For directorates and service areas: each value, whatever its capitals and spaces,
+    to its most common spelling (the first in alphabetical order if two are as common)."""
+    found: Spellings = {}
+    for dimension in ("directorate", "service_area"):
+        counts: dict[str, dict[str, int]] = {}
+        for record in checks:
+            value = " ".join(str(record.data.get(dimension, "")).split())
+            if value:
+                seen = counts.setdefault(_fold(value), {})
+                seen[value] = seen.get(value, 0) + 1
+        found[dimension] = {
+            folded: min(seen, key=lambda v: (-seen[v], v)) for folded, seen in counts.items()
+        }
+    return found
+
+
+def _row(record: Record, spelt: Spellings) -> Row:
     d = record.data
+
+    def usual(dimension: str) -> str:
+        value = " ".join(str(d.get(dimension, "")).split())
+        return spelt.get(dimension, {}).get(_fold(value), value)
+
     return Row(
-        record.owner_id,
-        str(d.get("directorate", "")),
-        str(d.get("service_area", "")),
-        str(d.get("role_family", "")),
+        record.owner_id, usual("directorate"), usual("service_area"), str(d.get("role_family", ""))
     )
 
 
-def by_baseline(checks: Sequence[Record], names: Sequence[str], min_group: int) -> list[Baseline]:
+def by_baseline(
+    checks: Sequence[Record],
+    names: Sequence[str],
+    min_group: int,
+    viewers: frozenset[str] = frozenset(),
+) -> list[Baseline]:
     """Each baseline, oldest first, with each person's latest check in it and what may be
-    shown of it."""
+    shown of it. `viewers` may see reports: they do not count towards the smallest group."""
     latest: dict[str, dict[str, Record]] = {name: {} for name in names}
     for record in checks:  # oldest first: a later check replaces an earlier one
         baseline = str(record.data.get("baseline", ""))
         if baseline in latest:
             latest[baseline][record.owner_id] = record
+    spelt = spellings([r for kept in latest.values() for r in kept.values()])
     found = []
     for name in names:
         kept = tuple(latest[name].values())
-        found.append(Baseline(name, kept, disclose([_row(r) for r in kept], min_group)))
+        rows = tuple(_row(r, spelt) for r in kept)
+        found.append(Baseline(name, kept, rows, disclose(rows, min_group, viewers)))
     return found
 
 
@@ -211,6 +257,7 @@ def build_report(
     scope: str,
     senior: bool,
     min_group: int,
+    open_baseline: str = "",
 ) -> SkillsReport:
     """The share at or above target in each area, in each baseline where the group may be
     shown. Every share is of the same number of people: the group's."""
@@ -222,7 +269,9 @@ def build_report(
             people.append(None)
             counts.append(None)
             continue
-        mine = [r for r in baseline.checks if group.matches(_row(r))]
+        mine = [
+            r for r, row in zip(baseline.checks, baseline.rows, strict=True) if group.matches(row)
+        ]
         people.append(len(mine))
         counts.append(
             {a.key: sum(_at_target(framework, r, a.key) for r in mine) for a in framework.areas}
@@ -247,6 +296,7 @@ def build_report(
         areas,
         min_group,
         framework.version,
+        open_baseline,
     )
 
 
@@ -255,11 +305,12 @@ def build_report(
 
 @dataclass(frozen=True)
 class Known:
-    """The values a filter can take: those in any skills check, and the role families."""
+    """The values a filter can take: only those of groups a report may show."""
 
     directorates: tuple[str, ...]
     service_areas: tuple[str, ...]
     families: tuple[tuple[str, str], ...]  # (key, name)
+    names: tuple[tuple[str, str], ...] = ()  # every role family's (key, name), for words
 
     def values(self, dimension: str) -> tuple[str, ...]:
         if dimension == "role_family":
@@ -267,20 +318,22 @@ class Known:
         return self.directorates if dimension == "directorate" else self.service_areas
 
     def family_name(self, key: str) -> str:
-        return next((name for k, name in self.families if k == key), key)
+        return next((name for k, name in (*self.families, *self.names) if k == key), key)
 
 
-def known_values(framework: Framework, checks: Sequence[Record]) -> Known:
+def known_values(framework: Framework, baselines: Sequence[Baseline]) -> Known:
+    """Each filter's values in the groups that may be shown in any of the baselines: never
+    a value that only a hidden group has."""
+    shown = [g for b in baselines for g in b.disclosure.shown]
+
     def values(field: str) -> tuple[str, ...]:
-        found = {" ".join(str(r.data.get(field, "")).split()) for r in checks}
-        return tuple(sorted((v for v in found if v), key=str.casefold))
+        found = {g.value(field) for g in shown}
+        return tuple(sorted((v for v in found if v), key=lambda v: (v.casefold(), v)))
 
-    families = tuple((f.key, f.name) for f in framework.role_families)
-    return Known(values("directorate"), values("service_area"), families)
-
-
-def _fold(text: str) -> str:
-    return " ".join(text.replace("_", " ").split()).casefold()
+    used = set(values("role_family"))
+    every = tuple((f.key, f.name) for f in framework.role_families)
+    families = tuple((key, name) for key, name in every if key in used)
+    return Known(values("directorate"), values("service_area"), families, every)
 
 
 def _match(piece: str, known: Known) -> tuple[str, str] | None:
@@ -306,8 +359,8 @@ def read_filters(typed: str, known: Known) -> Filters:
         if found is None:
             raise UserFacingError(
                 f"I could not find '{' '.join(piece.split())[:_MOST]}' as a directorate, "
-                "service area or role family in the skills checks. Type skills report on "
-                "its own to choose from a list."
+                "service area or role family that the report can show. Type skills report "
+                "on its own to choose from a list."
             )
         dimension, value = found
         if dimension in chosen and chosen[dimension] != value:
@@ -338,8 +391,8 @@ def check_known(filters: Filters, known: Known, senior: bool) -> Filters:
         value = getattr(filters, dimension)
         if value and value not in known.values(dimension):
             raise UserFacingError(
-                f"There is no {FILTER_WORDS[dimension]} called '{value[:_MOST]}' in the "
-                "skills checks. Choose one from the list on the card."
+                f"There is no {FILTER_WORDS[dimension]} called '{value[:_MOST]}' that the "
+                "report can show. Choose one from the list on the card."
             )
     if senior and filters.role_family not in ("", SENIOR_LEADER):
         raise UserFacingError("The senior leaders' view shows senior leaders only.")
@@ -384,27 +437,42 @@ class Reports:
         if not (self.ctx.is_admin(actor) or self.may_see(actor.aad_object_id)):
             raise NotAllowed(WHO_MAY)
 
+    def viewers(self) -> frozenset[str]:
+        """Everyone who may see skills reports: they never count towards a group's size."""
+        return frozenset(self.ctx.admin_ids) | self.settings.report_ids
+
     async def figures(
         self, filters: Filters | None, typed: str, senior: bool, before: dt.datetime | None = None
     ) -> tuple[SkillsReport, Known]:
+        """The report on the closed baselines (as they were at `before`, if given)."""
         store = self.ctx.store
         framework = await data.load_framework(store)
-        checks = [r for r in await data.assessments(store) if before is None or r.at <= before]
-        names = [
-            str(r.data.get("name", ""))
-            for r in await data.baselines(store)
-            if before is None or r.at <= before
+        opened = [r for r in await data.baselines(store) if before is None or r.at <= before]
+        # A baseline closes when the next one opens: only checks sent before then count.
+        closes = {str(b.data.get("name", "")): after.at for b, after in itertools.pairwise(opened)}
+        checks = [
+            r
+            for r in await data.assessments(store)
+            if (until := closes.get(str(r.data.get("baseline", "")))) is not None and r.at < until
         ]
-        known = known_values(framework, checks)
-        chosen = check_known(filters or read_filters(typed, known), known, senior)
+        names = list(closes)
+        still_open = str(opened[-1].data.get("name", "")) if opened else ""
         k = self.settings.min_group
+        viewers = self.viewers()
+
+        def work() -> tuple[list[Baseline], Known]:  # CPU work: off the event loop
+            baselines = by_baseline(checks, names, k, viewers)
+            return baselines, known_values(framework, baselines)
+
+        baselines, known = await asyncio.to_thread(work)
+        if not baselines:  # nothing closed yet: nothing to show, whatever was asked
+            chosen = Filters(role_family=SENIOR_LEADER) if senior else Filters()
+            scope = scope_words(chosen, known)
+            return build_report(framework, [], chosen, scope, senior, k, still_open), known
+        chosen = check_known(filters or read_filters(typed, known), known, senior)
         scope = scope_words(chosen, known)
-
-        def work() -> SkillsReport:  # CPU work for a large council: off the event loop
-            baselines = by_baseline(checks, names, k)
-            return build_report(framework, baselines, chosen, scope, senior, k)
-
-        return await asyncio.to_thread(work), known
+        report = build_report(framework, baselines, chosen, scope, senior, k, still_open)
+        return report, known
 
     async def make(self, actor: Actor, filters: Filters | None, typed: str, senior: bool) -> Made:
         self.check_allowed(actor)
