@@ -325,3 +325,21 @@ def test_report_ids_that_are_not_entra_ids_are_one_plain_sentence() -> None:
         "SKILLS_REPORT_IDS must list Entra object ids (GUIDs), separated by commas. "
         "These are not: jo@example.org."
     ) in str(raised.value)
+
+
+def test_exactly_k_people_is_enough_and_one_fewer_is_not() -> None:
+    # Everyone is one group; the rule's boundary is "at least k", not "more than k".
+    assert disclose(people(5, "Place", "Parks", "manager"), 5).may_show(Group())
+    assert not disclose(people(4, "Place", "Parks", "manager"), 5).may_show(Group())
+    # Two service areas of exactly k each split everyone into two atoms of k: both shown.
+    rows = people(5, "Place", "Parks", "manager") + people(5, "Place", "Roads", "manager")
+    shown = disclose(rows, 5)
+    assert shown.may_show(Group(service_area="Parks"))
+    assert shown.may_show(Group(service_area="Roads"))
+    assert shown.size(Group(service_area="Parks")) == 5
+    assert shown.size(Group(service_area="Nowhere")) == 0  # a group nobody is in
+
+
+def test_the_smallest_group_message_is_plain() -> None:
+    with pytest.raises(ValueError, match=r"^The smallest group must be 2 or more$"):
+        disclose([], 1)
