@@ -486,3 +486,21 @@ def test_the_sharepoint_backlog_line_is_one_the_list_writer_takes() -> None:
     nothing = {**GOOD_DATA, "items_per_month": 1}
     entry = backlog_entry(backlog_line(nothing))
     assert entry.kind == "None" and entry.hours_saveable == 0 and entry.ease == 0
+
+
+def test_a_saving_of_exactly_the_minimum_counts() -> None:
+    found = estimate(process(50, ("Officer", "Receives the form by post", "Paper", 10, 100)), RULES)
+    # 10 × 50 × 12 / 60 = 100 hours; a self-service form saves half: 50, exactly the minimum.
+    assert found.kind is Kind.SELF_SERVICE_FORM and found.hours_saved == pytest.approx(50)
+    assert found.lines[0].startswith("Hours a year spent: 100")  # the working stays first
+    assert saving_line(found).startswith("Hours a year it could save: 50. The rules say")
+    assert found.rules_version == RULES.version
+
+
+def test_none_says_so_in_every_line_and_joins_no_systems() -> None:
+    found = estimate(process(10, ("Officer", "Receives the form by post", "Paper", 10, 100)), RULES)
+    assert found.kind is Kind.NONE and found.label == "None" and found.between == ()
+    assert "Kind that fits: none." in found.lines
+    assert "Hours a year it could save: 0." in found.lines
+    assert found.lines[0].startswith("Hours a year spent: 20")
+    assert found.rules_version == RULES.version
