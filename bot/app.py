@@ -10,7 +10,7 @@ from typing import Any, cast
 import pydantic
 from aiohttp import web
 from microsoft_agents.hosting.aiohttp import CloudAdapter, start_agent_process
-from microsoft_agents.hosting.core import AgentApplication
+from microsoft_agents.hosting.core import AgentApplication, TurnContext
 from microsoft_agents.hosting.core.authorization import Connections
 
 from bot import journeys
@@ -24,6 +24,7 @@ from bot.azure_state.idempotency import AzureIdempotency
 from bot.backends import OpenStore, open_roster, open_store
 from bot.channel_posts import ChannelPoster
 from bot.clock import Clock, SystemClock
+from bot.delivery import reply_within_limits
 from bot.domain.deadlines import StageTargets
 from bot.domain.working_time import WorkingTime
 from bot.door import Door, guarded, refusal
@@ -161,6 +162,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     built = [register(ctx) for register in journeys.load()]
     _store_news_to_journeys(opened, ctx)
     register_journeys(app[AGENT], ctx, built)
+    app[AGENT].before_turn(_replies_within_limits)
     app[ROUTES].update(
         {(route.method, route.path): route.handler for journey in built for route in journey.routes}
     )
@@ -185,6 +187,21 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
                 logger.exception("Stopping the %s journey failed", journey.name)
     if opened.close is not None:
         await opened.close()
+
+
+async def _replies_within_limits(context: TurnContext, state: Any) -> bool:
+    """Every reply inside a turn is tried again when Teams answers 429 (a proactive card
+    to the same chat may have used the room), so a busy chat never turns a person's
+    message into an error."""
+    conversation_id = str(getattr(context.activity.conversation, "id", "") or "")
+
+    async def send(
+        _: TurnContext, activities: list[Any], next_send: Callable[[], Awaitable[Any]]
+    ) -> Any:
+        return await reply_within_limits(next_send, conversation_id)
+
+    context.on_send_activities(send)
+    return True
 
 
 STOP_WAIT = 10.0  # seconds the app waits for its loops and background work to stop

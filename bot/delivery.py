@@ -317,6 +317,34 @@ async def _with_retries(
     raise AssertionError("unreachable")
 
 
+# A reply inside a turn waits for Teams at most this long: the person is watching, and
+# Teams gives up on a turn after 15 seconds.
+REPLY_POLICY = RetryPolicy(attempts=3, max_retry_after=5.0)
+
+
+def root_conversation(conversation_id: str) -> str:
+    """A channel thread counts toward its channel's limits."""
+    return conversation_id.split(";messageid=")[0]
+
+
+async def reply_within_limits(
+    send: Callable[[], Awaitable[T]],
+    conversation_id: str,
+    policy: RetryPolicy = REPLY_POLICY,
+    *,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    jitter: Callable[[float, float], float] = random.uniform,
+    wall: Callable[[], dt.datetime] = _wall,
+) -> T:
+    """A reply to the person in the turn: sent at once, and tried again when Teams answers
+    429 (a proactive card to the same chat may have used the room) or 5xx, as a proactive
+    send is. Replies do not queue in the throttle: a person typing cannot send faster than
+    Teams allows, and a reply that waited behind a fan-out would keep them waiting."""
+    return await _with_retries(
+        send, root_conversation(conversation_id), None, policy, sleep, jitter, wall
+    )
+
+
 async def fan_out(
     items: Iterable[T], send: Callable[[T], Awaitable[R]], concurrency: int = 64
 ) -> AsyncIterator[tuple[T, R | BaseException]]:

@@ -285,3 +285,22 @@ async def test_the_app_is_installed_for_the_person_before_their_chat_is_made(
     assert await notifier.deliver("aad-gone", nudge("hello"), "install:2") == Delivered.NO_CHAT
     assert "a:created-aad-gone" not in limited.created
     assert await context(installing_bot).store.personal_chat("aad-gone") is None
+
+
+async def test_a_busy_chat_never_turns_a_persons_message_into_an_error(
+    bot: BotServer, http: aiohttp.ClientSession, limited: LimitedConnector
+) -> None:
+    """Cards sent to a person's chat and the bot's replies to them share Teams' limits:
+    a reply that meets 429 is sent again after Retry-After, as a card is."""
+    ann = TeamsUser(http, bot, limited, user_id="29:aad-ann", name="Ann", aad_object_id="aad-ann")
+    await ann.say("help")  # the bot now knows Ann's chat
+    notifier = context(bot).notifier
+    cards = asyncio.gather(
+        *(notifier.deliver("aad-ann", nudge(f"n-{i}"), f"busy:{i}") for i in range(8))
+    )
+    answers = [await ann.say("help") for _ in range(8)]
+    assert await cards == [Delivered.SENT] * 8
+    assert all(answers), "every message got its answer"
+    nudges = [m for m in markers(limited, ann.conversation_id) if m.startswith("n-")]
+    assert nudges == [f"n-{i}" for i in range(8)]
+    assert limited.counts.duplicates == 0

@@ -34,6 +34,7 @@ from bot.delivery import (
     check_card_size,
     fan_out,
     per_bot,
+    reply_within_limits,
     send_with_retries,
 )
 from bot.reply_hosts import ReplyHosts
@@ -447,3 +448,44 @@ def test_teams_app_id_is_checked_at_start() -> None:
     settings = load_settings({**base, "BOT_STORE": "sharepoint", "TEAMS_APP_ID": f" {APP} "})
     assert settings.teams_app_id == APP
     assert load_settings(base).teams_app_id == ""
+
+
+async def test_a_reply_answered_429_is_sent_again_after_retry_after() -> None:
+    time = FakeTime()
+    answers = iter([429, 429, 200])
+    tries: list[int] = []
+
+    async def send() -> str:
+        status = next(answers)
+        tries.append(status)
+        if status == 429:
+            raise aiohttp.ClientResponseError(
+                None,  # type: ignore[arg-type]
+                (),
+                status=429,
+                headers={"Retry-After": "2"},  # type: ignore[arg-type]
+            )
+        return "ok"
+
+    assert await reply_within_limits(send, "a:ann", sleep=time.sleep) == "ok"
+    assert tries == [429, 429, 200]
+    assert time.sleeps == [2.0, 2.0]
+
+
+async def test_a_reply_waits_for_teams_no_longer_than_the_person_would() -> None:
+    time = FakeTime()
+    tries: list[int] = []
+
+    async def send() -> str:
+        tries.append(429)
+        raise aiohttp.ClientResponseError(
+            None,  # type: ignore[arg-type]
+            (),
+            status=429,
+            headers={"Retry-After": "120"},  # type: ignore[arg-type]
+        )
+
+    with pytest.raises(aiohttp.ClientResponseError):
+        await reply_within_limits(send, "19:team@thread.tacv2;messageid=7", sleep=time.sleep)
+    assert len(tries) == 3  # three tries in all
+    assert time.sleeps == [5.0, 5.0]  # Retry-After is capped for a reply: a person is waiting
