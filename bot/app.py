@@ -31,6 +31,7 @@ from bot.door import Door, guarded, refusal
 from bot.journey import CONFIG_PROBLEM, REQUEST_NOT_APPLIED, REQUEST_SAVED, JourneyContext
 from bot.notifier import AppInstaller, TeamsNotifier
 from bot.ports import Store
+from bot.privacy import all_of, local_pseudonym_key, shared_pseudonym_key, use_pseudonym_key
 from bot.readiness import readiness
 from bot.registry import register_journeys
 from bot.reply_hosts import reply_hosts_for
@@ -154,12 +155,18 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     app[STORE] = opened
     if opened.azure is not None:  # Idempotency-Keys shared by every instance, not a file
         app[API].idempotency = AzureIdempotency(opened.azure, app[CLOCK])
+    use_pseudonym_key(
+        await shared_pseudonym_key(opened.azure)
+        if opened.azure is not None
+        else local_pseudonym_key(app[SETTINGS].data_dir)
+    )
     ctx = _journey_context(app, opened)
     # Every request added or saved, by anyone, is announced (REQUEST_SAVED).
     ctx.store = cast(Store, ObservedStore(opened.store, _publisher_now(ctx, REQUEST_SAVED)))
     if ctx.roster is not None:
         ctx.in_background(ctx.roster.members())  # read the group now, not on the first click
     built = [register(ctx) for register in journeys.load()]
+    ctx.personal_data = all_of(journey.personal_data for journey in built)
     _store_news_to_journeys(opened, ctx)
     register_journeys(app[AGENT], ctx, built)
     app[AGENT].before_turn(_replies_within_limits)

@@ -32,6 +32,7 @@ from bot.domain.deadlines import StageTargets
 from bot.domain.working_time import WorkingTime
 from bot.notifier import Notifier
 from bot.ports import Roster, Store
+from bot.privacy import PersonalData, all_of
 from bot.reply_hosts import ReplyHosts
 
 logger = logging.getLogger(__name__)
@@ -299,6 +300,9 @@ class Journey:
     operations: tuple[Any, ...] = ()
     # Actions on any Teams message (the manifest's message extension commands).
     message_actions: tuple[MessageAction, ...] = ()
+    # What it holds about people: shown by `my data`, removed by `erase`, kept only for
+    # its retention period (bot/privacy.py). None: it holds no personal data of its own.
+    personal_data: PersonalData | None = None
 
 
 @dataclass
@@ -314,6 +318,7 @@ class Part:
     routes: tuple[HttpRoute, ...] = ()
     operations: tuple[Any, ...] = ()
     message_actions: tuple[MessageAction, ...] = ()
+    personal_data: PersonalData | None = None
 
 
 def join(
@@ -338,6 +343,7 @@ def join(
         routes=tuple(route for part in parts for route in part.routes),
         operations=tuple(op for part in parts for op in part.operations),
         message_actions=tuple(action for part in parts for action in part.message_actions),
+        personal_data=all_of(part.personal_data for part in parts),
     )
 
 
@@ -414,6 +420,9 @@ class JourneyContext:
     azure: Any = None
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     events: Events = field(init=False)
+    # Every running journey's personal data, put together in JOURNEYS order (set by the
+    # app once every journey is built): what `my data`, `erase` and retention act on.
+    personal_data: PersonalData | None = None
 
     def __post_init__(self) -> None:
         self.events = Events(self.in_background)

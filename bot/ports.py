@@ -235,6 +235,101 @@ class RecordStore(Protocol):
         ...
 
 
+class WorkingPersonalData(Protocol):
+    """What data protection needs of the bot's own state (issue 18): find, change and
+    remove what is held about a person, and what is past its retention period. Every
+    method is safe to call again: a second call finds nothing left to do."""
+
+    # Records (RecordStore): a record may be rewritten in place (anonymised) or removed.
+    async def replace_record(self, record: Record) -> bool:
+        """Rewrite the record of `record.kind` and `record.key` with this owner and data
+        (its seq and time stay). False if there is no such record."""
+        ...
+
+    async def delete_record(self, kind: str, key: str) -> bool:
+        """Remove it for good; its key is not free again (add_record stays False for
+        it), so an erased record is never kept a second time by a retried write."""
+        ...
+
+    async def records_of(self, owner_id: str, limit: int = 10_000) -> list[Record]:
+        """Every record, of any kind, whose owner is `owner_id`, in the order kept."""
+        ...
+
+    # Drafts (DraftStore).
+    async def drafts_of(self, owner_id: str) -> list[Draft]:
+        """Every half-filled form of this person, any form."""
+        ...
+
+    async def delete_drafts_before(self, cutoff: dt.datetime) -> int:
+        """Remove every draft last changed before `cutoff`; how many went."""
+        ...
+
+    # Chats and people (ChannelDirectory, OnceOnly.remember_person).
+    async def find_people(self, name: str) -> dict[str, tuple[str, str]]:
+        """People whose display name matches `name` (ignoring case and spacing):
+        user id -> (Teams id, name)."""
+        ...
+
+    async def forget_person(self, user_id: str) -> int:
+        """Remove the person's chat reference and their people row; how many rows went."""
+        ...
+
+    async def forget_unseen_since(self, cutoff: dt.datetime) -> int:
+        """Remove chat references and people rows of everyone not seen since `cutoff`
+        (remember_personal_chat and remember_person stamp when someone was last seen)."""
+        ...
+
+    async def last_seen(self, user_id: str) -> dt.datetime | None:
+        """When the person was last seen (for `my data`); None if they are not known."""
+        ...
+
+    async def channels_registered_by(
+        self, user_ids: frozenset[str]
+    ) -> dict[str, tuple[str, dict[str, Any]]]:
+        """Channels one of these people registered (`registered_by`, or the `user` of
+        the reference: whoever typed `register`): purpose -> (registered_by, reference)."""
+        ...
+
+    async def forget_channel_registrar(self, user_ids: frozenset[str], stand_in: str) -> int:
+        """In every channel one of these people registered, `registered_by` and the
+        reference's `user` id and Entra id become `stand_in` and its name ERASED_NAME (the
+        channel stays registered); how many channels changed."""
+        ...
+
+    # Once-only answers (OnceOnly).
+    async def forget_invokes_before(self, cutoff: dt.datetime) -> int:
+        """Remove stored answers to card presses kept before `cutoff`, and the presses'
+        claims ("invoke:" keys, which hold the presser's id) kept before it."""
+        ...
+
+    async def forget_sent_before(self, prefixes: tuple[str, ...], cutoff: dt.datetime) -> int:
+        """Remove sent-notification keys starting with one of `prefixes` kept before
+        `cutoff` (only keys whose send is never repeated); how many went."""
+        ...
+
+    async def forget_keys_naming(self, user_id: str, stand_in: str) -> int:
+        """Sent-notification keys that hold `user_id` are rewritten with `stand_in`
+        instead (so what was sent stays sent, and the id goes); how many changed."""
+        ...
+
+    async def forget_answers_naming(self, texts: frozenset[str]) -> int:
+        """Remove stored answers to card presses (anyone's) that hold any of `texts` (a
+        person's ids and names, ignoring case): a triager's card can quote a requester.
+        A press Teams sends again is then told it is still running, never run twice."""
+        ...
+
+
+class PersonalDataStore(WorkingPersonalData, Protocol):
+    """The same for the whole store, requests included."""
+
+    async def replace_request(self, request: DigitalRequest) -> DigitalRequest:
+        """Overwrite every field of the stored request, the requester included (an
+        anonymised copy, bot/domain/anonymise.py), whoever changed it last: data
+        protection wins over a concurrent edit. In SharePoint mode the write to the list
+        is queued like any other, and carries the requester columns too."""
+        ...
+
+
 class Store(
     RequestRegister,
     DraftStore,
@@ -242,6 +337,7 @@ class Store(
     ChannelDirectory,
     OnceOnly,
     RecordStore,
+    PersonalDataStore,
     Protocol,
 ):
     """Everything the bot keeps. SQLite locally; SharePoint lists in m365 mode."""
@@ -249,7 +345,9 @@ class Store(
     async def ping(self) -> bool: ...
 
 
-class WorkingState(DraftStore, ChannelDirectory, OnceOnly, RecordStore, Protocol):
+class WorkingState(
+    DraftStore, ChannelDirectory, OnceOnly, RecordStore, WorkingPersonalData, Protocol
+):
     """The bot's own state, not council records: kept locally in SharePoint mode too."""
 
     async def open(self) -> None: ...
@@ -332,6 +430,11 @@ class Journal(RequestRegister, GovernanceStore, Protocol):
 
     async def raise_reference_floor(self, year: int, number: int) -> None:
         """Never hand out `number` or below in `year`: SharePoint already has them."""
+        ...
+
+    async def replace_request(self, request: DigitalRequest) -> DigitalRequest:
+        """As PersonalDataStore.replace_request: the journal's copy is overwritten and a
+        write of every column (requester included) is queued for SharePoint."""
         ...
 
     async def replace_governance(self, config: dict[str, Any]) -> None:

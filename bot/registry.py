@@ -7,6 +7,7 @@ What no journey claims gets a polite answer, never silence and never a stack tra
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from collections.abc import Iterable
@@ -74,15 +75,20 @@ def register_journeys(
     app.before_turn(_remember_chats(ctx))
 
 
-# How many people one process keeps in mind as already remembered (a bound, not a limit:
-# past it, the set starts again and a chat is remembered once more).
+# How many people one process keeps in mind as lately remembered (a bound, not a limit:
+# past it, the dict starts again and a chat is remembered once more).
 KNOWN_CHATS = 50_000
+# How long a stamp of when someone was last seen holds before it is made again. A person
+# forgotten by an erasure or by retention (on any instance) is remembered again within
+# this long of their next message.
+RESTAMP_AFTER = dt.timedelta(hours=1)
 
 
 def _remember_chats(ctx: JourneyContext) -> Any:
-    """Keep each person's own chat with the bot (and their Teams id) the first time this
-    process sees them in it, so a card can reach them later: a nudge, an answer, a reply."""
-    known: set[str] = set()
+    """Keep each person's own chat with the bot (and their Teams id), and when they were
+    last seen, so a card can reach them later (a nudge, an answer, a reply) and retention
+    keeps them while they use the bot: stamped again at most once an hour (ctx.now())."""
+    stamped: dict[str, dt.datetime] = {}
 
     async def before(context: TurnContext, state: TurnState) -> bool:
         activity = context.activity
@@ -91,8 +97,11 @@ def _remember_chats(ctx: JourneyContext) -> Any:
             activity.type not in (ActivityTypes.message, ActivityTypes.invoke)
             or conversation_type(activity) != "personal"
             or not actor.user_id
-            or actor.user_id in known
         ):
+            return True
+        now = ctx.now()
+        last = stamped.get(actor.user_id)
+        if last is not None and last <= now < last + RESTAMP_AFTER:
             return True
         try:
             await ctx.store.remember_personal_chat(
@@ -102,9 +111,9 @@ def _remember_chats(ctx: JourneyContext) -> Any:
         except Exception:
             logger.exception("Could not keep the chat of the person writing: carrying on")
             return True
-        if len(known) >= KNOWN_CHATS:
-            known.clear()
-        known.add(actor.user_id)
+        if len(stamped) >= KNOWN_CHATS:
+            stamped.clear()
+        stamped[actor.user_id] = now
         return True
 
     return before

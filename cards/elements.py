@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import microsoft_teams.cards as ac
@@ -97,3 +98,13 @@ def notice(text: str, important: bool = False) -> ac.Container:
         items=[para(text)],
         spacing="Medium",
     )
+
+
+def error_summary(errors: Mapping[str, str]) -> ac.Container:
+    """The GOV.UK error summary at the top of a form: "There is a problem", then each
+    problem in words (the colour only repeats what the words say)."""
+    lines: list[ac.CardElement] = [
+        ac.TextBlock(text="There is a problem", weight="Bolder", size="Medium", wrap=True)
+    ]
+    lines += [para(message) for message in errors.values()]
+    return ac.Container(style="attention", items=lines)

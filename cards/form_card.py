@@ -23,7 +23,7 @@ from bot.domain.forms import (
     read_number,
 )
 from bot.domain.text import long_date
-from cards.elements import button, card, heading, notice, para, user_text
+from cards.elements import button, card, error_summary, heading, notice, para, user_text
 
 # Card data a form's buttons carry, by the names the form card uses.
 DRAFT_ID = "draftId"
@@ -122,14 +122,6 @@ def _field(spec: FieldSpec, view: FormView) -> ac.Container:
     return ac.Container(items=items, spacing="Large", separator=True)
 
 
-def _error_summary(errors: dict[str, str]) -> ac.Container:
-    lines: list[ac.CardElement] = [
-        ac.TextBlock(text="There is a problem", weight="Bolder", size="Medium", wrap=True)
-    ]
-    lines += [para(message) for message in errors.values()]
-    return ac.Container(style="attention", items=lines)
-
-
 def _card_data(view: FormView, step: int) -> dict[str, Any]:
     data: dict[str, Any] = {DRAFT_ID: view.draft.draft_id, STEP: step}
     if view.draft.etag:
@@ -160,7 +152,7 @@ def _step_card(form: FormDefinition[Any], step: Step, view: FormView) -> ac.Adap
     if view.notice:
         body.append(notice(view.notice))
     if view.errors:
-        body.append(_error_summary(view.errors))
+        body.append(error_summary(view.errors))
     body.append(para(step.intro))
     body += [_field(spec, view) for spec in view.shown_fields(step)]
     last = step.number == count

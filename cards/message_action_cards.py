@@ -14,7 +14,7 @@ from typing import Any
 import microsoft_teams.cards as ac
 
 from bot.domain.forms import UNREADABLE, FieldSpec
-from cards.elements import card, heading, notice, para, to_dict
+from cards.elements import card, error_summary, heading, notice, para, to_dict
 
 DIALOG_TITLE = "Raise as a digital request"
 SAVE = "Save as a draft request"
@@ -72,19 +72,11 @@ def _question(spec: FieldSpec, raw: str, error: str) -> ac.Container:
     return ac.Container(items=items, spacing="Large", separator=True)
 
 
-def _error_summary(errors: Mapping[str, str]) -> ac.Container:
-    lines: list[ac.CardElement] = [
-        ac.TextBlock(text="There is a problem", weight="Bolder", size="Medium", wrap=True)
-    ]
-    lines += [para(message) for message in errors.values()]
-    return ac.Container(style="attention", items=lines)
-
-
 def build_raise_dialog(dialog: Dialog) -> ac.AdaptiveCard:
     body: list[ac.CardElement] = [heading(DIALOG_TITLE)]
     body += [notice(note, important=True) for note in dialog.notes]
     if dialog.errors:
-        body.append(_error_summary(dialog.errors))
+        body.append(error_summary(dialog.errors))
     body.append(para(INTRO))
     body += [
         _question(spec, dialog.values.get(spec.name, ""), dialog.errors.get(spec.name, ""))

@@ -87,6 +87,22 @@ def to_fields(request: DigitalRequest) -> dict[str, Any]:
     }
 
 
+def replace_columns(request: DigitalRequest) -> dict[str, Any]:
+    """Every column a request's content fills, the requester's included: data protection's
+    overwrite of an item (an erased person, or a request past its retention period).
+
+    SharePoint keeps an item's earlier versions (version history), and Graph has no call to
+    delete a list item's versions, so the values this overwrites stay readable there to
+    anyone who may see the list's version history. The council limits or turns off version
+    history on the list (docs/data-protection.md); the fake Graph keeps no versions."""
+    return {
+        "RequesterId": request.requester.user_id,
+        "RequesterName": request.requester.name,
+        "RequesterAadId": request.requester.aad_object_id,
+        **changed_columns(request),
+    }
+
+
 def changed_columns(request: DigitalRequest) -> dict[str, Any]:
     """The columns a change after sending may touch: triage's, and the requester's
     answers with the score they give (a requester may change their answers in triage)."""

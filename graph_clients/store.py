@@ -69,6 +69,7 @@ from graph_clients.requests_list import (
     GraphRequests,
     Written,
     changed_columns,
+    replace_columns,
 )
 
 logger = logging.getLogger(__name__)
@@ -459,6 +460,14 @@ class SharePointStore:
         self.wake_writer()
         return stored
 
+    async def replace_request(self, request: DigitalRequest) -> DigitalRequest:
+        """Data protection's overwrite: the journal's copy at once, and a "replace" write of
+        every column (the requester's included) queued for the list. While it is owed, `get`
+        answers from the journal, so SharePoint's old copy is never taken back in."""
+        stored = await self.journal.replace_request(request)
+        self.wake_writer()
+        return stored
+
     async def for_requester(
         self, requester_id: str, page_token: str | None = None, page_size: int = 10
     ) -> Page:
@@ -474,7 +483,10 @@ class SharePointStore:
             # The journal knows only its own tokens: one of SharePoint's starts at its first page.
             local = await self.journal.for_requester(requester_id, page_token, page_size)
             return dataclasses.replace(local, stale=True)
-        page = dataclasses.replace(page, items=[await self._newest(r) for r in page.items])
+        newest = [await self._newest(r) for r in page.items]
+        # A replace still owed (an erased requester) no longer lists under the old id.
+        mine = [r for r in newest if r.requester.user_id == requester_id]
+        page = dataclasses.replace(page, items=mine)
         if later:
             return page
         unwritten = await self.journal.unwritten_references()
@@ -569,6 +581,55 @@ class SharePointStore:
 
     async def records(self, kind: str, after_seq: int = 0, limit: int = 500) -> list[Record]:
         return await self.working.records(kind, after_seq, limit)
+
+    # Personal data in the local working state (WorkingPersonalData): passed through.
+
+    async def replace_record(self, record: Record) -> bool:
+        return await self.working.replace_record(record)
+
+    async def delete_record(self, kind: str, key: str) -> bool:
+        return await self.working.delete_record(kind, key)
+
+    async def records_of(self, owner_id: str, limit: int = 10_000) -> list[Record]:
+        return await self.working.records_of(owner_id, limit)
+
+    async def drafts_of(self, owner_id: str) -> list[Draft]:
+        return await self.working.drafts_of(owner_id)
+
+    async def delete_drafts_before(self, cutoff: dt.datetime) -> int:
+        return await self.working.delete_drafts_before(cutoff)
+
+    async def find_people(self, name: str) -> dict[str, tuple[str, str]]:
+        return await self.working.find_people(name)
+
+    async def forget_person(self, user_id: str) -> int:
+        return await self.working.forget_person(user_id)
+
+    async def forget_unseen_since(self, cutoff: dt.datetime) -> int:
+        return await self.working.forget_unseen_since(cutoff)
+
+    async def channels_registered_by(
+        self, user_ids: frozenset[str]
+    ) -> dict[str, tuple[str, dict[str, Any]]]:
+        return await self.working.channels_registered_by(user_ids)
+
+    async def forget_channel_registrar(self, user_ids: frozenset[str], stand_in: str) -> int:
+        return await self.working.forget_channel_registrar(user_ids, stand_in)
+
+    async def last_seen(self, user_id: str) -> dt.datetime | None:
+        return await self.working.last_seen(user_id)
+
+    async def forget_invokes_before(self, cutoff: dt.datetime) -> int:
+        return await self.working.forget_invokes_before(cutoff)
+
+    async def forget_sent_before(self, prefixes: tuple[str, ...], cutoff: dt.datetime) -> int:
+        return await self.working.forget_sent_before(prefixes, cutoff)
+
+    async def forget_keys_naming(self, user_id: str, stand_in: str) -> int:
+        return await self.working.forget_keys_naming(user_id, stand_in)
+
+    async def forget_answers_naming(self, texts: frozenset[str]) -> int:
+        return await self.working.forget_answers_naming(texts)
 
     # The writer -----------------------------------------------------------------
 
@@ -796,11 +857,23 @@ class SharePointStore:
         """An item's queued writes in the order queued, each kind once: the last update (or
         triage record) writes the journal's latest state, so it carries the ones before it."""
         written = 0
+        kinds = list(dict.fromkeys(op.op for op in item.ops))
+        replace = item.last("replace")
+        if replace is not None:
+            # Data protection's overwrite goes first, whatever was queued before it: it
+            # writes the journal's latest state, so it carries the updates queued before it
+            # (one sent first could meet a 412 and take SharePoint's old values back in).
+            # Where the triage card is, it does not write: that goes after it.
+            kinds = ["replace", *(kind for kind in kinds if kind != "replace")]
         async with slots:
-            for kind in dict.fromkeys(op.op for op in item.ops):
+            for kind in kinds:
                 op = item.last(kind)
                 if op is None or this_pass.unreachable:
                     break
+                if replace is not None and kind == "update" and op.seq < replace.seq:
+                    await self.journal.outbox_skip(item.reference, kind, through_seq=op.seq)
+                    written += item.count(kind)
+                    continue
                 try:
                     await self._write(op)
                 except Exception as error:
@@ -904,6 +977,8 @@ class SharePointStore:
             await self._record_triage_post(op, request)
         elif op.op == "update":
             await self._send_update(op, request)
+        elif op.op == "replace":
+            await self._send_replace(op, request)
         else:
             raise ValueError(f"Unknown outbox operation {op.op!r}")
 
@@ -969,6 +1044,20 @@ class SharePointStore:
         except ChangedBySomeoneElse:
             await self._not_applied(op, request)
             return
+        await self.journal.outbox_done(op.seq, request.reference, item[0], etag)
+
+    async def _send_replace(self, op: OutboxOp, request: DigitalRequest) -> None:
+        """Every column, whatever the item's ETag: an erasure or retention wins over an
+        edit made in the list meanwhile (the edit's values are what it removes)."""
+        item = await self.journal.graph_item(request.reference)
+        if item is None or not item[0]:
+            await self._spend(QUERY_UNITS)
+            found = await self.requests.find(request.reference)
+            if found is None:
+                raise LookupError(f"{request.reference} is not in SharePoint yet")
+            item = (found.item_id, found.etag)
+        await self._spend(WRITE_UNITS)
+        etag = await self.requests.update_fields(item[0], replace_columns(request), "")
         await self.journal.outbox_done(op.seq, request.reference, item[0], etag)
 
     async def _not_applied(self, op: OutboxOp, request: DigitalRequest) -> None:

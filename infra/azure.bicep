@@ -210,6 +210,28 @@ type tuningSettings = {
   BENEFITS_REMINDER_DAYS: string?
   @description('Who may see the benefits report besides the admins (the PMO and the board), by Entra object id.')
   BENEFITS_REPORT_IDS: string?
+  @description('Minutes a my data download link works (5 to 1440).')
+  MY_DATA_LINK_MINUTES: string?
+  @description('The local hour from which the daily retention job runs (0 to 23).')
+  RETENTION_RUN_HOUR: string?
+  @description('Days a delivered, reviewed or duplicate request is kept before it is anonymised (1 to 36500).')
+  RETENTION_CLOSED_REQUESTS_DAYS: string?
+  @description('Days a rejected or withdrawn request is kept before it is anonymised (1 to 36500).')
+  RETENTION_REJECTED_REQUESTS_DAYS: string?
+  @description('Days community questions and answers are kept before they are anonymised (1 to 36500).')
+  RETENTION_QUESTIONS_DAYS: string?
+  @description('Days skills self-assessments are kept before they are anonymised (1 to 36500).')
+  RETENTION_SKILLS_DAYS: string?
+  @description('Days feedback on the bot is kept before it is anonymised (1 to 36500).')
+  RETENTION_FEEDBACK_DAYS: string?
+  @description('Days an unsent form is kept before it is deleted (1 to 36500).')
+  RETENTION_DRAFTS_DAYS: string?
+  @description('Days after a person last used the bot before their chat reference is deleted (1 to 36500).')
+  RETENTION_CONVERSATIONS_DAYS: string?
+  @description('Days history entries and audit records are kept before they are anonymised (1 to 36500).')
+  RETENTION_AUDIT_DAYS: string?
+  @description('Days the bot keeps its answers to card presses (1 to 36500).')
+  RETENTION_CARD_ANSWERS_DAYS: string?
   @description('The REST API\'s Application ID URI, when it is not api://<bot client id>.')
   API_AUDIENCE: string?
   @description('REST API calls a minute for each caller (1 to 10000).')

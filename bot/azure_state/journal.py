@@ -298,6 +298,19 @@ class AzureJournal(AzureOutbox):
                 return _request(entity)
         raise ChangedBySomeoneElse(f"{request.reference} is being changed by others just now.")
 
+    async def replace_request(self, request: DigitalRequest) -> DigitalRequest:
+        """Every field, the requester included, whatever the version (data protection wins
+        over a concurrent edit), owing SharePoint a "replace". The `by|` copy moves to the
+        new requester's key in the same transaction, so the old id is left in no key."""
+        for _ in range(TRIES):
+            found = await self._request_row(request.reference)
+            if found is None:
+                raise LookupError(f"{request.reference} is not in the journal")
+            entity = await self._rewrite(found, request, owed="replace", whole=True)
+            if entity is not None:
+                return _request(entity)
+        raise ChangedBySomeoneElse(f"{request.reference} is being changed by others just now.")
+
     async def import_version(
         self, request: DigitalRequest, item_id: str, etag: str
     ) -> DigitalRequest:
@@ -319,16 +332,18 @@ class AzureJournal(AzureOutbox):
         request: DigitalRequest,
         owed: str = "",
         also: tuple[Any, ...] | None = None,
+        whole: bool = False,
     ) -> dict[str, Any] | None:
-        """Write `request`'s changeable parts over the row `found` as its next version, with
-        its copies, and the write it owes (`owed`) or `also` one more operation, in one
-        transaction conditional on `found`'s ETag. None if the row changed meanwhile."""
+        """Write `request`'s changeable parts (`whole`: its requester too) over the row
+        `found` as its next version, with its copies, and the write it owes (`owed`) or
+        `also` one more operation, in one transaction conditional on `found`'s ETag. None
+        if the row changed meanwhile."""
         order = as_int(found["Order"])
         before = _request(found)
         changed = dataclasses.replace(
             request,
             reference=before.reference,
-            requester=before.requester,
+            requester=request.requester if whole else before.requester,
             submitted_at=before.submitted_at,
             stale=False,
         )
@@ -341,12 +356,15 @@ class AzureJournal(AzureOutbox):
             draft_id=str(found["DraftId"]),
             posted=(bool(found.get("Posted")), str(found.get("TriageMessageId") or "")),
         )
-        by_requester = rows.requester_row(before.requester.user_id, order)
+        by_requester = rows.requester_row(changed.requester.user_id, order)
         operations: list[tuple[Any, ...]] = [
             ("update", entity, _if_unchanged(etag_of(found))),
             ("upsert", _copy(entity, rows.listing_row(order)), _REPLACE),
             ("upsert", _copy(entity, by_requester), _REPLACE),
         ]
+        moved_from = rows.requester_row(before.requester.user_id, order)
+        if moved_from != by_requester:
+            operations.append(("delete", {"PartitionKey": P, "RowKey": moved_from}))
         if owed:
             operations.append(("create", self._owe(before.reference, order, n, owed)))
         if also is not None:

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import combinations
 
 DIMENSIONS = ("directorate", "service_area", "role_family")
@@ -83,9 +83,6 @@ class Group:
     def free(self) -> tuple[str, ...]:
         """The filters not set: a group splits along each of these."""
         return tuple(d for d in DIMENSIONS if not self.value(d))
-
-    def without(self, dimension: str) -> Group:
-        return replace(self, **{dimension: ""})
 
     def chosen(self) -> tuple[str, ...]:
         return tuple(d for d in DIMENSIONS if self.value(d))

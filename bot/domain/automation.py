@@ -45,9 +45,8 @@ class Words:
 
     def __post_init__(self) -> None:
         if self.words:
-            parts = sorted(
-                (r"\s+".join(map(re.escape, w.split())) for w in self.words), key=len, reverse=True
-            )
+            # Any order will do: the search tries every word at each place.
+            parts = [r"\s+".join(map(re.escape, w.split())) for w in self.words]
             pattern = re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])", re.I)
             object.__setattr__(self, "_pattern", pattern)
 

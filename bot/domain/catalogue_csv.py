@@ -23,6 +23,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.domain.cells import safe_cell
 from bot.domain.procurement import CatalogueEntry, ImportProblem, ImportResult
 
 MOST_CHARACTERS = 5_000_000
@@ -107,7 +108,6 @@ _LABEL = {
     "platform": "platform",
 }
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _UK_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
@@ -120,11 +120,8 @@ _FALSE = {"no", "n", "false", "0", ""}
 
 
 def neutralise(value: str) -> str:
-    """`value`, made safe to open in a spreadsheet: one that would start a formula
-    (=, +, -, @, a tab or a carriage return, after any spaces) gets a leading apostrophe."""
-    if value.lstrip(" ").startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    """`value`, made safe to open in a spreadsheet (bot/domain/cells.py)."""
+    return safe_cell(value)
 
 
 def slug(name: str) -> str:

@@ -29,6 +29,7 @@ JOURNEYS: tuple[str, ...] = (
     "skills",  # the digital skills check, the competency framework, skills reports
     "processes",  # map a process; the automation backlog
     "benefits",  # benefits realised after delivery, against those expected; the report
+    "privacy",  # my data, erase a person's data, retention
     "home",  # welcome, hello, help
 )
 

@@ -55,6 +55,9 @@ class Database:
             db.execute("PRAGMA busy_timeout=10000")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
+            # Deleted rows are overwritten, not left in free pages: an erased person's
+            # data must not stay readable in the file (some SQLite builds default to off).
+            db.execute("PRAGMA secure_delete=ON")
             db.executescript(self._schema)
             for migrate in self._migrations:
                 migrate(db)

@@ -65,6 +65,32 @@ class DraftTable:
             )
         )
 
+    async def drafts_of(self, owner_id: str) -> list[Draft]:
+        rows = await self._db.run(
+            lambda db: db.execute(
+                "SELECT * FROM form_drafts WHERE owner_id = ? ORDER BY form", (owner_id,)
+            ).fetchall()
+        )
+        return [_from_row(row) for row in rows]
+
+    async def delete_drafts_before(self, cutoff: dt.datetime) -> int:
+        """Times are compared as times (the text is as each draft's save wrote it)."""
+
+        def delete(db: sqlite3.Connection) -> int:
+            rows = db.execute("SELECT owner_id, form, updated_at FROM form_drafts").fetchall()
+            old = [
+                (row["owner_id"], row["form"])
+                for row in rows
+                if dt.datetime.fromisoformat(row["updated_at"]) < cutoff
+            ]
+            for owner_id, form in old:
+                db.execute(
+                    "DELETE FROM form_drafts WHERE owner_id = ? AND form = ?", (owner_id, form)
+                )
+            return len(old)
+
+        return await self._db.run(lambda db: immediate(db, lambda: delete(db)))
+
 
 def _save(db: sqlite3.Connection, draft: Draft) -> Draft:
     answers = json.dumps(draft.values)
@@ -96,8 +122,10 @@ def _draft(db: sqlite3.Connection, owner_id: str, form: str) -> Draft | None:
     row = db.execute(
         "SELECT * FROM form_drafts WHERE owner_id = ? AND form = ?", (owner_id, form)
     ).fetchone()
-    if row is None:
-        return None
+    return None if row is None else _from_row(row)
+
+
+def _from_row(row: sqlite3.Row) -> Draft:
     return Draft(
         owner_id=row["owner_id"],
         form=row["form"],

@@ -116,7 +116,8 @@ class RequestTables:
     _db: Database
 
     def _written(self, db: sqlite3.Connection, reference: str, op: str) -> None:
-        """A request was created ("create"), changed ("update") or posted ("triage")."""
+        """A request was created ("create"), changed ("update"), posted ("triage") or
+        overwritten whole for data protection ("replace")."""
 
     async def add(self, new: NewRequest) -> DigitalRequest:
         return await self._db.run(lambda db: immediate(db, lambda: self._add(db, new)))
@@ -179,6 +180,18 @@ class RequestTables:
         if cursor.rowcount != 1:
             raise ChangedBySomeoneElse(f"{request.reference} changed since it was read.")
         self._written(db, request.reference, "update")
+        return _must(db, request.reference)
+
+    async def replace_request(self, request: DigitalRequest) -> DigitalRequest:
+        """Overwrite every field, the requester included, whatever the version: an
+        anonymised copy (bot/domain/anonymise.py) wins over any concurrent edit."""
+        return await self._db.run(lambda db: immediate(db, lambda: self._replace(db, request)))
+
+    def _replace(self, db: sqlite3.Connection, request: DigitalRequest) -> DigitalRequest:
+        cursor = db.execute(_REPLACE, replace_values(request))
+        if cursor.rowcount != 1:
+            raise LookupError(f"{request.reference} is not in the store")
+        self._written(db, request.reference, "replace")
         return _must(db, request.reference)
 
     async def for_requester(
@@ -276,6 +289,18 @@ def overwrite(db: sqlite3.Connection, request: DigitalRequest) -> DigitalRequest
     """Take another copy's triage state whatever the version (SharePoint's, say)."""
     db.execute(_TRIAGE_CHANGE, triage_change(request))
     return _must(db, request.reference)
+
+
+# Data protection's overwrite (replace_request): the triage change and the requester.
+_REPLACE = (
+    "UPDATE requests SET requester_id = ?, requester_name = ?, requester_aad = ?, "
+    + _TRIAGE_CHANGE.removeprefix("UPDATE requests SET ")
+)
+
+
+def replace_values(request: DigitalRequest) -> tuple[str | int, ...]:
+    requester = request.requester
+    return (requester.user_id, requester.name, requester.aad_object_id, *triage_change(request))
 
 
 def triage_change(request: DigitalRequest) -> tuple[str | int, ...]:

@@ -24,7 +24,7 @@ class SqliteStore(RequestTables, GovernanceTable, SqliteWorkingState):
                 requests.add_triage_column,
                 requests.add_listing_columns,
                 governance.seed_defaults,
-                *working.MIGRATIONS,
+                *working.migrations(clock),
             ),
         )
         self._clock = clock

@@ -24,11 +24,18 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 
+def migrations(clock: Clock) -> tuple[Migration, ...]:
+    """Every migration of the working state's tables: MIGRATIONS, then those that need
+    the time (people seen before `seen_at` was kept count as seen when it is added)."""
+    return (*MIGRATIONS, conversations.add_seen_at(clock))
+
+
 class SqliteWorkingState(DraftTable, ConversationTables, OnceTables, RecordTable):
-    """DraftStore, ChannelDirectory, OnceOnly and RecordStore in one SQLite file."""
+    """DraftStore, ChannelDirectory, OnceOnly, RecordStore and WorkingPersonalData in one
+    SQLite file."""
 
     def __init__(self, path: Path, clock: Clock) -> None:
-        self._db = Database(path, SCHEMA, MIGRATIONS)
+        self._db = Database(path, SCHEMA, migrations(clock))
         self._clock = clock
 
     async def open(self) -> None:

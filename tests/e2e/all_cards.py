@@ -1175,6 +1175,50 @@ async def walk_benefits(walk: Walk) -> None:
     await walk.megan.say(f"benefits {reference}")  # not hers
 
 
+async def walk_privacy(walk: Walk) -> None:
+    """`my data` (its card, the question in Teams after the link is opened, Yes and No),
+    `erase` (refused, nobody found, several found, the confirmation with and without a
+    reason, the result, pressed again, cancelled), `erasures` and `retention`."""
+    from urllib.parse import urlsplit
+
+    from tests.support.cards import all_text
+
+    alex, megan, connector = walk.alex, walk.megan, walk.connector
+    pia = walk.person(801, "Pia Private")
+    await pia.say("erasures")  # not an admin
+    await alex.say("erasures")  # none yet
+    card = await last_card(pia, "feedback")
+    await press(pia, card, "Send feedback", {"rating": "5", "comment": "Very useful."})
+    held = await last_card(pia, "my data")
+    links = [a["url"] for a in held.get("actions", []) if a.get("type") == "Action.OpenUrl"]
+    for url, title in zip(links, ("Yes, that is me", "No"), strict=True):
+        parts = urlsplit(url)
+        async with pia.http.get(f"{pia.bot.url}{parts.path}?{parts.query}") as response:
+            code = (await response.text()).split("Your code is ")[1][:6]
+        await pia.bot.settled()
+        question = next(
+            attachment["content"]
+            for activity in reversed(connector.in_conversation(pia.conversation_id))
+            for attachment in activity.get("attachments") or []
+            if f"shows code {code}" in all_text(attachment["content"])
+        )
+        await press(pia, question, title)
+    await megan.say("erase Pia Private")  # not an admin
+    await alex.say("erase Nobody Here")
+    await alex.say("erase Sam")  # more than one person
+    await alex.say("erase")
+    confirm = await last_card(alex, "erase Pia Private")
+    await press(alex, confirm, "Cancel")
+    await press(alex, confirm, "Erase", {"reason": ""})
+    await press(alex, confirm, "Erase", {"reason": "leaver"})
+    await press(alex, confirm, "Erase", {"reason": "leaver"})  # pressed again
+    await alex.say("erasures")
+    await pia.say("my data")  # nothing held now
+    await alex.say("retention")
+    await alex.say("run retention now")
+    await alex.say("retention")  # with its last run
+
+
 # Each walk runs in this order on the same service; later walks rely on earlier ones
 # (the triage channel is registered before the first request, DR-…-0001 before DR-…-0002).
 WALKS: tuple[Callable[[Walk], Awaitable[None]], ...] = (
@@ -1212,6 +1256,7 @@ WALKS: tuple[Callable[[Walk], Awaitable[None]], ...] = (
     walk_map_a_process,
     walk_automation_backlog,
     walk_benefits,
+    walk_privacy,  # last: it erases a person and runs the retention job
     # New journeys: add their walks here (see the module docstring).
 )
 

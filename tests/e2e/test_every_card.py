@@ -46,6 +46,17 @@ EXPECTED = (
     "We started this request from the automation backlog",
     "What has DR-",  # benefits: the ask and its thanks
     "Thank you: benefits recorded",
+    "What Digital Front Door holds about you",  # privacy: my data, and its link's question
+    "Someone opened your data download link",
+    "Your download is unlocked",
+    "The link has stopped working",
+    "Erase this person's data?",  # erase: the confirmation, its result, several found
+    "Their data has been erased",
+    "More than one person has that name",
+    "Nobody's data has been erased yet.",  # erasures, empty and with one
+    "1 erasure so far.",
+    "How long Digital Front Door keeps things",  # retention, and a run
+    "The retention job has run",
 )
 
 

@@ -497,3 +497,51 @@ async def test_with_azure_storage_the_journey_keeps_no_file_of_its_own(
     again = AzureBoardStore(azure_state, seed=False)
     await again.open()
     assert (await again.setup("trb")).members == {"aad-x"}, "kept in the account"
+
+
+# -- Personal data (personal_data.py): every deputy, rewritten; values by prefix
+
+
+async def test_every_deputy_of_every_board_is_listed_and_rewritten(store: BoardStore) -> None:
+    await store.add_deputy(deputy("aad-a", TODAY, TODAY + dt.timedelta(days=5)))
+    await store.add_deputy(
+        dataclasses.replace(
+            deputy("aad-b", TODAY, TODAY + dt.timedelta(days=5)), board="ddc", deputy_id="aad-a"
+        )
+    )
+    assert {(d.board, d.member_id) for d in await store.all_deputies()} == {
+        ("trb", "aad-a"),
+        ("ddc", "aad-b"),
+    }
+
+    def erase_a(d: Deputy) -> Deputy:
+        if d.member_id == "aad-a":
+            d = dataclasses.replace(d, member_id="erased-a", member_name="Erased person")
+        if d.deputy_id == "aad-a":
+            d = dataclasses.replace(d, deputy_id="erased-a", deputy_name="Erased person")
+        return d
+
+    assert await store.rewrite_deputies(erase_a) == 2
+    assert await store.rewrite_deputies(erase_a) == 0
+    kept = await store.all_deputies()
+    assert all("aad-a" not in (d.member_id, d.deputy_id) for d in kept)
+    assert [d.member_id for d in await store.deputies("trb")] == ["erased-a"]
+    # The member's deputies are still found under the new id, and can still be ended.
+    assert await store.end_deputy("trb", "erased-a", TODAY + dt.timedelta(days=2))
+    assert len(await store.all_deputies()) == 2
+
+
+async def test_values_are_found_by_prefix_and_deleted(store: BoardStore) -> None:
+    await store.set_value("roadmap_pack:abc", "one")
+    await store.set_value("roadmap_pack:def", "two")
+    await store.set_value("roadmap_packs", "not one")
+    await store.set_value("cursor", "5")
+    assert await store.values_starting("roadmap_pack:") == {
+        "roadmap_pack:abc": "one",
+        "roadmap_pack:def": "two",
+    }
+    assert await store.delete_value("roadmap_pack:abc")
+    assert not await store.delete_value("roadmap_pack:abc")
+    assert await store.get_value("roadmap_pack:abc") == ""
+    assert list(await store.values_starting("roadmap_pack:")) == ["roadmap_pack:def"]
+    assert await store.get_value("cursor") == "5"

@@ -937,3 +937,89 @@ async def test_two_processes_seeding_at_once_keep_one_copy(opener: Opener) -> No
     finally:
         await one.close()
         await two.close()
+
+
+# Personal data: finding, anonymising and removing a person (personal_data.py) -----------
+
+
+async def test_all_answers_come_from_every_question_and_can_be_rewritten(
+    store: CommunityStore,
+) -> None:
+    q1 = await store.add_question(question(), "k1")
+    q2 = await store.add_question(question(), "k2")
+    await store.add_answer(answer("a1", q1.reference))
+    await store.add_answer(answer("a2", q2.reference, at=NOW + dt.timedelta(seconds=1)))
+    await store.add_helped("a1", "u9")
+    assert [a.id for a in await store.all_answers()] == ["a1", "a2"]  # not the helped row
+    changed = dataclasses.replace(
+        (await store.answers(q1.reference))[0], champion_id="s1", champion_name="X", text="T"
+    )
+    assert await store.replace_answer(changed)
+    kept = await store.answer("a1")
+    assert kept is not None
+    assert (kept.champion_id, kept.champion_name, kept.text) == ("s1", "X", "T")
+    assert kept.helped_count == 1  # the rest of the answer is as it was
+    assert not await store.replace_answer(dataclasses.replace(changed, id="nobody"))
+
+
+async def test_a_champion_record_can_be_deleted(store: CommunityStore) -> None:
+    await store.save_champion(champion("c|1"))
+    await store.save_champion(champion("c|1", "data"))
+    assert await store.delete_champion("c|1", "power-platform")
+    assert not await store.delete_champion("c|1", "power-platform")
+    assert [c.community_id for c in await store.champions(user_id="c|1")] == ["data"]
+
+
+async def test_helped_marks_are_listed_per_person_and_renamed(store: CommunityStore) -> None:
+    q1 = await store.add_question(question(), "k1")
+    q2 = await store.add_question(question(), "k2")
+    await store.add_answer(answer("a1", q1.reference))
+    await store.add_answer(answer("a2", q2.reference))
+    await store.save_entry(entry("e1"))
+    await store.add_helped("a1", "u|9")
+    await store.add_helped("a2", "u|9")
+    await store.add_entry_helped("e1", "u|9")
+    await store.add_helped("a1", "other")
+    found = sorted((kind, target) for kind, target, _ in await store.helped_by("u|9"))
+    assert found == [("answer", "a1"), ("answer", "a2"), ("entry", "e1")]
+    # Only one question's marks.
+    assert await store.rename_people(lambda u: "s9" if u == "u|9" else None, q1.reference) == 1
+    assert sorted(t for _, t, _ in await store.helped_by("s9")) == ["a1"]
+    # Then all.
+    assert await store.rename_people(lambda u: "s9" if u == "u|9" else None) == 2
+    assert await store.helped_by("u|9") == []
+    assert len(await store.helped_by("s9")) == 3
+    assert [t for _, t, _ in await store.helped_by("other")] == ["a1"]
+    # Counting once per person still holds under the new id.
+    assert not await store.add_helped("a1", "s9")
+    kept = await store.answer("a1")
+    assert kept is not None and kept.helped_count == 2
+
+
+async def test_nudges_are_renamed_with_their_ids(store: CommunityStore) -> None:
+    await store.schedule(
+        [nudge(recipient="c|1"), nudge("Q-2026-0002", "c|1"), nudge(recipient="c2")]
+    )
+    assert await store.rename_people(lambda u: "s1" if u == "c|1" else None, "Q-2026-0001") == 1
+    assert [n.id for n in await store.nudges(recipient_id="s1")] == ["Q-2026-0001:champions:s1"]
+    assert await store.rename_people(lambda u: "s1" if u == "c|1" else None) == 1
+    assert await store.nudges(recipient_id="c|1") == []
+    assert len(await store.nudges(recipient_id="s1")) == 2
+    assert len(await store.nudges(recipient_id="c2")) == 1
+    assert await store.rename_people(lambda u: "s1" if u == "c|1" else None) == 0
+
+
+async def test_the_asker_and_words_are_replaced_whoever_saved_last(store: CommunityStore) -> None:
+    kept = await store.add_question(question(), "k1")
+    assert await store.replace_asker(kept.reference, "s1", "Erased person", "[removed]")
+    again = await store.question(kept.reference)
+    assert again is not None
+    assert (again.asker_id, again.asker_name, again.text) == ("s1", "Erased person", "[removed]")
+    assert again.version == kept.version + 1
+    assert again.status == kept.status and again.asked_at == kept.asked_at
+    assert [q.reference for q in await store.questions(asker_id="s1")] == [kept.reference]
+    assert await store.questions(asker_id="u1") == []
+    assert not await store.replace_asker(kept.reference, "s1", "Erased person", "[removed]")
+    assert not await store.replace_asker("Q-2026-0999", "s1", "X", "Y")
+    with pytest.raises(StaleQuestion):  # a save over the version read before is stale
+        await store.update_question(dataclasses.replace(kept, text="Changed"))

@@ -208,6 +208,18 @@ async def test_someones_engagements_come_newest_first(store: EngagementStore) ->
     assert await store.for_owner("ALEX") == [], "ids are compared exactly"
 
 
+async def test_every_engagement_comes_oldest_first_with_no_pack_token_rows(
+    store: EngagementStore,
+) -> None:
+    assert await store.all_engagements() == []
+    for number in (3, 1, 2):
+        await store.add(engagement(number, owner=f"owner-{number}"))
+    await store.add(engagement(4, pack_token="tok-4"))
+    found = await store.all_engagements()
+    assert [e.id for e in found] == [engagement(n).id for n in (1, 2, 3, 4)]
+    assert found[3] == await store.get(engagement(4).id)
+
+
 async def test_a_save_over_the_version_read_goes_through_and_a_stale_one_does_not(
     store: EngagementStore,
 ) -> None:

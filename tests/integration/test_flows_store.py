@@ -500,6 +500,24 @@ async def test_finished_rows_are_forgotten_after_a_while_and_pending_ones_kept(
     assert [r.event_id for r in await store.deliveries("a", 0, 10)] == ["e3", "e2"]
 
 
+async def test_chosen_finished_rows_are_deleted_and_pending_ones_kept(store: FlowStore) -> None:
+    await store.add_subscription(sub("a"))
+    await store.add_subscription(sub("b"))
+    for n in range(3):
+        await store.add_event(event(f"e{n}", at=T0 + n * MINUTE))
+    e0, e1, e2 = await store.pending("a", 10)
+    (b0, *_) = await store.pending("b", 10)
+    await store.delivered(e0.seq, 200, T0)
+    await store.failed(e1.seq, 404, "refused", 5, T0)
+    await store.delivered(b0.seq, 200, T0)
+    # e2 still waits; b0 is another subscription's row.
+    assert await store.delete_deliveries("a", [e0.seq, e1.seq, e2.seq, b0.seq]) == 2
+    assert [r.event_id for r in await store.deliveries("a", 0, 10)] == ["e2"]
+    assert len(await store.deliveries("b", 0, 10)) == 3
+    assert await store.delete_deliveries("a", [e0.seq]) == 0
+    assert await store.delete_deliveries("nobody", [e2.seq]) == 0
+
+
 async def test_the_journey_keeps_its_triggers_on_azure_when_the_bot_has_an_account(
     azure_state: AzureState,
 ) -> None:

@@ -429,3 +429,84 @@ async def test_remembering_an_item_changes_nothing_but_the_item_and_etag(
     again = await journal.get(stored.reference)
     assert again is not None and again.etag == stored.etag, "cards drawn before stay current"
     assert await owed(journal) == [(stored.reference, "create")], "nothing new is owed"
+
+
+# Data protection's overwrite (issue 18) -----------------------------------------------
+
+
+def anonymised(
+    request: DigitalRequest, stand_in: str = "erased-0123456789abcdef"
+) -> DigitalRequest:
+    return dataclasses.replace(
+        request,
+        requester=Requester(stand_in, "Erased person", stand_in),
+        details=dataclasses.replace(request.details, problem="[removed]", sponsor="[removed]"),
+        assignee_id="",
+        assignee_name="",
+        status=Status.WITHDRAWN,
+        theme=Theme.PEOPLE_AND_SKILLS.value,
+    )
+
+
+async def test_a_replace_overwrites_everything_whatever_the_version_and_owes_a_replace(
+    journal: Journal,
+) -> None:
+    stored = await added(journal, "u1")
+    other = await added(journal, "u2")
+    changed = await journal.update(in_triage(stored))
+    replaced = await journal.replace_request(anonymised(stored))  # read before the change
+    assert replaced.requester == Requester(
+        "erased-0123456789abcdef", "Erased person", "erased-0123456789abcdef"
+    )
+    assert replaced.details.problem == "[removed]" and replaced.assignee_name == ""
+    assert int(replaced.etag) == int(changed.etag) + 1
+    assert replaced.submitted_at == stored.submitted_at and replaced.item_id == stored.item_id
+    assert await journal.get(stored.reference) == replaced
+    assert await owed(journal) == [
+        (stored.reference, "create"),
+        (stored.reference, "update"),
+        (stored.reference, "replace"),
+        (other.reference, "create"),
+    ]
+    # The old requester's listing no longer holds it; the stand-in's does.
+    assert [r.reference for r in (await journal.for_requester("u1")).items] == []
+    page = await journal.for_requester("erased-0123456789abcdef")
+    assert [r.reference for r in page.items] == [stored.reference]
+    assert [r.reference for r in (await journal.for_requester("u2")).items] == [other.reference]
+    # The listing columns follow: found by its new status and theme, not its old one.
+    found = await journal.query(RequestQuery(statuses=frozenset({Status.WITHDRAWN})))
+    assert [r.reference for r in found] == [stored.reference]
+    themed = await journal.query(RequestQuery(theme=Theme.PEOPLE_AND_SKILLS.value))
+    assert [r.reference for r in themed] == [stored.reference]
+    assert await journal.query(RequestQuery(statuses=frozenset({Status.IN_TRIAGE}))) == []
+
+
+async def test_a_replace_with_the_same_requester_keeps_one_listing_row(journal: Journal) -> None:
+    stored = await added(journal, "erased-1")
+    once = await journal.replace_request(dataclasses.replace(stored, question="[removed]"))
+    twice = await journal.replace_request(once)
+    assert int(twice.etag) == int(stored.etag) + 2
+    page = await journal.for_requester("erased-1")
+    assert [r.reference for r in page.items] == [stored.reference]
+    assert page.items[0].question == "[removed]"
+
+
+async def test_replacing_a_request_not_in_the_journal_is_refused(journal: Journal) -> None:
+    stored = await added(journal)
+    missing = dataclasses.replace(stored, reference="DR-2031-0999")
+    with pytest.raises(LookupError):
+        await journal.replace_request(missing)
+    assert await owed(journal) == [(stored.reference, "create")]
+
+
+async def test_the_local_store_replaces_too_and_owes_nothing(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "store.sqlite3", SettableClock(NOW))
+    await store.open()
+    try:
+        stored = await store.add(new_request("u1"))
+        replaced = await store.replace_request(anonymised(stored))
+        assert await store.get(stored.reference) == replaced
+        assert replaced.requester.user_id == "erased-0123456789abcdef"
+        assert (await store.for_requester("u1")).items == []
+    finally:
+        await store.close()

@@ -620,3 +620,39 @@ async def test_a_change_made_in_sharepoint_is_seen_by_the_bot(
         assert changed.status is Status.DECIDED
     finally:
         await store.close()
+
+
+# Data protection's overwrite (issue 18) -----------------------------------------------
+
+
+async def test_a_replaced_request_reads_back_whole_in_every_store(
+    store_and_settle: tuple[Store, Settle],
+) -> None:
+    """An erasure's copy overwrites every field, the requester included, even over a change
+    made since it was read; the old requester's list no longer finds it."""
+    store, settle = store_and_settle
+    stored = await store.add(new_request("u1"))
+    await settle()
+    read = await store.get(stored.reference)
+    assert read is not None
+    await store.update(triaged(read, Status.IN_TRIAGE))
+    stand_in = "erased-00112233aabbccdd"
+    erased = dataclasses.replace(
+        read,
+        requester=Requester(stand_in, "Erased person", stand_in),
+        details=dataclasses.replace(read.details, problem="[removed]", sponsor="[removed]"),
+        status=Status.WITHDRAWN,
+    )
+    replaced = await store.replace_request(erased)
+    assert replaced.requester.user_id == stand_in
+    for _ in range(2):
+        again = await store.get(stored.reference)
+        assert again is not None
+        assert again.requester == Requester(stand_in, "Erased person", stand_in)
+        assert (again.details.problem, again.details.sponsor) == ("[removed]", "[removed]")
+        assert again.status is Status.WITHDRAWN and again.history == ()
+        assert (await store.for_requester("u1")).items == []
+        await settle()
+    # Listed under the stand-in once SharePoint has the write (nobody signs in as one).
+    mine = await store.for_requester(stand_in)
+    assert [r.reference for r in mine.items] == [stored.reference]

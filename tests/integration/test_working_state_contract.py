@@ -11,8 +11,10 @@ with clients of their own on one Azurite prefix.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -25,10 +27,20 @@ from bot.azure_state.account import AzureState
 from bot.azure_state.entities import bounded_key
 from bot.azure_state.settings import StateSettings
 from bot.azure_state.working import AzureWorkingState
+from bot.domain.retention import RetentionKind, RetentionPolicy
 from bot.invoke import STILL_RUNNING, Invokes
 from bot.journey import CardAction, Reply, Turn, message_reply
-from bot.ports import CLAIM_HOLD, ChangedBySomeoneElse, WorkingState
+from bot.journeys.privacy.working_part import WorkingData
+from bot.ports import (
+    CLAIM_HOLD,
+    ChangedBySomeoneElse,
+    Record,
+    WorkingPersonalData,
+    WorkingState,
+)
+from bot.store.sqlite import SqliteStore
 from bot.store.working import SqliteWorkingState
+from graph_clients.store import SharePointStore
 from tests.integration.test_store_contract import (  # noqa: F401 (run here on both)
     NOW,
     draft,
@@ -50,6 +62,8 @@ from tests.integration.test_store_contract import (  # noqa: F401 (run here on b
 )
 from tests.support.azurite import Azurite, new_prefix
 from tests.support.clock import SettableClock
+from tests.support.fake_graph import FakeGraph
+from tests.support.graph import open_store, provisioned
 
 Open = Callable[[], Awaitable[WorkingState]]
 
@@ -461,3 +475,452 @@ async def test_many_deliveries_of_one_press_to_two_instances_run_it_once(
     )
     assert press.runs == 1
     assert {a.value for a in answers} == {"Done 1 for Ann"}
+
+
+# Personal data (issue 18): find, change and remove what is held about a person ----------
+
+
+def owned(key: str, owner: str, kind: str = "feedback", at: dt.datetime = NOW) -> Record:
+    return Record(kind, key, owner, at, {"comment": f"{owner} wrote {key}"})
+
+
+async def test_a_replaced_record_keeps_its_seq_and_time(store: WorkingState) -> None:
+    assert await store.add_record(owned("r1", "ann"))
+    [before] = await store.records("feedback")
+    later = dataclasses.replace(
+        owned("r1", "erased-1", at=NOW + dt.timedelta(days=9)), data={"stars": 4}
+    )
+    assert await store.replace_record(later) is True
+    [after] = await store.records("feedback")
+    assert (after.seq, after.at, after.key) == (before.seq, NOW, "r1")
+    assert (after.owner_id, after.data) == ("erased-1", {"stars": 4})
+    assert await store.records_of("ann") == []
+    assert await store.replace_record(owned("never kept", "ann")) is False
+    assert await store.records("feedback") == [after]
+
+
+async def test_a_deleted_record_is_gone_and_its_key_stays_taken(store: WorkingState) -> None:
+    for key in ("r1", "r2", "r3"):
+        assert await store.add_record(owned(key, "ann"))
+    assert await store.delete_record("feedback", "r2") is True
+    assert [r.key for r in await store.records("feedback")] == ["r1", "r3"]
+    assert [r.key for r in await store.records_of("ann")] == ["r1", "r3"]
+    assert await store.add_record(owned("r2", "ann")) is False  # a retried write
+    assert await store.delete_record("feedback", "r2") is False  # a second run: nothing
+    assert await store.replace_record(owned("r2", "bob")) is False
+    assert await store.delete_record("feedback", "never kept") is False
+    assert await store.add_record(owned("never kept", "ann")) is True  # not taken by that
+    assert await store.add_record(owned("r2", "ann", kind="skills")) is True  # kind apart
+    assert [r.key for r in await store.records("feedback")] == ["r1", "r3", "never kept"]
+
+
+async def test_records_of_a_person_come_from_every_kind_in_the_order_kept(
+    store: WorkingState, clock: SettableClock
+) -> None:
+    at = NOW
+    for n, (kind, owner) in enumerate(
+        [("feedback", "ann"), ("skills", "bob"), ("skills", "ann"), ("benefits", "ann")]
+    ):
+        at = NOW + dt.timedelta(minutes=n)
+        assert await store.add_record(owned(f"k{n}", owner, kind=kind, at=at))
+    mine = await store.records_of("ann")
+    assert [(r.kind, r.key) for r in mine] == [
+        ("feedback", "k0"),
+        ("skills", "k2"),
+        ("benefits", "k3"),
+    ]
+    assert mine[0].data == {"comment": "ann wrote k0"}
+    assert [r.key for r in await store.records_of("ann", limit=2)] == ["k0", "k2"]
+    assert await store.records_of("nobody") == []
+
+
+async def test_awkward_kinds_and_keys_can_be_replaced_and_deleted(store: WorkingState) -> None:
+    for text in AWKWARD:
+        assert await store.add_record(owned(text, "ann", kind=text))
+        assert await store.replace_record(owned(text, "x", kind=text))
+    assert {(r.kind, r.key) for r in await store.records_of("x")} == {(t, t) for t in AWKWARD}
+    for text in AWKWARD:
+        assert await store.delete_record(text, text) is True
+        assert await store.add_record(owned(text, "ann", kind=text)) is False
+        assert await store.records(text) == []
+    assert await store.records_of("x") == []
+
+
+async def test_a_persons_drafts_of_every_form_are_found(store: WorkingState) -> None:
+    feedback = await store.save_draft(draft("ann", "feedback", {"comment": "Slow"}))
+    request = await store.save_draft(draft("ann", "request", {"title": "Rooms"}))
+    await store.save_draft(draft("bob", "request", {"title": "Desks"}))
+    await store.save_draft(draft("ann2", "request", {"title": "Not Ann's"}))
+    assert await store.drafts_of("ann") == [feedback, request]
+    assert await store.drafts_of("nobody") == []
+
+
+async def test_drafts_untouched_since_the_cutoff_are_deleted_once(store: WorkingState) -> None:
+    old = dataclasses.replace(draft("ann", "request", {"title": "Old"}), updated_at=NOW)
+    await store.save_draft(old)
+    await store.save_draft(
+        dataclasses.replace(draft("bob", "feedback", {"c": "x"}), updated_at=NOW)
+    )
+    newer = await store.save_draft(
+        dataclasses.replace(
+            draft("ann", "feedback", {"c": "y"}), updated_at=NOW + dt.timedelta(days=30)
+        )
+    )
+    cutoff = NOW + dt.timedelta(days=1)
+    assert await store.delete_drafts_before(cutoff) == 2
+    assert await store.delete_drafts_before(cutoff) == 0  # safe to run again
+    assert await store.drafts_of("ann") == [newer]
+    assert await store.get_draft("bob", "feedback") is None
+    assert await store.delete_drafts_before(NOW + dt.timedelta(days=30)) == 0  # not before
+
+
+async def test_people_are_found_by_name_ignoring_case_and_spacing(store: WorkingState) -> None:
+    await store.remember_person("ann", "29:ann", "Ann  Smith")
+    await store.remember_person("ann-2", "29:ann2", "Ann Jane SMITH")
+    await store.remember_person("joanne", "29:jo", "Joanne Smithers")
+    await store.remember_person("bob", "29:bob", "Bob Smith")
+    assert await store.find_people(" ann   smith ") == {
+        "ann": ("29:ann", "Ann  Smith"),
+        "ann-2": ("29:ann2", "Ann Jane SMITH"),
+    }
+    assert set(await store.find_people("SMITH")) == {"ann", "ann-2", "bob"}
+    assert await store.find_people("Ann Smithers") == {}
+    assert await store.find_people("   ") == {}
+
+
+async def test_a_person_is_forgotten_with_their_chat(store: WorkingState) -> None:
+    await store.remember_person("ann", "29:ann", "Ann Smith")
+    await store.remember_personal_chat("ann", {"user": {"name": "Ann Smith"}})
+    await store.remember_person("bob", "29:bob", "Bob")
+    await store.remember_personal_chat("bob", {"user": {"name": "Bob"}})
+    assert await store.forget_person("ann") == 2
+    assert await store.forget_person("ann") == 0
+    assert await store.personal_chat("ann") is None
+    assert await store.people(frozenset({"ann", "bob"})) == {"bob": ("29:bob", "Bob")}
+    assert await store.last_seen("ann") is None
+    assert await store.find_people("Ann Smith") == {}
+    assert await store.personal_chat("bob") == {"user": {"name": "Bob"}}
+
+
+async def test_when_someone_was_last_seen_is_stamped_and_unseen_people_go(
+    store: WorkingState, clock: SettableClock
+) -> None:
+    await store.remember_person("ann", "29:ann", "Ann")
+    await store.remember_personal_chat("ann", {"n": 1})
+    await store.remember_person("bob", "29:bob", "Bob")
+    await store.remember_personal_chat("bob", {"n": 2})
+    assert await store.last_seen("ann") == NOW
+    clock.advance(dt.timedelta(days=200))
+    await store.remember_personal_chat("bob", {"n": 3})  # Bob writes again
+    await store.remember_person("cat", "29:cat", "Cat")  # Cat, new, has no chat yet
+    assert await store.last_seen("bob") == NOW + dt.timedelta(days=200)
+    cutoff = NOW + dt.timedelta(days=100)
+    gone = await store.forget_unseen_since(cutoff)
+    # Ann's chat and row; Bob's row (his chat was seen since, his name was not).
+    assert gone == 3
+    assert await store.forget_unseen_since(cutoff) == 0  # safe to run again
+    assert await store.personal_chat("ann") is None
+    assert await store.people(frozenset({"ann", "bob", "cat"})) == {"cat": ("29:cat", "Cat")}
+    assert await store.personal_chat("bob") == {"n": 3}
+    assert await store.forget_unseen_since(NOW + dt.timedelta(days=200)) == 0  # not before
+
+
+async def test_stored_answers_to_presses_go_after_their_period(
+    store: WorkingState, clock: SettableClock
+) -> None:
+    await store.remember_invoke("act-1|ann", {"value": "first"})
+    clock.advance(dt.timedelta(days=8))
+    await store.remember_invoke("act-2|ann", {"value": "second"})
+    cutoff = clock.now() - dt.timedelta(days=7)
+    assert await store.forget_invokes_before(cutoff) == 1
+    assert await store.forget_invokes_before(cutoff) == 0
+    assert await store.handled_invoke("act-1|ann") is None
+    assert await store.handled_invoke("act-2|ann") == {"value": "second"}
+
+
+async def test_keys_naming_a_person_take_their_stand_in(store: WorkingState) -> None:
+    person = "a%b_c"  # LIKE wildcards: must match only itself
+    for key in (f"benefits.ask:DR-1:6:{person}", f"invoke:act-1|{person}", "digest:aXbYc"):
+        assert await store.claim_notification(key)
+        await store.notification_sent(key)
+    assert await store.claim_notification(f"nudge:{person}")  # held, not yet sent
+    await store.remember_invoke(f"act-1|{person}", {"card": "Ann's answer"})
+    await store.remember_invoke("act-2|someone", {"card": "theirs"})
+    await store.remember_invoke(f"act-3|{person}x", {"card": "not theirs"})
+    assert await store.forget_keys_naming(person, "erased-1") == 4  # 3 keys, 1 answer
+    assert await store.forget_keys_naming(person, "erased-1") == 0  # safe to run again
+    # What was sent stays sent, under the stand-in; the held claim is still held.
+    assert await store.claim_notification("benefits.ask:DR-1:6:erased-1") is False
+    assert await store.claim_notification("invoke:act-1|erased-1") is False
+    assert await store.claim_notification("nudge:erased-1") is False
+    assert await store.claim_notification("digest:aXbYc") is False
+    assert await store.handled_invoke(f"act-1|{person}") is None
+    assert await store.handled_invoke("act-2|someone") == {"card": "theirs"}
+    assert await store.handled_invoke(f"act-3|{person}x") == {"card": "not theirs"}
+    assert await store.forget_keys_naming("", "erased-1") == 0
+
+
+async def test_keys_with_awkward_characters_take_the_stand_in(store: WorkingState) -> None:
+    for n, text in enumerate(AWKWARD[:4]):
+        await store.notification_sent(f"sent:{text}:{n}")
+        await store.remember_invoke(f"act|{text}", {"n": n})
+        assert await store.forget_keys_naming(text, "erased-x") == 2
+        assert await store.claim_notification(f"sent:erased-x:{n}") is False
+        assert await store.handled_invoke(f"act|{text}") is None
+
+
+async def test_a_deleted_record_stays_deleted_for_another_instance(
+    two: tuple[WorkingState, WorkingState],
+) -> None:
+    one, other = two
+    assert await one.add_record(owned("r1", "ann"))
+    assert await other.delete_record("feedback", "r1") is True
+    assert await one.add_record(owned("r1", "ann")) is False
+    assert await one.records_of("ann") == []
+    results = await asyncio.gather(
+        *(state.delete_record("feedback", "r1") for state in (one, other) for _ in range(3))
+    )
+    assert results.count(True) == 0
+
+
+def test_every_personal_data_operation_is_passed_through_in_sharepoint_mode() -> None:
+    wanted = {n for n in dir(WorkingPersonalData) if not n.startswith("_")}
+    assert wanted <= set(dir(SharePointStore))
+
+
+async def test_sharepoint_mode_keeps_personal_data_in_its_working_state(
+    tmp_path: Path, clock: SettableClock
+) -> None:
+    fake = FakeGraph()
+    await fake.start()
+    store = await open_store(fake, tmp_path, clock, await provisioned(fake))
+    try:
+        await store.save_draft(draft("ann", "request", {"title": "Rooms"}))
+        await store.remember_person("ann", "29:ann", "Ann Smith")
+        await store.remember_personal_chat("ann", {"n": 1})
+        await store.remember_invoke("act-1|ann", {"v": 1})
+        await store.notification_sent("asked:ann")
+        assert await store.add_record(owned("r1", "ann"))
+        assert [d.form for d in await store.drafts_of("ann")] == ["request"]
+        assert set(await store.find_people("ann smith")) == {"ann"}
+        assert await store.last_seen("ann") == NOW
+        assert [r.key for r in await store.records_of("ann")] == ["r1"]
+        assert await store.replace_record(owned("r1", "erased-1"))
+        assert await store.records_of("ann") == []
+        assert await store.delete_record("feedback", "r1") is True
+        assert await store.forget_keys_naming("ann", "erased-1") == 2
+        assert await store.forget_person("ann") == 2
+        clock.advance(dt.timedelta(days=30))
+        later = clock.now()
+        assert await store.delete_drafts_before(later) == 1
+        assert await store.forget_unseen_since(later) == 0
+        assert await store.forget_invokes_before(later) == 0
+        assert await store.working.drafts_of("ann") == []
+    finally:
+        await store.close()
+        await fake.stop()
+
+
+# Files from before `seen_at` -------------------------------------------------------------
+
+OLD_CONVERSATIONS = """
+CREATE TABLE personal_chats (user_id TEXT PRIMARY KEY, reference TEXT NOT NULL);
+CREATE TABLE people (user_id TEXT PRIMARY KEY, teams_id TEXT NOT NULL, name TEXT NOT NULL);
+INSERT INTO personal_chats VALUES ('ann', '{"n": 1}');
+INSERT INTO people VALUES ('ann', '29:ann', 'Ann Smith');
+"""
+
+
+@pytest.mark.parametrize("opener", ["working", "store"])
+async def test_an_old_file_counts_everyone_in_it_as_seen_when_first_opened(
+    tmp_path: Path, clock: SettableClock, opener: str
+) -> None:
+    path = tmp_path / "old.sqlite3"
+    with contextlib.closing(sqlite3.connect(path)) as old:
+        old.executescript(OLD_CONVERSATIONS)
+    clock.set(NOW + dt.timedelta(days=3))
+    state: WorkingState = (
+        SqliteWorkingState(path, clock) if opener == "working" else SqliteStore(path, clock)
+    )
+    await state.open()
+    try:
+        assert await state.last_seen("ann") == NOW + dt.timedelta(days=3)
+        assert await state.personal_chat("ann") == {"n": 1}
+        assert await state.people(frozenset({"ann"})) == {"ann": ("29:ann", "Ann Smith")}
+        assert await state.forget_unseen_since(NOW + dt.timedelta(days=3)) == 0
+        assert await state.forget_unseen_since(NOW + dt.timedelta(days=4)) == 2
+    finally:
+        await state.close()
+    clock.advance(dt.timedelta(days=9))
+    again = SqliteWorkingState(path, clock)  # opening again changes nothing
+    await again.open()
+    try:
+        await again.remember_person("bob", "29:bob", "Bob")
+        assert await again.last_seen("bob") == clock.now()
+    finally:
+        await again.close()
+
+
+async def test_azure_rows_from_before_seen_at_are_stamped_then_go_a_period_later(
+    azure_state: AzureState, clock: SettableClock
+) -> None:
+    state = AzureWorkingState(azure_state, clock)
+    await state.open()
+    people = await azure_state.table("people")
+    await people.upsert_entity(
+        {"PartitionKey": "person", "RowKey": "ann", "UserId": "ann", "TeamsId": "29:a", "Name": "A"}
+    )
+    chats = await azure_state.table("conversations")
+    await chats.upsert_entity({"PartitionKey": "chat", "RowKey": "ann", "Json": "{}"})
+    assert await state.last_seen("ann") is None
+    clock.advance(dt.timedelta(days=1))
+    assert await state.forget_unseen_since(clock.now()) == 0  # stamped, not deleted
+    assert await state.last_seen("ann") == clock.now()
+    clock.advance(dt.timedelta(days=400))
+    assert await state.forget_unseen_since(clock.now() - dt.timedelta(days=365)) == 2
+    assert await state.people(frozenset({"ann"})) == {}
+
+
+async def test_stored_answers_that_quote_a_person_go_whoever_pressed(store: WorkingState) -> None:
+    await store.remember_invoke("act-1|triager", {"card": {"text": "Raised by SIÂN Ó Briain"}})
+    await store.remember_invoke("act-2|triager", {"card": {"by": "aad-siân"}})
+    await store.remember_invoke("act-3|triager", {"card": {"text": "Raised by Bob"}})
+    await store.remember_invoke("act-4|other", {"card": {"text": "Siân's colleague Al"}})
+    texts = frozenset({"Siân Ó Briain", "aad-siân", "Al", ""})  # "Al", "": too short
+    assert await store.forget_answers_naming(texts) == 2
+    assert await store.forget_answers_naming(texts) == 0  # safe to run again
+    assert await store.handled_invoke("act-1|triager") is None
+    assert await store.handled_invoke("act-2|triager") is None
+    assert await store.handled_invoke("act-3|triager") == {"card": {"text": "Raised by Bob"}}
+    assert await store.handled_invoke("act-4|other") is not None
+    assert await store.forget_answers_naming(frozenset()) == 0
+
+
+def registered(user_id: str, name: str, aad: str) -> dict[str, Any]:
+    return {
+        "conversation": {"id": f"19:{name}@thread.tacv2"},
+        "user": {"id": user_id, "name": name, "aadObjectId": aad},
+        "serviceUrl": "https://smba.trafficmanager.net/uk/",
+    }
+
+
+async def test_a_channels_registrar_takes_their_stand_in_and_the_channel_stays(
+    store: WorkingState,
+) -> None:
+    ann = registered("29:ann", "Ann Smith", "aad-ann")
+    await store.register_channel("triage", ann, "aad-ann")
+    await store.register_channel("board:ddc", registered("29:bob", "Bob", "aad-bob"), "aad-bob")
+    # Registered by Ann's Teams id, and by her from Bob's copied reference.
+    await store.register_channel("champions", registered("29:ann", "Ann Smith", ""), "29:ann")
+    await store.register_channel("ideas", registered("29:bob", "Bob", "aad-bob"), "aad-ann")
+    ids = frozenset({"aad-ann", "29:ann"})
+    found = await store.channels_registered_by(ids)
+    assert list(found) == ["champions", "ideas", "triage"]
+    assert found["triage"] == ("aad-ann", ann)
+
+    assert await store.forget_channel_registrar(ids, "erased-ann") == 3
+    assert await store.forget_channel_registrar(ids, "erased-ann") == 0  # safe to run again
+    assert await store.channels_registered_by(ids) == {}
+    gone = await store.channel("triage")
+    assert gone == {
+        **ann,
+        "user": {"id": "erased-ann", "name": "Erased person", "aadObjectId": "erased-ann"},
+    }
+    champions = await store.channel("champions")
+    assert champions is not None
+    assert champions["user"] == {"id": "erased-ann", "name": "Erased person", "aadObjectId": ""}
+    # Bob's own details stay, in a channel Ann registered and in his own.
+    assert await store.channel("ideas") == registered("29:bob", "Bob", "aad-bob")
+    assert await store.channel("board:ddc") == registered("29:bob", "Bob", "aad-bob")
+    assert await store.channels_registered_by(frozenset({"erased-ann"})) == {
+        "champions": ("erased-ann", champions),
+        "ideas": ("erased-ann", registered("29:bob", "Bob", "aad-bob")),
+        "triage": ("erased-ann", gone),
+    }
+    assert await store.channel_purposes() == ["board:ddc", "champions", "ideas", "triage"]
+    assert await store.forget_channel_registrar(frozenset(), "erased-ann") == 0
+
+
+async def test_claims_of_card_presses_go_with_the_stored_answers(
+    store: WorkingState, clock: SettableClock
+) -> None:
+    """A press's claim ("invoke:<activity>|<id>") holds the presser's id: it goes with
+    the stored answer; other sent keys stay."""
+    await store.remember_invoke("act-1|ann", {"value": "first"})
+    assert await store.claim_notification("invoke:act-1|ann")
+    await store.notification_sent("invoke:act-1|ann")
+    await store.notification_sent("digest:c1:2026-W01")
+    await store.notification_sent("reminder:invoke:x")  # "invoke:" inside, not at the start
+    assert await store.claim_notification("invoke:act-9|bob")  # held, not yet sent
+    clock.advance(dt.timedelta(days=8))
+    await store.remember_invoke("act-2|ann", {"value": "second"})
+    await store.notification_sent("invoke:act-2|ann")
+    cutoff = clock.now() - dt.timedelta(days=7)
+    assert await store.forget_invokes_before(cutoff) == 3  # one answer, two claims
+    assert await store.forget_invokes_before(cutoff) == 0  # safe to run again
+    assert await store.claim_notification("invoke:act-1|ann")  # gone: free again
+    assert await store.claim_notification("invoke:act-9|bob")
+    assert not await store.claim_notification("invoke:act-2|ann")  # kept since: stays
+    assert not await store.claim_notification("digest:c1:2026-W01")
+    assert not await store.claim_notification("reminder:invoke:x")
+
+
+async def test_sent_keys_of_a_family_go_after_a_period(
+    store: WorkingState, clock: SettableClock
+) -> None:
+    families = ("champion.decide:", "champion.decided:")
+    await store.notification_sent("champion.decide:c1:ann:2026-01-01:lead")
+    await store.notification_sent("champion.decided:c1:ann:2026-01-01")
+    await store.notification_sent("champion.removed:c1:ann:2026-01-01")  # not asked for
+    await store.notification_sent("benefits.ask:DR-1:3:ann")
+    clock.advance(dt.timedelta(days=10))
+    await store.notification_sent("champion.decide:c1:bob:2026-01-11:lead")
+    cutoff = clock.now() - dt.timedelta(days=5)
+    assert await store.forget_sent_before(families, cutoff) == 2
+    assert await store.forget_sent_before(families, cutoff) == 0  # safe to run again
+    assert await store.forget_sent_before((), cutoff) == 0
+    assert await store.claim_notification("champion.decide:c1:ann:2026-01-01:lead")
+    assert await store.claim_notification("champion.decided:c1:ann:2026-01-01")
+    assert not await store.claim_notification("champion.removed:c1:ann:2026-01-01")
+    assert not await store.claim_notification("benefits.ask:DR-1:3:ann")
+    assert not await store.claim_notification("champion.decide:c1:bob:2026-01-11:lead")
+
+
+async def test_retention_forgets_one_off_keys_after_the_conversations_period(
+    store: WorkingState, clock: SettableClock
+) -> None:
+    """The privacy journey's working part: one-off keys holding an id go a CONVERSATIONS
+    period after they were sent; keys a loop relies on stay."""
+    one_off = "champion.decide:c1:ann:2026-01-01T00:00:00+00:00:lead"
+    loop = "benefits.ask:DR-1:3:ann"
+    await store.notification_sent(one_off)
+    await store.notification_sent(loop)
+    policy = RetentionPolicy()
+    clock.advance(policy.period(RetentionKind.CONVERSATIONS) - dt.timedelta(days=1))
+    part = WorkingData(store)
+    before = await part.retain(policy, clock.now())
+    assert [r.deleted for r in before if r.kind is RetentionKind.CONVERSATIONS] == [0]
+    clock.advance(dt.timedelta(days=2))
+    after = await part.retain(policy, clock.now())
+    assert [r.deleted for r in after if r.kind is RetentionKind.CONVERSATIONS] == [1]
+    again = await part.retain(policy, clock.now())
+    assert [r.deleted for r in again if r.kind is RetentionKind.CONVERSATIONS] == [0]
+    assert await store.claim_notification(one_off)
+    assert not await store.claim_notification(loop)
+
+
+async def test_stored_answers_name_a_person_as_whole_words(store: WorkingState) -> None:
+    """Erasing "Tim" must not delete answers about time."""
+    await store.remember_invoke("act-1|x", {"card": {"text": "It is time to decide"}})
+    await store.remember_invoke("act-2|x", {"card": {"text": "Timothy asked"}})
+    await store.remember_invoke("act-3|x", {"card": {"text": "Asked by tim"}})
+    await store.remember_invoke("act-4|x", {"card": {"text": "Line one\nTim, line two"}})
+    await store.remember_invoke("act-5|x", {"card": {"by": "aad-tim-2"}})  # another id
+    await store.remember_invoke("act-6|x", {"card": {"who": ["aad-tim"]}})
+    assert await store.forget_answers_naming(frozenset({"Tim", "aad-tim"})) == 3
+    assert await store.handled_invoke("act-1|x") is not None
+    assert await store.handled_invoke("act-2|x") is not None
+    assert await store.handled_invoke("act-3|x") is None
+    assert await store.handled_invoke("act-4|x") is None
+    assert await store.handled_invoke("act-5|x") is not None
+    assert await store.handled_invoke("act-6|x") is None

@@ -343,3 +343,13 @@ def test_exactly_k_people_is_enough_and_one_fewer_is_not() -> None:
 def test_the_smallest_group_message_is_plain() -> None:
     with pytest.raises(ValueError, match=r"^The smallest group must be 2 or more$"):
         disclose([], 1)
+
+
+def test_a_group_splits_along_the_filters_it_leaves_open() -> None:
+    assert Group().free() == DIMENSIONS
+    assert Group("Place", role_family="manager").free() == ("service_area",)
+    assert Group("Place", "Parks", "manager").free() == ()
+
+
+def test_the_disclosure_keeps_its_smallest_group() -> None:
+    assert disclose(people(5, "Place", "Parks", "manager"), 7).k == 7

@@ -23,6 +23,7 @@ from bot.domain.automation import (
     Kind,
     MappedProcess,
     ProcessStep,
+    Words,
     estimate,
     hours,
     process_from_data,
@@ -504,3 +505,295 @@ def test_none_says_so_in_every_line_and_joins_no_systems() -> None:
     assert "Hours a year it could save: 0." in found.lines
     assert found.lines[0].startswith("Hours a year spent: 20")
     assert found.rules_version == RULES.version
+
+
+# ---- Each promise pinned down (issue 17's mutation survivors) ----------------------------
+
+
+def test_rules_read_in_the_test_match_words_as_the_published_file_says() -> None:
+    rules, _ = read_rules(copy.deepcopy(RAW_RULES))
+    assert rules is not None
+    found = estimate(
+        process(
+            400,
+            ("Adviser", "Logs the booking", "Bartec", 5, 100),
+            ("Adviser", "Re-keys the booking into Civica", "Civica", 4, 100),
+        ),
+        rules,
+    )
+    assert found.kind is Kind.INTEGRATION and found.between == ("Bartec", "Civica")
+    assert Words(("sign off",)).found_in("Managers SIGN\t off the claim")
+    assert not Words(("sign off",)).found_in("Signs off the claim")
+    assert Words(("approve", "remind")).found_in("Please remind them")
+    assert not Words(("re-key",)).found_in("pre-key it")
+    assert not Words(()).found_in("anything at all")
+
+
+def _rule_problems(kind: str, **change: Any) -> list[str]:
+    return _broken(lambda d: d["kinds"][kind].update(change))
+
+
+def test_each_bad_kind_rule_is_its_own_plain_sentence() -> None:
+    where = "The rule for power_automate"
+    assert _rule_problems("power_automate", label=None) == [
+        f"{where} needs a label, like A Power Automate flow."
+    ]
+    assert _rule_problems("power_automate", label="  ") == [
+        f"{where} needs a label, like A Power Automate flow."
+    ]
+    assert _rule_problems("power_automate", words="approve") == [
+        f"{where} needs words: a list of words or phrases, none blank."
+    ]
+    assert _rule_problems("power_automate", why=None) == [
+        f"{where} needs why: the reason for the rule, in plain words."
+    ]
+    assert _rule_problems("power_automate", why=" ") == [
+        f"{where} needs why: the reason for the rule, in plain words."
+    ]
+    assert _rule_problems("power_automate", saves_percent=101) == [
+        f"{where} needs saves_percent, a whole number from 0 to 100."
+    ]
+
+
+def test_the_edges_of_each_rule_number_are_allowed() -> None:
+    data = copy.deepcopy(RAW_RULES)
+    data["kinds"]["integration"]["saves_percent"] = 0
+    data["kinds"]["power_automate"]["saves_percent"] = 100
+    data.update(version=1_000_000, minimum_hours_a_year=0, minimum_why="  Because.  ")
+    rules, problems = read_rules(data)
+    assert problems == [] and rules is not None
+    assert rules.kinds[Kind.INTEGRATION].saves_percent == 0
+    assert rules.kinds[Kind.POWER_AUTOMATE].saves_percent == 100
+    assert (rules.version, rules.minimum_hours, rules.minimum_why) == (1_000_000, 0, "Because.")
+    assert _broken(lambda d: d.update(version=1_000_001, minimum_hours_a_year=1_000_001)) == [
+        "The rules need a version, a whole number of 1 or more.",
+        "The rules need minimum_hours_a_year, a whole number of 0 or more.",
+    ]
+
+
+def test_each_bad_top_level_rule_is_its_own_plain_sentence() -> None:
+    assert _broken(lambda d: d.update(minimum_why=" ")) == [
+        "The rules need minimum_why: why the minimum is what it is."
+    ]
+    assert _broken(lambda d: d.update(minimum_why=None)) == [
+        "The rules need minimum_why: why the minimum is what it is."
+    ]
+    assert _broken(lambda d: d.pop("not_systems")) == [
+        "The rules need not_systems: a list of ways in that are not systems."
+    ]
+    assert _broken(lambda d: d.update(kinds=["integration"])) == [
+        "The rules need kinds: one rule for each kind of change.",
+        "The rule for integration is missing. Add it under kinds.",
+        "The rule for power_automate is missing. Add it under kinds.",
+        "The rule for self_service_form is missing. Add it under kinds.",
+    ]
+    assert _broken(lambda d: d["kinds"].update(robots={}, drones={})) == [
+        "The rules have kinds the bot does not know: drones, robots."
+    ]
+
+
+def test_reasons_name_the_steps_and_the_systems_in_plain_words() -> None:
+    found = estimate(
+        process(
+            400,
+            ("Adviser", "Takes the call", "Phone", 1, 100),
+            ("Adviser", "Logs the booking", "Bartec", 5, 100),
+            ("Adviser", "Re-keys the booking into Civica", "Civica", 4, 100),
+            ("Adviser", "Re-keys the booking into Dynamics", "Dynamics", 4, 100),
+        ),
+        RULES,
+    )
+    # Step 1: 1 × 400 × 12 / 60 = 80 (a form: 40); step 2: 400; steps 3 and 4: 320 each,
+    # 640 × 80% = 512. Spent 1,120. Step 4 re-keys from Civica (step 3), step 3 from
+    # Bartec: the integration joins all three, and never the phone.
+    assert found.between == ("Bartec", "Civica", "Dynamics")
+    assert found.reason == (
+        "In steps 3, 4, staff type details from one system into another "
+        "(Bartec, Civica and Dynamics). An integration between them could do it."
+    )
+    assert found.lines == (
+        "Hours a year spent: 1,120. For each step: its minutes, times the share of items "
+        "that go through it, times 400 items a month, times 12 months, divided by 60. Then "
+        "the steps added up.",
+        "Kind that fits: an integration between named systems.",
+        f"Reason: {found.reason}",
+        f"Why this rule: {RULES.kinds[Kind.INTEGRATION].why}",
+        "Hours a year it could save: 512. The rules say an integration between named "
+        "systems saves 80% of the time of steps 3, 4: 640 hours a year × 80%.",
+        "Ease: 1 out of 3, a bigger piece of work.",
+        "Also: a self-service form could save 40 hours a year in step 1.",
+    )
+    flow = estimate(
+        process(100, *[("Manager", "Approves it", "Outlook", 5, 100)] * 3), RULES
+    )  # 3 × 100 = 300 hours, × 60% = 180
+    assert flow.reason == (
+        "In steps 1 to 3, staff approve, remind, notify or copy between Microsoft 365 "
+        "places. A Power Automate flow could do it."
+    )
+    form = estimate(process(400, ("Adviser", "Answers the phone", "Phone", 4, 100)), RULES)
+    assert form.reason == (
+        "In step 1, staff take in what people send by paper, email or phone. "
+        "A self-service form would let people give the details themselves."
+    )
+
+
+def test_re_keying_from_microsoft_365_into_another_system_is_an_integration() -> None:
+    found = estimate(
+        process(
+            200,
+            ("Officer", "Records the order", "Excel", 2, 100),
+            ("Officer", "Retypes the order into Academy", "Academy", 5, 100),
+        ),
+        RULES,
+    )
+    # 5 × 200 × 12 / 60 = 200 re-keyed from Excel into Academy: only one is Microsoft 365.
+    assert found.kind is Kind.INTEGRATION and found.between == ("Excel", "Academy")
+    assert found.hours_saved == pytest.approx(160)
+    assert found.reason == (
+        "In step 2, staff type details from one system into another (Excel and Academy). "
+        "An integration between them could do it."
+    )
+
+
+def test_the_first_step_re_keys_from_nowhere() -> None:
+    found = estimate(
+        process(
+            400,
+            ("Officer", "Re-keys the booking into Civica", "Civica", 5, 100),
+            ("Officer", "Checks it", "Bartec", 1, 100),
+        ),
+        RULES,
+    )
+    assert found.kind is Kind.NONE and found.reason == NOTHING_REPETITIVE
+
+
+def test_the_other_system_skips_paper_and_the_same_system_in_other_capitals() -> None:
+    found = estimate(
+        process(
+            400,
+            ("Officer", "Logs the payment", "Civica Pay", 1, 100),
+            ("Officer", "Checks the letter", "Paper", 1, 100),
+            ("Officer", "Books the collection", "bartec  collections", 1, 100),
+            ("Officer", "Re-keys the booking into Bartec", "Bartec Collections", 5, 100),
+        ),
+        RULES,
+    )
+    # Step 4 re-keys what step 1 put in Civica Pay: step 3 is the same system, step 2 paper.
+    assert found.kind is Kind.INTEGRATION and found.steps == (4,)
+    assert found.between == ("Civica Pay", "Bartec Collections")
+    assert found.systems == ("Civica Pay", "bartec collections")
+
+
+def test_the_nearest_earlier_system_may_be_two_steps_back() -> None:
+    found = estimate(
+        process(
+            400,
+            ("Officer", "Logs the booking", "Bartec", 1, 100),
+            ("Officer", "Checks the letter", "Paper", 1, 100),
+            ("Officer", "Re-keys the booking into Civica", "Civica", 5, 100),
+        ),
+        RULES,
+    )
+    assert found.kind is Kind.INTEGRATION and found.between == ("Bartec", "Civica")
+
+
+def test_an_integration_joins_every_pair_of_systems_re_keyed_between() -> None:
+    found = estimate(
+        process(
+            400,
+            ("Officer", "Logs the booking", "Bartec", 1, 100),
+            ("Officer", "Re-keys the booking into Civica", "Civica", 5, 100),
+            ("Officer", "Logs the payment", "Academy", 1, 100),
+            ("Officer", "Re-keys the payment into Dynamics", "Dynamics", 5, 100),
+        ),
+        RULES,
+    )
+    assert found.steps == (2, 4)
+    assert found.between == ("Bartec", "Civica", "Academy", "Dynamics")
+
+
+def test_a_fitting_flow_joins_no_systems_even_when_an_integration_is_possible() -> None:
+    found = estimate(
+        process(
+            100,
+            ("Officer", "Logs the booking", "Bartec", 1, 100),
+            ("Officer", "Re-keys the booking into Civica", "Civica", 1, 100),
+            ("Manager", "Approves it", "Outlook", 10, 100),
+        ),
+        RULES,
+    )
+    # Flow: 10 × 100 × 12 / 60 = 200, × 60% = 120; integration: 20 × 80% = 16.
+    assert found.kind is Kind.POWER_AUTOMATE and found.between == ()
+    assert "Also: an integration between named systems could save 16 hours a year in step 2." in (
+        found.lines
+    )
+
+
+def test_a_saving_of_nothing_is_none_even_when_the_minimum_is_nothing() -> None:
+    rules, _ = read_rules({**RAW_RULES, "minimum_hours_a_year": 0})
+    assert rules is not None
+    found = estimate(process(0, ("Adviser", "Takes the call", "Phone", 10, 100)), rules)
+    assert found.kind is Kind.NONE and found.hours_saved == 0
+
+
+def test_only_other_kinds_that_save_something_are_mentioned() -> None:
+    def also(share: float) -> list[str]:
+        found = estimate(
+            process(
+                1000,
+                ("Adviser", "Answers the phone", "Phone", 4, 100),
+                ("Manager", "Approves it", "Outlook", 1, share),
+            ),
+            RULES,
+        )
+        assert found.kind is Kind.SELF_SERVICE_FORM
+        return [line for line in found.lines if line.startswith("Also")]
+
+    assert also(0) == []
+    # 1 × 0.5% × 1000 × 12 / 60 = 1 hour; × 60% = 0.6.
+    assert also(0.5) == ["Also: a Power Automate flow could save 0.6 hours a year in step 2."]
+
+
+def test_a_record_is_read_field_by_field_with_blanks_for_odd_text() -> None:
+    odd_step = {"who": 5, "what": None, "system": ["x"], "minutes": 100_000, "share": 100}
+    read = process_from_data(
+        {**GOOD_DATA, "id": " abc ", "items_per_month": 10_000_000, "steps": [odd_step]}
+    )
+    assert read == MappedProcess(
+        id="abc",
+        version=2,
+        name="Garden waste",
+        directorate="Place",
+        service_area="Waste",
+        users=("residents",),
+        items_per_month=10_000_000,
+        steps=(ProcessStep("", "", "", 100_000.0, 100.0),),
+        pain_points="Slow.",
+    )
+    assert process_from_data(GOOD_DATA).steps == (
+        ProcessStep("Adviser", "Takes the call", "Phone", 8.0, 100.0),
+    )
+    bare = process_from_data({"id": "x", "version": 1, "items_per_month": 2.7, "steps": []})
+    assert (bare.name, bare.directorate, bare.service_area, bare.pain_points) == ("", "", "", "")
+    assert (bare.users, bare.items_per_month) == ((), 2)
+
+
+@pytest.mark.parametrize(
+    ("data", "why"),
+    [
+        ("not a mapping", "not a mapped process"),
+        ({**GOOD_DATA, "id": " "}, "no id"),
+        ({**GOOD_DATA, "version": 0}, "no version"),
+        ({**GOOD_DATA, "items_per_month": "many"}, "items a month is not a number"),
+        ({**GOOD_DATA, "items_per_month": 10_000_001}, "items a month is out of range"),
+        ({**GOOD_DATA, "steps": "none"}, "no steps"),
+        ({**GOOD_DATA, "steps": ["a step"]}, "a step is not readable"),
+        ({**GOOD_DATA, "steps": [{"minutes": True, "share": 1}]}, "minutes is not a number"),
+        ({**GOOD_DATA, "steps": [{"minutes": 100_001, "share": 1}]}, "minutes is out of range"),
+        ({**GOOD_DATA, "steps": [{"minutes": 1, "share": 101}]}, "share is out of range"),
+        ({**GOOD_DATA, "steps": [{"minutes": 1, "share": math.inf}]}, "share is out of range"),
+    ],
+)
+def test_why_a_record_is_left_out_is_logged_in_plain_words(data: Any, why: str) -> None:
+    with pytest.raises(ValueError, match=f"^{why}$"):
+        process_from_data(data)

@@ -23,6 +23,7 @@ from bot.domain.benefits import (
     latest_answers,
     parse_year,
     realised_share,
+    year_label,
 )
 from bot.domain.model import (
     AuditEntry,
@@ -319,3 +320,101 @@ def test_the_page_has_a_chart_with_a_text_alternative_and_the_same_figures_in_ta
     assert 'alt="Bar chart of cash savings a year by theme' in page
     assert "£14,000" in page and "DR-F" in page and "Date not known" in page
     assert "12 months after delivery" in page
+
+
+# ---- Each promise pinned down (issue 17's mutation survivors) ----------------------------
+
+
+def test_each_row_carries_its_request_and_answer() -> None:
+    rows = {row.reference: row for row in report().rows}
+    answered, waiting = rows["DR-B"], rows["DR-D"]
+    assert (answered.title, answered.board, answered.theme) == ("Request DR-B", "trb", ORG)
+    assert (answered.months, answered.notes, answered.year) == (3, "", 2026)
+    assert (waiting.realised, waiting.months, waiting.notes) == (None, 0, "")
+    assert waiting.delivered_at == on(2027, 5, 1)
+
+
+def test_a_figure_not_given_is_realised_as_nothing() -> None:
+    recorded = [answer("DR-B", 3, "2027-02-02", notes="Fewer calls.", **{RESIDENTS: 40})]
+    found = build_report(REQUESTS[1:2], recorded, [], [], NOW)
+    (row,) = found.rows
+    assert (row.realised, row.notes) == (Amounts(0, 0, 40), "Fewer calls.")
+
+
+def test_an_answer_is_read_with_plain_fallbacks() -> None:
+    found = latest_answers(
+        [
+            {"reference": "", "months": 12, CASH: 1},
+            {"reference": 7, "months": 12, CASH: 1},
+            {"reference": "DR-1", CASH: 0, "notes": "x" * 2001},
+        ]
+    )
+    assert list(found) == ["DR-1"]
+    one = found["DR-1"]
+    assert (one.months, one.cash, one.hours, one.at) == (0, 0, None, "")
+    assert one.notes == "x" * 2000
+    assert latest_answers([{"reference": "DR-2", "notes": None}])["DR-2"].notes == ""
+
+
+def test_of_two_answers_for_one_interval_at_one_moment_the_later_kept_counts() -> None:
+    found = latest_answers(
+        [
+            answer("DR-1", 3, "2026-01-01", **{CASH: 100}),
+            answer("DR-1", 3, "2026-01-01", **{CASH: 200}),
+        ]
+    )
+    assert (found["DR-1"].cash, found["DR-1"].at) == (200, "2026-01-01")
+
+
+def test_when_a_delivery_was_noticed_is_read_with_care() -> None:
+    due = [
+        {"reference": "DR-A", "delivered_at": None},
+        {"reference": "DR-A", "delivered_at": "last spring"},
+        {"reference": "DR-A", "delivered_at": "2026-05-10T10:00:00"},  # no zone: UTC
+        {"reference": "DR-C", "delivered_at": "2027-02-01T10:00:00+01:00"},
+        {"reference": "DR-C", "delivered_at": "2027-03-01T10:00:00+00:00"},  # the first counts
+    ]
+    found = build_report(REQUESTS, RECORDED, due, ASKED, NOW)
+    rows = {row.reference: row for row in found.rows}
+    assert rows["DR-A"].delivered_at == on(2026, 5, 10)
+    assert rows["DR-C"].delivered_at == on(2027, 2, 1) - dt.timedelta(hours=1)
+    assert rows["DR-C"].delivered_at.utcoffset() == dt.timedelta(hours=1)
+
+
+def test_the_year_is_the_one_in_the_councils_time_zone() -> None:
+    # 31 March 2027 at 23:30 UTC is already 1 April in an hour-ahead zone: 2027 to 2028.
+    late = dt.datetime(2027, 3, 31, 23, 30, tzinfo=dt.UTC)
+    due = [{"reference": "DR-D", "delivered_at": late.isoformat()}]
+    ahead = dt.timezone(dt.timedelta(hours=1))
+    (row,) = build_report(REQUESTS[3:4], [], due, [], NOW, ahead).rows
+    assert row.year == 2027
+    (row,) = build_report(REQUESTS[3:4], [], due, [], NOW, dt.UTC).rows
+    assert row.year == 2026
+
+
+def test_a_delivery_at_the_very_moment_counts_and_a_later_one_hides_only_itself() -> None:
+    later = request("DR-L", "ddc", ORG, delivered=NOW + dt.timedelta(seconds=1))
+    now = request("DR-N", "ddc", ORG, delivered=NOW)
+    found = build_report([later, now, REQUESTS[1]], [], [], [], NOW)
+    assert [row.reference for row in found.rows] == ["DR-N", "DR-B"]
+
+
+def test_the_report_says_when_and_what_it_was_asked_for() -> None:
+    filters = Filters(board="ddc")
+    found = report(filters)
+    assert (found.as_at, found.filters) == (NOW, filters)
+
+
+def test_the_board_with_most_requests_comes_first_whatever_its_name() -> None:
+    requests = [
+        request("DR-1", "aaa", ORG, delivered=on(2026, 5, 1)),
+        request("DR-2", "zzz", ORG, delivered=on(2026, 5, 1)),
+        request("DR-3", "zzz", ORG, delivered=on(2026, 5, 1)),
+    ]
+    found = build_report(requests, [], [], [], NOW)
+    assert list(found.by_board) == ["zzz", "aaa"]
+
+
+def test_year_labels() -> None:
+    assert year_label(2026) == "2026 to 2027"
+    assert year_label(None) == "Date not known"

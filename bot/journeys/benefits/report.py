@@ -52,6 +52,7 @@ from bot.journeys.benefits import report_cards, report_page
 from bot.journeys.benefits.report_settings import ReportSettings
 from bot.journeys.boards.roadmap import PACK_HEADERS
 from bot.ports import Record, RequestQuery
+from bot.privacy_records import Erasures
 
 REPORT_PATH = "/benefits/reports/{token}"
 LINK_KIND = "benefits_report_link"
@@ -126,6 +127,14 @@ class BenefitsReporting:
         self._links: dict[str, Record] = {}  # token -> link, as read from the store
         self._seen = 0  # the last link record's seq read
         self._made: OrderedDict[str, bytes] = OrderedDict()  # pages already drawn
+        self._erasures = Erasures(ctx.store)  # an erase, on any instance, drops both
+
+    def forget(self, _changed: object = None) -> None:
+        """Drop the links read and the pages drawn (after an erase or a retention pass):
+        the next read takes them afresh from the store."""
+        self._links.clear()
+        self._seen = 0
+        self._made.clear()
 
     def may_see(self, aad_object_id: str) -> bool:
         readers = self.ctx.admin_ids | _settings(self.ctx).reader_ids
@@ -229,6 +238,8 @@ class BenefitsReporting:
         token = request.match_info.get("token", "")
         if not _TOKEN.fullmatch(token):
             return _not_found()
+        if await self._erasures.since_last_asked():
+            self.forget()
         link = await self._link(token)
         if link is None or self.ctx.now() >= link.at + dt.timedelta(days=LINK_DAYS):
             return _not_found()
@@ -281,6 +292,8 @@ def _read(said: str) -> str | None:
 
 
 def part(ctx: JourneyContext) -> Part:
+    from bot.journeys.benefits.personal_data import benefits_data
+
     reporting = BenefitsReporting(ctx)
     return Part(
         commands=(
@@ -296,4 +309,5 @@ def part(ctx: JourneyContext) -> Part:
         ),
         actions=(CardAction(report_cards.REPORT_VERB, parse_filters, reporting.button),),
         routes=(HttpRoute("GET", REPORT_PATH, reporting.serve),),
+        personal_data=benefits_data(ctx.store, reporting.forget),
     )

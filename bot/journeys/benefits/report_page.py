@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from matplotlib.figure import Figure
 
 from bot.domain.benefits import STAGE_LABELS, Report, Row, Totals, year_label
+from bot.domain.cells import safe_cell
 from bot.domain.model import THEME_LABELS, Theme
 from bot.domain.text import long_date
 from bot.journeys.boards import roadmap_charts
@@ -65,7 +66,7 @@ def requests_table(view: ReportView) -> Table:
         rows.append(
             (
                 row.reference,
-                row.title,
+                safe_cell(row.title),
                 delivered,
                 STAGE_LABELS[row.stage] + answer,
                 cash,
@@ -129,7 +130,7 @@ def sections(view: ReportView) -> list[tuple[str, list[str | Table]]]:
                 realised_table(
                     "Benefits by board",
                     "Board",
-                    [(_board(view, k), n) for k, n in report.by_board.items()],
+                    [(safe_cell(_board(view, k)), n) for k, n in report.by_board.items()],
                 )
             ],
         ),

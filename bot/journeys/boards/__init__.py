@@ -15,9 +15,10 @@ the weights card, rescoring); `sync` writes decisions to SharePoint in m365 mode
 
 from __future__ import annotations
 
-from bot.journey import Journey, JourneyContext, join
+from bot.journey import Journey, JourneyContext, Part, join
 from bot.journeys.boards import agenda, api, deadlines, decisions, matrix, roadmap, setup, sync
 from bot.journeys.boards.config import BoardsConfig, load_settings
+from bot.journeys.boards.personal_data import BoardData
 from bot.journeys.boards.shared import NAME, Shared
 
 __all__ = ["load_settings", "register"]
@@ -35,5 +36,6 @@ def register(ctx: JourneyContext) -> Journey:
         matrix.part(ctx, shared),
         sync.part(ctx, shared),
         api.part(ctx, shared),
+        Part(personal_data=BoardData(shared)),
     ]
     return join(NAME, parts, on_stop=shared.close)

@@ -8,6 +8,7 @@ SharePoint list for Power BI (see graph_clients).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Protocol
 
 from bot.domain.boards import BoardSetup, Decision, Deputy
@@ -66,3 +67,19 @@ class BoardStore(Protocol):
         at a time, until `now + hold` or until it takes it again; after that any may take
         it, so a job whose process died is taken over."""
         ...
+
+    # -- Personal data (personal_data.py: `my data`, `erase` and retention)
+    async def all_deputies(self) -> list[Deputy]:
+        """Every deputy of every board."""
+        ...
+
+    async def rewrite_deputies(self, change: Callable[[Deputy], Deputy]) -> int:
+        """Every deputy as `change` gives it back (ids and names anonymised, say): how
+        many changed."""
+        ...
+
+    async def values_starting(self, prefix: str) -> dict[str, str]:
+        """Every value whose key starts with `prefix`, by key."""
+        ...
+
+    async def delete_value(self, key: str) -> bool: ...

@@ -50,6 +50,7 @@ from bot.journeys.boards import roadmap_page
 from bot.journeys.boards.setup import effective_setup
 from bot.journeys.boards.shared import Shared
 from bot.ports import RequestQuery
+from bot.privacy_records import Erasures
 from cards import roadmap_cards
 
 DDC = "ddc"  # the Digital, Data and Customer Board's key in governance
@@ -115,7 +116,10 @@ class Roadmap:
         self.ctx = ctx
         self.shared = shared
         # The last few documents made, so opening a link twice does not draw it twice.
+        # They name who made them and hold requests' words: an erase, on any instance,
+        # drops them all, so the next opening draws the pack afresh without the person.
         self._made: OrderedDict[tuple[str, bool], bytes] = OrderedDict()
+        self._erasures = Erasures(ctx.store)
 
     # ---- Who may, and the figures
 
@@ -229,6 +233,8 @@ class Roadmap:
         days = dt.timedelta(days=self.shared.config.pack_days)
         if kept is None or self.ctx.now() >= kept.made_at + days:
             return _not_found()
+        if await self._erasures.since_last_asked():
+            self._made.clear()
         body = self._made.get((token, pdf))
         if body is None:
             body = await self._document(kept, pdf)

@@ -20,6 +20,7 @@ from typing import Any
 from bot.domain.benefits import Report as BenefitsReport
 from bot.domain.benefits import Totals
 from bot.domain.boards import DECISION_LABELS
+from bot.domain.cells import safe_cell
 from bot.domain.deadlines import STAGE_LABELS, Stage
 from bot.domain.model import (
     BUDGET_LABELS,
@@ -131,7 +132,9 @@ def status_table(review: Review) -> Table:
 
 
 def board_table(view: PackView) -> Table:
-    rows = tuple((board_label(view, k), f"{n:,}") for k, n in view.review.by_board.items())
+    rows = tuple(
+        (safe_cell(board_label(view, k)), f"{n:,}") for k, n in view.review.by_board.items()
+    )
     return Table("Requests by board", ("Board", "Requests"), rows)
 
 
@@ -269,7 +272,7 @@ def top_table(review: Review, count: int) -> Table:
     rows = tuple(
         (
             p.reference,
-            p.title,
+            safe_cell(p.title),
             str(p.score),
             BUDGET_LABELS[p.effort],
             f"{p.people:,}",

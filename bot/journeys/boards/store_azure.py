@@ -50,6 +50,7 @@ from bot.azure_state.entities import (
     replace_if,
     replace_op,
     transact,
+    unkey,
     unpack,
 )
 from bot.domain.boards import BoardSetup, Decision, Deputy
@@ -267,6 +268,69 @@ class AzureBoardStore:
 
     def _partition(self, partition: str) -> Any:
         return self.table.query_entities("PartitionKey eq @p", parameters={"p": partition})
+
+    # -- Personal data (personal_data.py: `my data`, `erase` and retention)
+
+    async def _deputy_rows(self) -> list[Any]:
+        query = "PartitionKey ge @low and PartitionKey lt @high"
+        return [
+            entity
+            async for entity in self.table.query_entities(
+                query, parameters={"low": "deputies:", "high": "deputies;"}
+            )
+        ]
+
+    async def all_deputies(self) -> list[Deputy]:
+        """Every deputy of every board, oldest period first."""
+        found = [deputy_from(d) for entity in await self._deputy_rows() for d in unpack(entity)]
+        return sorted(found, key=lambda d: (d.board, d.starts, d.member_id))
+
+    async def rewrite_deputies(self, change: Callable[[Deputy], Deputy]) -> int:
+        """Every deputy as `change` gives it back: how many changed. A member's row is
+        keyed by their id, so when that id changes the deputies move to the new id's row
+        (added to any kept there), then the old row goes."""
+        changed = 0
+        for entity in await self._deputy_rows():
+            kept = [deputy_from(d) for d in unpack(entity)]
+            new = [change(d) for d in kept]
+            if new == kept or not new:
+                continue
+            board, member = kept[0].board, kept[0].member_id
+            moved_to = new[0].member_id
+            datas = [deputy_data(d) for d in new]
+            if moved_to == member:
+
+                def rewrite(rows: list[Any], datas: list[Any] = datas) -> list[Any]:
+                    return datas
+
+                await self._change_deputies(board, member, rewrite)
+            else:
+
+                def add(rows: list[Any], datas: list[Any] = datas) -> list[Any]:
+                    return [*rows, *(d for d in datas if d not in rows)]
+
+                await self._change_deputies(board, moved_to, add)
+                await self.table.delete_entity(entity["PartitionKey"], entity["RowKey"])
+            changed += sum(1 for a, b in zip(kept, new, strict=True) if a != b)
+        return changed
+
+    async def values_starting(self, prefix: str) -> dict[str, str]:
+        """Every value whose key starts with `prefix`, by key (keys kept whole: a key
+        longer than a RowKey may hold is not found here)."""
+        low = bounded_key(prefix) or " "
+        query = "PartitionKey eq @p and RowKey ge @low and RowKey lt @high"
+        found: dict[str, str] = {}
+        async for entity in self.table.query_entities(
+            query, parameters={"p": VALUES, "low": low, "high": low[:-1] + chr(ord(low[-1]) + 1)}
+        ):
+            found[unkey(entity["RowKey"])] = str(unpack(entity))
+        return dict(sorted(found.items()))
+
+    async def delete_value(self, key: str) -> bool:
+        if await get_or_none(self.table, VALUES, bounded_key(key)) is None:
+            return False
+        await self.table.delete_entity(VALUES, bounded_key(key))
+        return True
 
 
 async def _pause(attempt: int) -> None:

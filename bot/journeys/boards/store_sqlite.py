@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import secrets
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.domain.boards import BoardSetup, Decision, Deputy
@@ -206,6 +207,51 @@ class SqliteBoardStore:
             return True
 
         return await self._db.run(lambda db: immediate(db, lambda: _take(db)))
+
+    # -- Personal data (personal_data.py: `my data`, `erase` and retention)
+
+    async def all_deputies(self) -> list[Deputy]:
+        """Every deputy of every board, oldest period first."""
+        return await self._db.every(
+            _deputy, "SELECT * FROM deputies ORDER BY board, starts, member_id, id"
+        )
+
+    async def rewrite_deputies(self, change: Callable[[Deputy], Deputy]) -> int:
+        """Every deputy as `change` gives it back (ids and names anonymised, say): how many
+        changed. Their periods stay as they are."""
+
+        def write(db: sqlite3.Connection) -> int:
+            changed = 0
+            for row in db.execute("SELECT * FROM deputies").fetchall():
+                old = _deputy(row)
+                new = change(old)
+                if new != old:
+                    db.execute(
+                        "UPDATE deputies SET member_id = ?, member_name = ?, deputy_id = ?, "
+                        "deputy_name = ? WHERE id = ?",
+                        (new.member_id, new.member_name, new.deputy_id, new.deputy_name, row["id"]),
+                    )
+                    changed += 1
+            return changed
+
+        return await self._db.run(lambda db: immediate(db, lambda: write(db)))
+
+    async def values_starting(self, prefix: str) -> dict[str, str]:
+        """Every value whose key starts with `prefix`, by key."""
+        rows = await self._db.run(
+            lambda db: db.execute(
+                "SELECT key, value FROM board_values WHERE substr(key, 1, ?) = ? ORDER BY key",
+                (len(prefix), prefix),
+            ).fetchall()
+        )
+        return {str(row["key"]): str(row["value"]) for row in rows}
+
+    async def delete_value(self, key: str) -> bool:
+        return bool(
+            await self._db.run(
+                lambda db: db.execute("DELETE FROM board_values WHERE key = ?", (key,)).rowcount
+            )
+        )
 
 
 def _seed(db: sqlite3.Connection, seed_members: frozenset[str]) -> None:

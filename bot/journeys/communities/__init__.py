@@ -11,9 +11,10 @@ upkeep, recognition) and `questions` (asking, answering, nudges, the thread rela
 
 from __future__ import annotations
 
-from bot.journey import Journey, JourneyContext, join
+from bot.journey import Journey, JourneyContext, Part, join
 from bot.journeys.communities import api, champions, nudging, questions, relay
 from bot.journeys.communities.config import CommunityConfig, load_settings
+from bot.journeys.communities.personal_data import CommunityData
 from bot.journeys.communities.shared import NAME, Shared
 
 __all__ = ["load_settings", "register"]
@@ -28,5 +29,6 @@ def register(ctx: JourneyContext) -> Journey:
         nudging.part(ctx, shared),
         relay.part(ctx, shared),
         api.part(ctx, shared),
+        Part(personal_data=CommunityData(shared)),
     ]
     return join(NAME, parts, on_stop=shared.close)

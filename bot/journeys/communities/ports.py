@@ -8,6 +8,7 @@ process holding its lease, a reference is handed out once.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Protocol
 
 from bot.domain.communities import (
@@ -177,4 +178,34 @@ class CommunityStore(Protocol):
 
     async def sent_since(self, since: dt.datetime) -> dict[str, int]:
         """How many questions each person was sent (nudges delivered) since then: fairness."""
+        ...
+
+    # Personal data (personal_data.py: `my data`, `erase` and retention)
+    async def all_answers(self) -> list[Answer]:
+        """Every answer to every question, oldest first."""
+        ...
+
+    async def replace_asker(
+        self, reference: str, asker_id: str, asker_name: str, text: str
+    ) -> bool:
+        """Write the question's asker and words whoever saved it last (data protection
+        wins over a concurrent save): True if anything changed."""
+        ...
+
+    async def replace_answer(self, answer: Answer) -> bool:
+        """Write the answer's champion id, name and text (nothing else): True if kept."""
+        ...
+
+    async def delete_champion(self, user_id: str, community_id: str) -> bool: ...
+
+    async def helped_by(self, user_id: str) -> list[tuple[str, str, dt.datetime]]:
+        """What the person said helped them: ("answer" or "entry", its id, when)."""
+        ...
+
+    async def rename_people(
+        self, rename: Callable[[str], str | None], question_ref: str | None = None
+    ) -> int:
+        """Each id in "helped" marks and nudges (only one question's, when given) that
+        `rename` gives a new id for (None: leave it as it is), so anonymised traces keep
+        their counts. How many rows changed."""
         ...

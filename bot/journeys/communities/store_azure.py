@@ -54,6 +54,7 @@ from bot.azure_state.entities import (
     key,
     pack,
     replace_if,
+    unkey,
     unpack,
 )
 from bot.azure_state.references import ReferenceCounter
@@ -557,6 +558,118 @@ class AzureCommunityStore:
             questions[row["RecipientId"]].add(row["QuestionRef"])
         return {person: len(refs) for person, refs in questions.items()}
 
+    # Personal data (bot/journeys/communities/personal_data.py): find, anonymise, remove
+
+    async def all_answers(self) -> list[Answer]:
+        """Every answer to every question, oldest first (one partition query)."""
+        rows = [row for row in await self._rows("answer") if _part(row["RowKey"], 1) == "a"]
+        return sorted((answer_from(unpack(row)) for row in rows), key=lambda a: (a.at, a.id))
+
+    async def replace_asker(
+        self, reference: str, asker_id: str, asker_name: str, text: str
+    ) -> bool:
+        """Write the question's asker and words whoever saved it last (data protection
+        wins over a concurrent save, whose next save is then stale): True if changed."""
+        try:
+            year, number = parse_reference(reference)
+        except ValueError:
+            return False
+        for _ in range(TRIES):
+            row = await get_or_none(self._t, "question", _question_key(year, number))
+            if row is None:
+                return False
+            kept = question_from(unpack(row))
+            if (kept.asker_id, kept.asker_name, kept.text) == (asker_id, asker_name, text):
+                return False
+            new = dataclasses.replace(
+                kept,
+                asker_id=asker_id,
+                asker_name=asker_name,
+                text=text,
+                version=kept.version + 1,
+            )
+            entity = _question_row(new, str(row.get("Key", "")))
+            if await replace_if(self._t, entity, etag_of(row)):
+                return True
+        raise CommunityStoreBusy(f"Could not change {reference}.")
+
+    async def replace_answer(self, answer: Answer) -> bool:
+        """Write the answer's champion id, name and text (nothing else): True if it is kept."""
+
+        def change(row: Row) -> Row | None:
+            kept = answer_from(unpack(row))
+            new = dataclasses.replace(
+                kept,
+                champion_id=answer.champion_id,
+                champion_name=answer.champion_name,
+                text=answer.text,
+            )
+            return None if new == kept else {**_answer_row(new), "__etag": row.get("__etag")}
+
+        row = await self._answer_row(answer.id)
+        if row is None:
+            return False
+        await self._change([dict(row) | {"__etag": etag_of(row)}], change)
+        return True
+
+    async def delete_champion(self, user_id: str, community_id: str) -> bool:
+        row = await get_or_none(self._t, "champion", row_key(community_id, user_id))
+        if row is None:
+            return False
+        await self._t.delete_entity("champion", row["RowKey"])
+        return True
+
+    async def helped_by(self, user_id: str) -> list[tuple[str, str, dt.datetime]]:
+        """What the person said helped them: ("answer" or "entry", its id, when)."""
+        found: list[tuple[str, str, dt.datetime]] = []
+        for partition, at in (("answer", 1), ("entry", 0)):
+            for row in await self._rows(partition):
+                parts = _parts(row["RowKey"])
+                if len(parts) == at + 3 and parts[at] == "h" and parts[-1] == user_id:
+                    kind = "answer" if partition == "answer" else "entry"
+                    found.append((kind, parts[at + 1], time_from(row["At"])))
+        return sorted(found, key=lambda f: f[2])
+
+    async def rename_people(
+        self, rename: Callable[[str], str | None], question_ref: str | None = None
+    ) -> int:
+        """Each id in "helped" marks and nudges (only one question's, when given) that
+        `rename` gives a new id for: an anonymised trace keeps its counts. How many rows
+        changed. The id is part of such a row's key, so the row is written under its new
+        key first, then the old one is deleted (a pass cut short is finished by the next)."""
+        changed = 0
+        within = None if question_ref is None else row_key(question_ref, "")
+        places = [("answer", 1, within)] + ([("entry", 0, None)] if question_ref is None else [])
+        for partition, at, scope in places:
+            for row in await self._rows(partition, scope):
+                parts = _parts(row["RowKey"])
+                if not (len(parts) == at + 3 and parts[at] == "h"):
+                    continue
+                new = rename(parts[-1])
+                if new is None or new == parts[-1]:
+                    continue
+                moved = {**_plain_row(row), "RowKey": row_key(*parts[:-1], new)}
+                await self._t.upsert_entity(moved, mode=UpdateMode.REPLACE)
+                await self._t.delete_entity(partition, row["RowKey"])
+                changed += 1
+        for row in await self._rows("nudge", within):
+            new = rename(row["RecipientId"])
+            if new is None or new == row["RecipientId"]:
+                continue
+            nudge = _nudge(row)
+            renamed = dataclasses.replace(
+                nudge, id=f"{nudge.question_ref}:{nudge.step}:{new}", recipient_id=new
+            )
+            moved = {
+                **_nudge_row(renamed),
+                "LeaseOwner": row["LeaseOwner"],
+                "LeaseUntil": row["LeaseUntil"],
+            }
+            await self._t.upsert_entity(moved, mode=UpdateMode.REPLACE)
+            await self._t.delete_entity("nudge", row["RowKey"])
+            changed += 1
+        return changed
+
     # Reading and writing rows
 
     def _query(
@@ -632,6 +745,16 @@ def _replace(row: Row, new: Row) -> tuple[str, Row, dict[str, Any]]:
     etag = row.get("__etag") or etag_of(row)
     guard = {"etag": etag, "match_condition": MatchConditions.IfNotModified}
     return ("update", _plain_row(new), {"mode": UpdateMode.REPLACE, **guard})
+
+
+def _parts(row_key_text: str) -> list[str]:
+    """A RowKey's parts as they were given to `row_key` (its escapes undone)."""
+    return [unkey(part) for part in row_key_text.split("|")]
+
+
+def _part(row_key_text: str, index: int) -> str:
+    parts = _parts(row_key_text)
+    return parts[index] if index < len(parts) else ""
 
 
 def _plain_row(row: Mapping[str, Any]) -> Row:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -510,6 +511,106 @@ class SqliteCommunityStore:
             ).fetchall()
         )
         return {row["recipient_id"]: int(row["sent"]) for row in rows}
+
+    # Personal data (bot/journeys/communities/personal_data.py): find, anonymise, remove
+
+    async def all_answers(self) -> list[Answer]:
+        """Every answer to every question, oldest first."""
+        return await self._db.every(_answer, "SELECT * FROM answers ORDER BY at, id")
+
+    async def replace_asker(
+        self, reference: str, asker_id: str, asker_name: str, text: str
+    ) -> bool:
+        """Write the question's asker and words whoever saved it last (data protection
+        wins over a concurrent save, whose next save is then stale): True if changed."""
+
+        def write(db: sqlite3.Connection) -> bool:
+            return bool(
+                db.execute(
+                    "UPDATE questions SET asker_id = ?, asker_name = ?, text = ?, "
+                    "version = version + 1 WHERE reference = ? "
+                    "AND NOT (asker_id = ? AND asker_name = ? AND text = ?)",
+                    (asker_id, asker_name, text, reference, asker_id, asker_name, text),
+                ).rowcount
+            )
+
+        return await self._db.run(lambda db: immediate(db, lambda: write(db)))
+
+    async def replace_answer(self, answer: Answer) -> bool:
+        """Write the answer's champion id, name and text (nothing else): True if it is kept."""
+        a = answer
+        return bool(
+            await self._db.run(
+                lambda db: (
+                    db.execute(
+                        "UPDATE answers SET champion_id = ?, champion_name = ?, text = ? "
+                        "WHERE id = ?",
+                        (a.champion_id, a.champion_name, a.text, a.id),
+                    ).rowcount
+                )
+            )
+        )
+
+    async def delete_champion(self, user_id: str, community_id: str) -> bool:
+        return bool(
+            await self._db.run(
+                lambda db: (
+                    db.execute(
+                        "DELETE FROM champions WHERE user_id = ? AND community_id = ?",
+                        (user_id, community_id),
+                    ).rowcount
+                )
+            )
+        )
+
+    async def helped_by(self, user_id: str) -> list[tuple[str, str, dt.datetime]]:
+        """What the person said helped them: ("answer" or "entry", its id, when)."""
+        rows = await self._db.run(
+            lambda db: db.execute(
+                "SELECT answer_id, entry_id, at FROM helped WHERE user_id = ? ORDER BY at",
+                (user_id,),
+            ).fetchall()
+        )
+        return [
+            ("answer", row["answer_id"], time_from(row["at"]))
+            if row["answer_id"] is not None
+            else ("entry", row["entry_id"], time_from(row["at"]))
+            for row in rows
+        ]
+
+    async def rename_people(
+        self, rename: Callable[[str], str | None], question_ref: str | None = None
+    ) -> int:
+        """Each id in "helped" marks and nudges (only one question's, when given) that
+        `rename` gives a new id for: an anonymised trace keeps its counts. How many rows
+        changed."""
+
+        def write(db: sqlite3.Connection) -> int:
+            changed = 0
+            answers = "answer_id IN (SELECT id FROM answers WHERE question_ref = ?)"
+            where, args = (f" WHERE {answers}", (question_ref,)) if question_ref else ("", ())
+            for row in db.execute(f"SELECT rowid, user_id FROM helped{where}", args).fetchall():
+                new = rename(row["user_id"])
+                if new is not None and new != row["user_id"]:
+                    db.execute(
+                        "UPDATE OR REPLACE helped SET user_id = ? WHERE rowid = ?",
+                        (new, row["rowid"]),
+                    )
+                    changed += 1
+            where, args = (" WHERE question_ref = ?", (question_ref,)) if question_ref else ("", ())
+            for row in db.execute(
+                f"SELECT id, question_ref, step, recipient_id FROM nudges{where}", args
+            ).fetchall():
+                new = rename(row["recipient_id"])
+                if new is not None and new != row["recipient_id"]:
+                    db.execute(
+                        "UPDATE OR REPLACE nudges SET id = ?, recipient_id = ? WHERE id = ?",
+                        (f"{row['question_ref']}:{row['step']}:{new}", new, row["id"]),
+                    )
+                    changed += 1
+            return changed
+
+        return await self._db.run(lambda db: immediate(db, lambda: write(db)))
 
 
 def _add_question(db: sqlite3.Connection, question: Question, key: str) -> Question:

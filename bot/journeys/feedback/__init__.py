@@ -10,8 +10,10 @@ from bot.form_actions import FormPress, form_actions, form_card
 from bot.journey import ChatCommand, Journey, JourneyContext, Reply, Turn, card_reply
 from bot.journeys.feedback.cards import build_summary_card, build_thanks_card
 from bot.journeys.feedback.form import FEEDBACK_FORM, Feedback
+from bot.journeys.feedback.personal_data import feedback_data
 from bot.journeys.feedback.summary import Rated, summarise
 from bot.ports import Record, RecordStore
+from bot.privacy import ERASED_TEXT
 from cards.elements import to_dict
 from cards.form_card import build_form_card
 
@@ -27,7 +29,9 @@ async def all_feedback(records: RecordStore) -> list[Rated]:
         for record in page:
             rating = record.data.get("rating")
             if isinstance(rating, int) and 1 <= rating <= 5:
-                rated.append(Rated(rating, str(record.data.get("comment", "")), record.at))
+                comment = str(record.data.get("comment", ""))
+                shown = "" if comment == ERASED_TEXT else comment  # erased, or past its period
+                rated.append(Rated(rating, shown, record.at))
         after = page[-1].seq
     return rated
 
@@ -79,4 +83,5 @@ def register(ctx: JourneyContext) -> Journey:
             ),
         ),
         actions=form_actions(FEEDBACK_FORM, ctx, send),
+        personal_data=feedback_data(store),
     )

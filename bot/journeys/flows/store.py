@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -154,6 +154,11 @@ class FlowStore(Protocol):
     async def prune(self, before: dt.datetime) -> int:
         """Forget rows finished (delivered, failed or skipped) for events older than
         `before`; pending rows stay. The number forgotten."""
+        ...
+
+    async def delete_deliveries(self, subscription_id: str, seqs: Collection[int]) -> int:
+        """Forget these finished rows of the subscription's log (an erase: their bodies
+        name a person); pending rows stay, to be sent. The number forgotten."""
         ...
 
 
@@ -564,6 +569,21 @@ class SqliteFlowStore:
             return int(gone.rowcount)
 
         return await self._db.run(delete)
+
+    async def delete_deliveries(self, subscription_id: str, seqs: Collection[int]) -> int:
+        wanted = sorted(set(seqs))
+
+        def delete(db: sqlite3.Connection) -> int:
+            gone = 0
+            for seq in wanted:
+                gone += db.execute(
+                    "DELETE FROM deliveries WHERE seq = ? AND subscription_id = ? "
+                    "AND state != 'pending'",
+                    (seq, subscription_id),
+                ).rowcount
+            return gone
+
+        return await self._db.run(lambda db: immediate(db, lambda: delete(db)))
 
 
 PAUSED_NOTE = "Not sent: this trigger was paused because its flow kept failing."

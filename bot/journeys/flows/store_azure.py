@@ -34,7 +34,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import random
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -608,6 +608,21 @@ class AzureFlowStore:
                 select=["PartitionKey", "RowKey"],
             ),
         )
+        return gone
+
+    async def delete_deliveries(self, subscription_id: str, seqs: Collection[int]) -> int:
+        """Forget these finished rows of the subscription's log; pending rows stay."""
+        number = await self._number(subscription_id)
+        if number is None:
+            return 0
+        gone = 0
+        for seq in sorted(set(seqs)):
+            found = await get_or_none(self._rows, _partition(number), _row_key(seq))
+            if found is None or found.get("State") == "pending":
+                continue
+            with contextlib.suppress(ResourceNotFoundError):
+                await self._rows.delete_entity(_partition(number), _row_key(seq))
+                gone += 1
         return gone
 
 

@@ -58,6 +58,7 @@ from bot.journeys.processes.backlog_cards import (
 )
 from bot.journeys.processes.mapping import KIND as MAP_KIND
 from bot.ports import Record, RecordStore
+from bot.privacy_records import Erasures
 from cards.elements import to_dict
 from cards.form_card import build_form_card
 
@@ -103,9 +104,10 @@ def published_rules() -> Rules:
 class Backlog:
     """The backlog, kept up to date by reading on from the last record seen.
 
-    Records are never changed, only added, and every store makes their seqs visible in
-    order (see RecordStore), so reading on from the last seq misses none, on several
-    instances too. Each version is estimated once: the first `automation backlog` after a
+    Records are only added (an erase changes them in place: then every map is read
+    again, `forget`), and every store makes their seqs visible in order (see
+    RecordStore), so reading on from the last seq misses none, on several instances
+    too. Each version is estimated once: the first `automation backlog` after a
     start reads every map; the next ones read only what is new, then sort.
     """
 
@@ -117,12 +119,24 @@ class Backlog:
         self._latest: dict[str, tuple[MappedProcess, Opportunity | None]] = {}
         self._mapped_at: dict[str, dt.datetime] = {}
         self._reading = asyncio.Lock()
+        self._erasures = Erasures(records)  # an erase, on any instance, drops what was read
 
     @property
     def rules(self) -> Rules:
         return self._rules
 
+    async def forget(self, _changed: object = None) -> None:
+        """Drop every map read so far (one was erased, so records changed in place): the
+        next read takes them all afresh."""
+        async with self._reading:
+            self._after = 0
+            self._versions.clear()
+            self._latest.clear()
+            self._mapped_at.clear()
+
     async def _read_on(self) -> None:
+        if await self._erasures.since_last_asked():
+            await self.forget()
         async with self._reading:
             read = 0
             while read < MOST and (
@@ -312,6 +326,8 @@ def parse_more(data: Mapping[str, Any]) -> int:
 
 
 def part(ctx: JourneyContext) -> Part:
+    from bot.journeys.processes.personal_data import ProcessMapData
+
     store = ctx.store
     backlog = Backlog(store, published_rules())
 
@@ -373,4 +389,5 @@ def part(ctx: JourneyContext) -> Part:
             CardAction(MORE, parse_more, more),
             CardAction(RAISE, parse_raise, raise_request, once_only=True),
         ),
+        personal_data=ProcessMapData(ctx, backlog.forget),
     )

@@ -17,7 +17,7 @@ from bot.domain.forms import UNREADABLE, FieldSpec
 from bot.domain.model import Draft
 from bot.domain.text import long_date
 from bot.journeys.processes import mapping as m
-from cards.elements import button, card, heading, notice, para, user_text
+from cards.elements import button, card, error_summary, heading, notice, para, user_text
 
 TITLE = "Map a process"
 START = "map a process"
@@ -108,14 +108,6 @@ def _question(
     return ac.Container(items=items, spacing="Large", separator=True)
 
 
-def _error_summary(errors: Mapping[str, str]) -> ac.Container:
-    lines: list[ac.CardElement] = [
-        ac.TextBlock(text="There is a problem", weight="Bolder", size="Medium", wrap=True)
-    ]
-    lines += [para(message) for message in errors.values()]
-    return ac.Container(style="attention", items=lines)
-
-
 def card_data(view: MapView, page: int) -> dict[str, Any]:
     data: dict[str, Any] = {DRAFT_ID: view.draft.draft_id, PAGE: page}
     if view.draft.etag:
@@ -142,7 +134,7 @@ def _top(view: MapView, page: int) -> list[ac.CardElement]:
     if view.notice:
         body.append(notice(view.notice, important=view.important))
     if view.errors:
-        body.append(_error_summary(view.errors))
+        body.append(error_summary(view.errors))
     return body
 
 

@@ -13,9 +13,10 @@ catalogue, contract renewal reminders, registering channels).
 
 from __future__ import annotations
 
-from bot.journey import Journey, JourneyContext, join
+from bot.journey import Journey, JourneyContext, Part, join
 from bot.journeys.procurement import admin, checklist, flow
 from bot.journeys.procurement.config import ProcurementConfig, load_settings
+from bot.journeys.procurement.personal_data import ProcurementData
 from bot.journeys.procurement.shared import NAME, Shared
 
 __all__ = ["load_settings", "register"]
@@ -25,4 +26,5 @@ def register(ctx: JourneyContext) -> Journey:
     config = ctx.journey_settings.get(NAME)
     shared = Shared(ctx, config if isinstance(config, ProcurementConfig) else ProcurementConfig())
     parts = [flow.part(ctx, shared), checklist.part(ctx, shared), admin.part(ctx, shared)]
+    parts.append(Part(personal_data=ProcurementData(shared)))
     return join(NAME, parts, on_stop=shared.close)

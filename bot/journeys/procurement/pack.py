@@ -17,6 +17,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.domain.cells import safe_cell
 from bot.domain.forms import YES
 from bot.domain.model import (
     BUDGET_LABELS,
@@ -181,6 +182,12 @@ def _text(value: str) -> str:
     return "<br>".join(_e(line) for line in value.split("\n"))
 
 
+def _cell(value: str) -> str:
+    """Someone's words as a table cell: escaped, and never read as a spreadsheet formula
+    when the page is copied into Excel."""
+    return _text(safe_cell(value))
+
+
 def _rows(pairs: Sequence[tuple[str, str]]) -> str:
     """Label and value rows; values are already HTML."""
     return "".join(
@@ -216,7 +223,7 @@ def _request_section(request: DigitalRequest | None) -> str:
         return "<h2>The request</h2><p>The request could not be read just now.</p>"
     values = dataclasses.asdict(request.details)
     pairs = [
-        (spec.label, _text(_request_value(name, values[name])))
+        (spec.label, _cell(_request_value(name, values[name])))
         for name, spec in REQUEST_FIELDS.items()
     ]
     return (
@@ -232,9 +239,9 @@ def _score_section(view: PackView) -> str:
         return ""
     pairs = [
         ("Priority score", _e(score_summary(request.score.total))),
-        ("Board", _e(view.board_name or "No board yet")),
-        ("After the board", _e(view.process_name or "Not known yet")),
-        ("Why", _text(request.route.reason or "Not given")),
+        ("Board", _e(safe_cell(view.board_name or "No board yet"))),
+        ("After the board", _e(safe_cell(view.process_name or "Not known yet"))),
+        ("Why", _cell(request.route.reason or "Not given")),
     ]
     return "<h2>Score and route</h2>" + _table("The request's score and route", pairs)
 
@@ -248,7 +255,8 @@ def _catalogue_section(view: PackView) -> str:
     )
     if engagement.matches:
         rows = "".join(
-            f'<tr><th scope="row">{_e(match.name)}</th><td>{_e(" ".join(_why(match)))}</td></tr>'
+            f'<tr><th scope="row">{_e(safe_cell(match.name))}</th>'
+            f"<td>{_e(' '.join(_why(match)))}</td></tr>"
             for match in engagement.matches
         )
         parts.append(
@@ -292,8 +300,8 @@ def _answer(name: str, raw: str) -> str:
         try:
             return _e(long_date(dt.date.fromisoformat(raw.strip())))
         except ValueError:
-            return _e(raw)
-    return _text(form.in_words(spec, raw) or "Not given")
+            return _e(safe_cell(raw))
+    return _cell(form.in_words(spec, raw) or "Not given")
 
 
 def _checklist_section(answers: Mapping[str, str]) -> str:
@@ -361,8 +369,8 @@ def render_pack(view: PackView) -> str:
     title = request.details.title if request else engagement.need or "Early engagement"
     summary = [
         ("Reference", _e(engagement.reference or "None yet")),
-        ("Requester", _e(request.requester.name if request else engagement.owner_name)),
-        ("Directorate", _e(request.details.directorate if request else "Not known")),
+        ("Requester", _e(safe_cell(request.requester.name if request else engagement.owner_name))),
+        ("Directorate", _e(safe_cell(request.details.directorate if request else "Not known"))),
         ("Renewal or new buy", _e("A renewal" if engagement.renewal else "A new buy")),
         (
             "Review",
@@ -375,7 +383,7 @@ def render_pack(view: PackView) -> str:
         ("Pack made on", _e(long_date(engagement.updated_at.date()))),
     ]
     if engagement.system_name:
-        summary.insert(4, ("System or product", _e(engagement.system_name)))
+        summary.insert(4, ("System or product", _e(safe_cell(engagement.system_name))))
     questions = open_questions(engagement.checklist, request.details if request else None)
     sample = (
         '<p class="sample">Sample data: the catalogue check used the sample catalogue, '

@@ -85,6 +85,10 @@ class EngagementStore(Protocol):
         the next version. Raises bot.ports.ChangedBySomeoneElse otherwise."""
         ...
 
+    async def all_engagements(self) -> list[Engagement]:
+        """Every engagement, oldest first (for `my data`, `erase` and retention)."""
+        ...
+
 
 # What an entry must be to be stored, the same in every store (added by H2): the
 # SharePoint list keeps single-line text up to 255 characters and capabilities one per

@@ -129,6 +129,17 @@ class AzureProcurementStore:
             raise ChangedBySomeoneElse(f"{e.id} changed since it was read.")
         raise EngagementNotUnique(f"The pack token of {e.id} is another engagement's already.")
 
+    async def all_engagements(self) -> list[Engagement]:
+        """Every engagement, oldest first (for `my data`, `erase` and retention)."""
+        query = "PartitionKey eq @p and RowKey ge @low and RowKey lt @high"
+        found = [
+            _engagement(unpack(entity))
+            async for entity in self.table.query_entities(
+                query, parameters={"p": PARTITION, "low": "e:", "high": "e;"}
+            )
+        ]
+        return sorted(found, key=lambda e: (e.created_at, e.id))
+
     async def _newest(self, name: str, value: str) -> Engagement | None:
         """The newest engagement with this value (the first by id among the newest)."""
         if not value:

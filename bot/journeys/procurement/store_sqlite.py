@@ -245,6 +245,12 @@ class SqliteProcurementStore:
 
         return await self._db.run(lambda db: immediate(db, lambda: write(db)))
 
+    async def all_engagements(self) -> list[Engagement]:
+        """Every engagement, oldest first (for `my data`, `erase` and retention)."""
+        return await self._db.every(
+            _engagement, "SELECT * FROM engagements ORDER BY created_at, id"
+        )
+
 
 # Engagement columns, in the order `_engagement_values` gives them, then the version.
 _COLUMNS = (

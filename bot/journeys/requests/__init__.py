@@ -22,6 +22,7 @@ from bot.journey import (
     card_reply,
 )
 from bot.journeys.requests import api, lookup
+from bot.journeys.requests.personal_data import RequestData
 from bot.journeys.triage.posting import TRIAGE
 from cards import verbs
 from cards.elements import to_dict
@@ -160,4 +161,5 @@ def register(ctx: JourneyContext) -> Journey:
             CardAction(verbs.SHOW_REQUEST, parse_show, show),
         ),
         menu=(MenuButton("My requests", verbs.MY_REQUESTS),),
+        personal_data=RequestData(ctx.store),
     )

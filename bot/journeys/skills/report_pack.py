@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+from bot.domain.cells import safe_cell
 from bot.domain.text import long_date
 from bot.journeys.boards import roadmap_charts
 from bot.journeys.boards.roadmap_page import Chart, Table, document_html
@@ -37,15 +38,17 @@ def _share(value: int | None, k: int) -> str:
 
 def people_table(report: SkillsReport) -> Table:
     rows = tuple(
-        (name, not_shown(report.min_group) if n is None else f"{n:,}")
+        (safe_cell(name), not_shown(report.min_group) if n is None else f"{n:,}")
         for name, n in zip(report.baselines, report.people, strict=True)
     )
     return Table("People who took the skills check, by baseline", ("Baseline", "People"), rows)
 
 
 def areas_table(report: SkillsReport) -> Table:
-    head = ("Area", *(f"{name}: at or above target" for name in report.baselines))
-    rows = tuple((f.name, *(_share(s, report.min_group) for s in f.shares)) for f in report.areas)
+    head = ("Area", *(safe_cell(f"{name}: at or above target") for name in report.baselines))
+    rows = tuple(
+        (safe_cell(f.name), *(_share(s, report.min_group) for s in f.shares)) for f in report.areas
+    )
     return Table("Share at or above target in each area, by baseline", head, rows)
 
 
@@ -83,7 +86,7 @@ def charts(report: SkillsReport) -> list[Chart]:
 def sections(report: SkillsReport, drawn: list[Chart]) -> list[tuple[str, list[str | Table]]]:
     drawn_keys = {chart.name for chart in drawn}
     about: list[str | Table] = [
-        report.scope + ".",
+        safe_cell(report.scope + "."),
         "Each person counts once in each baseline, with their latest skills check in it. "
         "An area's share is of everyone in the group, so every share uses the same number "
         "of people.",
@@ -103,7 +106,8 @@ def sections(report: SkillsReport, drawn: list[Chart]) -> list[tuple[str, list[s
     found.append(("Every area", [areas_table(report)]))
     for figure in report.areas:
         if figure.key in drawn_keys:
-            found.append((figure.name, [f"chart:{figure.key}", chart_words(figure, report)]))
+            heading = safe_cell(figure.name)
+            found.append((heading, [f"chart:{figure.key}", chart_words(figure, report)]))
     return found
 
 

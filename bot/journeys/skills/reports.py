@@ -55,6 +55,8 @@ from bot.journeys.boards.roadmap import PACK_HEADERS
 from bot.journeys.skills import data
 from bot.journeys.skills.framework import Framework
 from bot.ports import Record
+from bot.privacy import ERASED_TEXT
+from bot.privacy_records import Erasures
 
 NAME = "skills"
 SENIOR_LEADER = "senior_leader"  # the framework's key for the senior leader role family
@@ -198,7 +200,7 @@ def spellings(checks: Sequence[Record]) -> Spellings:
     for dimension in ("directorate", "service_area"):
         counts: dict[str, dict[str, int]] = {}
         for record in checks:
-            value = " ".join(str(record.data.get(dimension, "")).split())
+            value = _typed(record.data.get(dimension, ""))
             if value:
                 seen = counts.setdefault(_fold(value), {})
                 seen[value] = seen.get(value, 0) + 1
@@ -208,11 +210,18 @@ def spellings(checks: Sequence[Record]) -> Spellings:
     return found
 
 
+def _typed(value: object) -> str:
+    """A directorate or service area as typed, spaces tidied; one removed by an erasure
+    (bot/privacy.py ERASED_TEXT) is no answer, never a group of its own."""
+    text = " ".join(str(value).split())
+    return "" if text == ERASED_TEXT else text
+
+
 def _row(record: Record, spelt: Spellings) -> Row:
     d = record.data
 
     def usual(dimension: str) -> str:
-        value = " ".join(str(d.get(dimension, "")).split())
+        value = _typed(d.get(dimension, ""))
         return spelt.get(dimension, {}).get(_fold(value), value)
 
     return Row(
@@ -427,6 +436,7 @@ class Reports:
         self.public_url = public_url.rstrip("/")
         self._links: dict[str, Record] = {}  # links already read, by token
         self._after = 0  # the last link record read
+        self._erasures = Erasures(ctx.store)  # an erase, on any instance, drops them
 
     def may_see(self, user_id: str) -> bool:
         return bool(user_id) and (
@@ -483,8 +493,16 @@ class Reports:
         await self.ctx.store.add_record(Record(LINK_KIND, token, actor.aad_object_id, now, kept))
         return Made(report, known, self.public_url + REPORT_PATH.format(token=token))
 
+    def forget(self, _changed: object = None) -> None:
+        """Drop the links read so far (after an erase or a retention pass): the next
+        read takes them afresh from the store, without those deleted."""
+        self._links.clear()
+        self._after = 0
+
     async def link(self, token: str) -> Record | None:
         """The link record a token names, reading only records not read before."""
+        if await self._erasures.since_last_asked():
+            self.forget()
         if token not in self._links:
             while page := await self.ctx.store.records(LINK_KIND, self._after, 500):
                 for record in page:
@@ -533,6 +551,7 @@ def _senior_asked(said: str) -> bool:
 def part(ctx: JourneyContext, public_url: str = "") -> Part:
     """The reports' commands, button and page, for the skills journey to join."""
     from bot.journeys.skills import report_cards, report_pack
+    from bot.journeys.skills.personal_data import skills_data
 
     url = public_url or _public_url(ctx)
     reports = Reports(ctx, url)
@@ -595,6 +614,7 @@ def part(ctx: JourneyContext, public_url: str = "") -> Part:
         ),
         actions=(CardAction(REPORT_VERB, parse_press, button),),
         routes=(HttpRoute("GET", REPORT_PATH, page),),
+        personal_data=skills_data(ctx.store, reports.forget, reports.settings.min_group),
     )
 
 
