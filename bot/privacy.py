@@ -58,6 +58,12 @@ class Person:
         "time"; "Dan Lee" is not in "Jordan Lee"), ignoring case."""
         return any(pattern.search(text) for pattern in self._patterns(self.names))
 
+    def hide_names(self, text: str) -> str:
+        """`text` with this person's names (whole words) replaced by ERASED_NAME."""
+        for pattern in self._patterns(self.names):
+            text = pattern.sub(ERASED_NAME, text)
+        return text
+
     def scrub(self, text: str) -> str:
         """`text` with this person's names and ids (as whole words), and any email
         address or phone number, taken out: for words that describe council work (a
@@ -106,6 +112,22 @@ KEY_FILE = "pseudonym.key"
 KEY_ROW = "pseudonyms"
 
 
+STAND_IN_PREFIX = "erased-"  # every pseudonym starts so
+
+
+def stand_in_for(user_id: str) -> str:
+    """An id's pseudonym; an empty id, or one already a stand-in, as it is (so running an
+    anonymisation again changes nothing)."""
+    if not user_id or user_id.startswith(STAND_IN_PREFIX):
+        return user_id
+    return pseudonym(user_id)
+
+
+def gone(text: str) -> str:
+    """Free text removed; an empty answer stays empty, so nothing seems to be there."""
+    return ERASED_TEXT if text else ""
+
+
 def use_pseudonym_key(key: bytes) -> None:
     _key[0] = key
 
@@ -115,7 +137,7 @@ def pseudonym(user_id: str, salt: str = "") -> str:
     stay right, and nobody can turn it back into the person: it is an HMAC of their id
     under the bot's secret key, so knowing the id is not enough to find their records."""
     digest = hmac.new(_key[0], f"{salt}|{user_id}".encode(), hashlib.sha256).hexdigest()[:20]
-    return f"erased-{digest}"
+    return f"{STAND_IN_PREFIX}{digest}"
 
 
 def local_pseudonym_key(data_dir: Path) -> bytes:

@@ -23,9 +23,14 @@ from bot.domain.model import (
     Requester,
     Score,
 )
-from bot.privacy import ERASED_NAME, ERASED_TEXT, Person, pseudonym, scrub_contacts
-
-STAND_IN_PREFIX = "erased-"  # every pseudonym starts so (bot.privacy.pseudonym)
+from bot.privacy import (
+    ERASED_NAME,
+    STAND_IN_PREFIX,
+    Person,
+    gone,
+    scrub_contacts,
+    stand_in_for,
+)
 
 # The answers a member of staff typed in their own words (the rest are choices,
 # numbers and dates). Any of these may name people.
@@ -85,8 +90,8 @@ def for_person(request: DigitalRequest, person: Person, stand_in: str) -> Digita
     score = _reasons(request.score, hide)
     if theirs:
         requester = Requester(stand_in, ERASED_NAME, stand_in)
-        details = _answers(request.details, title, _gone)
-        score = _reasons(request.score, _gone)
+        details = _answers(request.details, title, gone)
+        score = _reasons(request.score, gone)
     assignee_id, assignee_name = request.assignee_id, hide(request.assignee_name)
     if person.is_them(request.assignee_id):
         assignee_id, assignee_name = stand_in, ERASED_NAME
@@ -112,7 +117,7 @@ def _entry_for(
             entry,
             actor_id=stand_in,
             actor_name=ERASED_NAME,
-            detail=_gone(entry.detail),
+            detail=gone(entry.detail),
             changes=_changes_gone(entry.changes),
         )
     # Changes to the answers are the requester's words, whoever's entry holds them.
@@ -126,16 +131,16 @@ def for_retention(request: DigitalRequest) -> DigitalRequest:
     """The request with everybody's data gone, for a request past its retention period:
     each id becomes its pseudonym, each name ERASED_NAME, each piece of free text (the
     score's reasons too) ERASED_TEXT. The same answer when run again."""
-    requester_id = _stand_in(request.requester.user_id)
-    details = _answers(request.details, f"Request {request.reference}", _gone)
+    requester_id = stand_in_for(request.requester.user_id)
+    details = _answers(request.details, f"Request {request.reference}", gone)
     return dataclasses.replace(
         request,
         requester=Requester(requester_id, ERASED_NAME, requester_id),
         details=details,
-        score=_reasons(request.score, _gone),
-        assignee_id=_stand_in(request.assignee_id),
+        score=_reasons(request.score, gone),
+        assignee_id=stand_in_for(request.assignee_id),
         assignee_name=_name_gone(request.assignee_name),
-        question=_gone(request.question),
+        question=gone(request.question),
         delivery_owner=_name_gone(request.delivery_owner),
         history=tuple(_entry_gone(entry) for entry in request.history),
     )
@@ -156,23 +161,11 @@ def is_anonymised(request: DigitalRequest) -> bool:
 def _entry_gone(entry: AuditEntry) -> AuditEntry:
     return dataclasses.replace(
         entry,
-        actor_id=_stand_in(entry.actor_id),
+        actor_id=stand_in_for(entry.actor_id),
         actor_name=_name_gone(entry.actor_name),
-        detail=_gone(entry.detail),
+        detail=gone(entry.detail),
         changes=_changes_gone(entry.changes),
     )
-
-
-def _stand_in(user_id: str) -> str:
-    """An id's pseudonym; an empty id, or one already a stand-in, as it is."""
-    if not user_id or user_id.startswith(STAND_IN_PREFIX):
-        return user_id
-    return pseudonym(user_id)
-
-
-def _gone(text: str) -> str:
-    """Free text removed; an empty answer stays empty, so nothing seems to be there."""
-    return ERASED_TEXT if text else ""
 
 
 def _name_gone(name: str) -> str:
@@ -181,7 +174,7 @@ def _name_gone(name: str) -> str:
 
 def _changes_gone(changes: tuple[FieldChange, ...]) -> tuple[FieldChange, ...]:
     return tuple(
-        FieldChange(change.label, _gone(change.old), _gone(change.new)) for change in changes
+        FieldChange(change.label, gone(change.old), gone(change.new)) for change in changes
     )
 
 

@@ -169,6 +169,10 @@ VERBS = (
     "processes.backlog.raise",
     "benefits.answer",
     "benefits.report",
+    "privacy.unlock",
+    "privacy.refuse",
+    "privacy.erase",
+    "privacy.erase.cancel",
 )
 # Every key a card of ours puts in an action's data.
 CARD_KEYS = (

@@ -641,8 +641,9 @@ async def test_procurement_retention_anonymises_engagements_past_their_period(
             ERASED_TEXT,
         )
         assert young.owner_id == "aad-bob" and young.need != ERASED_TEXT
-        # A year on, the younger one is past its period too.
-        later = counts(await data.retain(POLICY, NOW + dt.timedelta(days=366)))
+        # A year (and the leap days a period of years allows) on, the younger one is past
+        # its period too.
+        later = counts(await data.retain(POLICY, NOW + dt.timedelta(days=368)))
         assert later[RetentionKind.CLOSED_REQUESTS] == (0, 1)
     finally:
         await shared.close()

@@ -17,18 +17,23 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import re
-from collections.abc import Callable
 
 from bot.domain.boards import Decision, Deputy
 from bot.domain.retention import RetentionKind, RetentionPolicy
 from bot.journeys.boards.matrix import RECORD as MATRIX_RECORD
 from bot.journeys.boards.ports import BoardStore
 from bot.journeys.boards.shared import NAME, Shared
-from bot.privacy import ERASED_NAME, Erased, Held, Kept, Person, Retained, pseudonym
+from bot.privacy import (
+    ERASED_NAME,
+    Erased,
+    Held,
+    Kept,
+    Person,
+    Retained,
+    stand_in_for,
+)
 from bot.privacy_records import OWNER, RecordKeeper, RecordKindData, RecordSpec
 
-STAND_IN_PREFIX = "erased-"  # every pseudonym starts so (bot.privacy.pseudonym)
 PACK_PREFIX = "roadmap_pack:"  # roadmap.py's key for a pack, before its token
 DECISION_REASON = (
     "A board's decision is a public record of the council's decision (public task); "
@@ -57,20 +62,6 @@ def _member_reason(board: str) -> str:
         f"You are a member of {board}: a board secretary must change the membership first. "
         "Then ask again."
     )
-
-
-def _hider(person: Person) -> Callable[[str], str]:
-    names = sorted((name for name in person.names if len(name) >= 3), key=len, reverse=True)
-    if not names:
-        return lambda text: text
-    pattern = re.compile("|".join(re.escape(name) for name in names), re.IGNORECASE)
-    return lambda text: pattern.sub(ERASED_NAME, text)
-
-
-def _stand_in_for(user_id: str) -> str:
-    if not user_id or user_id.startswith(STAND_IN_PREFIX):
-        return user_id
-    return pseudonym(user_id)
 
 
 def _day(day: dt.date) -> str:
@@ -171,7 +162,7 @@ class BoardData:
     async def erase(self, person: Person, stand_in: str, now: dt.datetime) -> Erased:
         store = await self._store()
         done = Erased()
-        hide = _hider(person)
+        hide = person.hide_names
         for setup in await store.setups():
             member = any(person.is_them(m) for m in setup.members)
             role = person.is_them(setup.secretary_id) or person.is_them(setup.chair_id)
@@ -226,9 +217,9 @@ class BoardData:
                 return d
             return dataclasses.replace(
                 d,
-                member_id=_stand_in_for(d.member_id),
+                member_id=stand_in_for(d.member_id),
                 member_name=ERASED_NAME if d.member_name else "",
-                deputy_id=_stand_in_for(d.deputy_id),
+                deputy_id=stand_in_for(d.deputy_id),
                 deputy_name=ERASED_NAME if d.deputy_name else "",
             )
 

@@ -29,15 +29,17 @@ from bot.journeys.communities.shared import NAME, Shared
 from bot.privacy import (
     ERASED_NAME,
     ERASED_TEXT,
+    STAND_IN_PREFIX,
     Erased,
     Held,
     Kept,
     Person,
     Retained,
+    gone,
     pseudonym,
+    stand_in_for,
 )
 
-STAND_IN_PREFIX = "erased-"  # every pseudonym starts so (bot.privacy.pseudonym)
 PAGE = 500
 LEAD_REASON = (
     "Name a new lead first: the community needs a lead. Ask an admin to name one, then ask again."
@@ -56,13 +58,6 @@ def people(ids: set[str], names: set[str]) -> Person:
     ids = {i for i in ids if i and not i.startswith(STAND_IN_PREFIX)}
     names = {n for n in names if n and n != ERASED_NAME}
     return Person(min(ids, default=""), frozenset(ids), frozenset(names))
-
-
-def stand_in_for(user_id: str) -> str:
-    """An id's pseudonym; an empty id, or one already a stand-in, as it is."""
-    if not user_id or user_id.startswith(STAND_IN_PREFIX):
-        return user_id
-    return pseudonym(user_id)
 
 
 def _when(at: dt.datetime | None) -> str:
@@ -267,7 +262,7 @@ class CommunityData:
         for q in questions:
             if q.reference in mine:
                 changed = await store.replace_asker(
-                    q.reference, stand_in, ERASED_NAME, _gone(q.text)
+                    q.reference, stand_in, ERASED_NAME, gone(q.text)
                 )
                 done.count("questions", int(changed))
             elif mentions(person, q.text):
@@ -284,7 +279,7 @@ class CommunityData:
                         user_id=stand_in,
                         name=ERASED_NAME,
                         service_area="",
-                        can_help_with=_gone(c.can_help_with),
+                        can_help_with=gone(c.can_help_with),
                         status=ChampionStatus.DECLINED,
                         decided_by=stand_in_for(c.decided_by),
                         paused_until=None,
@@ -314,7 +309,7 @@ class CommunityData:
         another person's answer that names them loses their names and contacts."""
         if person.is_them(a.champion_id):
             return dataclasses.replace(
-                a, champion_id=stand_in, champion_name=ERASED_NAME, text=_gone(a.text)
+                a, champion_id=stand_in, champion_name=ERASED_NAME, text=gone(a.text)
             )
         if mentions(person, a.text):
             return dataclasses.replace(a, text=person.scrub(a.text))
@@ -363,7 +358,7 @@ class CommunityData:
                 continue
             await store.rename_people(_to_pseudonym, q.reference)
             changed = await store.replace_asker(
-                q.reference, stand_in_for(q.asker_id), ERASED_NAME, _gone(q.text)
+                q.reference, stand_in_for(q.asker_id), ERASED_NAME, gone(q.text)
             )
             anonymised += int(changed)
         return [Retained(RetentionKind.QUESTIONS, anonymised=anonymised)]
@@ -371,10 +366,6 @@ class CommunityData:
 
 def _to_pseudonym(user_id: str) -> str | None:
     return None if user_id.startswith(STAND_IN_PREFIX) else pseudonym(user_id)
-
-
-def _gone(text: str) -> str:
-    return ERASED_TEXT if text else ""
 
 
 def _is_anonymised(q: Question) -> bool:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import Callable
 
 from bot.domain.model import Status
@@ -27,17 +26,17 @@ from bot.journeys.procurement.shared import NAME, Shared
 from bot.ports import ChangedBySomeoneElse
 from bot.privacy import (
     ERASED_NAME,
-    ERASED_TEXT,
+    STAND_IN_PREFIX,
     Erased,
     Held,
     Kept,
     Person,
     Retained,
+    gone,
     pseudonym,
 )
 from bot.privacy_records import OWNER, RecordKeeper, RecordKindData, RecordSpec
 
-STAND_IN_PREFIX = "erased-"  # every pseudonym starts so (bot.privacy.pseudonym)
 OWNER_REASON = "Name a new system owner in the catalogue first. Then ask again."
 REJECTED = frozenset({Status.REJECTED, Status.WITHDRAWN})
 
@@ -51,18 +50,6 @@ IMPORT_SPEC = RecordSpec(
 )
 
 
-def _hider(person: Person) -> Callable[[str], str]:
-    names = sorted((name for name in person.names if len(name) >= 3), key=len, reverse=True)
-    if not names:
-        return lambda text: text
-    pattern = re.compile("|".join(re.escape(name) for name in names), re.IGNORECASE)
-    return lambda text: pattern.sub(ERASED_NAME, text)
-
-
-def _gone(text: str) -> str:
-    return ERASED_TEXT if text else ""
-
-
 def _anonymised(e: Engagement, owner_id: str, hide: Callable[[str], str] | None) -> Engagement:
     """The engagement under `owner_id`, without its owner's name and words. With `hide`
     (an erase), the system's name is kept unless it names them; past retention, too."""
@@ -70,9 +57,9 @@ def _anonymised(e: Engagement, owner_id: str, hide: Callable[[str], str] | None)
         e,
         owner_id=owner_id,
         owner_name=ERASED_NAME if e.owner_name else "",
-        need=_gone(e.need),
-        none_fit_reason=_gone(e.none_fit_reason),
-        checklist={name: _gone(value) for name, value in e.checklist.items()},
+        need=gone(e.need),
+        none_fit_reason=gone(e.none_fit_reason),
+        checklist={name: gone(value) for name, value in e.checklist.items()},
         system_name=e.system_name if hide is None else hide(e.system_name),
     )
 
@@ -139,7 +126,7 @@ class ProcurementData:
 
     async def erase(self, person: Person, stand_in: str, now: dt.datetime) -> Erased:
         done = Erased()
-        hide = _hider(person)
+        hide = person.hide_names
         engagements = await self._shared.engagements()
         for e in await engagements.all_engagements():
             if person.is_them(e.owner_id) and await self._save(
