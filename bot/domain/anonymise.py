@@ -75,11 +75,11 @@ def _texts(request: DigitalRequest) -> list[str]:
 def for_person(request: DigitalRequest, person: Person, stand_in: str) -> DigitalRequest:
     """The request with one person's data gone and everyone else's left.
 
-    Their own request loses its requester, every answer in their words and the score's
-    reasons (which quote those answers). The title describes council work, so it stays,
-    scrubbed of their names, ids, and any email address or phone number (as
-    `Person.scrub`). Their history entries keep what happened and when, under `stand_in`.
-    Anywhere else text names them, it is scrubbed the same way."""
+    Their own request loses its requester, every answer in their words (its title too,
+    which becomes "Request DR-…") and the score's reasons (which quote those answers).
+    Their history entries keep what happened and when, under `stand_in`. Anywhere else
+    text names them, it is scrubbed of their names, ids, and any email address or phone
+    number (as `Person.scrub`)."""
     hide = _namer(person)
     theirs = person.is_them(request.requester.user_id) or person.is_them(
         request.requester.aad_object_id
@@ -90,7 +90,7 @@ def for_person(request: DigitalRequest, person: Person, stand_in: str) -> Digita
     score = _reasons(request.score, hide)
     if theirs:
         requester = Requester(stand_in, ERASED_NAME, stand_in)
-        details = _answers(request.details, title, gone)
+        details = _answers(request.details, f"Request {request.reference}", gone)
         score = _reasons(request.score, gone)
     assignee_id, assignee_name = request.assignee_id, hide(request.assignee_name)
     if person.is_them(request.assignee_id):

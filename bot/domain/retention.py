@@ -80,7 +80,8 @@ DEFAULTS: dict[RetentionKind, Rule] = {
         "anonymise",
         "Digital skills self-assessments",
         "Three years, so three yearly baselines can be compared. Then the link to the "
-        "person goes; the levels stay as counts for the skills reports.",
+        "person goes. So does their service area, unless enough others gave the same one. "
+        "The levels stay as counts for the skills reports.",
     ),
     RetentionKind.FEEDBACK: Rule(
         years(2),

@@ -106,8 +106,9 @@ PHRASES = {
 SAID_ONLY = "PRIYA-CHAT-7731"
 # Phrases typed into fields that describe council work and stay after an erase, with her
 # names, ids, email address and phone number taken out (bot/privacy.py Person.scrub): a
-# request's title, a process map's name (and the backlog list's Title, copied from it).
-SCRUBBED = ("title", "process")
+# process map's name (and the backlog list's Title, copied from it). The erase card lists
+# the process map as kept, with the reason.
+SCRUBBED = ("process",)
 # What IT and the board typed about her (their words, naming her): held about her too.
 ABOUT_HER = {
     "question": "PRIYA-IT-QUESTION-7731",

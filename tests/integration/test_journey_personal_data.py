@@ -374,7 +374,7 @@ async def test_communities_retention_anonymises_old_questions_once(place: Place)
         answer = await store.answer("a-old")
         assert answer is not None
         assert (answer.champion_id, answer.champion_name) == (pseudonym("aad-cara"), ERASED_NAME)
-        assert answer.text == f"Do X, {ERASED_NAME}. {ERASED_NAME}, {ERASED_TEXT}."
+        assert answer.text == ERASED_TEXT  # an answer past its period loses its words
         newer = await store.answer("a-new")
         assert newer is not None and newer.text == "Cara C: do Y.", "not past its period"
         entry = await store.entry("e-old")

@@ -583,7 +583,8 @@ async def test_after_an_erase_the_file_holds_none_of_them_in_these_journeys_reco
 
     done = await everything.erase(ASHA, STAND_IN, NOW)
 
-    assert done.kept == []
+    # Her process map stays (the council's), without her, and is listed as kept.
+    assert [(k.journey, k.what) for k in done.kept] == [("processes", "Process map")]
     with sqlite3.connect(tmp_path / "store.sqlite3") as db:
         rows = repr(db.execute("SELECT owner_id, data FROM records").fetchall())
     for trace in (ASHA_ID, "Asha Patel", "Asha here", "Asha types", "29:teams-asha"):

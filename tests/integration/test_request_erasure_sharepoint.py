@@ -171,7 +171,7 @@ async def test_after_erasure_the_list_holds_nothing_of_the_person(
             for trace in ("megan", "@", SECRET_WORDS):
                 assert trace not in value, (reference, column, trace)
         assert item["Score"] == before[reference]["Score"]
-    assert by_reference[mine]["Title"] == f"{ERASED_NAME}'s garden waste bookings ({ERASED_TEXT})"
+    assert by_reference[mine]["Title"] == f"Request {mine}"
     reasons = [line["reason"] for line in json.loads(by_reference[mine]["ScoreJson"])["lines"]]
     assert set(reasons) == {ERASED_TEXT}
     assert f"{ERASED_NAME} ({ERASED_TEXT})" in by_reference[joined]["ScoreJson"]

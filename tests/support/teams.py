@@ -48,6 +48,7 @@ class Connector:
     unreachable: set[str] = field(default_factory=set)
     # Chats made with POST /v3/conversations: conversation id -> the parameters sent.
     created: dict[str, dict[str, Any]] = field(default_factory=dict)
+    typing: int = 0  # typing indicators the bot sent (not kept as messages)
     _runner: web.AppRunner | None = None
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
@@ -74,6 +75,11 @@ class Connector:
             self.fail_next = max(0, self.fail_next - 1)
             return web.json_response({"error": {"code": "ServiceError"}}, status=503)
         body = await request.json()
+        if isinstance(body, dict) and body.get("type") == "typing":
+            # The typing indicator the Agents SDK sends first when a turn takes a while (a
+            # busy machine): Teams shows it for a moment, it is no message. Counted only.
+            self.typing += 1
+            return web.json_response({"id": "typing"})
         self.sent.append(
             Sent(request.match_info["cid"], body, request.match_info.get("aid"), request.method)
         )

@@ -158,3 +158,45 @@ def test_a_period_of_years_never_ends_before_the_same_date_years_on() -> None:
     kind = RetentionKind.CLOSED_REQUESTS
     assert not policy.is_past(kind, closed, dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC))
     assert DEFAULTS[kind].days == years(6)
+
+
+def test_each_period_takes_1_day_and_36500_days_and_refuses_0_and_36501() -> None:
+    from bot.domain.retention import DEFAULTS, LONGEST_DAYS, load_policy
+
+    for kind in DEFAULTS:
+        for good in ("1", str(LONGEST_DAYS)):
+            problems: list[str] = []
+            assert load_policy({kind.setting: good}, problems).days[kind] == int(good)
+            assert problems == []
+        for bad in ("0", str(LONGEST_DAYS + 1)):
+            problems = []
+            assert load_policy({kind.setting: bad}, problems).days[kind] == DEFAULTS[kind].days
+            assert len(problems) == 1 and kind.setting in problems[0]
+
+
+def test_a_long_bad_value_is_quoted_only_to_its_first_40_characters() -> None:
+    from bot.domain.retention import load_policy
+
+    problems: list[str] = []
+    load_policy({"RETENTION_DRAFTS_DAYS": "x" * 40 + "TAIL"}, problems)
+    assert problems[0].endswith(f"It is '{'x' * 40}'.")
+
+
+def test_a_record_exactly_at_the_cutoff_is_not_yet_past_its_period() -> None:
+    policy = RetentionPolicy()
+    kind = RetentionKind.DRAFTS
+    now = dt.datetime(2027, 6, 1, 12, 0, tzinfo=dt.UTC)
+    cutoff = policy.cutoff(kind, now)
+    assert cutoff == now - dt.timedelta(days=90)
+    assert not policy.is_past(kind, cutoff, now)
+    assert policy.is_past(kind, cutoff - dt.timedelta(microseconds=1), now)
+
+
+def test_an_empty_cell_stays_empty_and_a_number_is_text() -> None:
+    from bot.domain.cells import safe_cell
+
+    assert safe_cell(None) == ""
+    assert safe_cell("") == ""
+    assert safe_cell(-2) == "'-2"
+    assert safe_cell(15000) == "15000"
+    assert safe_cell("  =1") == "'  =1"

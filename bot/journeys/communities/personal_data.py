@@ -12,9 +12,9 @@ community they lead is kept, and named, until a new lead is named: a community n
 lead.
 
 Retention (QUESTIONS): a question asked before the cutoff loses its asker and its words,
-and its answers their champions' names; ids become pseudonyms, so counts stay right. The
-answers' words, and the knowledge base entries made from such a question, are scrubbed
-of the asker's and champions' names, email addresses and phone numbers.
+and its answers their champions' names and words; ids become pseudonyms, so counts stay
+right. The knowledge base entries made from such a question (answers a lead reviewed) are
+scrubbed of the asker's and champions' names, email addresses and phone numbers.
 """
 
 from __future__ import annotations
@@ -343,12 +343,11 @@ class CommunityData:
             if entry != e:
                 await store.save_entry(entry)
         for a in answers:
-            them = people(ids[a.question_ref], names[a.question_ref])
             new = dataclasses.replace(
                 a,
                 champion_id=stand_in_for(a.champion_id),
                 champion_name=ERASED_NAME if a.champion_name else "",
-                text=them.scrub(a.text),
+                text=gone(a.text),
             )
             if new != a:
                 await store.replace_answer(new)

@@ -29,12 +29,13 @@ from bot.journeys.privacy.my_data import person_of
 from bot.mentions import entra_id, mentioned
 from bot.ports import Record, RequestQuery
 from bot.privacy import ERASED_NAME, AllOf, Erased, Held, Person, PersonalData, pseudonym
+from bot.privacy_records import ERASURES
 from bot.store.conversations import name_words
 from bot.telemetry.logs import person_ref
 
 logger = logging.getLogger(__name__)
 
-ERASURE = "privacy.erasure"  # the audit record of each erasure: counts and reason only
+ERASURE = ERASURES  # the audit record of each erasure: counts and reason only
 ONLY_ADMINS = (
     "Only a Digital Front Door admin can erase a person's data, or see past erasures. "
     "Nothing has changed. To see what is held about you, type my data."

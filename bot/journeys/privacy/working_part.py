@@ -48,10 +48,13 @@ FORM_NAMES = {
 # Keys of messages sent once that hold a person's id, and whose send is never repeated by
 # design (each is made by one event, never by a loop that looks again): after the
 # CONVERSATIONS period they go. A champion's volunteering (`volunteered_at` is in the key)
-# is asked about, decided and ended once (bot/journeys/communities/champions.py).
+# is asked about, decided and ended once (bot/journeys/communities/champions.py). A
+# community nudge's key holds its question, step and champion: the nudge is sent from its
+# own record in the communities store, finished once sent (bot/journeys/communities/
+# nudging.py), so the key is never looked at again.
 # Not these: keys a loop claims to send only once (benefits asks, deadline reminders,
 # renewals, knowledge reviews, agenda and config notices): deleting one would send again.
-ONE_OFF_KEYS = ("champion.decide:", "champion.decided:", "champion.removed:")
+ONE_OFF_KEYS = ("champion.decide:", "champion.decided:", "champion.removed:", "nudge:")
 
 
 class WorkingStore(DraftStore, ChannelDirectory, OnceOnly, WorkingPersonalData, Protocol):

@@ -24,7 +24,7 @@ from bot.journey import JourneyContext
 from bot.journeys.processes import sharepoint
 from bot.journeys.processes.mapping import KIND
 from bot.ports import Record
-from bot.privacy import Erased, Held, Person, Retained
+from bot.privacy import Erased, Held, Kept, Person, Retained
 from bot.privacy_records import OWNER, RecordKindData, RecordSpec
 
 MAP = RecordSpec(
@@ -53,6 +53,14 @@ MAP = RecordSpec(
 BACKLOG_LINE = "Line in the automation backlog list in SharePoint"
 
 
+# Why a process map stays after an erase: it is the council's, and feeds the backlog.
+KEPT_MAP = (
+    "A process map describes how the council works, so it stays for the automation "
+    "backlog. Your name, email address and phone number have been taken out of it. Ask "
+    "the Power Platform makers if you want it removed."
+)
+
+
 class ProcessMapData:
     """PersonalData for process maps and their SharePoint backlog lines."""
 
@@ -71,7 +79,16 @@ class ProcessMapData:
         return found
 
     async def erase(self, person: Person, stand_in: str, now: dt.datetime) -> Erased:
+        theirs = {
+            str(record.data.get("id") or record.key.split(":")[0]): str(record.data.get("name"))
+            for user_id in sorted(person.ids)
+            for record in await self.ctx.store.records_of(user_id)
+            if record.kind == MAP.kind
+        }
         done = await self.maps.erase(person, stand_in, now)
+        done.kept += [
+            Kept("processes", "Process map", process_id, KEPT_MAP) for process_id in sorted(theirs)
+        ]
         if self.ctx.graph is not None:
             # Every time, not only when a map changed: an erase retried after Graph failed
             # still brings the list in step. Raises if Graph fails, so the erase is retried.

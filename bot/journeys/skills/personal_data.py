@@ -6,7 +6,8 @@
   people and show the same figures. The service area is typed: on erase it stays only
   when at least SKILLS_MIN_GROUP other people (not erased) gave the same one, so it names
   a group, not the person; otherwise it is removed. A service area that few people share
-  is never shown in a report, so the figures do not change.
+  is never shown in a report, so the figures do not change. Past the period the same
+  rule applies, counting anonymised people too.
 - the framework versions and baselines an admin published or opened: only the link to
   the admin goes.
 - each link to a printable skills report, under whoever made it: nothing but that, so it
@@ -25,7 +26,7 @@ from bot.domain.retention import RetentionKind, RetentionPolicy
 from bot.journeys.skills import data
 from bot.journeys.skills.reports import LINK_HOURS, LINK_KIND
 from bot.ports import Record
-from bot.privacy import ERASED_TEXT, Erased, Held, Person, Retained
+from bot.privacy import ERASED_TEXT, Erased, Held, Person, Retained, stand_in_for
 from bot.privacy_records import (
     ANONYMISED_PREFIX,
     MOST_PAGES,
@@ -120,7 +121,27 @@ class SkillsData:
         return done
 
     async def retain(self, policy: RetentionPolicy, now: dt.datetime) -> list[Retained]:
+        await self._retained_areas(policy.cutoff(RetentionKind.SKILLS, now))
         return await self.records.retain(policy, now)
+
+    async def _retained_areas(self, cutoff: dt.datetime) -> None:
+        """Past the period, a check keeps its service area only if at least min_group
+        other people (anonymised or not) gave the same one, as on erase. Done before the
+        checks are anonymised, which counts them."""
+        checks = await self._checks()
+        givers: dict[str, set[str]] = {}
+        for record in checks:
+            given = str(record.data.get("service_area") or "")
+            if given and given != ERASED_TEXT:
+                givers.setdefault(area_key(given), set()).add(stand_in_for(record.owner_id))
+        for record in checks:
+            area = record.data.get("service_area")
+            if record.at >= cutoff or not isinstance(area, str) or area in ("", ERASED_TEXT):
+                continue
+            others = givers.get(area_key(area), set()) - {stand_in_for(record.owner_id)}
+            if len(others) < self.min_group:
+                new = replace(record, data={**record.data, "service_area": ERASED_TEXT})
+                await self.store.replace_record(new)
 
     async def _service_areas(self, person: Person, stand_in: str) -> int:
         """Each of the person's checks keeps its service area only if at least min_group
