@@ -83,6 +83,11 @@ class BoardData:
     async def held(self, person: Person) -> list[Held]:
         store = await self._store()
         held: list[Held] = []
+        boards = (await self._shared.ctx.store.governance()).boards
+
+        def board_name(key: str) -> str:
+            return boards[key].name if key in boards else key
+
         for setup in await store.setups():
             roles = []
             if any(person.is_them(m) for m in setup.members):
@@ -93,7 +98,7 @@ class BoardData:
                 roles.append("chair")
             names = {i: n for i, n in setup.names.items() if person.is_them(i)}
             if roles or names:
-                fields = {"Board": setup.key, "Role": ", ".join(roles) or "named"}
+                fields = {"Board": board_name(setup.key), "Role": ", ".join(roles) or "named"}
                 for user_id, name in names.items():
                     fields["Your id"] = user_id
                     fields["Your name"] = name
@@ -106,7 +111,7 @@ class BoardData:
                         "Deputy for a board member",
                         f"{d.board}:{d.member_id}:{d.starts.isoformat()}",
                         {
-                            "Board": d.board,
+                            "Board": board_name(d.board),
                             "Member": d.member_name,
                             "Member id": d.member_id,
                             "Deputy": d.deputy_name,
@@ -123,7 +128,7 @@ class BoardData:
             named = person.named_in(decision.delivery_owner) or person.named_in(decision.rationale)
             if not (mine or for_them or named):
                 continue
-            fields = {"Request": decision.reference, "Board": decision.board}
+            fields = {"Request": decision.reference, "Board": board_name(decision.board)}
             if mine:
                 fields["Decided by"] = decision.decided_by_name
                 fields["Decided by (id)"] = decision.decided_by_id
