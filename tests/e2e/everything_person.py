@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
 from tests.e2e.boards import (
     agenda_of,
@@ -559,3 +560,24 @@ def leaves(text: str) -> list[str]:
 def found_in(text: str, words: list[str]) -> list[str]:
     """Which of `words` are in `text`, ignoring case."""
     return [w for w in words if re.search(re.escape(w), text, re.IGNORECASE)]
+
+
+# ---- For the tests that scan what the bot holds ------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "sharepoint"])
+def mode(request: pytest.FixtureRequest) -> str:
+    """Both ways the bot keeps requests: the local store, or SharePoint lists."""
+    return str(request.param)
+
+
+def core_db(bot: BotServer) -> Path:
+    return Path(bot.env["DATA_DIR"]) / "digital-front-door.sqlite3"
+
+
+def requests_rows(bot: BotServer) -> dict[str, dict[str, Any]]:
+    """Every request the bot holds (the local store, or SharePoint mode's journal)."""
+    with sqlite3.connect(core_db(bot)) as db:
+        db.row_factory = sqlite3.Row
+        rows = db.execute("SELECT * FROM requests").fetchall()
+    return {str(row["reference"]): dict(row) for row in rows}

@@ -25,10 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 
 from tests.e2e.boards import raise_with
-from tests.e2e.everything_person import (
+from tests.e2e.everything_person import (  # noqa: F401  (mode is a fixture)
     AAD,
     ANSWERS,
     EMAIL,
@@ -37,10 +36,13 @@ from tests.e2e.everything_person import (
     PHRASES,
     TEAMS_ID,
     Cell,
+    core_db,
     everything_bot,
     forbidden,
     found_in,
+    mode,
     people,
+    requests_rows,
     scan_lists,
     scan_sqlite,
     use_everything,
@@ -58,23 +60,6 @@ _REFERENCE = re.compile(r"DR-\d{4}-\d{4}")
 KEPT_HEADING = "What was kept, and why"
 # Where a kept record may still name her: a board's decision is a public record.
 KEPT_PLACES = ("boards.sqlite3:decisions", "list:DFD Decisions")
-
-
-@pytest.fixture(params=["sqlite", "sharepoint"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-def core_db(bot: BotServer) -> Path:
-    return Path(bot.env["DATA_DIR"]) / "digital-front-door.sqlite3"
-
-
-def requests_rows(bot: BotServer) -> dict[str, dict[str, Any]]:
-    """Every request the bot holds (the local store, or SharePoint mode's journal)."""
-    with sqlite3.connect(core_db(bot)) as db:
-        db.row_factory = sqlite3.Row
-        rows = db.execute("SELECT * FROM requests").fetchall()
-    return {str(row["reference"]): dict(row) for row in rows}
 
 
 def title_of(row: dict[str, Any]) -> str:
@@ -128,7 +113,7 @@ def log_leaks(capture: Captured) -> list[str]:
 
 async def test_after_erase_nothing_of_her_is_left_but_what_the_card_lists_as_kept(
     tmp_path: Path,
-    mode: str,
+    mode: str,  # noqa: F811  (the fixture imported above)
     captured: Captured,  # noqa: F811  (the fixture imported above)
     connector: Connector,
     http: aiohttp.ClientSession,

@@ -21,22 +21,24 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 
 from bot.domain.retention import RetentionKind, years
 from tests.e2e.boards import press_on, raise_with, triage_view
 from tests.e2e.conftest import in_channel
-from tests.e2e.everything_person import (
+from tests.e2e.everything_person import (  # noqa: F401  (mode is a fixture)
     AAD,
     ADMIN_AAD,
     NAME,
     PHRASES,
     TEAMS_ID,
     Cell,
+    core_db,
     everything_bot,
     forbidden,
     found_in,
+    mode,
     people,
+    requests_rows,
     scan_lists,
     scan_sqlite,
     use_everything,
@@ -64,22 +66,6 @@ DECISIONS = ("boards.sqlite3:decisions", "list:DFD Decisions")
 # Her sign-up as a digital champion: a role she still holds, with no retention period (as a
 # community's lead). Not in docs/data-protection.md's retention tables: the lead decides.
 CHAMPIONS = "communities.sqlite3:champions"
-
-
-@pytest.fixture(params=["sqlite", "sharepoint"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-def core_db(bot: BotServer) -> Path:
-    return Path(bot.env["DATA_DIR"]) / "digital-front-door.sqlite3"
-
-
-def requests_rows(bot: BotServer) -> dict[str, dict[str, Any]]:
-    with sqlite3.connect(core_db(bot)) as db:
-        db.row_factory = sqlite3.Row
-        rows = db.execute("SELECT * FROM requests").fetchall()
-    return {str(row["reference"]): dict(row) for row in rows}
 
 
 def now_runs(bot: BotServer) -> list[dict[str, int]]:
@@ -133,7 +119,10 @@ def leftovers(cells: list[Cell]) -> list[tuple[Cell, list[str]]]:
 
 
 async def test_seven_years_on_retention_leaves_nothing_of_her_but_by_design(
-    tmp_path: Path, mode: str, connector: Connector, http: aiohttp.ClientSession
+    tmp_path: Path,
+    mode: str,  # noqa: F811  (the fixture imported above)
+    connector: Connector,
+    http: aiohttp.ClientSession,
 ) -> None:
     async with everything_bot(tmp_path, mode) as (bot, fake):
         priya, admin, megan = people(http, bot, connector)
