@@ -17,7 +17,6 @@ list ends with one item, holding the newest version.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import math
 from collections import Counter
@@ -31,13 +30,12 @@ from kiota_abstractions.base_request_configuration import RequestConfiguration
 from kiota_abstractions.request_information import RequestInformation
 from msgraph.generated.models.field_value_set import FieldValueSet
 from msgraph.generated.models.list_item import ListItem
-from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.sites.item.lists.item.items.items_request_builder import (
     ItemsRequestBuilder,
 )
 
 from graph_clients import odata
-from graph_clients.client import GraphUnavailable, with_retries
+from graph_clients.client import GraphUnavailable, read_json_page, with_retries
 from graph_clients.schema import BACKLOG, BACKLOG_KINDS
 
 if TYPE_CHECKING:
@@ -433,18 +431,6 @@ class BacklogList:
 
     async def _get_json(self, info: RequestInformation) -> dict[str, Any]:
         adapter = self._graph.client.request_adapter
-
-        async def get() -> Any:
-            # "XXX" is Kiota's key for "any error status": Graph's errors read as ODataError.
-            return await adapter.send_primitive_async(info, "bytes", {"XXX": ODataError})
-
-        try:
-            raw = await with_retries(get, self._graph.policy, "Read the automation backlog")
-        except APIError as error:
-            if error.response_status_code == 404:
-                raise BacklogListMissing() from error
-            raise
-        page = json.loads(raw) if raw else {}
-        if not isinstance(page, dict):
-            raise GraphUnavailable("Graph answered the backlog read with something else")
-        return page
+        return await read_json_page(
+            adapter, info, self._graph.policy, "the automation backlog", BacklogListMissing
+        )

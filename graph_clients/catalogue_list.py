@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-import json
 import logging
 import time
 from collections.abc import Callable, Collection
@@ -38,7 +37,6 @@ from kiota_abstractions.base_request_configuration import RequestConfiguration
 from kiota_abstractions.request_information import RequestInformation
 from msgraph.generated.models.field_value_set import FieldValueSet
 from msgraph.generated.models.list_item import ListItem
-from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.sites.item.lists.item.items.items_request_builder import (
     ItemsRequestBuilder,
 )
@@ -54,7 +52,12 @@ from bot.journeys.procurement.ports import (
     catalogue_order,
     check_storable,
 )
-from graph_clients.client import GraphUnavailable, retry_after_seconds, with_retries
+from graph_clients.client import (
+    GraphUnavailable,
+    read_json_page,
+    retry_after_seconds,
+    with_retries,
+)
 from graph_clients.schema import CATALOGUE
 
 if TYPE_CHECKING:
@@ -283,21 +286,9 @@ class SharePointCatalogue:
 
     async def _get_json(self, info: RequestInformation) -> dict[str, Any]:
         adapter = self._graph.client.request_adapter
-
-        async def get() -> Any:
-            # "XXX" is Kiota's key for "any error status": Graph's errors read as ODataError.
-            return await adapter.send_primitive_async(info, "bytes", {"XXX": ODataError})
-
-        try:
-            raw = await with_retries(get, self._graph.policy, "Read the application catalogue")
-        except APIError as error:
-            if error.response_status_code == 404:
-                raise CatalogueListMissing() from error
-            raise
-        page = json.loads(raw) if raw else {}
-        if not isinstance(page, dict):
-            raise GraphUnavailable("Graph answered the catalogue read with something else")
-        return page
+        return await read_json_page(
+            adapter, info, self._graph.policy, "the application catalogue", CatalogueListMissing
+        )
 
     # Writing
 

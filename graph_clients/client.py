@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import contextvars
 import email.utils
+import json
 import logging
 import random
 import time
@@ -341,3 +342,31 @@ def _delay(error: BaseException, attempt: int, policy: RetryPolicy) -> float | N
     # Exponential backoff with full jitter: spreads retries from many callers.
     ceiling = min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1))
     return random.uniform(0, ceiling)
+
+
+async def read_json_page(
+    adapter: Any,
+    info: Any,
+    policy: RetryPolicy,
+    what: str,
+    missing: type[Exception],
+) -> dict[str, Any]:
+    """One page of a list read as raw JSON (a `RequestInformation` sent through the Graph
+    client's request adapter), retried within `policy`. A list that is not there (404)
+    raises `missing()`; an answer that is not a JSON object raises GraphUnavailable."""
+    from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+
+    async def get() -> Any:
+        # "XXX" is Kiota's key for "any error status": Graph's errors read as ODataError.
+        return await adapter.send_primitive_async(info, "bytes", {"XXX": ODataError})
+
+    try:
+        raw = await with_retries(get, policy, f"Read {what}")
+    except APIError as error:
+        if error.response_status_code == 404:
+            raise missing() from error
+        raise
+    page = json.loads(raw) if raw else {}
+    if not isinstance(page, dict):
+        raise GraphUnavailable(f"Graph answered the read of {what} with something else")
+    return page
