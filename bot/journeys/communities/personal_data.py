@@ -85,9 +85,21 @@ class CommunityData:
 
     async def held(self, person: Person) -> list[Held]:
         store = await self._store()
-        held: list[Held] = []
         questions = await self._every_question(store)
         asked = [q for q in questions if person.is_them(q.asker_id)]
+        return [
+            *self._questions_held(person, questions, asked),
+            *await self._answers_held(store, person),
+            *await self._champions_held(store, person),
+            *await self._marks_held(store, person),
+            *await self._communities_held(store, person),
+            *await self._entries_held(store, person, asked),
+        ]
+
+    def _questions_held(
+        self, person: Person, questions: list[Question], asked: list[Question]
+    ) -> list[Held]:
+        held: list[Held] = []
         for q in asked:
             held.append(
                 Held(
@@ -114,6 +126,10 @@ class CommunityData:
                         q.asked_at,
                     )
                 )
+        return held
+
+    async def _answers_held(self, store: CommunityStore, person: Person) -> list[Held]:
+        held: list[Held] = []
         for a in await store.all_answers():
             if person.is_them(a.champion_id):
                 held.append(
@@ -140,6 +156,10 @@ class CommunityData:
                         a.at,
                     )
                 )
+        return held
+
+    async def _champions_held(self, store: CommunityStore, person: Person) -> list[Held]:
+        held: list[Held] = []
         champions = await store.champions()
         for c in champions:
             if person.is_them(c.user_id):
@@ -171,6 +191,10 @@ class CommunityData:
                         c.volunteered_at,
                     )
                 )
+        return held
+
+    async def _marks_held(self, store: CommunityStore, person: Person) -> list[Held]:
+        held: list[Held] = []
         for user_id in sorted(person.ids):
             for kind, target, at in await store.helped_by(user_id):
                 what = "an answer" if kind == "answer" else "a knowledge base entry"
@@ -200,6 +224,10 @@ class CommunityData:
                         n.sent_at or n.due_at,
                     )
                 )
+        return held
+
+    async def _communities_held(self, store: CommunityStore, person: Person) -> list[Held]:
+        held: list[Held] = []
         for community in await store.communities():
             if person.is_them(community.lead_id):
                 held.append(
@@ -214,6 +242,12 @@ class CommunityData:
                         },
                     )
                 )
+        return held
+
+    async def _entries_held(
+        self, store: CommunityStore, person: Person, asked: list[Question]
+    ) -> list[Held]:
+        held: list[Held] = []
         refs = {q.reference for q in asked}
         for e in await store.entries(include_retired=True):
             fields: dict[str, str] = {}
