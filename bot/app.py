@@ -185,7 +185,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             ctx.in_background(journey.on_start())
     yield
     app[API].stop()
-    await _cancel_all([*loops, *ctx.tasks])
+    await _cancel_all(loops)
+    await _settle(list(ctx.tasks))
     for journey in built:
         if journey.on_stop is not None:
             try:
@@ -212,6 +213,19 @@ async def _replies_within_limits(context: TurnContext, state: Any) -> bool:
 
 
 STOP_WAIT = 10.0  # seconds the app waits for its loops and background work to stop
+
+
+SETTLE_WAIT = 2.0  # seconds one-off background work (a send under way) gets to finish
+
+
+async def _settle(tasks: list[asyncio.Future[Any]]) -> None:
+    """Let one-off background work finish before it is cancelled, for a short while.
+
+    A card that has reached Teams but is not yet marked sent would otherwise have its
+    once-only key released by the cancel, and be sent again by the next instance."""
+    if tasks:
+        await asyncio.wait(tasks, timeout=SETTLE_WAIT)
+    await _cancel_all(tasks)
 
 
 async def _cancel_all(tasks: list[asyncio.Future[Any]]) -> None:

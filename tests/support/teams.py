@@ -49,6 +49,8 @@ class Connector:
     # Chats made with POST /v3/conversations: conversation id -> the parameters sent.
     created: dict[str, dict[str, Any]] = field(default_factory=dict)
     typing: int = 0  # typing indicators the bot sent (not kept as messages)
+    # Seconds Teams takes to answer a message it has already received (a slow network).
+    answer_after: float = 0.0
     _runner: web.AppRunner | None = None
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
@@ -83,6 +85,8 @@ class Connector:
         self.sent.append(
             Sent(request.match_info["cid"], body, request.match_info.get("aid"), request.method)
         )
+        if self.answer_after:
+            await asyncio.sleep(self.answer_after)
         return web.json_response({"id": f"msg-{next(self._ids)}"})
 
     async def _create(self, request: web.Request) -> web.Response:
