@@ -223,6 +223,29 @@ def _raise_of(card: dict[str, Any], name: str) -> dict[str, Any]:
     raise AssertionError(f"{name} is not on the backlog card")
 
 
+async def test_a_button_from_before_a_newer_map_says_the_latest_version_was_used(
+    megan: TeamsUser, alex: TeamsUser
+) -> None:
+    await seed(megan.bot, LEAVE)
+    shown = await backlog_card(megan)  # leave approvals at version 1
+    await seed(megan.bot, LEAVE_2)  # someone saves version 2 after the list was shown
+    raised = invoke_card(await megan.press(**_raise_of(shown, "Annual leave approvals")))
+    text = all_text(raised)
+    assert "The process map was changed after that list was shown" in text
+    assert "Hours a year it could save: 288." in str(value_of(raised, "problem")), "version 2"
+    team = in_channel(alex)
+    message = invoke_message(await team.press(**_raise_of(shown, "Annual leave approvals")))
+    assert "type continue" in message and "We used its latest version." in message
+
+
+async def test_a_list_shown_after_the_change_says_nothing_of_it(megan: TeamsUser) -> None:
+    await seed(megan.bot, LEAVE, LEAVE_2)
+    fresh = await backlog_card(megan)
+    raised = invoke_card(await megan.press(**_raise_of(fresh, "Annual leave approvals")))
+    assert "We started this request from the automation backlog" in all_text(raised)
+    assert "was changed after that list was shown" not in all_text(raised)
+
+
 async def test_someone_with_a_request_in_progress_is_told_and_nothing_is_copied(
     megan: TeamsUser,
 ) -> None:

@@ -289,6 +289,8 @@ IN_CHANNEL = (
     "We have started a digital request for you from this process. Open your chat with "
     "Digital Front Door and type continue to check it and send it."
 )
+# The button was on a list shown before someone saved a newer version of the map.
+NEWER_MAP = "The process map was changed after that list was shown. We used its latest version."
 
 
 def busy(where: str) -> str:
@@ -367,9 +369,11 @@ def part(ctx: JourneyContext) -> Part:
             return message_reply(busy(form_flow.where_it_is(REQUEST_FORM, existing)))
         answers = request_answers(process, chance.estimate)
         view = await form_flow.start(REQUEST_FORM, store, owner, ctx.now(), answers)
+        newer = f" {NEWER_MAP}" if process.version != wanted.version else ""
         if turn.in_channel:  # the form is theirs: it waits in their own chat
-            return message_reply(IN_CHANNEL)
-        return card_reply(to_dict(build_form_card(dataclasses.replace(view, notice=CARRIED_OVER))))
+            return message_reply(IN_CHANNEL + newer)
+        notice = CARRIED_OVER + newer
+        return card_reply(to_dict(build_form_card(dataclasses.replace(view, notice=notice))))
 
     return Part(
         on_start=start,
