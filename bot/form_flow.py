@@ -14,7 +14,7 @@ from bot.domain import forms
 from bot.domain.forms import FormDefinition, FormView
 from bot.domain.model import Draft
 from bot.domain.text import with_article
-from bot.errors import StaleForm
+from bot.errors import StaleForm, UserFacingError
 from bot.ports import ChangedBySomeoneElse, DraftStore
 
 Built = TypeVar("Built")
@@ -48,14 +48,38 @@ async def start(
     prefill: Mapping[str, str] | None = None,
 ) -> FormView:
     existing = await drafts.get_draft(owner_id, form.key)
-    if existing is not None:
-        notice = (
-            f"You already have {with_article(form.noun)} in progress, so we have opened it. "
-            "To start again instead, choose Discard draft."
-        )
-        return FormView(form, existing, existing.step, {}, notice, today=now.date())
+    if existing is None:
+        started = await start_new(form, drafts, owner_id, now, prefill)
+        if started is not None:
+            return started
+        # Another instance (or a retry) started one a moment ago: that one is theirs.
+        existing = await drafts.get_draft(owner_id, form.key)
+        if existing is None:  # and it was discarded straight away
+            started = await start_new(form, drafts, owner_id, now, prefill)
+            if started is not None:
+                return started
+            raise UserFacingError(
+                f"Your {form.noun} was started and discarded in another window just now. Try again."
+            )
+    notice = (
+        f"You already have {with_article(form.noun)} in progress, so we have opened it. "
+        "To start again instead, choose Discard draft."
+    )
+    return FormView(form, existing, existing.step, {}, notice, today=now.date())
+
+
+async def start_new(
+    form: FormDefinition[Any],
+    drafts: DraftStore,
+    owner_id: str,
+    now: dt.datetime,
+    prefill: Mapping[str, str] | None = None,
+) -> FormView | None:
+    """A new draft at step 1, or None when the person has one of this form already: only
+    one of two starts at once (two instances, a retried click) ever makes it."""
     draft = Draft(owner_id, form.key, new_draft_id(), 1, dict(prefill or {}), now)
-    return FormView(form, await drafts.save_draft(draft), 1, {}, today=now.date())
+    made = await drafts.create_draft(draft)
+    return None if made is None else FormView(form, made, 1, {}, today=now.date())
 
 
 async def resume(

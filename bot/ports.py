@@ -141,6 +141,11 @@ class DraftStore(Protocol):
         """
         ...
 
+    async def create_draft(self, draft: Draft) -> Draft | None:
+        """Insert only if the person has no draft of this form: the saved draft, or None
+        when one was there already (another instance, or a retry, made it first)."""
+        ...
+
     async def delete_draft(self, owner_id: str, form: str) -> None: ...
 
 

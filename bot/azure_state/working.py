@@ -121,6 +121,12 @@ class AzureWorkingState:
                 raise
         return _draft(entity, str(written["etag"]))
 
+    async def create_draft(self, draft: Draft) -> Draft | None:
+        table = await self._azure.table("drafts")
+        if not await insert_new(table, _draft_entity(draft)):
+            return None
+        return await self.get_draft(draft.owner_id, draft.form)
+
     async def delete_draft(self, owner_id: str, form: str) -> None:
         table = await self._azure.table("drafts")
         await table.delete_entity(bounded_key(owner_id), bounded_key(form))

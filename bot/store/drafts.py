@@ -58,6 +58,25 @@ class DraftTable:
     async def save_draft(self, draft: Draft) -> Draft:
         return await self._db.run(lambda db: immediate(db, lambda: _save(db, draft)))
 
+    async def create_draft(self, draft: Draft) -> Draft | None:
+        def create(db: sqlite3.Connection) -> Draft | None:
+            made = db.execute(
+                "INSERT INTO form_drafts "
+                "(owner_id, form, draft_id, step, answers, updated_at, version) "
+                "VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT(owner_id, form) DO NOTHING",
+                (
+                    draft.owner_id,
+                    draft.form,
+                    draft.draft_id,
+                    draft.step,
+                    json.dumps(draft.values),
+                    draft.updated_at.isoformat(),
+                ),
+            )
+            return _draft(db, draft.owner_id, draft.form) if made.rowcount == 1 else None
+
+        return await self._db.run(lambda db: immediate(db, lambda: create(db)))
+
     async def delete_draft(self, owner_id: str, form: str) -> None:
         await self._db.run(
             lambda db: db.execute(

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from hypothesis import strategies as st
 
@@ -28,9 +30,13 @@ from bot.message_actions import NOT_OURS, SLOW, UNREADABLE
 from bot.store.drafts import DraftTable
 from tests.e2e.conftest import in_channel
 from tests.e2e.journey import stored_draft
+from tests.e2e.test_form import press
 from tests.e2e.test_fuzz_the_door import Watch, fuzz, holds_for, json_values
+from tests.support.azurite import Azurite
 from tests.support.cards import all_text, assert_cards_ok, find_inputs
-from tests.support.teams import TeamsUser, card_of
+from tests.support.fake_graph import FakeGraph
+from tests.support.graph import connect
+from tests.support.teams import BotServer, Connector, TeamsUser, card_of
 
 FETCH = "composeExtension/fetchTask"
 SUBMIT = "composeExtension/submitAction"
@@ -298,6 +304,40 @@ async def test_the_same_save_twice_saves_once_and_sends_the_form_once(alex: Team
     assert stored_draft(alex) == answers
 
 
+async def test_one_save_reaching_two_instances_at_once_makes_one_draft_and_one_form(
+    tmp_path: Path,
+    fake: FakeGraph,
+    azurite: Azurite,
+    connector: Connector,
+    http: aiohttp.ClientSession,
+) -> None:
+    """Teams retried the save onto another instance while the first was still writing."""
+    env = {"BOT_STORE": "sharepoint", **azurite.env()}
+    one = BotServer(tmp_path / "one", env, graph=lambda: connect(fake))
+    two = BotServer(tmp_path / "two", env, graph=lambda: connect(fake))
+    await asyncio.gather(one.start(), two.start())
+    try:
+        on_one, on_two = TeamsUser(http, one, connector), TeamsUser(http, two, connector)
+        await on_one.say("help")  # the bot knows the person's chat
+        before = len(connector.in_conversation(on_one.conversation_id))
+        answers = {"title": "Floor 3 printer jams", "problem": PRINTER}
+        for attempt in range(3):  # each round a new draft, saved by both at once
+            bodies = await asyncio.gather(submit(on_one, answers), submit(on_two, answers))
+            assert [said(body) for body in bodies] == [SAVED, SAVED]
+            await asyncio.gather(one.settled(), two.settled())
+            sent = connector.in_conversation(on_one.conversation_id)[before:]
+            assert len(sent) == 1, f"round {attempt}: {len(sent)} forms sent"
+            form = card_of(sent[0])
+            assert inputs(form)["title"] == answers["title"]
+            resumed = card_of((await on_two.say("continue"))[-1])
+            assert inputs(resumed)["title"] == answers["title"], "the draft both saw"
+            deleted = await press(on_one, resumed, "Yes, delete this draft")
+            assert "Draft deleted" in all_text(deleted), "ready for the next round"
+            before = len(connector.in_conversation(on_one.conversation_id))
+    finally:
+        await asyncio.gather(one.stop(), two.stop())
+
+
 async def test_someone_with_a_request_in_progress_is_told_and_nothing_is_lost(
     alex: TeamsUser,
 ) -> None:
@@ -451,7 +491,7 @@ async def test_a_slow_save_finishes_once_and_retries_neither_save_nor_send_again
     caplog.set_level(logging.INFO)
     await alex.say("help")  # the bot knows this person's chat
     before = len(alex.connector.in_conversation(alex.conversation_id))
-    held = Held(monkeypatch, "save_draft")
+    held = Held(monkeypatch, "create_draft")
     answers = {"title": "Floor 3 printer jams", "problem": PRINTER}
 
     async with asyncio.timeout(HANG_GUARD):
@@ -476,7 +516,7 @@ async def test_a_slow_save_finishes_once_and_retries_neither_save_nor_send_again
 async def test_a_different_save_after_a_slow_one_is_told_of_the_draft_it_made(
     alex: TeamsUser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    held = Held(monkeypatch, "save_draft")
+    held = Held(monkeypatch, "create_draft")
     first = {"title": "Floor 3 printer jams", "problem": PRINTER}
     async with asyncio.timeout(HANG_GUARD):
         assert said(await submit(alex, first)) == SLOW

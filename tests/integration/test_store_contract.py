@@ -371,6 +371,22 @@ async def test_a_stale_draft_write_is_refused(store: Store) -> None:
     assert await store.get_draft("me", "request") is None
 
 
+async def test_a_draft_is_created_only_where_the_person_has_none(store: Store) -> None:
+    made = await store.create_draft(draft("me", "request", {"title": "First"}))
+    assert made is not None and made.etag and made.values == {"title": "First"}
+    assert await store.get_draft("me", "request") == made
+    assert await store.create_draft(draft("me", "request", {"title": "Second"})) is None
+    assert await store.get_draft("me", "request") == made, "the first is untouched"
+    theirs = await store.create_draft(draft("someone else", "request", {"title": "Theirs"}))
+    feedback = await store.create_draft(draft("me", "feedback", {"rating": "4"}))
+    assert theirs is not None and feedback is not None, "one per person per form"
+    await store.delete_draft("me", "request")
+    again = await store.create_draft(draft("me", "request", {"title": "Again"}))
+    assert again is not None and again.values == {"title": "Again"}
+    moved = await store.save_draft(dataclasses.replace(again, step=2))
+    assert moved.step == 2, "a created draft is saved on as any other"
+
+
 async def test_a_saved_draft_reads_back_exactly(store: Store) -> None:
     written = Draft("me", "request", uuid.uuid4().hex, 3, {"title": "Kept as typed "}, NOW)
     saved = await store.save_draft(written)

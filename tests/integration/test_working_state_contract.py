@@ -47,6 +47,7 @@ from tests.integration.test_store_contract import (  # noqa: F401 (run here on b
     rating,
     test_a_claim_can_be_held_for_less_than_the_default,
     test_a_claim_held_by_an_instance_that_died_is_taken_over_after_the_hold,
+    test_a_draft_is_created_only_where_the_person_has_none,
     test_a_notification_is_claimed_once,
     test_a_personal_chat_is_remembered_for_each_person,
     test_a_record_is_kept_once_by_kind_and_key,
@@ -357,6 +358,23 @@ async def test_two_saves_from_one_read_on_two_instances_keep_one(
     assert len(won) == 1
     assert [type(r) for r in results if isinstance(r, BaseException)] == [ChangedBySomeoneElse]
     assert await other.get_draft("ann", "request") == won[0]
+
+
+async def test_two_instances_starting_one_persons_draft_at_once_make_one(
+    two: tuple[WorkingState, WorkingState],
+) -> None:
+    """A message action's save retried by Teams onto another instance mid-write."""
+    one, other = two
+    results = await asyncio.gather(
+        *(
+            state.create_draft(draft("ann", "request", {"title": name}))
+            for name, state in (("one", one), ("other", other))
+        )
+    )
+    made = [r for r in results if r is not None]
+    assert len(made) == 1, results
+    assert await one.get_draft("ann", "request") == made[0]
+    assert await other.get_draft("ann", "request") == made[0]
 
 
 async def test_people_and_chats_remembered_on_one_are_known_on_the_other(

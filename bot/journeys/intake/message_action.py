@@ -68,6 +68,12 @@ def busy(where: str) -> str:
     )
 
 
+SAVE_AGAIN = (
+    "This was not saved, because your request changed in another window at the same "
+    "moment. Your words are still here. Choose Save again."
+)
+
+
 def busy_on_save(where: str) -> str:
     return (
         f"You already have a request in progress, {where}, so this one was not saved. "
@@ -113,13 +119,19 @@ def raise_request(ctx: JourneyContext) -> MessageAction:
             return dialog_task(Dialog(asked, values, errors, link=link))
         owner = turn.actor.user_id
         existing = await store.get_draft(owner, REQUEST_FORM.key)
-        if existing is not None and any(existing.values.get(k) != values[k] for k in ASKED):
+        if existing is None:
+            view = await form_flow.start_new(REQUEST_FORM, store, owner, ctx.now(), values)
+            if view is not None:
+                ctx.in_background(send_form(turn.actor, view, turn.in_channel))
+                return task_message(SAVED)
+            # A retry reached another instance, which saved first: judge against that.
+            existing = await store.get_draft(owner, REQUEST_FORM.key)
+            if existing is None:  # and it was discarded at once
+                return dialog_task(Dialog(asked, values, notes=(SAVE_AGAIN,), link=link))
+        if any(existing.values.get(k) != values[k] for k in ASKED):
             where = form_flow.where_it_is(REQUEST_FORM, existing)
             return dialog_task(Dialog(asked, values, notes=(busy_on_save(where),), link=link))
-        if existing is None:  # else Teams sent the same save twice: it is saved already
-            view = await form_flow.start(REQUEST_FORM, store, owner, ctx.now(), values)
-            ctx.in_background(send_form(turn.actor, view, turn.in_channel))
-        return task_message(SAVED)
+        return task_message(SAVED)  # Teams sent the same save twice: it is saved already
 
     async def send_form(actor: Actor, view: FormView, elsewhere: bool) -> None:
         """The form in the person's own chat, once per draft; made if they have none yet."""
