@@ -535,6 +535,9 @@ class SharePointStore:
     async def save_draft(self, draft: Draft) -> Draft:
         return await self.working.save_draft(draft)
 
+    async def create_draft(self, draft: Draft) -> Draft | None:
+        return await self.working.create_draft(draft)
+
     async def delete_draft(self, owner_id: str, form: str) -> None:
         await self.working.delete_draft(owner_id, form)
 
@@ -711,12 +714,18 @@ class SharePointStore:
     async def _write_changes(self, owed: list[_Owed], this_pass: _Pass) -> int:
         """Items SharePoint has, each with one write of the journal's latest state: in
         $batch envelopes of up to 20 (a few at a time), or alone if there is only one.
-        One whose item id is not known yet is looked up and written on its own."""
+        One whose item id is not known yet is looked up and written on its own, and so is
+        one whose writes were tried before: SharePoint may have taken one (the reply was
+        lost, or the instance died) without its new ETag being noted. Alone, each write
+        goes in the order queued and notes the ETag it got, so a change queued after the
+        triage card's record is checked against the bot's own last write, not taken for
+        an edit in the list (and dropped) because of that unnoted write."""
         known: list[tuple[_Owed, str, str]] = []
         alone: list[_Owed] = []
         for item in owed:
             found = await self.journal.graph_item(item.reference)
-            if found and found[0] and {op.op for op in item.ops} <= CHANGES:
+            tried = any(op.attempts for op in item.ops)
+            if found and found[0] and {op.op for op in item.ops} <= CHANGES and not tried:
                 known.append((item, found[0], found[1]))
             else:
                 alone.append(item)
